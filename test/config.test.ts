@@ -1,0 +1,229 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, flagName, loadConfig, SETTINGS, settingsHelp } from "../src/config.js";
+
+const TOKEN = "CCIPAT_4XaZz9ExampleExample_0123456789abcdef0123456789abcdef01234567";
+const required = { CIRCLECI_TOKEN: TOKEN, CIRCLECI_PROJECT_SLUGS: "gh/acme/api" };
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+function rejects(env: Record<string, string>, setting: string, pattern: RegExp): ConfigError {
+  const error = configError(() => loadConfig("serve", { env: { ...required, ...env } }));
+  expect(error.setting).toBe(setting);
+  expect(error.message).toContain(setting);
+  expect(error.message).toMatch(pattern);
+  expect(error.message).not.toContain("\n");
+  return error;
+}
+
+describe("loadConfig defaults", () => {
+  it("fills every documented default", () => {
+    const { config } = loadConfig("serve", { env: required });
+    expect(config).toEqual({
+      circleciToken: TOKEN,
+      projectSlugs: ["gh/acme/api"],
+      orgId: undefined,
+      baseUrl: "https://circleci.com",
+      circleciConcurrency: 8,
+      circleciRequestsPerSecond: 20,
+      redisUrl: undefined,
+      redisPrefix: "ccgw:",
+      port: 4000,
+      host: "127.0.0.1",
+      syncIntervalSeconds: 60,
+      syncLookbackHours: 6,
+      syncBackfillDays: 30,
+      gatewayApiKeys: [],
+      webhookSecret: undefined,
+      logLevel: "info",
+    });
+  });
+
+  it("lets the demo start with no token and no slugs", () => {
+    const { config } = loadConfig("demo", { env: {} });
+    expect(config.circleciToken).toBeUndefined();
+    expect(config.projectSlugs).toBeUndefined();
+  });
+});
+
+describe("required settings", () => {
+  it.each(["serve", "sync"] as const)("%s needs a token, and says where to get one", (command) => {
+    const error = configError(() => loadConfig(command, { env: { CIRCLECI_PROJECT_SLUGS: "gh/acme/api" } }));
+    expect(error.setting).toBe("CIRCLECI_TOKEN");
+    expect(error.message).toMatch(/Missing CIRCLECI_TOKEN \(--circleci-token\)/);
+    expect(error.message).toMatch(/Personal API Tokens|personal API token/i);
+  });
+
+  it("serve needs project slugs", () => {
+    const error = configError(() => loadConfig("serve", { env: { CIRCLECI_TOKEN: TOKEN } }));
+    expect(error.setting).toBe("CIRCLECI_PROJECT_SLUGS");
+    expect(error.message).toMatch(/gh\/<org>\/<repo>/);
+  });
+
+  it("counts an empty or blank variable as unset", () => {
+    const error = configError(() => loadConfig("sync", { env: { CIRCLECI_TOKEN: "  ", CIRCLECI_PROJECT_SLUGS: "gh/a/b" } }));
+    expect(error.setting).toBe("CIRCLECI_TOKEN");
+    const { config } = loadConfig("serve", { env: { ...required, PORT: "", REDIS_URL: "", LOG_LEVEL: "" } });
+    expect(config.port).toBe(4000);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.logLevel).toBe("info");
+  });
+});
+
+describe("project slugs", () => {
+  it("accepts every documented form and folds long VCS names into short ones", () => {
+    const { config } = loadConfig("serve", {
+      env: {
+        ...required,
+        CIRCLECI_PROJECT_SLUGS:
+          "gh/acme/api, bb/acme/web,github/acme/cli,bitbucket/acme/docs , circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat",
+      },
+    });
+    expect(config.projectSlugs).toEqual([
+      "gh/acme/api",
+      "bb/acme/web",
+      "gh/acme/cli",
+      "bb/acme/docs",
+      "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat",
+    ]);
+  });
+
+  it("drops repeats of the same project", () => {
+    const { config } = loadConfig("serve", { env: { ...required, CIRCLECI_PROJECT_SLUGS: "gh/acme/api,github/acme/api" } });
+    expect(config.projectSlugs).toEqual(["gh/acme/api"]);
+  });
+
+  it.each(["acme/api", "gh/acme", "gl/acme/api", "gh/acme/api/extra", "https://github.com/acme/api", "circleci/abc", "gh/ac me/api"])(
+    "refuses %s and lists the expected formats",
+    (slug) => {
+      const error = rejects({ CIRCLECI_PROJECT_SLUGS: slug }, "CIRCLECI_PROJECT_SLUGS", /is not a project slug/);
+      expect(error.message).toContain(`"${slug.trim()}"`);
+      expect(error.message).toContain("gh/<org>/<repo>, bb/<org>/<repo>, github/<org>/<repo>, bitbucket/<org>/<repo> or circleci/<org-id>/<project-id>");
+    },
+  );
+
+  it("refuses a list with no slug in it", () => {
+    rejects({ CIRCLECI_PROJECT_SLUGS: " , ," }, "CIRCLECI_PROJECT_SLUGS", /lists no project/);
+  });
+});
+
+describe("each setting's rule", () => {
+  it("refuses a token with spaces without echoing it", () => {
+    const error = rejects({ CIRCLECI_TOKEN: "CCIPAT_abc def" }, "CIRCLECI_TOKEN", /without spaces/);
+    expect(error.message).not.toContain("CCIPAT_abc");
+  });
+
+  it("wants an organization UUID", () => {
+    rejects({ CIRCLECI_ORG_ID: "acme" }, "CIRCLECI_ORG_ID", /organization UUID/);
+    const { config } = loadConfig("serve", { env: { ...required, CIRCLECI_ORG_ID: "5d4a6f0e-5b1c-4d5e-9f00-0123456789ab" } });
+    expect(config.orgId).toBe("5d4a6f0e-5b1c-4d5e-9f00-0123456789ab");
+  });
+
+  it("wants an http(s) base URL at the server's root", () => {
+    rejects({ CIRCLECI_BASE_URL: "circleci.example.com" }, "CIRCLECI_BASE_URL", /is not a URL/);
+    rejects({ CIRCLECI_BASE_URL: "ftp://circleci.example.com" }, "CIRCLECI_BASE_URL", /http\(s\)/);
+    rejects({ CIRCLECI_BASE_URL: "https://circleci.example.com/api/v2" }, "CIRCLECI_BASE_URL", /without \/api/);
+    const { config } = loadConfig("serve", { env: { ...required, CIRCLECI_BASE_URL: "https://ci.example.com/" } });
+    expect(config.baseUrl).toBe("https://ci.example.com");
+    const { config: prefixed } = loadConfig("serve", { env: { ...required, CIRCLECI_BASE_URL: "http://10.0.0.1:8080/circleci/" } });
+    expect(prefixed.baseUrl).toBe("http://10.0.0.1:8080/circleci");
+  });
+
+  it("wants a redis URL and never echoes it (it may hold a password)", () => {
+    const error = rejects({ REDIS_URL: "http://user:hunter2@redis:6379" }, "REDIS_URL", /redis:\/\/ or rediss:\/\//);
+    expect(error.message).not.toContain("hunter2");
+    expect(loadConfig("serve", { env: { ...required, REDIS_URL: "rediss://:pw@cache:6380/2" } }).config.redisUrl).toBe("rediss://:pw@cache:6380/2");
+  });
+
+  it("wants a prefix without spaces", () => {
+    rejects({ REDIS_PREFIX: "my prefix" }, "REDIS_PREFIX", /spaces/);
+  });
+
+  it("wants a port from 0 to 65535", () => {
+    rejects({ PORT: "http" }, "PORT", /whole number/);
+    rejects({ PORT: "65536" }, "PORT", /at most 65535/);
+    rejects({ PORT: "-1" }, "PORT", /whole number/);
+    expect(loadConfig("serve", { env: { ...required, PORT: "8080" } }).config.port).toBe(8080);
+  });
+
+  it("wants a host without spaces", () => {
+    rejects({ HOST: "local host" }, "HOST", /host name or IP/);
+    expect(loadConfig("serve", { env: { ...required, HOST: "0.0.0.0" } }).config.host).toBe("0.0.0.0");
+  });
+
+  it("wants whole, bounded sync intervals and positive windows", () => {
+    rejects({ SYNC_INTERVAL_SECONDS: "1.5" }, "SYNC_INTERVAL_SECONDS", /whole number/);
+    rejects({ SYNC_INTERVAL_SECONDS: "100000" }, "SYNC_INTERVAL_SECONDS", /at most 86400/);
+    expect(loadConfig("serve", { env: { ...required, SYNC_INTERVAL_SECONDS: "0" } }).config.syncIntervalSeconds).toBe(0);
+    rejects({ SYNC_LOOKBACK_HOURS: "0" }, "SYNC_LOOKBACK_HOURS", /greater than 0/);
+    rejects({ SYNC_LOOKBACK_HOURS: "six" }, "SYNC_LOOKBACK_HOURS", /number greater than 0/);
+    rejects({ SYNC_BACKFILL_DAYS: "-3" }, "SYNC_BACKFILL_DAYS", /number greater than 0/);
+    rejects({ SYNC_BACKFILL_DAYS: "5000" }, "SYNC_BACKFILL_DAYS", /at most 3650/);
+    const { config } = loadConfig("serve", { env: { ...required, SYNC_LOOKBACK_HOURS: "1.5", SYNC_BACKFILL_DAYS: "7" } });
+    expect([config.syncLookbackHours, config.syncBackfillDays]).toEqual([1.5, 7]);
+  });
+
+  it("bounds the CircleCI request budget", () => {
+    rejects({ CIRCLECI_CONCURRENCY: "0" }, "CIRCLECI_CONCURRENCY", /at least 1/);
+    rejects({ CIRCLECI_REQUESTS_PER_SECOND: "0" }, "CIRCLECI_REQUESTS_PER_SECOND", /greater than 0/);
+    expect(loadConfig("serve", { env: { ...required, CIRCLECI_REQUESTS_PER_SECOND: "2.5" } }).config.circleciRequestsPerSecond).toBe(2.5);
+  });
+
+  it("wants API keys of at least 16 characters and never echoes them", () => {
+    const error = rejects({ GATEWAY_API_KEYS: "0123456789abcdef0123,short-key" }, "GATEWAY_API_KEYS", /at least 16 characters/);
+    expect(error.message).not.toContain("short-key");
+    const { config } = loadConfig("serve", { env: { ...required, GATEWAY_API_KEYS: "0123456789abcdef0123, fedcba9876543210fedc" } });
+    expect(config.gatewayApiKeys).toEqual(["0123456789abcdef0123", "fedcba9876543210fedc"]);
+  });
+
+  it("takes the webhook secret as given", () => {
+    expect(loadConfig("serve", { env: { ...required, CIRCLECI_WEBHOOK_SECRET: "s3cret" } }).config.webhookSecret).toBe("s3cret");
+  });
+
+  it("wants a known log level", () => {
+    rejects({ LOG_LEVEL: "loud" }, "LOG_LEVEL", /one of fatal, error, warn, info, debug, trace, silent/);
+  });
+});
+
+describe("flags", () => {
+  it("has a flag for every variable, and flags win over the environment", () => {
+    const { config } = loadConfig("serve", {
+      env: { ...required, PORT: "4100", CIRCLECI_PROJECT_SLUGS: "gh/acme/api" },
+      argv: ["--port", "4200", "--circleci-project-slugs=bb/acme/web", "--log-level", "debug"],
+    });
+    expect(config.port).toBe(4200);
+    expect(config.projectSlugs).toEqual(["bb/acme/web"]);
+    expect(config.logLevel).toBe("debug");
+  });
+
+  it("names a bad flag value by its variable and flag", () => {
+    const error = configError(() => loadConfig("serve", { env: required, argv: ["--port", "x"] }));
+    expect(error.message).toMatch(/^Invalid PORT \(--port\): must be a whole number/);
+  });
+
+  it("refuses an unknown flag and points to --help", () => {
+    const error = configError(() => loadConfig("serve", { env: required, argv: ["--prot", "4000"] }));
+    expect(error.message).toMatch(/--prot/);
+    expect(error.message).toMatch(/--help/);
+  });
+
+  it("reports the command's own boolean flags", () => {
+    const { commandFlags } = loadConfig("sync", { env: required, argv: ["--once"], commandFlags: ["once"] });
+    expect(commandFlags.has("once")).toBe(true);
+  });
+
+  it("lists every setting with its env name, flag and default in the help", () => {
+    const help = settingsHelp();
+    for (const spec of Object.values(SETTINGS)) {
+      expect(help).toContain(`${spec.env} / ${flagName(spec.env)}`);
+    }
+    expect(help).toMatch(/SYNC_LOOKBACK_HOURS \/ --sync-lookback-hours\s+6\s/);
+  });
+});
