@@ -1,0 +1,260 @@
+import type { z } from "zod";
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import { MissingOrganizationIdError } from "./errors.js";
+import { RateLimitGate } from "./gate.js";
+import { itemsOf, walkPages } from "./pagination.js";
+import type { Page } from "./pagination.js";
+import { Requester } from "./request.js";
+import type { RequestEvent } from "./request.js";
+import { defaultRetryPolicy } from "./retry.js";
+import { route, v1ProjectParams } from "./route.js";
+import type { Missing, Query, Route } from "./route.js";
+import {
+  contextEnvVarSchema,
+  contextSchema,
+  jobDetailsSchema,
+  jobStepsSchema,
+  pageEnvelopeSchema,
+  pipelineSchema,
+  projectSchema,
+  userSchema,
+  workflowJobSchema,
+  workflowSchema,
+} from "./schemas.js";
+import type { Context, ContextEnvVar, JobDetails, JobSteps, Pipeline, Project, User, Workflow, WorkflowJob } from "./schemas.js";
+import { StatsRecorder } from "./stats.js";
+import type { ClientStats } from "./stats.js";
+import { tokenPrefix, tokenScrubber } from "./token.js";
+import { Transport } from "./transport.js";
+import { validate } from "./validate.js";
+
+export interface InvalidItemEvent {
+  endpoint: string;
+  /** The item's `id` (or env var name) when it had one. */
+  id: string | null;
+  /** Summary of what did not match, `path: message; …`. */
+  issues: string;
+}
+
+export interface CircleCIClientOptions {
+  /** Personal API token; sent only as the `Circle-Token` header. */
+  token: string;
+  /** Default `https://circleci.com`; CircleCI Server = its own host. The client adds `/api/v2` and `/api/v1.1`. */
+  baseUrl?: string;
+  /** Keep-alive connections in the undici Pool. Default 16. */
+  connections?: number;
+  /** Max requests in flight, over all calls of this client. Default 8. */
+  concurrency?: number;
+  /** Steady request budget of this client. Default 20. */
+  requestsPerSecond?: number;
+  /** Defaults: connect 10 s, headers 30 s, body (idle between chunks) 30 s. */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /** Defaults: 5 attempts, 250 ms base backoff, 30 s cap. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Safety net per list walk. Default 1000 pages. */
+  maxPages?: number;
+  /** Default 32 MiB. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+  /** Called once per attempt: a metrics hook. */
+  onRequest?: (event: RequestEvent) => void;
+  /** Called for each list item skipped because it did not match its schema. */
+  onInvalidItem?: (event: InvalidItemEvent) => void;
+}
+
+type ItemSchema<T> = z.ZodType<T>;
+
+/** How a list is identified: `id`, except env vars, which are identified by name. */
+type IdKey = "id" | "variable";
+
+/**
+ * The only code that speaks HTTP to CircleCI. Every call shares one rate-limit gate and one
+ * keep-alive pool; lists are lazy async iterables; failures are `CircleCIError`s whose message
+ * says what to fix.
+ */
+export class CircleCIClient {
+  private readonly transport: Transport;
+  private readonly gate: RateLimitGate;
+  private readonly requester: Requester;
+  private readonly recorder = new StatsRecorder();
+  private readonly logger: Logger;
+  private readonly maxPages: number;
+  private readonly onInvalidItem: ((event: InvalidItemEvent) => void) | undefined;
+
+  constructor(options: CircleCIClientOptions) {
+    if (typeof options.token !== "string" || options.token.trim() === "") {
+      throw new TypeError("CircleCIClient needs a token: set CIRCLECI_TOKEN to a personal API token.");
+    }
+    const base = new URL(options.baseUrl ?? "https://circleci.com");
+    this.logger = (options.logger ?? silentLogger).child({ component: "circleci", token: tokenPrefix(options.token) });
+    this.maxPages = options.maxPages ?? 1000;
+    this.onInvalidItem = options.onInvalidItem;
+    this.transport = new Transport({
+      origin: base.origin,
+      token: options.token,
+      connections: options.connections,
+      connectMs: options.timeouts?.connectMs,
+      headersMs: options.timeouts?.headersMs,
+      bodyMs: options.timeouts?.bodyMs,
+      maxBodyBytes: options.maxBodyBytes,
+    });
+    this.gate = new RateLimitGate({ concurrency: options.concurrency, requestsPerSecond: options.requestsPerSecond });
+    this.requester = new Requester({
+      transport: this.transport,
+      gate: this.gate,
+      basePath: base.pathname.replace(/\/+$/, ""),
+      retry: { ...defaultRetryPolicy, ...definedOnly(options.retry ?? {}) },
+      stats: this.recorder,
+      logger: this.logger,
+      scrub: tokenScrubber(options.token),
+      onRequest: options.onRequest,
+    });
+  }
+
+  /** The token's user; a quick way to check a token (401 when it is bad). */
+  me(): Promise<User> {
+    return this.getOne(route("v2", "/me", {}, resource("user of this token")), userSchema);
+  }
+
+  getProject(slug: string): Promise<Project> {
+    return this.getOne(route("v2", "/project/{slug}", { slug }, project(slug)), projectSchema);
+  }
+
+  /** Pipelines of a project, newest first, page by page: the syncer stops once a page is old enough. */
+  pipelinePages(slug: string, options: { branch?: string } = {}): AsyncIterable<Page<Pipeline>> {
+    return this.pages(
+      (query) => route("v2", "/project/{slug}/pipeline", { slug }, project(slug), { branch: options.branch, ...query }),
+      pipelineSchema,
+      "id",
+    );
+  }
+
+  listPipelines(slug: string, options: { branch?: string } = {}): AsyncIterable<Pipeline> {
+    return itemsOf(this.pipelinePages(slug, options));
+  }
+
+  getPipeline(id: string): Promise<Pipeline> {
+    return this.getOne(route("v2", "/pipeline/{id}", { id }, resource(`pipeline ${id}`)), pipelineSchema);
+  }
+
+  /** Workflows with a null `id` (ancient pipelines) are reported and skipped like any invalid item. */
+  listWorkflows(pipelineId: string): AsyncIterable<Workflow> {
+    return this.items(
+      (query) => route("v2", "/pipeline/{id}/workflow", { id: pipelineId }, resource(`pipeline ${pipelineId}`), query),
+      workflowSchema,
+      "id",
+    );
+  }
+
+  getWorkflow(id: string): Promise<Workflow> {
+    return this.getOne(route("v2", "/workflow/{id}", { id }, resource(`workflow ${id}`)), workflowSchema);
+  }
+
+  listWorkflowJobs(workflowId: string): AsyncIterable<WorkflowJob> {
+    return this.items(
+      (query) => route("v2", "/workflow/{id}/job", { id: workflowId }, resource(`workflow ${workflowId}`), query),
+      workflowJobSchema,
+      "id",
+    );
+  }
+
+  /** Build jobs only: CircleCI answers 404 for approval jobs. */
+  getJobDetails(slug: string, jobNumber: number): Promise<JobDetails> {
+    const missing = resource(`job ${jobNumber} in project ${slug}`);
+    return this.getOne(route("v2", "/project/{slug}/job/{number}", { slug, number: jobNumber }, missing), jobDetailsSchema);
+  }
+
+  /** Steps come only from v1.1. The result never holds `output_url` (presigned, expires within minutes). */
+  getJobSteps(slug: string, jobNumber: number): Promise<JobSteps> {
+    const missing = resource(`job ${jobNumber} in project ${slug}`);
+    const params = { ...v1ProjectParams(slug), build_num: jobNumber };
+    return this.getOne(route("v1.1", "/project/{vcs}/{org}/{repo}/{build_num}", params, missing), jobStepsSchema);
+  }
+
+  /** Contexts of an organization, by its UUID (`owner-id`, which also works for `circleci/…` orgs). */
+  listContexts(orgId: string | undefined): AsyncIterable<Context> {
+    if (orgId === undefined || orgId === "") throw new MissingOrganizationIdError();
+    return this.items(
+      (query) => route("v2", "/context", {}, resource(`organization ${orgId}`), { "owner-id": orgId, ...query }),
+      contextSchema,
+      "id",
+    );
+  }
+
+  /** Variable names and dates only: CircleCI never returns values. */
+  listContextEnvVars(contextId: string): AsyncIterable<ContextEnvVar> {
+    return this.items(
+      (query) =>
+        route("v2", "/context/{id}/environment-variable", { id: contextId }, resource(`context ${contextId}`), query),
+      contextEnvVarSchema,
+      "variable",
+    );
+  }
+
+  get stats(): ClientStats {
+    return this.recorder.snapshot(this.gate.pauseStats);
+  }
+
+  async close(): Promise<void> {
+    this.gate.close();
+    await this.transport.close();
+  }
+
+  private getOne<T>(target: Route, schema: z.ZodType<T>): Promise<T> {
+    return this.requester.get(target, (body) => validate(schema, body));
+  }
+
+  private items<K extends IdKey, T extends Record<K, string>>(
+    routeFor: (query: Query) => Route,
+    schema: ItemSchema<T>,
+    idKey: K,
+  ): AsyncIterable<T> {
+    return itemsOf(this.pages(routeFor, schema, idKey));
+  }
+
+  private pages<K extends IdKey, T extends Record<K, string>>(
+    routeFor: (query: Query) => Route,
+    schema: ItemSchema<T>,
+    idKey: K,
+  ): AsyncIterable<Page<T>> {
+    const endpoint = routeFor({}).endpoint;
+    return {
+      [Symbol.asyncIterator]: () =>
+        walkPages({
+          endpoint,
+          maxPages: this.maxPages,
+          fetchPage: (pageToken) =>
+            this.requester.get(routeFor({ "page-token": pageToken }), (body) => validate(pageEnvelopeSchema, body)),
+          parseItem: (raw) => this.parseItem(endpoint, schema, idKey, raw),
+          idOf: (item) => item[idKey],
+          onRestart: () => this.logger.warn({ endpoint }, "page token expired (404): restarting the walk from page 1"),
+        }),
+    };
+  }
+
+  /** One bad item never fails its page: it is reported, counted and skipped. */
+  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, idKey: IdKey, raw: unknown): T | undefined {
+    const result = validate(schema, raw);
+    if (result.ok) return result.value;
+    const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[idKey] : undefined;
+    const event: InvalidItemEvent = { endpoint, id: typeof rawId === "string" ? rawId : null, issues: result.issues };
+    this.recorder.invalidItem();
+    this.logger.warn(event, "skipping a CircleCI list item that does not match its schema");
+    this.onInvalidItem?.(event);
+    return undefined;
+  }
+}
+
+function resource(description: string): Missing {
+  return { kind: "resource", description };
+}
+
+function project(slug: string): Missing {
+  return { kind: "project", slug };
+}
+
+/** Lets `{ maxAttempts: undefined }` fall back to the default instead of erasing it. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,167 @@
+/**
+ * Every failure the client surfaces is a `CircleCIError`: a message that is one sentence about
+ * what happened plus the fix, the route template it happened on (`GET /workflow/{id}`), the HTTP
+ * status when there was one, and the fix on its own for callers that show it separately. Messages
+ * are built from scrubbed text only: the token never appears in them.
+ */
+
+export interface CircleCIErrorDetails {
+  /** Route template, e.g. `GET /project/{slug}/pipeline`. */
+  endpoint: string;
+  status?: number;
+  /** CircleCI's own `message` from the error body, when it sent one. */
+  upstreamMessage?: string;
+}
+
+export class CircleCIError extends Error {
+  readonly endpoint: string;
+  readonly status: number | undefined;
+  readonly fix: string;
+  readonly upstreamMessage: string | undefined;
+
+  constructor(sentence: string, fix: string, details: CircleCIErrorDetails) {
+    super(`${sentence} ${fix}`);
+    this.name = new.target.name;
+    this.endpoint = details.endpoint;
+    this.status = details.status;
+    this.fix = fix;
+    this.upstreamMessage = details.upstreamMessage;
+  }
+}
+
+function saying(upstreamMessage: string | undefined): string {
+  return upstreamMessage === undefined ? "" : `, CircleCI said "${upstreamMessage}"`;
+}
+
+export class AuthenticationError extends CircleCIError {
+  constructor(details: Omit<CircleCIErrorDetails, "status">) {
+    super(
+      "CircleCI rejected the token (401): it is invalid or expired.",
+      "Create a new personal API token under User Settings > Personal API Tokens and set CIRCLECI_TOKEN.",
+      { ...details, status: 401 },
+    );
+  }
+}
+
+export class ProjectNotFoundError extends CircleCIError {
+  readonly slug: string;
+
+  constructor(slug: string, details: Omit<CircleCIErrorDetails, "status">) {
+    super(
+      `Project ${slug} was not found, or the token cannot see it (404).`,
+      "Check the slug: it must look like gh/org/repo or bb/org/repo (or circleci/<org-id>/<project-id>), and that the token's user can access the project.",
+      { ...details, status: 404 },
+    );
+    this.slug = slug;
+  }
+}
+
+export class NotFoundError extends CircleCIError {
+  /** What was looked for, e.g. `workflow 5034460f-…`. */
+  readonly resource: string;
+
+  constructor(resource: string, details: Omit<CircleCIErrorDetails, "status">) {
+    super(
+      `CircleCI has no ${resource} that this token can see (404 on ${details.endpoint}${saying(details.upstreamMessage)}).`,
+      "Check the id; CircleCI also answers 404 when the token's user cannot access the project.",
+      { ...details, status: 404 },
+    );
+    this.resource = resource;
+  }
+}
+
+export class PermissionError extends CircleCIError {
+  constructor(details: Omit<CircleCIErrorDetails, "status">) {
+    super(
+      `CircleCI refused ${details.endpoint} for this token (403${saying(details.upstreamMessage)}).`,
+      "Use a token whose user has access to this resource, or ask an organization admin to grant it.",
+      { ...details, status: 403 },
+    );
+  }
+}
+
+export class BadRequestError extends CircleCIError {
+  constructor(details: Omit<CircleCIErrorDetails, "status">) {
+    super(
+      `CircleCI rejected the request ${details.endpoint} as malformed (400${saying(details.upstreamMessage)}).`,
+      "Check the ids and slugs passed in: ids are UUIDs, slugs look like gh/org/repo.",
+      { ...details, status: 400 },
+    );
+  }
+}
+
+/** Any other status CircleCI answered with that no retry can change (405, 409, 3xx, …). */
+export class UnexpectedStatusError extends CircleCIError {
+  constructor(details: CircleCIErrorDetails & { status: number }) {
+    super(
+      `CircleCI answered ${details.endpoint} with an unexpected ${details.status}${saying(details.upstreamMessage)}.`,
+      "Check that baseUrl points at CircleCI (https://circleci.com or your CircleCI Server host).",
+      details,
+    );
+  }
+}
+
+/** What the retry loop tried, for the "after retries" errors: `5 attempts`. */
+export interface Attempts {
+  attempts: number;
+}
+
+export class RateLimitedError extends CircleCIError {
+  constructor(details: Omit<CircleCIErrorDetails, "status"> & Attempts) {
+    super(
+      `CircleCI kept rate-limiting ${details.endpoint} (429) through ${details.attempts} attempts, each after waiting as asked by Retry-After or backing off.`,
+      "Lower requestsPerSecond or concurrency, or sync less often; the limit resets on its own.",
+      { ...details, status: 429 },
+    );
+  }
+}
+
+export class UpstreamError extends CircleCIError {
+  constructor(details: CircleCIErrorDetails & Attempts & { status: number }) {
+    super(
+      `CircleCI answered ${details.endpoint} with ${details.status} on all ${details.attempts} attempts, retried with exponential backoff${saying(details.upstreamMessage)}.`,
+      "CircleCI is failing: check https://status.circleci.com and try again later.",
+      details,
+    );
+  }
+}
+
+export class NetworkError extends CircleCIError {
+  constructor(details: Omit<CircleCIErrorDetails, "status"> & Attempts & { cause: string }) {
+    super(
+      `${details.endpoint} failed without an HTTP answer on all ${details.attempts} attempts, retried with exponential backoff (last: ${details.cause}).`,
+      "Check the network path to CircleCI (DNS, proxy, firewall) and the client's timeouts.",
+      details,
+    );
+  }
+}
+
+export class ResponseFormatError extends CircleCIError {
+  constructor(details: CircleCIErrorDetails & Attempts & { problem: string }) {
+    super(
+      `${details.endpoint} answered with a body the client cannot use on all ${details.attempts} attempts (last: ${details.problem}).`,
+      "This is usually a truncated response or a proxy's page: check that baseUrl points at CircleCI, and retry later.",
+      details,
+    );
+  }
+}
+
+export class PaginationError extends CircleCIError {
+  constructor(problem: string, details: CircleCIErrorDetails) {
+    super(
+      `Paging ${details.endpoint} stopped: ${problem}.`,
+      "Nothing after this page was read; run the walk again later, or raise maxPages if the list is truly that long.",
+      details,
+    );
+  }
+}
+
+export class MissingOrganizationIdError extends CircleCIError {
+  constructor() {
+    super(
+      "Contexts need an organization id:",
+      "set CIRCLECI_ORG_ID to your organization's UUID (Organization Settings > Overview).",
+      { endpoint: "GET /context" },
+    );
+  }
+}

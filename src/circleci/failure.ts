@@ -1,0 +1,57 @@
+import {
+  AuthenticationError,
+  BadRequestError,
+  NetworkError,
+  NotFoundError,
+  PermissionError,
+  ProjectNotFoundError,
+  RateLimitedError,
+  ResponseFormatError,
+  UnexpectedStatusError,
+  UpstreamError,
+} from "./errors.js";
+import type { CircleCIError } from "./errors.js";
+import type { Route } from "./route.js";
+
+/**
+ * A failed attempt, as the retry loop remembers it: enough to build the error the caller sees
+ * once retries are over. All text in it has already been scrubbed of the token.
+ */
+export type Failure =
+  | { kind: "status"; status: number; upstreamMessage: string | undefined }
+  | { kind: "network"; problem: string }
+  | { kind: "format"; status: number; problem: string };
+
+/** The error for an answer no retry can change (4xx other than 429). */
+export function errorForStatus(route: Route, status: number, upstreamMessage: string | undefined): CircleCIError {
+  const details = { endpoint: route.endpoint, upstreamMessage };
+  switch (status) {
+    case 400:
+      return new BadRequestError(details);
+    case 401:
+      return new AuthenticationError(details);
+    case 403:
+      return new PermissionError(details);
+    case 404:
+      return route.missing.kind === "project"
+        ? new ProjectNotFoundError(route.missing.slug, details)
+        : new NotFoundError(route.missing.description, details);
+    default:
+      return new UnexpectedStatusError({ ...details, status });
+  }
+}
+
+/** The error for the last of `attempts` failed attempts. */
+export function errorAfterRetries(route: Route, failure: Failure, attempts: number): CircleCIError {
+  const endpoint = route.endpoint;
+  switch (failure.kind) {
+    case "network":
+      return new NetworkError({ endpoint, attempts, cause: failure.problem });
+    case "format":
+      return new ResponseFormatError({ endpoint, attempts, status: failure.status, problem: failure.problem });
+    case "status":
+      return failure.status === 429
+        ? new RateLimitedError({ endpoint, attempts, upstreamMessage: failure.upstreamMessage })
+        : new UpstreamError({ endpoint, attempts, status: failure.status, upstreamMessage: failure.upstreamMessage });
+  }
+}

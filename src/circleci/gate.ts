@@ -1,0 +1,136 @@
+/**
+ * One gate per client, shared by every call, so that all the syncer's streams draw from a single
+ * budget: at most `concurrency` requests in flight, and a token bucket that refills at
+ * `requestsPerSecond`. Its burst is capped at the smaller of the two, so a quiet client that wakes
+ * up sends a small burst and then a steady stream, never a spike.
+ *
+ * When CircleCI says "slow down" (a 429, or a window with nothing remaining), `pauseFor` holds the
+ * whole gate: requests already queued wait too, instead of each hammering the API on its own.
+ */
+
+export interface RateLimitGateOptions {
+  /** Max requests in flight. Default 8. */
+  concurrency?: number;
+  /** Steady request budget. Default 20 (CircleCI's own MCP client does 40 per 2 s). */
+  requestsPerSecond?: number;
+  /** Clock, epoch ms; tests may pass their own. */
+  now?: () => number;
+}
+
+export interface GatePauseStats {
+  /** Times the gate was paused (or a pause extended) because CircleCI asked for it. */
+  count: number;
+  /** Total wall-clock ms the gate stayed paused. */
+  ms: number;
+}
+
+/** Call once when the request is done, whatever its outcome. */
+export type Release = () => void;
+
+export class RateLimitGate {
+  readonly concurrency: number;
+  readonly requestsPerSecond: number;
+  private readonly capacity: number;
+  private readonly now: () => number;
+  private readonly waiting: (() => void)[] = [];
+  private inFlight = 0;
+  private tokens: number;
+  private refilledAt: number;
+  private pausedUntil = 0;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+  private readonly pauses: GatePauseStats = { count: 0, ms: 0 };
+
+  constructor(options: RateLimitGateOptions = {}) {
+    this.concurrency = positive(options.concurrency ?? 8, "concurrency");
+    this.requestsPerSecond = positive(options.requestsPerSecond ?? 20, "requestsPerSecond");
+    this.capacity = Math.max(1, Math.min(this.concurrency, this.requestsPerSecond));
+    this.now = options.now ?? Date.now;
+    this.tokens = this.capacity;
+    this.refilledAt = this.now();
+  }
+
+  /** Resolves when the request may go out; the caller must call the returned `Release`. */
+  acquire(): Promise<Release> {
+    return new Promise((resolve) => {
+      this.waiting.push(() => resolve(this.releaseOnce()));
+      this.admit();
+    });
+  }
+
+  /** Holds every request, queued or future, for at least `ms` from now. */
+  pauseFor(ms: number): void {
+    const now = this.now();
+    const until = now + Math.max(0, ms);
+    if (until <= this.pausedUntil) return;
+    this.pauses.count += 1;
+    this.pauses.ms += until - Math.max(now, this.pausedUntil);
+    this.pausedUntil = until;
+    this.admit();
+  }
+
+  get pauseStats(): GatePauseStats {
+    return { ...this.pauses };
+  }
+
+  /** Stops the wake-up timer so a closed client does not keep the process alive. */
+  close(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Infinity;
+  }
+
+  private releaseOnce(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      this.admit();
+    };
+  }
+
+  private refill(now: number): void {
+    const earned = ((now - this.refilledAt) / 1000) * this.requestsPerSecond;
+    this.tokens = Math.min(this.capacity, this.tokens + earned);
+    this.refilledAt = now;
+  }
+
+  /** Lets queued requests through in FIFO order while slots, tokens and the pause allow. */
+  private admit(): void {
+    const now = this.now();
+    this.refill(now);
+    while (this.waiting.length > 0 && this.inFlight < this.concurrency) {
+      const readyAt = Math.max(this.pausedUntil, now + this.msUntilToken());
+      if (readyAt > now) {
+        this.wakeUpAt(readyAt);
+        return;
+      }
+      this.tokens -= 1;
+      this.inFlight += 1;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private msUntilToken(): number {
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.requestsPerSecond) * 1000);
+  }
+
+  private wakeUpAt(at: number): void {
+    if (this.wakeTimer !== undefined && this.wakeAt <= at) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      this.admit();
+    }, at - this.now());
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`RateLimitGate: ${name} must be a positive number, got ${value}.`);
+  }
+  return value;
+}

@@ -1,0 +1,51 @@
+export { CircleCIClient } from "./client.js";
+export type { CircleCIClientOptions, InvalidItemEvent } from "./client.js";
+export type { RequestEvent } from "./request.js";
+export type { ClientStats } from "./stats.js";
+export type { Page } from "./pagination.js";
+export {
+  AuthenticationError,
+  BadRequestError,
+  CircleCIError,
+  MissingOrganizationIdError,
+  NetworkError,
+  NotFoundError,
+  PaginationError,
+  PermissionError,
+  ProjectNotFoundError,
+  RateLimitedError,
+  ResponseFormatError,
+  UnexpectedStatusError,
+  UpstreamError,
+} from "./errors.js";
+export type { OpenEnum, OpenEnumSpec } from "./open-enum.js";
+export {
+  buildLifecycles,
+  buildOutcomes,
+  jobStatuses,
+  jobTypes,
+  pipelineErrorTypes,
+  pipelineStates,
+  triggerTypes,
+  vcsProviders,
+  workflowStatuses,
+} from "./schemas.js";
+export type {
+  Context,
+  ContextEnvVar,
+  JobDetails,
+  JobStatus,
+  JobSteps,
+  JobType,
+  Pipeline,
+  PipelineState,
+  Project,
+  Step,
+  StepAction,
+  TriggerType,
+  User,
+  Workflow,
+  WorkflowJob,
+  WorkflowStatus,
+} from "./schemas.js";
+export { tokenPrefix } from "./token.js";

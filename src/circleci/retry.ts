@@ -1,0 +1,122 @@
+/**
+ * Pure retry policy: how long to back off, how to read CircleCI's rate-limit headers, and which
+ * answers are worth another attempt. No I/O and no clock of its own (callers pass `now`), so every
+ * rule here is a plain function test.
+ */
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. Default 5. */
+  maxAttempts: number;
+  /** Backoff ceiling of the first retry; doubles per attempt. Default 250 ms. */
+  baseDelayMs: number;
+  /** Cap on any single backoff. Default 30 s. */
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
+
+/** Header lookup by lower-case name (undici's shape: repeated headers arrive as arrays). */
+export type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * "Full jitter" (uniform in [0, ceiling]): spreads the retries of many clients hit by the same
+ * outage instead of having them come back in lockstep. `attempt` is the attempt that just failed.
+ */
+export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * ceiling);
+}
+
+/** `Retry-After` as delta-seconds or an HTTP-date (CircleCI does not say which it sends). */
+export function parseRetryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export interface RateLimitWindow {
+  limit: number | undefined;
+  remaining: number | undefined;
+  /** Milliseconds until the window resets. */
+  resetMs: number | undefined;
+}
+
+/** Values this large are epoch seconds, not "seconds until reset" (some gateways send those). */
+const EPOCH_SECONDS_THRESHOLD = 1_000_000_000;
+
+function parseNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const parsed = Number(value.trim());
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function parseResetMs(value: string | undefined, now: number): number | undefined {
+  const seconds = parseNumber(value);
+  if (seconds === undefined) return undefined;
+  const ms = seconds >= EPOCH_SECONDS_THRESHOLD ? seconds * 1000 - now : seconds * 1000;
+  return Math.max(0, Math.round(ms));
+}
+
+function readFamily(headers: Headers, prefix: string, now: number): RateLimitWindow | undefined {
+  const window: RateLimitWindow = {
+    limit: parseNumber(header(headers, `${prefix}-limit`)),
+    remaining: parseNumber(header(headers, `${prefix}-remaining`)),
+    resetMs: parseResetMs(header(headers, `${prefix}-reset`), now),
+  };
+  const present = window.limit !== undefined || window.remaining !== undefined || window.resetMs !== undefined;
+  return present ? window : undefined;
+}
+
+/**
+ * The rate-limit window CircleCI enforces. It may send both `RateLimit-*` and `X-RateLimit-*`;
+ * its docs say that when they disagree the lower limit is the one enforced. Without limits to
+ * compare, the family with fewer requests remaining is the binding one.
+ */
+export function enforcedRateLimit(headers: Headers, now: number): RateLimitWindow | undefined {
+  const standard = readFamily(headers, "ratelimit", now);
+  const legacy = readFamily(headers, "x-ratelimit", now);
+  if (standard === undefined || legacy === undefined) return standard ?? legacy;
+  if (standard.limit !== undefined && legacy.limit !== undefined) {
+    return legacy.limit < standard.limit ? legacy : standard;
+  }
+  return (legacy.remaining ?? Infinity) < (standard.remaining ?? Infinity) ? legacy : standard;
+}
+
+/** A successful answer that spent the last request of its window: pause until it resets. */
+export function exhaustedWindowPauseMs(headers: Headers, now: number): number | undefined {
+  const window = enforcedRateLimit(headers, now);
+  if (window === undefined || window.remaining === undefined || window.remaining > 0) return undefined;
+  return window.resetMs;
+}
+
+/** How long a 429 asks everyone to wait: Retry-After, else the window reset, else backoff. */
+export function rateLimitedPauseMs(
+  headers: Headers,
+  now: number,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  return (
+    parseRetryAfterMs(header(headers, "retry-after"), now) ??
+    enforcedRateLimit(headers, now)?.resetMs ??
+    backoffDelayMs(attempt, policy, random)
+  );
+}
+
+export type StatusClass = "success" | "rate-limited" | "transient" | "permanent";
+
+/** 429 and 5xx can succeed on a later attempt; any other non-2xx answer will not. */
+export function classifyStatus(status: number): StatusClass {
+  if (status >= 200 && status < 300) return "success";
+  if (status === 429) return "rate-limited";
+  if (status >= 500) return "transient";
+  return "permanent";
+}
