@@ -1,0 +1,54 @@
+/**
+ * Runs the simulator as a process:
+ *   node dist/simulator/main.js [--port N] [--seed N] [--projects N] [--pipelines N] [--latency-ms N] [--live]
+ * Prints one line with the URL and the token, and serves until SIGINT or SIGTERM.
+ */
+import { parseArgs } from "node:util";
+import { startSimulator } from "./index.js";
+
+function integerFlag(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
+  const raw = values[name];
+  if (typeof raw !== "string") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`--${name} must be a non-negative integer, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    seed: { type: "string" },
+    projects: { type: "string" },
+    pipelines: { type: "string" },
+    "latency-ms": { type: "string" },
+    live: { type: "boolean", default: false },
+  },
+});
+
+/** Leaves unset flags out entirely, so the world's own defaults apply. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const simulator = await startSimulator({
+  world: definedOnly({
+    seed: integerFlag(values, "seed"),
+    projects: integerFlag(values, "projects"),
+    pipelinesPerProject: integerFlag(values, "pipelines"),
+  }),
+  port: integerFlag(values, "port"),
+  latencyMs: integerFlag(values, "latency-ms"),
+  live: values.live ? {} : null,
+});
+
+// Printing the token is deliberate: it is a simulator token that opens nothing but this loopback server.
+console.log(`CircleCI simulator listening at ${simulator.url} token ${simulator.token}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void simulator.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,80 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/** A complete answer, before any fault mangles its delivery. */
+export interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export function jsonReply(status: number, value: unknown, headers?: Record<string, string>): Reply {
+  return { status, contentType: "application/json", body: JSON.stringify(value), ...(headers && { headers }) };
+}
+
+/** CircleCI's error shape: a single `message` field (API.md §1). */
+export function errorReply(status: number, message: string, headers?: Record<string, string>): Reply {
+  return jsonReply(status, { message }, headers);
+}
+
+export interface RouteRequest {
+  /** The endpoint name, e.g. `GET /project/{slug}/pipeline`. */
+  endpoint: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+export interface Route<Context> {
+  /** The route template as endpoints are named, e.g. `/project/{slug}` or `v1.1 /output`. */
+  label: string;
+  /** Whether the route needs a token (presigned output URLs do not). */
+  authenticated: boolean;
+  handle(request: RouteRequest, context: Context): Reply;
+  readonly pattern: RegExp;
+  readonly paramNames: string[];
+}
+
+/**
+ * `{slug}` spans exactly three path segments (`gh/org/repo`, `circleci/<id>/<id>`), so a slug sent
+ * with raw slashes routes as well as a `%2F`-encoded one; every other `{param}` is one segment.
+ */
+export function defineRoute<Context>(
+  label: string,
+  pathTemplate: string,
+  handle: Route<Context>["handle"],
+  options: { authenticated?: boolean } = {},
+): Route<Context> {
+  const paramNames: string[] = [];
+  const source = pathTemplate.replace(/\{(\w+)\}/g, (_, name: string) => {
+    paramNames.push(name);
+    return name === "slug" ? "([^/]+/[^/]+/[^/]+)" : "([^/]+)";
+  });
+  return { label, authenticated: options.authenticated ?? true, handle, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+export interface RouteMatch<Context> {
+  route: Route<Context>;
+  params: Record<string, string>;
+}
+
+/** Matches a raw (still percent-encoded) path; `%2F` inside a segment counts as a slash. */
+export function matchRoute<Context>(routes: readonly Route<Context>[], rawPath: string): RouteMatch<Context> | undefined {
+  const path = decodePath(rawPath);
+  if (path === undefined) return undefined;
+  for (const route of routes) {
+    const found = route.pattern.exec(path);
+    if (!found) continue;
+    const params = Object.fromEntries(route.paramNames.map((name, i) => [name, found[i + 1] ?? ""]));
+    return { route, params };
+  }
+  return undefined;
+}
+
+function decodePath(rawPath: string): string | undefined {
+  try {
+    return rawPath.split("/").map(decodeURIComponent).join("/");
+  } catch {
+    return undefined;
+  }
+}
