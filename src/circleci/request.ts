@@ -31,10 +31,13 @@ export interface RequesterOptions {
   onRequest?: (event: RequestEvent) => void;
 }
 
-/** What one attempt came to: a value, a reason to try again (and how long to hold off), or an error. */
+/**
+ * What one attempt came to: a value, a failure worth another attempt, or a failure no retry can
+ * change. A rate-limited retry waits on the gate (already paused), any other on its own backoff.
+ */
 type Verdict<T> =
   | { kind: "done"; value: T }
-  | { kind: "retry"; failure: Failure; gatePauseMs?: number }
+  | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
   | { kind: "fail"; failure: Failure };
 
 /**
@@ -49,18 +52,17 @@ export class Requester {
     const { retry, stats, logger } = this.options;
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt);
-      const verdict = this.judge(exchange, parse, attempt);
+      const verdict = this.judge(exchange, parse);
       if (verdict.kind === "done") return verdict.value;
-      if (verdict.kind === "fail") throw errorFor(route, verdict.failure, attempt);
+      if (verdict.kind === "fail") {
+        throw verdict.failure.kind === "status"
+          ? errorForStatus(route, verdict.failure.status, verdict.failure.upstreamMessage)
+          : errorAfterRetries(route, verdict.failure, attempt);
+      }
       if (attempt >= retry.maxAttempts) throw errorAfterRetries(route, verdict.failure, attempt);
       stats.retry();
       logger.warn({ endpoint: route.endpoint, attempt, failure: verdict.failure }, "retrying a CircleCI request");
-      if (verdict.gatePauseMs === undefined) {
-        await sleep(backoffDelayMs(attempt, retry));
-      } else {
-        this.options.gate.pauseFor(verdict.gatePauseMs);
-        logger.warn({ endpoint: route.endpoint, pauseMs: verdict.gatePauseMs }, "CircleCI rate limit: pausing all requests");
-      }
+      if (verdict.wait === "backoff") await sleep(backoffDelayMs(attempt, retry));
     }
   }
 
@@ -71,6 +73,8 @@ export class Requester {
     let exchange: Exchange;
     try {
       exchange = await transport.get(basePath + route.path);
+      // Before the slot is released: otherwise a queued request would slip out ahead of the pause.
+      this.pauseIfAsked(route, exchange, attempt);
     } finally {
       release();
     }
@@ -79,23 +83,36 @@ export class Requester {
     stats.request(route.endpoint, status);
     onRequest?.({ endpoint: route.endpoint, status, attempt, durationMs });
     logger.debug({ endpoint: route.endpoint, status, attempt, durationMs }, "CircleCI request");
-    if (exchange.kind !== "network" && classifyStatus(exchange.status) !== "rate-limited") {
-      const pauseMs = exhaustedWindowPauseMs(exchange.headers, Date.now());
-      if (pauseMs !== undefined && pauseMs > 0) {
-        gate.pauseFor(pauseMs);
-        logger.info({ endpoint: route.endpoint, pauseMs }, "CircleCI rate-limit window spent: pausing until it resets");
-      }
-    }
     return exchange;
   }
 
-  private judge<T>(exchange: Exchange, parse: (body: unknown) => Validation<T>, attempt: number): Verdict<T> {
-    const { scrub, retry } = this.options;
+  /** A 429, or an answer that spent its window, pauses every request of this client. */
+  private pauseIfAsked(route: Route, exchange: Exchange, attempt: number): void {
+    if (exchange.kind === "network") return;
+    const now = Date.now();
+    const pauseMs =
+      classifyStatus(exchange.status) === "rate-limited"
+        ? rateLimitedPauseMs(exchange.headers, now, attempt, this.options.retry)
+        : exhaustedWindowPauseMs(exchange.headers, now);
+    if (pauseMs === undefined || pauseMs <= 0) return;
+    this.options.gate.pauseFor(pauseMs);
+    this.options.logger.warn(
+      { endpoint: route.endpoint, status: exchange.status, pauseMs },
+      "CircleCI rate limit: pausing all requests",
+    );
+  }
+
+  private judge<T>(exchange: Exchange, parse: (body: unknown) => Validation<T>): Verdict<T> {
+    const { scrub } = this.options;
     switch (exchange.kind) {
       case "network":
-        return { kind: "retry", failure: { kind: "network", problem: scrub(exchange.problem) } };
+        return { kind: "retry", failure: { kind: "network", problem: scrub(exchange.problem) }, wait: "backoff" };
       case "invalid-body":
-        return { kind: "retry", failure: { kind: "format", status: exchange.status, problem: scrub(exchange.problem) } };
+        return {
+          kind: "retry",
+          failure: { kind: "format", status: exchange.status, problem: scrub(exchange.problem) },
+          wait: "backoff",
+        };
       case "too-large":
         return {
           kind: "fail",
@@ -104,26 +121,22 @@ export class Requester {
       case "response":
         break;
     }
-    const statusFailure: Failure = { kind: "status", status: exchange.status, upstreamMessage: upstreamMessage(exchange.body, scrub) };
+    const failure: Failure = { kind: "status", status: exchange.status, upstreamMessage: upstreamMessage(exchange.body, scrub) };
     switch (classifyStatus(exchange.status)) {
       case "success": {
         const parsed = parse(exchange.body);
-        return parsed.ok
-          ? { kind: "done", value: parsed.value }
-          : { kind: "retry", failure: { kind: "format", status: exchange.status, problem: `unexpected shape (${parsed.issues})` } };
+        if (parsed.ok) return { kind: "done", value: parsed.value };
+        const problem = scrub(`unexpected shape (${parsed.issues})`);
+        return { kind: "retry", failure: { kind: "format", status: exchange.status, problem }, wait: "backoff" };
       }
       case "rate-limited":
-        return { kind: "retry", failure: statusFailure, gatePauseMs: rateLimitedPauseMs(exchange.headers, Date.now(), attempt, retry) };
+        return { kind: "retry", failure, wait: "gate" };
       case "transient":
-        return { kind: "retry", failure: statusFailure };
+        return { kind: "retry", failure, wait: "backoff" };
       case "permanent":
-        return { kind: "fail", failure: statusFailure };
+        return { kind: "fail", failure };
     }
   }
-}
-
-function errorFor(route: Route, failure: Failure, attempts: number) {
-  return failure.kind === "status" ? errorForStatus(route, failure.status, failure.upstreamMessage) : errorAfterRetries(route, failure, attempts);
 }
 
 function upstreamMessage(body: unknown, scrub: (text: string) => string): string | undefined {

@@ -86,20 +86,14 @@ export class Transport {
     return this.pool.close();
   }
 
+  /** Leaving the loop by throwing ends the iteration, which destroys the body and its socket. */
   private async readCapped(body: Readable, headers: Headers): Promise<string> {
-    const declared = Number(headers["content-length"]);
-    if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-      body.destroy();
-      throw new BodyTooLarge();
-    }
+    const declared = Number(headers["content-length"] ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > this.maxBodyBytes) {
-        body.destroy();
-        throw new BodyTooLarge();
-      }
+      if (size > this.maxBodyBytes || declared > this.maxBodyBytes) throw new BodyTooLarge();
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString("utf8");

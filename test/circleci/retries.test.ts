@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  AuthenticationError,
+  BadRequestError,
+  CircleCIClient,
+  NetworkError,
+  NotFoundError,
+  PermissionError,
+  ResponseFormatError,
+  UnexpectedStatusError,
+  UpstreamError,
+} from "../../src/circleci/index.js";
+import type { CircleCIClientOptions, RequestEvent } from "../../src/circleci/index.js";
+import { TOKEN, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
+import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
+import { user } from "./support/resources.js";
+
+let server: FakeCircleCI | undefined;
+let client: CircleCIClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+  client = undefined;
+  server = undefined;
+});
+
+async function setUp(handler: Handler, options: Partial<CircleCIClientOptions> = {}) {
+  server = await startFakeCircleCI(handler);
+  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url, retry: fastRetry, ...options });
+  return { server, client };
+}
+
+/** Answers with `failures` in order, then with a valid user. */
+function failingThenUser(failures: Handler[]): Handler {
+  return (req, res, seen) => {
+    const failure = failures.shift();
+    if (failure === undefined) sendJson(res, 200, user());
+    else return failure(req, res, seen);
+  };
+}
+
+const serverError: Handler = (_req, res) => sendJson(res, 503, { message: "Internal server error." });
+const reset: Handler = (req) => {
+  req.socket.destroy();
+};
+const truncated: Handler = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+  res.write('{"id": "00000000-0000-4000-8000-0000');
+  setTimeout(() => res.destroy(), 5);
+};
+const garbage: Handler = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end("<html>502 Bad Gateway</html>");
+};
+const cutShort: Handler = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end('{"id": "00000000-0000-4000-8000-000009000001", "login": "oc');
+};
+
+describe("retries", () => {
+  it.each([
+    ["a 5xx", serverError],
+    ["a connection reset", reset],
+    ["a body cut off mid-stream", truncated],
+    ["a complete but truncated JSON body", cutShort],
+    ["a garbage body", garbage],
+  ])("retries %s and then succeeds", async (_name, failure) => {
+    const events: RequestEvent[] = [];
+    const { server, client } = await setUp(failingThenUser([failure, failure]), { onRequest: (event) => events.push(event) });
+    expect((await client.me()).login).toBe("octo");
+    expect(server.requests).toHaveLength(3);
+    expect(client.stats.retries).toBe(2);
+    expect(events.map((event) => event.attempt)).toEqual([1, 2, 3]);
+    expect(events[2]).toMatchObject({ endpoint: "GET /me", status: 200 });
+  });
+
+  it("surfaces persistent 5xx as UpstreamError naming the endpoint, status and attempts", async () => {
+    const { server, client } = await setUp(serverError);
+    const error = await client.getWorkflow("w1").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamError);
+    const upstream = error as UpstreamError;
+    expect(upstream.status).toBe(503);
+    expect(upstream.endpoint).toBe("GET /workflow/{id}");
+    expect(upstream.message).toContain("GET /workflow/{id}");
+    expect(upstream.message).toContain("503");
+    expect(upstream.message).toContain("3 attempts");
+    expect(upstream.message).toContain("Internal server error.");
+    expect(upstream.message).toContain(upstream.fix);
+    expect(server.requests).toHaveLength(3);
+    expect(client.stats.requests["GET /workflow/{id}"]).toEqual({ "503": 3 });
+  });
+
+  it("surfaces persistent resets as NetworkError", async () => {
+    const { server, client } = await setUp(reset);
+    const error = await client.me().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).message).toMatch(/GET \/me failed without an HTTP answer on all 3 attempts/);
+    expect((error as NetworkError).status).toBeUndefined();
+    expect(server.requests).toHaveLength(3);
+    expect(client.stats.requests["GET /me"]).toEqual({ error: 3 });
+  });
+
+  it("treats a headers timeout as retryable", async () => {
+    const { server, client } = await setUp(
+      failingThenUser([
+        () => {
+          // Never answer: the client's headers timeout must fire.
+        },
+      ]),
+      { timeouts: { headersMs: 150 } },
+    );
+    expect((await client.me()).login).toBe("octo");
+    expect(server.requests).toHaveLength(2);
+    expect(client.stats.requests["GET /me"]).toEqual({ error: 1, "200": 1 });
+  });
+
+  it("surfaces persistent garbage as ResponseFormatError", async () => {
+    const { server, client } = await setUp(garbage);
+    const error = await client.me().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ResponseFormatError);
+    expect((error as Error).message).toContain("invalid JSON");
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("refuses a body over maxBodyBytes without retrying", async () => {
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, { ...user(), padding: "x".repeat(5000) }), {
+      maxBodyBytes: 1024,
+    });
+    const error = await client.me().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ResponseFormatError);
+    expect((error as Error).message).toContain("maxBodyBytes (1024)");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [400, BadRequestError, "context_id is invalid."],
+    [401, AuthenticationError, "Invalid token provided."],
+    [403, PermissionError, "Permission denied."],
+    [404, NotFoundError, "Workflow not found"],
+    [409, UnexpectedStatusError, "Conflict"],
+  ] as const)("does not retry a %i", async (status, errorClass, message) => {
+    const { server, client } = await setUp((_req, res) => sendJson(res, status, { message }));
+    const error = await client.getWorkflow("w1").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(errorClass);
+    expect((error as { status?: number }).status).toBe(status);
+    expect(server.requests).toHaveLength(1);
+    expect(client.stats.retries).toBe(0);
+  });
+
+  it("retries a 200 whose document does not match the resource, then fails clearly", async () => {
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, { id: "not-a-uuid" }));
+    const error = await client.me().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ResponseFormatError);
+    expect((error as Error).message).toMatch(/GET \/me answered with a body the client cannot use on all 3 attempts/);
+    expect(server.requests).toHaveLength(3);
+  });
+});
