@@ -133,16 +133,29 @@ function seedContexts(state: SimState, rng: Random, org: OrgWire, count: number)
 }
 
 /**
+ * Rare shapes every world holds at least once, whatever the seed, so clients always meet them;
+ * chance adds more of them across the rest of history.
+ */
+const GUARANTEED_SHAPES: readonly PipelineOptions[] = [
+  { errored: true },
+  { trigger: "api" },
+  { tag: "v1.0.0" },
+  { trigger: "Decoupled Ingestion System" },
+];
+
+/**
  * When each project's historical pipelines are created. Most spread over the history window,
  * denser towards `until`; the newest few fall in its last minutes so they are still running. The
  * first project also gets one pipeline held on an approval that never resolves by itself.
  */
 export function scheduleHistory(lifecycle: Lifecycle, rng: Random, slugs: readonly string[], size: HistorySize): void {
   const historyMs = size.historyDays * DAY_MS;
+  const heldRank = Math.min(FRESH_PIPELINES, size.pipelinesPerProject - 1);
   for (const [projectIndex, slug] of slugs.entries()) {
     for (let rank = 0; rank < size.pipelinesPerProject; rank++) {
-      const held = projectIndex === 0 && rank === Math.min(FRESH_PIPELINES, size.pipelinesPerProject - 1);
-      const options: PipelineOptions = held ? { holdForApproval: true } : {};
+      const held = projectIndex === 0 && rank === heldRank;
+      const shape = GUARANTEED_SHAPES[(rank - heldRank - 1) * slugs.length + projectIndex];
+      const options: PipelineOptions = held ? { holdForApproval: true } : { ...(rank > heldRank ? shape : {}) };
       lifecycle.schedulePipeline(size.until - ageOf(rng, rank, held, historyMs), slug, options);
     }
   }

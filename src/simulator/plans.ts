@@ -260,7 +260,7 @@ function drawVcs(
     provider_name: project.vcs_info.provider === "Bitbucket" ? "Bitbucket" : "GitHub",
     origin_repository_url: fromFork ? repositoryUrl.replace(/\/[^/]+\/([^/]+)$/, "/a-contributor/$1") : repositoryUrl,
     target_repository_url: repositoryUrl,
-    revision: rng.chance(0.04) ? null : rng.hex(40),
+    revision: rng.chance(0.08) ? null : rng.hex(40),
   };
   if (branch !== undefined) vcs.branch = branch;
   if (tag !== undefined) vcs.tag = tag;
