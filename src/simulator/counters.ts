@@ -4,7 +4,10 @@ export interface RequestCounters {
   total(): number;
   /** Endpoint name (route template, e.g. `GET /project/{slug}/pipeline`) => requests. */
   byEndpoint(): Record<string, number>;
-  /** Outcome => requests: the status code (`"200"`, `"404"`, `"429"`...), or `"reset"` / `"truncated"` for cut connections. */
+  /**
+   * Outcome => requests: the status code (`"200"`, `"404"`, `"429"`...); `"reset"` / `"truncated"` for
+   * connections the simulator cut on purpose; `"aborted"` when the client hung up before the end.
+   */
   byStatus(): Record<string, number>;
   /** Requests being served right now. */
   inFlight(): number;

@@ -48,13 +48,13 @@ export class ApiServer {
   readonly #server: Server;
   readonly #config: ApiServerConfig;
   readonly #context: ApiContext;
-  #latencyMs: number;
+  #latencyMs = 0;
   #throttle: { options: RateLimitOptions; limiter: FixedWindowRateLimiter } | null = null;
 
   constructor(config: ApiServerConfig) {
     this.#config = config;
     this.#context = { world: config.world, pages: config.pages, outputLinks: config.outputLinks };
-    this.#latencyMs = config.latencyMs;
+    this.setLatency(config.latencyMs);
     this.setRateLimit(config.rateLimit);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
@@ -98,7 +98,7 @@ export class ApiServer {
     const { counters, faults } = this.#config;
     let outcome: string | undefined;
     counters.received(endpoint);
-    res.once("close", () => counters.finished(outcome ?? String(res.statusCode)));
+    res.once("close", () => counters.finished(outcome ?? (res.writableFinished ? String(res.statusCode) : "aborted")));
 
     if (this.#latencyMs > 0) await sleep(this.#latencyMs);
     if (res.destroyed) return;

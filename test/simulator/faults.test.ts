@@ -104,6 +104,14 @@ describe("scripted faults", () => {
     expect(chunks).toBeGreaterThan(1);
     expect(JSON.parse(text)).toHaveProperty("items");
   });
+  it("counts a client that hangs up mid-body as aborted", async () => {
+    const s = await start();
+    s.inject({ kind: "slow", slowMs: 1000 });
+    const res = await request(`${s.url}/api/v2/project/gh/acme/api/pipeline`, { headers: { "circle-token": s.token } });
+    for await (const _chunk of res.body) break;
+    while (s.counters.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(s.counters.byStatus()).toEqual({ aborted: 1 });
+  });
 });
 
 describe("random faults", () => {
