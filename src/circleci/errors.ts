@@ -30,7 +30,7 @@ export class CircleCIError extends Error {
 }
 
 function onAttempts(attempts: number): string {
-  return attempts === 1 ? "on its only attempt (not retryable)" : `on all ${attempts} attempts`;
+  return attempts === 1 ? "on its only attempt" : `on all ${attempts} attempts (retried with exponential backoff)`;
 }
 
 function saying(upstreamMessage: string | undefined): string {
@@ -123,7 +123,7 @@ export class RateLimitedError extends CircleCIError {
 export class UpstreamError extends CircleCIError {
   constructor(details: CircleCIErrorDetails & Attempts & { status: number }) {
     super(
-      `CircleCI answered ${details.endpoint} with ${details.status} ${onAttempts(details.attempts)}, retried with exponential backoff${saying(details.upstreamMessage)}.`,
+      `CircleCI answered ${details.endpoint} with ${details.status} ${onAttempts(details.attempts)}${saying(details.upstreamMessage)}.`,
       "CircleCI is failing: check https://status.circleci.com and try again later.",
       details,
     );
@@ -131,9 +131,9 @@ export class UpstreamError extends CircleCIError {
 }
 
 export class NetworkError extends CircleCIError {
-  constructor(details: Omit<CircleCIErrorDetails, "status"> & Attempts & { cause: string }) {
+  constructor(details: Omit<CircleCIErrorDetails, "status"> & Attempts & { problem: string }) {
     super(
-      `${details.endpoint} failed without an HTTP answer ${onAttempts(details.attempts)}, retried with exponential backoff (last: ${details.cause}).`,
+      `${details.endpoint} failed without an HTTP answer ${onAttempts(details.attempts)}; last: ${details.problem}.`,
       "Check the network path to CircleCI (DNS, proxy, firewall) and the client's timeouts.",
       details,
     );
@@ -143,7 +143,7 @@ export class NetworkError extends CircleCIError {
 export class ResponseFormatError extends CircleCIError {
   constructor(details: CircleCIErrorDetails & Attempts & { problem: string }) {
     super(
-      `${details.endpoint} answered with a body the client cannot use ${onAttempts(details.attempts)} (last: ${details.problem}).`,
+      `${details.endpoint} answered with a body the client cannot use ${onAttempts(details.attempts)}; last: ${details.problem}.`,
       "This is usually a truncated response or a proxy's page: check that baseUrl points at CircleCI, and retry later.",
       details,
     );

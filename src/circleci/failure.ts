@@ -46,7 +46,7 @@ export function errorAfterRetries(route: Route, failure: Failure, attempts: numb
   const endpoint = route.endpoint;
   switch (failure.kind) {
     case "network":
-      return new NetworkError({ endpoint, attempts, cause: failure.problem });
+      return new NetworkError({ endpoint, attempts, problem: failure.problem });
     case "format":
       return new ResponseFormatError({ endpoint, attempts, status: failure.status, problem: failure.problem });
     case "status":

@@ -95,7 +95,7 @@ describe("retries", () => {
     const { server, client } = await setUp(reset);
     const error = await client.me().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NetworkError);
-    expect((error as NetworkError).message).toMatch(/GET \/me failed without an HTTP answer on all 3 attempts/);
+    expect((error as NetworkError).message).toMatch(/GET \/me failed without an HTTP answer on all 3 attempts \(retried with exponential backoff\)/);
     expect((error as NetworkError).status).toBeUndefined();
     expect(server.requests).toHaveLength(3);
     expect(client.stats.requests["GET /me"]).toEqual({ error: 3 });

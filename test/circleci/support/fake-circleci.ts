@@ -48,7 +48,8 @@ export async function startFakeCircleCI(handler: Handler): Promise<FakeCircleCI>
       inFlight,
     };
     requests.push(seen);
-    Promise.resolve(handler(req, res, seen)).catch((error: unknown) => {
+    // A handler bug must show up as a dropped connection, not as a request that hangs until timeout.
+    new Promise<void>((resolve) => resolve(handler(req, res, seen))).catch((error: unknown) => {
       res.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
