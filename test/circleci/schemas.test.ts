@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { jobStatuses, jobTypes } from "../../src/circleci/index.js";
+import { jobDetailsSchema, pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
+import { jobDetails, pipeline, workflow, workflowJob } from "./support/resources.js";
+
+describe("schemas", () => {
+  it("accept timestamps in any precision and reject what is not an instant", () => {
+    for (const created_at of ["2024-03-11T14:56:45Z", "2020-01-10T19:45:58.517Z", "2020-01-10T19:45:58.517123Z"]) {
+      expect(pipelineSchema.safeParse(pipeline(1, { created_at })).success).toBe(true);
+    }
+    for (const created_at of ["2020-01-10", "yesterday", 1700000000]) {
+      expect(pipelineSchema.safeParse(pipeline(1, { created_at })).success).toBe(false);
+    }
+  });
+
+  it("accept the nulls and absences the real API sends (API.md §5)", () => {
+    const { vcs: _vcs, updated_at: _updated, ...bare } = pipeline(1);
+    expect(pipelineSchema.safeParse(bare).success).toBe(true);
+    expect(pipelineSchema.safeParse(pipeline(1, { vcs: { ...(pipeline(1).vcs as object), commit: undefined, revision: null } })).success).toBe(true);
+    const { job_number: _number, started_at: _started, stopped_at: _stopped, ...neverRan } = workflowJob(1, { status: "blocked" });
+    expect(workflowJobSchema.safeParse(neverRan).success).toBe(true);
+    expect(workflowJobSchema.safeParse(workflowJob(1, { started_at: null, stopped_at: null })).success).toBe(true);
+    expect(workflowSchema.safeParse(workflow(1, { stopped_at: null, tag: null })).success).toBe(true);
+    expect(jobDetailsSchema.safeParse({ ...jobDetails(1), duration: null, stopped_at: null, started_at: null }).success).toBe(true);
+  });
+
+  it("still require what the spec requires", () => {
+    const { name: _name, ...nameless } = workflow(1);
+    expect(workflowSchema.safeParse(nameless).success).toBe(false);
+    expect(workflowSchema.safeParse(workflow(1, { id: null })).success).toBe(false);
+    const { duration: _duration, ...noDuration } = jobDetails(1);
+    expect(jobDetailsSchema.safeParse(noDuration).success).toBe(false);
+  });
+
+  it("keep enums open but export the known values", () => {
+    const parsed = workflowJobSchema.parse(workflowJob(1, { status: "some-new-status", type: "gate" }));
+    expect(parsed.status).toBe("some-new-status");
+    expect(jobStatuses.isKnown(parsed.status)).toBe(false);
+    expect(jobStatuses.isKnown("terminated-unknown")).toBe(true);
+    expect(jobTypes.known).toEqual(["build", "approval"]);
+  });
+});
