@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CircleCIClient } from "../../src/circleci/index.js";
-import { TOKEN, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
+import type { CircleCIClientOptions } from "../../src/circleci/index.js";
+import { TOKEN, delay, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
 import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
 import { context, envVar, jobDetails, pipeline, project, user, v1Build, workflow, workflowJob } from "./support/resources.js";
 
@@ -14,9 +15,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setUp(handler: Handler, baseSuffix = ""): Promise<{ server: FakeCircleCI; client: CircleCIClient }> {
+async function setUp(
+  handler: Handler,
+  baseSuffix = "",
+  options: Partial<CircleCIClientOptions> = {},
+): Promise<{ server: FakeCircleCI; client: CircleCIClient }> {
   server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url + baseSuffix, retry: fastRetry });
+  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url + baseSuffix, retry: fastRetry, ...options });
   return { server, client };
 }
 
@@ -124,5 +129,45 @@ describe("what goes on the wire", () => {
     expect((await client.getJobDetails("gh/acme/api", 7)).duration).toBe(60_100);
     expect((await collect(client.listContextEnvVars(contextId))).map((v) => v.variable)).toEqual(["NPM_TOKEN"]);
     expect(server.requests).toHaveLength(7);
+  });
+
+  it("reuses keep-alive connections", async () => {
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, user()), "", { requestsPerSecond: 1000 });
+    for (let i = 0; i < 20; i++) await client.me();
+    expect(server.requests).toHaveLength(20);
+    // undici may open a second socket while the first is finishing its response; never one per request.
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("opens at most `connections` sockets however many requests are in flight", async () => {
+    const { server, client } = await setUp(
+      async (_req, res) => {
+        await delay(20);
+        sendJson(res, 200, user());
+      },
+      "",
+      { connections: 2, concurrency: 8, requestsPerSecond: 1000 },
+    );
+    await Promise.all(Array.from({ length: 10 }, () => client.me()));
+    expect(server.requests).toHaveLength(10);
+    expect(server.connections()).toBe(2);
+    expect(server.maxInFlight()).toBe(2);
+  });
+
+  it("gives up on a body that stalls longer than the body timeout, and retries", async () => {
+    let calls = 0;
+    const { server, client } = await setUp(
+      (_req, res) => {
+        calls += 1;
+        if (calls > 1) return sendJson(res, 200, user());
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"id":');
+      },
+      "",
+      { timeouts: { bodyMs: 100 } },
+    );
+    expect((await client.me()).login).toBe("octo");
+    expect(server.requests).toHaveLength(2);
+    expect(client.stats.requests["GET /me"]).toEqual({ error: 1, "200": 1 });
   });
 });

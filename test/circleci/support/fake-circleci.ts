@@ -23,6 +23,8 @@ export interface FakeCircleCI {
   url: string;
   requests: SeenRequest[];
   maxInFlight(): number;
+  /** TCP connections accepted so far: keep-alive reuse shows as fewer connections than requests. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -53,12 +55,17 @@ export async function startFakeCircleCI(handler: Handler): Promise<FakeCircleCI>
       res.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
+  let connections = 0;
+  server.on("connection", () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     maxInFlight: () => maxInFlight,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
