@@ -81,6 +81,7 @@ export class CircleCIClient {
   private readonly logger: Logger;
   private readonly maxPages: number;
   private readonly onInvalidItem: ((event: InvalidItemEvent) => void) | undefined;
+  private readonly scrub: (text: string) => string;
 
   constructor(options: CircleCIClientOptions) {
     if (typeof options.token !== "string" || options.token.trim() === "") {
@@ -90,6 +91,7 @@ export class CircleCIClient {
     this.logger = (options.logger ?? silentLogger).child({ component: "circleci", token: tokenPrefix(options.token) });
     this.maxPages = options.maxPages ?? 1000;
     this.onInvalidItem = options.onInvalidItem;
+    this.scrub = tokenScrubber(options.token);
     this.transport = new Transport({
       origin: base.origin,
       token: options.token,
@@ -107,7 +109,7 @@ export class CircleCIClient {
       retry: { ...defaultRetryPolicy, ...definedOnly(options.retry ?? {}) },
       stats: this.recorder,
       logger: this.logger,
-      scrub: tokenScrubber(options.token),
+      scrub: this.scrub,
       onRequest: options.onRequest,
     });
   }
@@ -238,7 +240,11 @@ export class CircleCIClient {
     const result = validate(schema, raw);
     if (result.ok) return result.value;
     const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[idKey] : undefined;
-    const event: InvalidItemEvent = { endpoint, id: typeof rawId === "string" ? rawId : null, issues: result.issues };
+    const event: InvalidItemEvent = {
+      endpoint,
+      id: typeof rawId === "string" ? this.scrub(rawId) : null,
+      issues: this.scrub(result.issues),
+    };
     this.recorder.invalidItem();
     this.logger.warn(event, "skipping a CircleCI list item that does not match its schema");
     this.onInvalidItem?.(event);

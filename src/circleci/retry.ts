@@ -16,9 +16,9 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
 /** Header lookup by lower-case name (undici's shape: repeated headers arrive as arrays). */
-export type Headers = Record<string, string | string[] | undefined>;
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-function header(headers: Headers, name: string): string | undefined {
+function header(headers: ResponseHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -67,7 +67,7 @@ function parseResetMs(value: string | undefined, now: number): number | undefine
   return Math.max(0, Math.round(ms));
 }
 
-function readFamily(headers: Headers, prefix: string, now: number): RateLimitWindow | undefined {
+function readFamily(headers: ResponseHeaders, prefix: string, now: number): RateLimitWindow | undefined {
   const window: RateLimitWindow = {
     limit: parseNumber(header(headers, `${prefix}-limit`)),
     remaining: parseNumber(header(headers, `${prefix}-remaining`)),
@@ -82,7 +82,7 @@ function readFamily(headers: Headers, prefix: string, now: number): RateLimitWin
  * its docs say that when they disagree the lower limit is the one enforced. Without limits to
  * compare, the family with fewer requests remaining is the binding one.
  */
-export function enforcedRateLimit(headers: Headers, now: number): RateLimitWindow | undefined {
+export function enforcedRateLimit(headers: ResponseHeaders, now: number): RateLimitWindow | undefined {
   const standard = readFamily(headers, "ratelimit", now);
   const legacy = readFamily(headers, "x-ratelimit", now);
   if (standard === undefined || legacy === undefined) return standard ?? legacy;
@@ -93,7 +93,7 @@ export function enforcedRateLimit(headers: Headers, now: number): RateLimitWindo
 }
 
 /** A successful answer that spent the last request of its window: pause until it resets. */
-export function exhaustedWindowPauseMs(headers: Headers, now: number): number | undefined {
+export function exhaustedWindowPauseMs(headers: ResponseHeaders, now: number): number | undefined {
   const window = enforcedRateLimit(headers, now);
   if (window === undefined || window.remaining === undefined || window.remaining > 0) return undefined;
   return window.resetMs;
@@ -101,7 +101,7 @@ export function exhaustedWindowPauseMs(headers: Headers, now: number): number | 
 
 /** How long a 429 asks everyone to wait: Retry-After, else the window reset, else backoff. */
 export function rateLimitedPauseMs(
-  headers: Headers,
+  headers: ResponseHeaders,
   now: number,
   attempt: number,
   policy: RetryPolicy,

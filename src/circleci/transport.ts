@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
-import type { Headers } from "./retry.js";
+import type { ResponseHeaders } from "./retry.js";
 
 /**
  * One GET over a keep-alive undici `Pool`: timeouts, a body size cap and JSON parsing. It never
@@ -27,10 +27,10 @@ export interface TransportOptions {
 
 export type Exchange =
   /** CircleCI answered and the body parsed (`body` is `undefined` for an empty or non-JSON error body). */
-  | { kind: "response"; status: number; headers: Headers; body: unknown }
+  | { kind: "response"; status: number; headers: ResponseHeaders; body: unknown }
   /** A 2xx whose body is not JSON: truncated or garbage. */
-  | { kind: "invalid-body"; status: number; headers: Headers; problem: string }
-  | { kind: "too-large"; status: number; headers: Headers; maxBodyBytes: number }
+  | { kind: "invalid-body"; status: number; headers: ResponseHeaders; problem: string }
+  | { kind: "too-large"; status: number; headers: ResponseHeaders; maxBodyBytes: number }
   /** No usable HTTP answer: connect/headers/body timeout, reset, refused. */
   | { kind: "network"; problem: string };
 
@@ -87,7 +87,7 @@ export class Transport {
   }
 
   /** Leaving the loop by throwing ends the iteration, which destroys the body and its socket. */
-  private async readCapped(body: Readable, headers: Headers): Promise<string> {
+  private async readCapped(body: Readable, headers: ResponseHeaders): Promise<string> {
     const declared = Number(headers["content-length"] ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
