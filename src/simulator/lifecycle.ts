@@ -1,8 +1,9 @@
 /**
  * Simulated time. Creating a pipeline draws its plans; every later change (a job queues, starts,
  * stops; an approval resolves; a workflow ends, is canceled, continues or is rerun) is a transition
- * on the schedule, applied in time order when the clock passes it. Each transition writes the job
- * everywhere it appears (workflow job entry, v2 job details, v1.1 build) before anything else runs.
+ * on the schedule, applied in time order when the clock passes it. A transition updates the
+ * workflow job entry at once; the job's v2 details and v1.1 build are rewritten once per public call
+ * (see `#flush`), so nobody outside ever sees them disagree.
  */
 import { InvalidActionError, UnknownResourceError } from "./errors.js";
 import type { PipelineWire, ProjectWire, WorkflowJobWire, WorkflowWire } from "./model.js";
@@ -67,6 +68,8 @@ export class Lifecycle {
   /** Workflows that are not terminal yet: the only ones transitions can touch. */
   readonly #live = new Map<string, WorkflowRun>();
   readonly #numbering = new Map<string, ProjectNumbering>();
+  /** Jobs (by id) whose details and build are behind their entry until the next `#flush`. */
+  readonly #moved = new Map<string, JobRun>();
   /** Chance that someone reruns a workflow a few minutes after it fails. */
   rerunChance = 0;
 
@@ -87,23 +90,40 @@ export class Lifecycle {
       this.#state.now = at;
     });
     this.#state.now = until;
+    this.#flush();
   }
 
   /** Creates a pipeline for `slug` when the clock reaches `at`. */
   schedulePipeline(at: number, slug: string, options: PipelineOptions = {}): void {
-    this.#at(at, () => this.createPipeline(slug, options));
+    this.#at(at, () => this.#createPipeline(slug, options));
   }
 
   /** New pipelines for `slug` keep arriving, `meanGapMs` apart on average (a Poisson process). */
   startActivity(slug: string, meanGapMs: number): void {
     const arrive = (): void => {
-      this.createPipeline(slug);
+      this.#createPipeline(slug, {});
       this.#at(this.#state.now + this.#gap(meanGapMs), arrive);
     };
     this.#at(this.#state.now + this.#gap(meanGapMs), arrive);
   }
 
   createPipeline(slug: string, options: PipelineOptions = {}): PipelineWire {
+    return this.#settled(() => this.#createPipeline(slug, options));
+  }
+
+  /**
+   * A new workflow with the same name in the same pipeline. From failed, jobs that succeeded are
+   * carried over under their own ids (and numbers); every other job runs again under a new id.
+   */
+  rerunWorkflow(workflowId: string, fromFailed: boolean, startedBy: string): WorkflowWire {
+    return this.#settled(() => this.#rerunWorkflow(workflowId, fromFailed, startedBy));
+  }
+
+  approve(workflowId: string, approvalRequestId: string, approverId: string): void {
+    this.#settled(() => this.#approve(workflowId, approvalRequestId, approverId));
+  }
+
+  #createPipeline(slug: string, options: PipelineOptions): PipelineWire {
     const state = this.#state;
     const project = state.projects.get(slug);
     if (!project) throw new UnknownResourceError("project", slug);
@@ -137,11 +157,7 @@ export class Lifecycle {
     return pipeline;
   }
 
-  /**
-   * A new workflow with the same name in the same pipeline. From failed, jobs that succeeded are
-   * carried over under their own ids (and numbers); every other job runs again under a new id.
-   */
-  rerunWorkflow(workflowId: string, fromFailed: boolean, startedBy: string): WorkflowWire {
+  #rerunWorkflow(workflowId: string, fromFailed: boolean, startedBy: string): WorkflowWire {
     const state = this.#state;
     const original = state.workflows.get(workflowId);
     if (!original) throw new UnknownResourceError("workflow", workflowId);
@@ -165,7 +181,7 @@ export class Lifecycle {
     return this.#startWorkflow(pipeline, project, recipe, startedBy, seeds);
   }
 
-  approve(workflowId: string, approvalRequestId: string, approverId: string): void {
+  #approve(workflowId: string, approvalRequestId: string, approverId: string): void {
     const run = this.#live.get(workflowId);
     if (!run) {
       const workflow = this.#state.workflows.get(workflowId);
@@ -262,6 +278,8 @@ export class Lifecycle {
       return;
     }
     entry.status = "queued";
+    // Written now rather than at the next flush so that records are stored in numbering order
+    // however the clock is stepped (a rerun may bring a carried job's records up to date early).
     this.#mirror(job);
     this.#at(now + plan.queueMs, () => this.#start(job));
   }
@@ -273,7 +291,7 @@ export class Lifecycle {
     job.startedAt = now;
     job.entry.status = "running";
     job.entry.started_at = isoSeconds(now);
-    this.#mirror(job);
+    this.#moved.set(job.entry.id, job);
     this.#at(now + runMs, () => this.#finish(job));
   }
 
@@ -293,7 +311,7 @@ export class Lifecycle {
     job.stoppedAt = now;
     job.entry.status = status;
     job.entry.stopped_at = isoSeconds(now);
-    this.#mirror(job);
+    this.#moved.set(job.entry.id, job);
     if (status === "success") {
       for (const dependant of job.dependants) {
         dependant.waitingOn -= 1;
@@ -318,7 +336,7 @@ export class Lifecycle {
         job.stoppedAt = now;
         entry.stopped_at = isoSeconds(now);
       }
-      this.#mirror(job);
+      this.#moved.set(job.entry.id, job);
     }
     run.wire.status = "canceled";
     run.wire.canceled_by = canceledBy;
@@ -343,9 +361,25 @@ export class Lifecycle {
     }
     if (wire.status === "failed" && this.#rng.chance(this.rerunChance)) {
       this.#at(now + this.#rng.int(MINUTE_MS, 20 * MINUTE_MS), () => {
-        this.rerunWorkflow(wire.id, this.#rng.chance(FROM_FAILED_RERUN_SHARE), wire.started_by);
+        this.#rerunWorkflow(wire.id, this.#rng.chance(FROM_FAILED_RERUN_SHARE), wire.started_by);
       });
     }
+  }
+
+  #settled<T>(action: () => T): T {
+    const result = action();
+    this.#flush();
+    return result;
+  }
+
+  /**
+   * Rewrites details and builds of the jobs that moved. Deferred to here because in one long
+   * `advance` (a world's whole history) a job moves several times, and only its last state can be
+   * seen: rebuilding its records at each move was most of the cost of creating a large world.
+   */
+  #flush(): void {
+    for (const job of this.#moved.values()) this.#mirror(job);
+    this.#moved.clear();
   }
 
   /** Writes the job's v2 details and v1.1 build; only numbered build jobs have them. */
@@ -373,6 +407,10 @@ export class Lifecycle {
   #relink(job: JobRun): void {
     const { entry, workflow } = job;
     if (entry.job_number === undefined) return;
+    // Bring its records up to date first, or a later flush would point them back.
+    const earlier = this.#moved.get(entry.id);
+    if (earlier) this.#mirror(earlier);
+    this.#moved.delete(entry.id);
     const key = jobKey(workflow.project.slug, entry.job_number);
     const detail = this.#state.jobDetails.get(key);
     if (detail) detail.latest_workflow = { id: workflow.wire.id, name: workflow.wire.name };
