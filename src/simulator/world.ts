@@ -62,27 +62,55 @@ const LONG_VCS_NAMES = new Map([
 ]);
 
 export function createWorld(options: WorldOptions = {}): World {
-  const now = options.now ?? Date.now();
-  const historyDays = options.historyDays ?? 14;
-  const rng = new Random(options.seed ?? 1);
-  const state = emptyState(now - historyDays * DAY_MS);
+  const settings = resolveOptions(options);
+  const rng = new Random(settings.seed);
+  const state = emptyState(settings.now - settings.historyDays * DAY_MS);
   const lifecycle = new Lifecycle(state, rng);
-  const me = seedCatalog(state, lifecycle, rng, {
-    projects: options.projects ?? 3,
-    contextsPerOrg: options.contextsPerOrg ?? 3,
-  });
+  const me = seedCatalog(state, lifecycle, rng, settings);
   const slugs = [...state.projects.keys()];
-  scheduleHistory(lifecycle, rng, slugs, {
-    pipelinesPerProject: options.pipelinesPerProject ?? 30,
-    historyDays,
-    until: now,
-  });
+  scheduleHistory(lifecycle, rng, slugs, { ...settings, until: settings.now });
   lifecycle.rerunChance = HISTORY_RERUN_CHANCE;
-  lifecycle.advance(now - state.now);
-  lifecycle.rerunChance = options.activity?.rerunChance ?? 0;
-  const pipelineEveryMs = options.activity?.pipelineEveryMs ?? null;
-  if (pipelineEveryMs !== null) for (const slug of slugs) lifecycle.startActivity(slug, pipelineEveryMs);
+  lifecycle.advance(settings.now - state.now);
+  lifecycle.rerunChance = settings.rerunChance;
+  if (settings.pipelineEveryMs !== null) for (const slug of slugs) lifecycle.startActivity(slug, settings.pipelineEveryMs);
   return new SimulatedWorld(state, lifecycle, me);
+}
+
+interface Settings {
+  seed: number;
+  now: number;
+  projects: number;
+  pipelinesPerProject: number;
+  historyDays: number;
+  contextsPerOrg: number;
+  pipelineEveryMs: number | null;
+  rerunChance: number;
+}
+
+/** Applies the documented defaults, and refuses values that would make no world at all. */
+function resolveOptions(options: WorldOptions): Settings {
+  const settings: Settings = {
+    seed: options.seed ?? 1,
+    now: options.now ?? Date.now(),
+    projects: options.projects ?? 3,
+    pipelinesPerProject: options.pipelinesPerProject ?? 30,
+    historyDays: options.historyDays ?? 14,
+    contextsPerOrg: options.contextsPerOrg ?? 3,
+    pipelineEveryMs: options.activity?.pipelineEveryMs ?? null,
+    rerunChance: options.activity?.rerunChance ?? 0,
+  };
+  const problems = [
+    Number.isInteger(settings.seed) ? "" : "seed must be an integer",
+    Number.isFinite(settings.now) ? "" : "now must be epoch milliseconds",
+    Number.isInteger(settings.projects) && settings.projects >= 1 ? "" : "projects must be an integer >= 1",
+    Number.isInteger(settings.pipelinesPerProject) && settings.pipelinesPerProject >= 0 ? "" : "pipelinesPerProject must be an integer >= 0",
+    settings.historyDays > 0 ? "" : "historyDays must be > 0",
+    Number.isInteger(settings.contextsPerOrg) && settings.contextsPerOrg >= 0 ? "" : "contextsPerOrg must be an integer >= 0",
+    settings.pipelineEveryMs === null || settings.pipelineEveryMs > 0 ? "" : "activity.pipelineEveryMs must be > 0 or null",
+    settings.rerunChance >= 0 && settings.rerunChance <= 1 ? "" : "activity.rerunChance must be within [0, 1]",
+  ].filter((problem) => problem !== "");
+  if (problems.length > 0) throw new RangeError(`Invalid world options: ${problems.join("; ")}`);
+  return settings;
 }
 
 class SimulatedWorld implements World {

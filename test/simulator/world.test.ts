@@ -34,6 +34,26 @@ describe("createWorld: determinism", () => {
   });
 });
 
+describe("createWorld: options", () => {
+  it("refuses options that make no world", () => {
+    expect(() => createWorld({ now: NOW, projects: 0 })).toThrow(RangeError);
+    expect(() => createWorld({ now: NOW, historyDays: -1 })).toThrow(/historyDays/);
+    expect(() => createWorld({ now: NOW, activity: { rerunChance: 2 } })).toThrow(/rerunChance/);
+    expect(() => createWorld({ now: NOW, activity: { pipelineEveryMs: 0 } })).toThrow(/pipelineEveryMs/);
+  });
+
+  it.each([2, 3, 4])("guarantees the rare shapes and a held approval for seed %i", (seed) => {
+    const other = createWorld({ now: NOW, seed });
+    const all = [...other.state.pipelines.values()];
+    expect(all.some((p) => p.state === "errored")).toBe(true);
+    expect(all.some((p) => p.trigger.type === "api" && p.vcs !== undefined && !("commit" in p.vcs))).toBe(true);
+    expect(all.some((p) => p.vcs?.tag !== undefined)).toBe(true);
+    expect(all.some((p) => p.trigger.type === "Decoupled Ingestion System")).toBe(true);
+    expect([...other.state.workflows.values()].some((w) => w.status === "on_hold")).toBe(true);
+    expect(inconsistencies(other.state)).toEqual([]);
+  });
+});
+
 describe("createWorld: catalog", () => {
   it("has gh, bb and circleci organizations and projects with matching providers", () => {
     expect([...state.orgs.values()].map((org) => org.vcs_type).sort()).toEqual(["bitbucket", "circleci", "github"]);
