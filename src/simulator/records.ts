@@ -1,7 +1,7 @@
 /**
  * The two per-job records CircleCI serves besides the workflow job entry: v2 job details and the
- * v1.1 build with its steps. Both are rebuilt from the same facts at each transition, so they can
- * never disagree with each other or with the workflow job.
+ * v1.1 build with its steps. The lifecycle always rewrites both from the same facts (the job's entry,
+ * plan and instants), so they cannot disagree with each other or with the workflow job.
  */
 import type {
   JobDetailWire,
