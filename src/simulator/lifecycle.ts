@@ -51,6 +51,8 @@ interface JobRun {
   /** A dependency ended without success; CircleCI leaves such jobs `blocked` for good. */
   stuck: boolean;
   readonly createdAt: number;
+  /** Where the job last ran: its own workflow, until a rerun carries it over into a later one. */
+  latestWorkflow: WorkflowWire;
   queuedAt?: number;
   startedAt?: number;
   stoppedAt?: number;
@@ -245,7 +247,14 @@ export class Lifecycle {
   }
 
   #jobRunOf(workflow: WorkflowRun, seed: JobSeed): JobRun {
-    const common = { workflow, dependants: [], waitingOn: 0, stuck: false, createdAt: this.#state.now };
+    const common = {
+      workflow,
+      latestWorkflow: workflow.wire,
+      dependants: [],
+      waitingOn: 0,
+      stuck: false,
+      createdAt: this.#state.now,
+    };
     if ("carried" in seed) {
       return { ...common, entry: { ...seed.carried, dependencies: [...seed.carried.dependencies] }, plan: null };
     }
@@ -278,9 +287,7 @@ export class Lifecycle {
       return;
     }
     entry.status = "queued";
-    // Written now rather than at the next flush so that records are stored in numbering order
-    // however the clock is stepped (a rerun may bring a carried job's records up to date early).
-    this.#mirror(job);
+    this.#moved.set(entry.id, job);
     this.#at(now + plan.queueMs, () => this.#start(job));
   }
 
@@ -390,6 +397,7 @@ export class Lifecycle {
       project: workflow.project,
       pipeline: workflow.pipeline,
       workflow: workflow.wire,
+      latestWorkflow: job.latestWorkflow,
       job: entry,
       number: entry.job_number,
       plan,
@@ -407,10 +415,12 @@ export class Lifecycle {
   #relink(job: JobRun): void {
     const { entry, workflow } = job;
     if (entry.job_number === undefined) return;
-    // Bring its records up to date first, or a later flush would point them back.
-    const earlier = this.#moved.get(entry.id);
-    if (earlier) this.#mirror(earlier);
-    this.#moved.delete(entry.id);
+    // Records not written yet are written at the next flush, from the run that moved the job.
+    const unwritten = this.#moved.get(entry.id);
+    if (unwritten) {
+      unwritten.latestWorkflow = workflow.wire;
+      return;
+    }
     const key = jobKey(workflow.project.slug, entry.job_number);
     const detail = this.#state.jobDetails.get(key);
     if (detail) detail.latest_workflow = { id: workflow.wire.id, name: workflow.wire.name };

@@ -20,8 +20,10 @@ import { isoMillis } from "./timestamps.js";
 export interface JobFacts {
   project: ProjectWire;
   pipeline: PipelineWire;
-  /** The workflow the job last ran in (`latest_workflow`). */
+  /** The workflow the job ran in (its `web_url`). */
   workflow: WorkflowWire;
+  /** The latest workflow it appears in: a later one when a rerun carried it over. */
+  latestWorkflow: WorkflowWire;
   job: WorkflowJobWire;
   number: number;
   plan: BuildPlan;
@@ -58,7 +60,7 @@ export function jobDetailOf(facts: JobFacts): JobDetailWire {
     project: { id: project.id, slug: project.slug, name: project.name, external_url: project.vcs_info.vcs_url },
     organization: { name: project.organization_name },
     pipeline: { id: facts.pipeline.id },
-    latest_workflow: { id: facts.workflow.id, name: facts.workflow.name },
+    latest_workflow: { id: facts.latestWorkflow.id, name: facts.latestWorkflow.name },
     executor: { ...plan.executor },
     parallelism: plan.parallelism,
     parallel_runs: Array.from({ length: plan.parallelism }, (_, index) => ({ index, status: job.status })),
@@ -95,7 +97,7 @@ export function buildOf(facts: JobFacts): V1BuildWire {
     status: v1.status,
     parallel: facts.plan.parallelism,
     why: whyOf(pipeline),
-    workflows: workflowLinkOf(facts.workflow, job, pipeline),
+    workflows: workflowLinkOf(facts.latestWorkflow, job, pipeline),
     // Steps are most of a build's weight (an action per step and container) and rarely read, so
     // a big history would spend its time and memory building them. They are worked out on first
     // read instead; a transition replaces the whole build, so the snapshot never goes stale.
