@@ -1,0 +1,124 @@
+import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, Workflow, WorkflowJob } from "../circleci/index.js";
+
+/**
+ * The cache, as the sync writes it and the loaders read it. Documents are CircleCI's own (validated
+ * wire shapes, snake_case), keyed by CircleCI ids. Two implementations pass one contract suite:
+ * `RedisStore` (shared by every instance) and `MemoryStore` (embedded, one process).
+ *
+ * Every method takes and returns batches, and each call is one round trip to Redis, whatever the batch
+ * size: a dashboard page costs a constant number of calls, never one per entity.
+ * Lookups return `undefined` at the position of a key the store does not hold.
+ */
+export interface Store {
+  getProjects(slugs: readonly string[]): Promise<(StoredProject | undefined)[]>;
+  /** Every project the store holds, by slug order. */
+  listProjects(): Promise<StoredProject[]>;
+  putProjects(projects: readonly StoredProject[]): Promise<void>;
+
+  getPipelines(ids: readonly string[]): Promise<(Pipeline | undefined)[]>;
+  /** Upserts and indexes by project (and branch) on `created_at`. */
+  putPipelines(pipelines: readonly Pipeline[]): Promise<void>;
+  /**
+   * Pipeline ids of a project, newest first (`created_at`, then id), optionally of one branch, starting
+   * after the pipeline `after` (exclusive). Stable while newer pipelines arrive.
+   */
+  listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }>;
+
+  getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]>;
+  /** Upserts and links each workflow to its pipeline. */
+  putWorkflows(workflows: readonly Workflow[]): Promise<void>;
+  /** Workflow ids per pipeline id, oldest first (reruns come after the workflow they rerun). */
+  workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]>;
+
+  getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]>;
+  /**
+   * Upserts the jobs of each workflow and replaces the workflow's job list with them, in the given order.
+   * A job id may belong to several workflows (reruns carry jobs over): the link is kept per workflow.
+   */
+  putWorkflowJobs(jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>): Promise<void>;
+  /** Job ids per workflow id, in CircleCI's order. */
+  jobIdsOf(workflowIds: readonly string[]): Promise<string[][]>;
+
+  getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]>;
+  putJobRecords(records: readonly JobRecord[]): Promise<void>;
+
+  listContexts(): Promise<StoredContext[]>;
+  /** Full refresh: afterwards the store holds exactly these contexts (one gone upstream is removed). */
+  replaceContexts(contexts: readonly StoredContext[]): Promise<void>;
+
+  /** Pipelines with live work (workflows running/failing/on_hold or jobs not terminal): re-polled until terminal. */
+  listActivePipelines(): Promise<ActivePipeline[]>;
+  setActivePipelines(changes: { add?: readonly ActivePipeline[]; remove?: readonly string[] }): Promise<void>;
+
+  /** Sync cursors, e.g. a project's pipelines high-water mark. */
+  getCursors(names: readonly string[]): Promise<(string | undefined)[]>;
+  setCursors(cursors: ReadonlyMap<string, string>): Promise<void>;
+
+  /** Sync status per stream and project, and the cycle summary. */
+  getSyncStatus(): Promise<SyncStatusRecord>;
+  putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void>;
+  putSyncSummary(summary: SyncSummaryRecord): Promise<void>;
+
+  /** Resolves when the store answers; rejects with the reason otherwise (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PipelineListOptions {
+  branch?: string;
+  /** Id of the last pipeline of the previous page. */
+  after?: string;
+  first: number;
+}
+
+/** A project as the sync saw it: CircleCI's document, or only its slug while it has never been reachable. */
+export interface StoredProject {
+  slug: string;
+  project?: Project;
+  /** Set while `GET /project/{slug}` answers 404: the data is kept (API.md §7.4). */
+  unreachable?: { since: string; message: string };
+}
+
+export interface JobKey {
+  projectSlug: string;
+  number: number;
+}
+
+/** v2 job details of a build job, with its v1.1 steps once the job is terminal. */
+export interface JobRecord extends JobKey {
+  details: JobDetails;
+  steps?: Step[];
+}
+
+export interface StoredContext extends Context {
+  environment_variables: ContextEnvVar[];
+}
+
+export interface ActivePipeline {
+  id: string;
+  projectSlug: string;
+}
+
+export interface StreamStatusRecord {
+  stream: StreamName;
+  /** Absent for streams that are not per project (contexts). */
+  projectSlug?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  /** Records written by this stream over the life of the store. */
+  records: number;
+}
+
+export interface SyncSummaryRecord {
+  running: boolean;
+  cycles: number;
+  lastCycleStartedAt?: string;
+  lastCycleCompletedAt?: string;
+}
+
+export interface SyncStatusRecord extends SyncSummaryRecord {
+  streams: StreamStatusRecord[];
+}
+
+export type StreamName = "projects" | "pipelines" | "workflows" | "workflow_jobs" | "job_details" | "contexts";

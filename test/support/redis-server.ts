@@ -1,0 +1,86 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { connect, createServer } from "node:net";
+
+/**
+ * A private `redis-server` per test run, on a free loopback port, so tests never touch a shared Redis and
+ * fault tests can stop and restart it.
+ */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+  /** Starts it again on the same port (empty: the server keeps nothing on disk). */
+  start(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  "redis-server was not found on PATH. The tests start their own Redis: install it with " +
+  "`sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), then run npm test again.";
+
+export function redisServerAvailable(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+export async function startTestRedis(): Promise<TestRedis> {
+  if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+      { stdio: "ignore" },
+    );
+    await waitForPing(port);
+  }
+
+  async function stop(): Promise<void> {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill("SIGKILL");
+    await exited;
+  }
+
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ping(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setTimeout(500);
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith("+PONG"));
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
