@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   CircleCIClient,
@@ -7,24 +7,14 @@ import {
   NotFoundError,
   ProjectNotFoundError,
 } from "../../src/circleci/index.js";
-import { TOKEN, fastRetry, recordingLogger, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
-import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
+import { TOKEN, recordingLogger, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import type { Handler } from "./support/fake-circleci.js";
 
-let server: FakeCircleCI | undefined;
-let client: CircleCIClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
+const fakeCircleCI = useFakeCircleCI();
 
 async function setUp(handler: Handler) {
   const { logger, lines } = recordingLogger();
-  server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url, retry: fastRetry, logger });
-  return { server, client, lines };
+  return { ...(await fakeCircleCI(handler, { logger })), lines };
 }
 
 function expectNoToken(error: unknown, client: CircleCIClient, lines: string[]): void {

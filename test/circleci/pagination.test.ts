@@ -1,25 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CircleCIClient, NotFoundError, PaginationError } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions, InvalidItemEvent } from "../../src/circleci/index.js";
-import { TOKEN, fastRetry, recordingLogger, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
-import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
+import { describe, expect, it } from "vitest";
+import { NotFoundError, PaginationError } from "../../src/circleci/index.js";
+import type { InvalidItemEvent } from "../../src/circleci/index.js";
+import { fastRetry, recordingLogger, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import type { Handler } from "./support/fake-circleci.js";
 import { pipeline, uuidFor, workflow, workflowJob } from "./support/resources.js";
 
-let server: FakeCircleCI | undefined;
-let client: CircleCIClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setUp(handler: Handler, options: Partial<CircleCIClientOptions> = {}) {
-  server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url, retry: fastRetry, ...options });
-  return { server, client };
-}
+const setUp = useFakeCircleCI();
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];

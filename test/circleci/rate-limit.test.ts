@@ -1,26 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CircleCIClient, RateLimitedError } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions } from "../../src/circleci/index.js";
-import { TOKEN, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
-import type { FakeCircleCI, Handler, SeenRequest } from "./support/fake-circleci.js";
+import { describe, expect, it } from "vitest";
+import { RateLimitedError } from "../../src/circleci/index.js";
+import { fastRetry, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import type { SeenRequest } from "./support/fake-circleci.js";
 import { delay } from "./support/fake-circleci.js";
 import { user } from "./support/resources.js";
 
-let server: FakeCircleCI | undefined;
-let client: CircleCIClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setUp(handler: Handler, options: Partial<CircleCIClientOptions> = {}) {
-  server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url, retry: fastRetry, requestsPerSecond: 1000, ...options });
-  return { server, client };
-}
+const setUp = useFakeCircleCI({ requestsPerSecond: 1000 });
 
 /** Timers may fire a few ms early relative to Date.now(); this is the "at least ~1 s" bound. */
 const ONE_SECOND_LOWER_BOUND = 900;

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   BadRequestError,
-  CircleCIClient,
   NetworkError,
   NotFoundError,
   PermissionError,
@@ -10,26 +9,12 @@ import {
   UnexpectedStatusError,
   UpstreamError,
 } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions, RequestEvent } from "../../src/circleci/index.js";
-import { TOKEN, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
-import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
+import type { RequestEvent } from "../../src/circleci/index.js";
+import { sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import type { Handler } from "./support/fake-circleci.js";
 import { user } from "./support/resources.js";
 
-let server: FakeCircleCI | undefined;
-let client: CircleCIClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setUp(handler: Handler, options: Partial<CircleCIClientOptions> = {}) {
-  server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url, retry: fastRetry, ...options });
-  return { server, client };
-}
+const setUp = useFakeCircleCI();
 
 /** Answers with `failures` in order, then with a valid user. */
 function failingThenUser(failures: Handler[]): Handler {

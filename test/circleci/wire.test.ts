@@ -1,29 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CircleCIClient } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions } from "../../src/circleci/index.js";
-import { TOKEN, delay, fastRetry, sendJson, startFakeCircleCI } from "./support/fake-circleci.js";
-import type { FakeCircleCI, Handler } from "./support/fake-circleci.js";
+import { describe, expect, it } from "vitest";
+import { TOKEN, delay, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
 import { context, envVar, jobDetails, pipeline, project, user, v1Build, workflow, workflowJob } from "./support/resources.js";
 
-let server: FakeCircleCI | undefined;
-let client: CircleCIClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = undefined;
-  server = undefined;
-});
-
-async function setUp(
-  handler: Handler,
-  baseSuffix = "",
-  options: Partial<CircleCIClientOptions> = {},
-): Promise<{ server: FakeCircleCI; client: CircleCIClient }> {
-  server = await startFakeCircleCI(handler);
-  client = new CircleCIClient({ token: TOKEN, baseUrl: server.url + baseSuffix, retry: fastRetry, ...options });
-  return { server, client };
-}
+const setUp = useFakeCircleCI();
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -80,7 +59,7 @@ describe("what goes on the wire", () => {
   });
 
   it("keeps a CircleCI Server base path in front of /api/v2", async () => {
-    const { server, client } = await setUp((_req, res) => sendJson(res, 200, user()), "/circleci/");
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, user()), { baseSuffix: "/circleci/" });
     await client.me();
     expect(server.requests[0]?.url).toBe("/circleci/api/v2/me");
   });
@@ -132,7 +111,7 @@ describe("what goes on the wire", () => {
   });
 
   it("reuses keep-alive connections", async () => {
-    const { server, client } = await setUp((_req, res) => sendJson(res, 200, user()), "", { requestsPerSecond: 1000 });
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, user()), { requestsPerSecond: 1000 });
     for (let i = 0; i < 20; i++) await client.me();
     expect(server.requests).toHaveLength(20);
     // undici may open a second socket while the first is finishing its response; never one per request.
@@ -145,7 +124,6 @@ describe("what goes on the wire", () => {
         await delay(20);
         sendJson(res, 200, user());
       },
-      "",
       { connections: 2, concurrency: 8, requestsPerSecond: 1000 },
     );
     await Promise.all(Array.from({ length: 10 }, () => client.me()));
@@ -163,7 +141,6 @@ describe("what goes on the wire", () => {
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"id":');
       },
-      "",
       { timeouts: { bodyMs: 100 } },
     );
     expect((await client.me()).login).toBe("octo");

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import { afterEach } from "vitest";
+import { CircleCIClient } from "../../../src/circleci/index.js";
+import type { CircleCIClientOptions } from "../../../src/circleci/index.js";
 import type { Logger } from "../../../src/log.js";
 
 /** A request as the fake server saw it, with its arrival time and the server's load at that moment. */
@@ -101,3 +104,36 @@ export const TOKEN = "CCIPAT_4XaSecretTokenBody9zQ_0123456789abcdef0123456789abc
 
 /** Fast retries so failure paths finish in milliseconds. */
 export const fastRetry = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+export type FakeCircleCISetUpOptions = Partial<CircleCIClientOptions> & {
+  /** Appended to the fake server's URL to form the client's base URL. */
+  baseSuffix?: string;
+};
+
+export type FakeCircleCISetUp = (
+  handler: Handler,
+  options?: FakeCircleCISetUpOptions,
+) => Promise<{ server: FakeCircleCI; client: CircleCIClient }>;
+
+/**
+ * The per-file fixture: call once at the top of a test file. Registers an afterEach that closes the
+ * client and the fake server, and returns `setUp`, which starts a fake CircleCI with `handler` and a
+ * client against it (fast retries, then `defaults`, then the per-test `options`).
+ */
+export function useFakeCircleCI(defaults: Partial<CircleCIClientOptions> = {}): FakeCircleCISetUp {
+  let server: FakeCircleCI | undefined;
+  let client: CircleCIClient | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    await server?.close();
+    client = undefined;
+    server = undefined;
+  });
+
+  return async (handler, { baseSuffix = "", ...options } = {}) => {
+    server = await startFakeCircleCI(handler);
+    client = new CircleCIClient({ token: TOKEN, baseUrl: server.url + baseSuffix, retry: fastRetry, ...defaults, ...options });
+    return { server, client };
+  };
+}
