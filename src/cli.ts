@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { runDemo } from "./commands/demo.js";
+import { ConfigError, loadConfig, settingsHelp } from "./config.js";
+import type { Command } from "./config.js";
+import { createLogger } from "./log.js";
+
+interface CommandSpec {
+  summary: string;
+  usage: string;
+}
+
+const COMMANDS: Partial<Record<Command, CommandSpec>> = {
+  demo: {
+    summary: "start the built-in CircleCI simulator with living data and watch it through the client (no token needed)",
+    usage: "circleci-gateway demo [settings]",
+  },
+};
+
+function usage(): string {
+  const commands = Object.entries(COMMANDS)
+    .map(([name, spec]) => `  ${name.padEnd(8)} ${spec.summary}`)
+    .join("\n");
+  return [
+    "Usage: circleci-gateway <command> [settings]",
+    "",
+    "Commands:",
+    commands,
+    "",
+    "Settings (environment variable / flag, default, meaning; flags win, an empty variable counts as unset):",
+    settingsHelp(),
+  ].join("\n");
+}
+
+/** Exit codes: 0 done, 1 the command failed, 2 the command line or a setting is wrong. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [word, ...rest] = argv;
+  if (word === undefined || word === "--help" || word === "-h" || word === "help") {
+    console.log(usage());
+    return word === undefined ? 2 : 0;
+  }
+  const command = word as Command;
+  const spec = COMMANDS[command];
+  if (spec === undefined) {
+    console.error(`Unknown command "${word}". Commands: ${Object.keys(COMMANDS).join(", ")}. Run circleci-gateway --help.`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`Usage: ${spec.usage}\n\n${spec.summary}\n\nSettings:\n${settingsHelp()}`);
+    return 0;
+  }
+
+  let config;
+  try {
+    ({ config } = loadConfig(command, { env, argv: rest }));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const demo = await runDemo(config, logger, (line) => console.log(line));
+  await untilSignal();
+  await demo.stop();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && realpathSync(entry) === fileURLToPath(import.meta.url);
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI (`npm test` builds first): running dist/ catches ESM import-order bugs Vitest hides. */
+export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+export interface CliRun {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the first stdout line matching `pattern`; rejects if the process exits first or time runs out. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  function waitForLine(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = out.split("\n").map((line) => line.match(pattern)).find((found) => found !== null);
+        if (match) {
+          cleanup();
+          resolve(match);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+      }, timeoutMs);
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`exited with ${code} before a line matching ${pattern}; stdout:\n${out}\nstderr:\n${err}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.stdout?.off("data", check);
+        child.off("exit", onExit);
+      };
+      child.stdout?.on("data", check);
+      child.once("exit", onExit);
+      check();
+    });
+  }
+
+  return { child, stdout: () => out, stderr: () => err, waitForLine, exited };
+}
