@@ -99,7 +99,7 @@ export class UnexpectedStatusError extends CircleCIError {
   constructor(details: CircleCIErrorDetails & { status: number }) {
     super(
       `CircleCI answered ${details.endpoint} with an unexpected ${details.status}${saying(details.upstreamMessage)}.`,
-      "Check that baseUrl points at CircleCI (https://circleci.com or your CircleCI Server host).",
+      "Check that CIRCLECI_BASE_URL points at CircleCI (https://circleci.com or your CircleCI Server root).",
       details,
     );
   }
@@ -114,7 +114,7 @@ export class RateLimitedError extends CircleCIError {
   constructor(details: Omit<CircleCIErrorDetails, "status"> & Attempts) {
     super(
       `CircleCI kept rate-limiting ${details.endpoint} (429) through ${details.attempts} attempts, each after waiting as asked by Retry-After or backing off.`,
-      "Lower requestsPerSecond or concurrency, or sync less often; the limit resets on its own.",
+      "Lower the request budget (CIRCLECI_REQUESTS_PER_SECOND, CIRCLECI_CONCURRENCY) or sync less often; the limit resets on its own.",
       { ...details, status: 429 },
     );
   }
@@ -144,7 +144,7 @@ export class ResponseFormatError extends CircleCIError {
   constructor(details: CircleCIErrorDetails & Attempts & { problem: string }) {
     super(
       `${details.endpoint} answered with a body the client cannot use ${onAttempts(details.attempts)}; last: ${details.problem}.`,
-      "This is usually a truncated response or a proxy's page: check that baseUrl points at CircleCI, and retry later.",
+      "This is usually a truncated response or a proxy's page: check that CIRCLECI_BASE_URL points at CircleCI, and retry later.",
       details,
     );
   }
