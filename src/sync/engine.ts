@@ -1,0 +1,245 @@
+/**
+ * One sync cycle over every stream: projects first (they decide which projects the others visit),
+ * then each reachable project's pipeline walk with its workflows, jobs and job records, then the
+ * organization's contexts, then the status of each stream and the cycle summary.
+ */
+import { AuthenticationError } from "../circleci/index.js";
+import type { CircleCIClient, ClientStats } from "../circleci/index.js";
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import { canonicalProjectSlug, SLUG_FORMATS } from "../project-slug.js";
+import type { EventBus } from "../store/events.js";
+import type { ActivePipeline, Store } from "../store/store.js";
+import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
+import { mapConcurrent } from "./map-concurrent.js";
+import { syncProjectPipelines } from "./pipelines.js";
+import { messageOf, syncProjects } from "./projects.js";
+import { emptyTally, emptyTreeTallies, streamReport, TREE_STREAMS } from "./report.js";
+import type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
+import { nextStreamStatuses } from "./status.js";
+import { CycleStop, SyncAbortedError } from "./stop.js";
+
+export interface SyncEngineOptions {
+  client: CircleCIClient;
+  store: Store;
+  bus: EventBus;
+  /** Project slugs to sync, in any spelling CircleCI accepts (`github/...` is kept as `gh/...`). */
+  projectSlugs: readonly string[];
+  /** Organization UUID; without it the contexts stream does not run. */
+  orgId?: string;
+  /** Overlap re-read on every cycle, behind the newest pipeline already synced. */
+  lookbackHours: number;
+  /** How far back a project's first sync goes. */
+  backfillDays: number;
+  /** Clock, epoch ms. Default `Date.now`; tests pass the simulator's. */
+  now?: () => number;
+  logger?: Logger;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Fetches in flight per fan-out (the client's gate still caps the total). Default 8. */
+  concurrency?: number;
+}
+
+export class SyncCycleInProgressError extends Error {
+  override name = "SyncCycleInProgressError";
+
+  constructor() {
+    super("a sync cycle is already running on this engine; wait for it to finish before starting another");
+  }
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export class SyncEngine {
+  readonly #options: SyncEngineOptions;
+  readonly #projectSlugs: string[];
+  readonly #concurrency: number;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  #running = false;
+  #rateLimitWaits = { count: 0, ms: 0 };
+
+  constructor(options: SyncEngineOptions) {
+    this.#options = options;
+    this.#projectSlugs = [...new Set(options.projectSlugs.map(requireSlug))];
+    this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.#now = options.now ?? Date.now;
+    this.#logger = (options.logger ?? silentLogger).child({ component: "sync" });
+    const problems = [
+      Number.isInteger(this.#concurrency) && this.#concurrency >= 1 ? "" : "concurrency must be an integer >= 1",
+      Number.isFinite(options.lookbackHours) && options.lookbackHours >= 0 ? "" : "lookbackHours must be >= 0",
+      Number.isFinite(options.backfillDays) && options.backfillDays > 0 ? "" : "backfillDays must be > 0",
+    ].filter((problem) => problem !== "");
+    if (problems.length > 0) throw new RangeError(`Invalid sync options: ${problems.join("; ")}`);
+  }
+
+  /**
+   * Runs one full cycle. Never two at once: a call while one runs rejects with
+   * `SyncCycleInProgressError` (the scheduler never overlaps; a second caller should not wait
+   * for a cycle it did not ask for). `signal` stops the cycle at the next safe point.
+   */
+  async runCycle(signal?: AbortSignal): Promise<CycleReport> {
+    if (this.#running) throw new SyncCycleInProgressError();
+    this.#running = true;
+    try {
+      return await this.#cycle(new CycleStop(signal));
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #cycle(stop: CycleStop): Promise<CycleReport> {
+    const { store, client } = this.#options;
+    const startedAt = this.#isoNow();
+    const callsBefore = totalCalls(client.stats);
+    this.#rateLimitWaits = { ...client.stats.rateLimitWaits };
+    const previous = await store.getSyncStatus();
+    await store.putSyncSummary({ ...summaryOf(previous), running: true, lastCycleStartedAt: startedAt });
+
+    const finished = await this.#streams(stop);
+    const completedAt = this.#isoNow();
+    const calls = totalCalls(client.stats) - callsBefore;
+    // Leadership may be gone: another instance owns the store now, so nothing more is written.
+    if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt, streams: finished, calls };
+
+    const streams = stop.failure ? this.#everyStream(stop.failure.message) : finished;
+    await store.putStreamStatuses(nextStreamStatuses(previous.streams, streams, completedAt));
+    await store.putSyncSummary({
+      running: false,
+      cycles: previous.cycles + 1,
+      lastCycleStartedAt: startedAt,
+      lastCycleCompletedAt: completedAt,
+    });
+    const ok = streams.every((stream) => stream.error === undefined);
+    this.#logger.info({ ok, calls }, "sync cycle done");
+    return { ok, aborted: false, startedAt, completedAt, streams, calls };
+  }
+
+  async #streams(stop: CycleStop): Promise<StreamReport[]> {
+    const { client, store } = this.#options;
+    const reports: StreamReport[] = [];
+    for (const projectSlug of this.#projectSlugs) this.#progress({ type: "stream.started", stream: "projects", projectSlug });
+    const projects = await syncProjects({
+      client,
+      store,
+      projectSlugs: this.#projectSlugs,
+      concurrency: this.#concurrency,
+      at: this.#isoNow(),
+    });
+    if (projects.authenticationError) {
+      stop.fail(projects.authenticationError);
+      return reports;
+    }
+    this.#done(reports, projects.reports);
+
+    const active = await store.listActivePipelines();
+    await mapConcurrent(projects.reachable, this.#concurrency, async (projectSlug) => {
+      this.#done(reports, await this.#syncProject(projectSlug, active, stop));
+    });
+    if (stop.aborted || stop.failure) return reports;
+    this.#done(reports, await this.#syncContexts(stop));
+    return reports;
+  }
+
+  async #syncProject(projectSlug: string, active: readonly ActivePipeline[], stop: CycleStop): Promise<StreamReport[]> {
+    const { client, store, bus } = this.#options;
+    const tallies = emptyTreeTallies();
+    for (const stream of TREE_STREAMS) this.#progress({ type: "stream.started", stream, projectSlug });
+    let error: string | undefined;
+    try {
+      await syncProjectPipelines({
+        client,
+        store,
+        projectSlug,
+        concurrency: this.#concurrency,
+        tallies,
+        active: active.filter((pipeline) => pipeline.projectSlug === projectSlug),
+        now: this.#now(),
+        lookbackHours: this.#options.lookbackHours,
+        backfillDays: this.#options.backfillDays,
+        publish: (events) => (events.length === 0 ? Promise.resolve() : bus.publish(events)),
+        checkpoint: () => stop.checkpoint(),
+        onPage: (items) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items }),
+      });
+    } catch (failure) {
+      if (!this.#isStreamFailure(failure, stop)) return [];
+      error = messageOf(failure);
+      this.#logger.warn({ projectSlug, err: failure }, "project sync failed; it is retried next cycle");
+    }
+    return TREE_STREAMS.map((stream) => streamReport(stream, projectSlug, tallies[stream], error));
+  }
+
+  /** The contexts report, or none when the cycle stopped before it finished. */
+  async #syncContexts(stop: CycleStop): Promise<StreamReport[]> {
+    const { client, store, orgId } = this.#options;
+    const tally = emptyTally();
+    if (orgId === undefined || orgId === "") return [{ ...streamReport("contexts", undefined, tally), skipped: MISSING_ORGANIZATION_ID }];
+    this.#progress({ type: "stream.started", stream: "contexts" });
+    try {
+      await syncContexts({ client, store, orgId, concurrency: this.#concurrency, tally, checkpoint: () => stop.checkpoint() });
+      return [streamReport("contexts", undefined, tally)];
+    } catch (failure) {
+      return this.#isStreamFailure(failure, stop) ? [streamReport("contexts", undefined, tally, messageOf(failure))] : [];
+    }
+  }
+
+  /** A failure that belongs to one stream; a stop, or a bad token (which stops the cycle), does not. */
+  #isStreamFailure(failure: unknown, stop: CycleStop): boolean {
+    if (failure instanceof SyncAbortedError) return false;
+    if (failure instanceof AuthenticationError) {
+      stop.fail(failure);
+      return false;
+    }
+    return true;
+  }
+
+  /** A bad token fails the whole cycle: every stream reports it, so each shows the fix. */
+  #everyStream(error: string): StreamReport[] {
+    const tally = emptyTally();
+    return [
+      ...this.#projectSlugs.flatMap((projectSlug) =>
+        (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, projectSlug, tally, error)),
+      ),
+      streamReport("contexts", undefined, tally, error),
+    ];
+  }
+
+  #done(reports: StreamReport[], finished: readonly StreamReport[]): void {
+    for (const report of finished) {
+      reports.push(report);
+      this.#progress({ type: "stream.done", report });
+    }
+  }
+
+  /** Forwards progress, first reporting any rate-limit pause the client took since the last event. */
+  #progress(event: ProgressEvent): void {
+    const { onProgress, client } = this.#options;
+    if (onProgress === undefined) return;
+    const waits = client.stats.rateLimitWaits;
+    if (waits.count > this.#rateLimitWaits.count) {
+      onProgress({ type: "rate-limit.wait", waits: waits.count - this.#rateLimitWaits.count, waitedMs: waits.ms - this.#rateLimitWaits.ms });
+    }
+    this.#rateLimitWaits = { ...waits };
+    onProgress(event);
+  }
+
+  #isoNow(): string {
+    return new Date(this.#now()).toISOString();
+  }
+}
+
+function requireSlug(slug: string): string {
+  const canonical = canonicalProjectSlug(slug);
+  if (canonical === undefined) throw new RangeError(`Invalid project slug "${slug}": use ${SLUG_FORMATS}.`);
+  return canonical;
+}
+
+function summaryOf(status: { running: boolean; cycles: number; lastCycleStartedAt?: string; lastCycleCompletedAt?: string }) {
+  const { running, cycles, lastCycleStartedAt, lastCycleCompletedAt } = status;
+  return { running, cycles, lastCycleStartedAt, lastCycleCompletedAt };
+}
+
+function totalCalls(stats: ClientStats): number {
+  let total = 0;
+  for (const byStatus of Object.values(stats.requests)) for (const count of Object.values(byStatus)) total += count;
+  return total;
+}

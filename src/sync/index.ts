@@ -1,0 +1,5 @@
+export { SyncCycleInProgressError, SyncEngine } from "./engine.js";
+export type { SyncEngineOptions } from "./engine.js";
+export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
+export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
+export { pipelineCursorName } from "./pipelines.js";

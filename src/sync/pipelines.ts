@@ -1,0 +1,93 @@
+/**
+ * A project's pipelines stream: walk the list newest first through the window, sync each page's
+ * pipelines with their trees, re-poll the active ones the window did not reach, then move the
+ * high-water mark. The cursor moves last, so a cycle stopped at any point is redone from the same
+ * window and converges.
+ */
+import { NotFoundError } from "../circleci/index.js";
+import type { Pipeline } from "../circleci/index.js";
+import type { ChangeEvent } from "../store/events.js";
+import type { ActivePipeline } from "../store/store.js";
+import { mapConcurrent } from "./map-concurrent.js";
+import { syncPipelineTrees } from "./pipeline-tree.js";
+import type { TreeSyncContext } from "./pipeline-tree.js";
+import { isInWindow, isPastWindow, nextHighWaterMark, windowStart } from "./window.js";
+
+export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "publish"> {
+  /** This project's pipelines in the active set. */
+  active: readonly ActivePipeline[];
+  now: number;
+  lookbackHours: number;
+  backfillDays: number;
+  publish(events: readonly ChangeEvent[]): Promise<void>;
+  onPage(items: number): void;
+}
+
+/** Active pipelines outside the window are fetched and synced this many at a time. */
+const ACTIVE_BATCH_SIZE = 20;
+
+export function pipelineCursorName(projectSlug: string): string {
+  return `pipelines:${projectSlug}`;
+}
+
+export async function syncProjectPipelines(options: PipelineSyncOptions): Promise<void> {
+  const { client, store, projectSlug, tallies } = options;
+  const cursorName = pipelineCursorName(projectSlug);
+  const [highWaterMark] = await store.getCursors([cursorName]);
+  const start = windowStart({ ...options, highWaterMark });
+  const context: TreeSyncContext = {
+    ...options,
+    activeIds: new Set(options.active.map(({ id }) => id)),
+    // The first backfill only teaches the cache its history: none of it is news to subscribers.
+    publish: highWaterMark === undefined ? async () => {} : options.publish,
+  };
+
+  const written: Pipeline[] = [];
+  for await (const page of client.pipelinePages(projectSlug)) {
+    options.checkpoint();
+    tallies.pipelines.pages += 1;
+    options.onPage(page.items.length);
+    const kept = page.items.filter((pipeline) => isInWindow(pipeline, start));
+    await syncPipelineTrees(kept, context);
+    written.push(...kept);
+    if (isPastWindow(page.items, start)) break;
+  }
+
+  const walked = new Set(written.map(({ id }) => id));
+  const outside = options.active.filter(({ id }) => !walked.has(id));
+  for (let offset = 0; offset < outside.length; offset += ACTIVE_BATCH_SIZE) {
+    options.checkpoint();
+    await syncActiveBatch(outside.slice(offset, offset + ACTIVE_BATCH_SIZE), context);
+  }
+
+  options.checkpoint();
+  await store.setCursors(new Map([[cursorName, nextHighWaterMark(highWaterMark, written, start)]]));
+}
+
+/**
+ * Active pipelines older than the window: a workflow on hold for days is still re-polled. One that
+ * CircleCI no longer serves (404: expired or hidden) leaves the active set rather than stall it.
+ */
+async function syncActiveBatch(active: readonly ActivePipeline[], context: TreeSyncContext): Promise<void> {
+  const fetched = await mapConcurrent(active, context.concurrency, ({ id }) => pipelineOrGone(context, id));
+  context.tallies.pipelines.pages += active.length;
+  const gone = active.filter((_, index) => fetched[index] === undefined).map(({ id }) => id);
+  context.tallies.pipelines.notFound += gone.length;
+  await syncPipelineTrees(
+    fetched.filter((pipeline): pipeline is Pipeline => pipeline !== undefined),
+    context,
+  );
+  if (gone.length === 0) return;
+  context.checkpoint();
+  await context.store.setActivePipelines({ remove: gone });
+  for (const id of gone) context.activeIds.delete(id);
+}
+
+async function pipelineOrGone(context: TreeSyncContext, id: string): Promise<Pipeline | undefined> {
+  try {
+    return await context.client.getPipeline(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}

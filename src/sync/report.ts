@@ -1,0 +1,80 @@
+import type { StreamName } from "../store/store.js";
+
+/** What one stream did for one project (or for the organization: contexts) in one cycle. */
+export interface StreamReport {
+  stream: StreamName;
+  /** Absent for contexts, which belong to the organization. */
+  projectSlug?: string;
+  /** New or changed documents written. */
+  records: number;
+  /**
+   * Pages of the pipeline list read; for the other streams, lists and documents read (the client
+   * follows a list's pages by itself, so one list may be several requests).
+   */
+  pages: number;
+  /** Items CircleCI answered 404 for and the stream skipped (job details of a job gone or hidden). */
+  notFound?: number;
+  /** The failure, in the client's words: what happened and how to fix it. Never holds the token. */
+  error?: string;
+  /** Why the stream did not run, when that is not a failure (contexts without an organization id). */
+  skipped?: string;
+}
+
+export interface CycleReport {
+  /** Every stream finished without error and the cycle was not aborted. */
+  ok: boolean;
+  /** Stopped early by the abort signal (leadership lost, or the scheduler stopping): nothing was written after that. */
+  aborted: boolean;
+  startedAt: string;
+  completedAt: string;
+  /** Streams that finished, in the order they finished; an aborted cycle lists only those. */
+  streams: StreamReport[];
+  /** Requests this cycle sent to CircleCI, retries included (from the client's stats). */
+  calls: number;
+}
+
+/** For a CLI or a log to show a cycle as it goes. */
+export type ProgressEvent =
+  | { type: "stream.started"; stream: StreamName; projectSlug?: string }
+  | { type: "page.fetched"; stream: StreamName; projectSlug?: string; items: number }
+  | { type: "stream.done"; report: StreamReport }
+  /** CircleCI asked the client to slow down since the previous event: `waits` more pauses, `waitedMs` more ms paused. */
+  | { type: "rate-limit.wait"; waits: number; waitedMs: number };
+
+/** Counts one stream's work for one project while the cycle runs. */
+export interface StreamTally {
+  records: number;
+  pages: number;
+  notFound: number;
+}
+
+export type TreeStream = "pipelines" | "workflows" | "workflow_jobs" | "job_details";
+
+/** The streams that run together in a project's pipeline walk, in the order they are reported. */
+export const TREE_STREAMS: readonly TreeStream[] = ["pipelines", "workflows", "workflow_jobs", "job_details"];
+
+export type TreeTallies = Record<TreeStream, StreamTally>;
+
+export function emptyTally(): StreamTally {
+  return { records: 0, pages: 0, notFound: 0 };
+}
+
+export function emptyTreeTallies(): TreeTallies {
+  return { pipelines: emptyTally(), workflows: emptyTally(), workflow_jobs: emptyTally(), job_details: emptyTally() };
+}
+
+export function streamReport(
+  stream: StreamName,
+  projectSlug: string | undefined,
+  tally: StreamTally,
+  error?: string,
+): StreamReport {
+  return {
+    stream,
+    ...(projectSlug === undefined ? {} : { projectSlug }),
+    records: tally.records,
+    pages: tally.pages,
+    ...(tally.notFound > 0 ? { notFound: tally.notFound } : {}),
+    ...(error === undefined ? {} : { error }),
+  };
+}

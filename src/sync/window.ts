@@ -1,0 +1,50 @@
+/**
+ * Where a walk of a project's pipelines (newest first) stops, and what it keeps. Timestamps are
+ * compared as instants: CircleCI mixes precisions, so strings do not sort (API.md §1 "Timestamps").
+ */
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface WindowSettings {
+  /** The project's high-water mark (newest `created_at` written), or undefined before its first sync. */
+  highWaterMark: string | undefined;
+  now: number;
+  lookbackHours: number;
+  backfillDays: number;
+}
+
+/**
+ * Epoch ms of the oldest `created_at` the walk keeps: the backfill start on the first sync, then
+ * the high-water mark minus the lookback, so every pipeline that may still change is re-read.
+ */
+export function windowStart(settings: WindowSettings): number {
+  if (settings.highWaterMark === undefined) return settings.now - settings.backfillDays * DAY_MS;
+  return Date.parse(settings.highWaterMark) - settings.lookbackHours * HOUR_MS;
+}
+
+export function isInWindow(pipeline: { created_at: string }, start: number): boolean {
+  return Date.parse(pipeline.created_at) >= start;
+}
+
+/**
+ * True once a whole page is older than the window. One old pipeline is not enough: the order is
+ * newest first by creation, but nothing promises it to the millisecond across a page. An empty
+ * page (CircleCI may send one with a next token) says nothing, so the walk goes on.
+ */
+export function isPastWindow(page: readonly { created_at: string }[], start: number): boolean {
+  return page.length > 0 && page.every((pipeline) => !isInWindow(pipeline, start));
+}
+
+/**
+ * The new high-water mark: the newest `created_at` among the previous mark and the pipelines
+ * written. Without either (a project with no pipeline in its backfill), the window start itself,
+ * so the next walk still covers everything since then.
+ */
+export function nextHighWaterMark(previous: string | undefined, written: readonly { created_at: string }[], start: number): string {
+  let newest = previous;
+  for (const { created_at } of written) {
+    if (newest === undefined || Date.parse(created_at) > Date.parse(newest)) newest = created_at;
+  }
+  return newest ?? new Date(start).toISOString();
+}

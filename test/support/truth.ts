@@ -1,0 +1,168 @@
+/**
+ * Compares what a Store holds with what the simulated CircleCI holds (the truth), entity by entity,
+ * for a window of pipelines. Truth documents go through the client's own schemas first, so both
+ * sides have the shape the sync writes. Reusable by any test or benchmark that needs "the cache
+ * equals CircleCI".
+ */
+import {
+  contextEnvVarSchema,
+  contextSchema,
+  jobDetailsSchema,
+  jobStepsSchema,
+  pipelineSchema,
+  projectSchema,
+  workflowJobSchema,
+  workflowSchema,
+} from "../../src/circleci/schemas.js";
+import { jobKey } from "../../src/simulator/state.js";
+import type { World } from "../../src/simulator/world.js";
+import type { JobKey, Store } from "../../src/store/store.js";
+import { isTerminalJobStatus } from "../../src/sync/live.js";
+
+export interface TruthScope {
+  /** Canonical slugs, as the world names its projects. */
+  projectSlugs: readonly string[];
+  /** Epoch ms: pipelines created at or after this instant are compared. */
+  since: number;
+  /** When set, the organization's contexts are compared too. */
+  orgId?: string;
+}
+
+/** Human-readable differences; empty when the store equals the truth for the scope. */
+export async function compareStoreWithTruth(store: Store, world: World, scope: TruthScope): Promise<string[]> {
+  const differences: string[] = [];
+  for (const slug of scope.projectSlugs) {
+    differences.push(...(await compareProject(store, world, slug, scope.since)));
+  }
+  if (scope.orgId !== undefined) differences.push(...(await compareContexts(store, world, scope.orgId)));
+  return differences;
+}
+
+async function compareProject(store: Store, world: World, slug: string, since: number): Promise<string[]> {
+  const { state } = world;
+  const truthProject = state.projects.get(slug);
+  if (truthProject === undefined) return [`project ${slug}: not in the world`];
+  const [stored] = await store.getProjects([slug]);
+  if (state.hiddenProjects.has(slug)) {
+    return stored?.unreachable === undefined ? [`project ${slug}: hidden upstream but not marked unreachable`] : [];
+  }
+  const differences = [
+    ...(stored?.unreachable === undefined ? [] : [`project ${slug}: visible upstream but marked unreachable`]),
+    ...differencesOf(`project ${slug}`, stored?.project, projectSchema.parse(truthProject)),
+  ];
+
+  const truthPipelines = (state.pipelinesByProject.get(slug) ?? [])
+    .flatMap((id) => state.pipelines.get(id) ?? [])
+    .filter((pipeline) => Date.parse(pipeline.created_at) >= since)
+    .map((pipeline) => pipelineSchema.parse(pipeline));
+  const storedIds = await allPipelineIds(store, slug);
+  const storedPipelines = await store.getPipelines(storedIds);
+  const storedInWindow = new Set(
+    storedPipelines.flatMap((pipeline) => (pipeline && Date.parse(pipeline.created_at) >= since ? [pipeline.id] : [])),
+  );
+  differences.push(...setDifferences(`project ${slug} pipelines`, storedInWindow, truthPipelines.map(({ id }) => id)));
+  const storedById = new Map(storedPipelines.flatMap((pipeline) => (pipeline ? [[pipeline.id, pipeline] as const] : [])));
+  for (const pipeline of truthPipelines) {
+    differences.push(...differencesOf(`pipeline ${slug} #${pipeline.number}`, storedById.get(pipeline.id), pipeline));
+  }
+
+  const pipelineIds = truthPipelines.map(({ id }) => id);
+  const storedWorkflowIds = await store.workflowIdsOf(pipelineIds);
+  const truthWorkflowIds = pipelineIds.map((id) => state.workflowsByPipeline.get(id) ?? []);
+  pipelineIds.forEach((id, index) => {
+    differences.push(...setDifferences(`pipeline ${id} workflows`, new Set(storedWorkflowIds[index]), truthWorkflowIds[index] ?? []));
+  });
+  const workflowIds = truthWorkflowIds.flat();
+  const storedWorkflows = await store.getWorkflows(workflowIds);
+  workflowIds.forEach((id, index) => {
+    differences.push(...differencesOf(`workflow ${id}`, storedWorkflows[index], workflowSchema.parse(state.workflows.get(id))));
+  });
+
+  const storedJobIds = await store.jobIdsOf(workflowIds);
+  const truthJobs = workflowIds.map((id) => (state.jobsByWorkflow.get(id) ?? []).map((job) => workflowJobSchema.parse(job)));
+  workflowIds.forEach((id, index) => {
+    const expected = (truthJobs[index] ?? []).map((job) => job.id).join(",");
+    const actual = (storedJobIds[index] ?? []).join(",");
+    if (expected !== actual) differences.push(`workflow ${id} jobs: store [${actual}] vs truth [${expected}]`);
+  });
+  const jobs = truthJobs.flat();
+  const storedJobs = await store.getJobs(jobs.map(({ id }) => id));
+  jobs.forEach((job, index) => differences.push(...differencesOf(`job ${job.id} (${job.name})`, storedJobs[index], job)));
+
+  const numbered = [...new Set(jobs.flatMap((job) => (job.type === "build" && job.job_number != null ? [job.job_number] : [])))];
+  const keys: JobKey[] = numbered.map((number) => ({ projectSlug: slug, number }));
+  const records = await store.getJobRecords(keys);
+  numbered.forEach((number, index) => {
+    const label = `job record ${slug} #${number}`;
+    const detail = state.jobDetails.get(jobKey(slug, number));
+    if (detail === undefined) return;
+    const record = records[index];
+    const details = jobDetailsSchema.parse(detail);
+    differences.push(...differencesOf(`${label} details`, record?.details, details));
+    const build = state.builds.get(jobKey(slug, number));
+    if (record !== undefined && build !== undefined && isTerminalJobStatus(details.status)) {
+      differences.push(...differencesOf(`${label} steps`, record.steps, jobStepsSchema.parse(build).steps));
+    }
+  });
+  return differences;
+}
+
+async function compareContexts(store: Store, world: World, orgId: string): Promise<string[]> {
+  const { state } = world;
+  const truth = (state.contexts.get(orgId) ?? []).map((context) => ({
+    ...contextSchema.parse(context),
+    environment_variables: (state.envVars.get(context.id) ?? []).map((variable) => contextEnvVarSchema.parse(variable)),
+  }));
+  const stored = await store.listContexts();
+  const storedById = new Map(stored.map((context) => [context.id, context]));
+  return [
+    ...setDifferences(`organization ${orgId} contexts`, new Set(storedById.keys()), truth.map(({ id }) => id)),
+    ...truth.flatMap((context) => differencesOf(`context ${context.name}`, storedById.get(context.id), context)),
+  ];
+}
+
+async function allPipelineIds(store: Store, slug: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const page = await store.listPipelineIds(slug, { first: 100, after: ids.at(-1) });
+    ids.push(...page.ids);
+    if (!page.hasMore) return ids;
+  }
+}
+
+function setDifferences(label: string, stored: ReadonlySet<string>, truth: readonly string[]): string[] {
+  const expected = new Set(truth);
+  const missing = truth.filter((id) => !stored.has(id));
+  const extra = [...stored].filter((id) => !expected.has(id));
+  return [
+    ...(missing.length > 0 ? [`${label}: missing from the store: ${missing.join(", ")}`] : []),
+    ...(extra.length > 0 ? [`${label}: in the store but not upstream: ${extra.join(", ")}`] : []),
+  ];
+}
+
+/** Up to a few paths where the stored document differs from the truth, with both values. */
+function differencesOf(label: string, stored: unknown, truth: unknown): string[] {
+  if (stored === undefined) return [`${label}: missing from the store`];
+  const paths: string[] = [];
+  walk(stored, truth, "", paths);
+  return paths.slice(0, 3).map((path) => `${label}: ${path}`);
+}
+
+function walk(stored: unknown, truth: unknown, path: string, out: string[]): void {
+  if (isRecord(stored) && isRecord(truth)) {
+    const keys = new Set([...Object.keys(stored), ...Object.keys(truth)]);
+    for (const key of keys) walk(stored[key], truth[key], path === "" ? key : `${path}.${key}`, out);
+    return;
+  }
+  if (Array.isArray(stored) && Array.isArray(truth) && stored.length === truth.length) {
+    stored.forEach((item, index) => walk(item, truth[index], `${path}[${index}]`, out));
+    return;
+  }
+  if (JSON.stringify(stored) !== JSON.stringify(truth)) {
+    out.push(`${path || "(document)"}: store ${JSON.stringify(stored)} vs truth ${JSON.stringify(truth)}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

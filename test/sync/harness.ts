@@ -1,0 +1,107 @@
+import { setImmediate as tick } from "node:timers/promises";
+import { CircleCIClient } from "../../src/circleci/index.js";
+import type { CircleCIClientOptions } from "../../src/circleci/index.js";
+import { startSimulator } from "../../src/simulator/index.js";
+import type { Simulator, SimulatorOptions } from "../../src/simulator/index.js";
+import { MemoryEventBus } from "../../src/store/events.js";
+import type { ChangeEvent, DeliveredChangeEvent } from "../../src/store/events.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import type { Store } from "../../src/store/store.js";
+import { SyncEngine } from "../../src/sync/index.js";
+import type { SyncEngineOptions } from "../../src/sync/index.js";
+import { compareStoreWithTruth } from "../support/truth.js";
+
+export const NOW = Date.parse("2025-06-01T12:00:00.000Z");
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+/** A simulator, a client on it, a store, a bus that records what it carried, and an engine on the simulator's clock. */
+export interface SyncRig {
+  sim: Simulator;
+  client: CircleCIClient;
+  store: Store;
+  bus: MemoryEventBus;
+  engine: SyncEngine;
+  slugs: string[];
+  orgId: string;
+  /** Events delivered since the last `takeEvents`. */
+  takeEvents(): Promise<ChangeEvent[]>;
+  /** Store vs truth for the backfill window of every project (contexts included). */
+  differences(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface RigOptions {
+  simulator?: SimulatorOptions;
+  client?: Partial<CircleCIClientOptions>;
+  engine?: Partial<Omit<SyncEngineOptions, "client" | "store" | "bus">>;
+  store?: Store;
+}
+
+export const BACKFILL_DAYS = 10;
+
+export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
+  const sim = await startSimulator({
+    world: { seed: 7, now: NOW, projects: 2, pipelinesPerProject: 24, historyDays: 14 },
+    ...options.simulator,
+  });
+  const client = new CircleCIClient({
+    token: sim.token,
+    baseUrl: sim.url,
+    requestsPerSecond: 10_000,
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...options.client,
+  });
+  const store = options.store ?? new MemoryStore();
+  const bus = new MemoryEventBus();
+  const slugs = [...sim.world.state.projects.keys()];
+  const orgId = sim.world.state.projects.get(slugs[0] as string)?.organization_id as string;
+  const engine = new SyncEngine({
+    client,
+    store,
+    bus,
+    projectSlugs: slugs,
+    orgId,
+    lookbackHours: 6,
+    backfillDays: BACKFILL_DAYS,
+    now: () => sim.world.state.now,
+    ...options.engine,
+  });
+  let delivered: DeliveredChangeEvent[] = [];
+  await bus.subscribe((event) => void delivered.push(event));
+  return {
+    sim,
+    client,
+    store,
+    bus,
+    engine,
+    slugs,
+    orgId,
+    async takeEvents() {
+      await tick();
+      const events = delivered.map(({ eventId: _id, origin: _origin, ...event }) => event as ChangeEvent);
+      delivered = [];
+      return events;
+    },
+    differences: () =>
+      compareStoreWithTruth(store, sim.world, { projectSlugs: slugs, since: NOW - BACKFILL_DAYS * DAY_MS, orgId }),
+    async close() {
+      await client.close();
+      await bus.close();
+      await store.close();
+      await sim.stop();
+    },
+  };
+}
+
+/** One line per event, for exact set comparisons. */
+export function eventKey(event: ChangeEvent): string {
+  switch (event.type) {
+    case "pipeline.created":
+      return `pipeline.created ${event.pipeline.id}`;
+    case "workflow.status_changed":
+      return `workflow ${event.workflow.id} ${event.previousStatus} -> ${event.workflow.status}`;
+    case "job.status_changed":
+      return `job ${event.job.id} ${event.previousStatus} -> ${event.job.status}`;
+  }
+}
