@@ -105,3 +105,42 @@ export function eventKey(event: ChangeEvent): string {
       return `job ${event.job.id} ${event.previousStatus} -> ${event.job.status}`;
   }
 }
+
+/** The statuses CircleCI shows for the window: what change events are computed against. */
+export interface StatusSnapshot {
+  pipelines: Set<string>;
+  workflows: Map<string, string>;
+  jobs: Map<string, string>;
+}
+
+export function statusSnapshot(sim: Simulator, slugs: readonly string[], since: number): StatusSnapshot {
+  const { state } = sim.world;
+  const snapshot: StatusSnapshot = { pipelines: new Set(), workflows: new Map(), jobs: new Map() };
+  for (const slug of slugs) {
+    for (const id of state.pipelinesByProject.get(slug) ?? []) {
+      const pipeline = state.pipelines.get(id);
+      if (pipeline === undefined || Date.parse(pipeline.created_at) < since) continue;
+      snapshot.pipelines.add(id);
+      for (const workflowId of state.workflowsByPipeline.get(id) ?? []) {
+        snapshot.workflows.set(workflowId, state.workflows.get(workflowId)?.status ?? "?");
+        for (const job of state.jobsByWorkflow.get(workflowId) ?? []) snapshot.jobs.set(job.id, job.status);
+      }
+    }
+  }
+  return snapshot;
+}
+
+/** The events one cycle must publish to take a cache from `before` to `after`, as `eventKey`s, sorted. */
+export function expectedEventKeys(before: StatusSnapshot, after: StatusSnapshot): string[] {
+  const keys: string[] = [];
+  for (const id of after.pipelines) if (!before.pipelines.has(id)) keys.push(`pipeline.created ${id}`);
+  for (const [id, status] of after.workflows) {
+    const previous = before.workflows.get(id);
+    if (previous !== status) keys.push(`workflow ${id} ${previous ?? null} -> ${status}`);
+  }
+  for (const [id, status] of after.jobs) {
+    const previous = before.jobs.get(id);
+    if (previous !== status) keys.push(`job ${id} ${previous ?? null} -> ${status}`);
+  }
+  return keys.sort();
+}
