@@ -47,7 +47,9 @@ export interface KeyLayout {
 
 export const DEFAULT_PREFIX = "ccgw:";
 
+/** The layout under `prefix`, which may not hold braces: they would replace the `{d}` hash tag. */
 export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
+  if (/[{}]/.test(prefix)) throw new RangeError(`the key prefix may not contain "{" or "}", got ${JSON.stringify(prefix)}`);
   const data = `${prefix}{d}:`;
   return {
     projects: `${data}projects`,

@@ -1,0 +1,30 @@
+import type { Redis } from "ioredis";
+
+/**
+ * One page of a pipeline index in one round trip: the rank of the cursor, then the `first + 1` ids after it
+ * (newest first; see `pageFromWindow`). Ranking the cursor on every call, rather than remembering a
+ * position, is what keeps pages stable while newer pipelines are added in front. A cursor the index does
+ * not hold gives an empty window: "no such page", the same as `MemoryStore`.
+ *
+ * KEYS[1] the index; ARGV[1] `first`; ARGV[2] the cursor id, absent for the first page.
+ */
+const PIPELINE_PAGE_LUA = `
+local start = 0
+if ARGV[2] then
+  local rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  if not rank then return {} end
+  start = rank + 1
+end
+return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]))
+`;
+
+const COMMAND = "ccgwPipelinePage";
+
+type PipelinePage = (index: string, first: number, ...after: string[]) => Promise<string[]>;
+
+/** Registers the script on the connection (ioredis sends it by SHA, and loads it again after a restart). */
+export function definePipelinePage(redis: Redis): PipelinePage {
+  redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: PIPELINE_PAGE_LUA });
+  const command = (redis as unknown as Record<typeof COMMAND, PipelinePage>)[COMMAND];
+  return command.bind(redis);
+}
