@@ -6,6 +6,7 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { EventBusClosedError, ListenerSet, envelop } from "./events.js";
 import type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, Unsubscribe } from "./events.js";
+import { DEFAULT_PREFIX } from "./keys.js";
 import { closeRedis, openRedis } from "./redis-connection.js";
 
 export interface RedisEventBusOptions extends EventBusOptions {
@@ -38,7 +39,7 @@ export class RedisEventBus implements EventBus {
 
   private constructor(url: string, options: RedisEventBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
-    this.channel = `${options.prefix ?? "ccgw:"}events`;
+    this.channel = `${options.prefix ?? DEFAULT_PREFIX}events`;
     this.#url = url;
     this.#logger = (options.logger ?? silentLogger).child({ component: "event-bus", channel: this.channel });
     this.#listeners = new ListenerSet(this.#logger);
