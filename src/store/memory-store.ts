@@ -29,6 +29,7 @@ import type {
  * The embedded store: one process, nothing shared, nothing kept across restarts. It mirrors `RedisStore`
  * structure for structure (JSON text per document, sorted-set indexes, a replaced list per workflow), so
  * both return the same results in the same order, and callers never hold a reference to stored state.
+ * Like `RedisStore`, it rejects every call with `StoreClosedError` once closed.
  */
 export class MemoryStore implements Store {
   private readonly projects = new Map<string, string>();
@@ -112,10 +113,7 @@ export class MemoryStore implements Store {
     this.assertOpen();
     for (const [workflowId, jobs] of jobsByWorkflow) {
       this.write(this.jobs, jobs, (job) => job.id);
-      this.jobsOf.set(
-        workflowId,
-        jobs.map((job) => job.id),
-      );
+      this.jobsOf.set(workflowId, jobs.map((job) => job.id));
     }
   }
 

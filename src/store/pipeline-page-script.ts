@@ -22,7 +22,10 @@ const COMMAND = "ccgwPipelinePage";
 
 type PipelinePage = (index: string, first: number, ...after: string[]) => Promise<string[]>;
 
-/** Registers the script on the connection (ioredis sends it by SHA, and loads it again after a restart). */
+/**
+ * Registers the script on the connection. ioredis sends it by SHA; only when Redis does not know the script
+ * yet (the first call on a fresh server, or after a restart) does it answer NOSCRIPT and get the body once.
+ */
 export function definePipelinePage(redis: Redis): PipelinePage {
   redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: PIPELINE_PAGE_LUA });
   const command = (redis as unknown as Record<typeof COMMAND, PipelinePage>)[COMMAND];
