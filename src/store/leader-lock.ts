@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PREFIX } from "./keys.js";
-import { closeRedis, openRedis } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
 
 /**
  * Who syncs: every instance serves, only the holder of this lock writes what it polls from CircleCI.
@@ -92,13 +92,13 @@ interface Tenure {
  */
 export class RedisLeaderLock implements LeaderLock {
   /**
-   * A lock on a connection of its own, closed with the lock. Its commands time out after `ttlMs`, so
-   * neither `acquire` nor a renewal waits on a Redis that is down for longer than the lease lasts.
+   * A lock on a connection of its own, closed with the lock. Calls fail fast while Redis is down and time
+   * out after `ttlMs`, so neither `acquire` nor a renewal waits on Redis for longer than the lease lasts.
    */
   static connect(url: string, options: RedisLeaderLockOptions = {}): RedisLeaderLock {
-    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     const logger = options.logger ?? silentLogger;
-    const lock = new RedisLeaderLock(openRedis(url, logger, { commandTimeout: ttlMs }), options);
+    const redis = openRedis(url, logger, reconnectingOptions({ commandTimeoutMs: leaseMs(options) }));
+    const lock = new RedisLeaderLock(redis, options);
     lock.#ownsConnection = true;
     return lock;
   }
@@ -119,8 +119,7 @@ export class RedisLeaderLock implements LeaderLock {
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     this.key = `${prefix}{d}:leader`;
     this.epochKey = `${prefix}{d}:leader:epoch`;
-    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-    if (!Number.isInteger(this.ttlMs) || this.ttlMs < 3) throw new RangeError(`ttlMs must be an integer >= 3, got ${this.ttlMs}`);
+    this.ttlMs = leaseMs(options);
     this.#holder = `${options.instanceId ?? randomUUID()}:${randomUUID()}`;
     this.#redis = redis;
     this.#logger = (options.logger ?? silentLogger).child({ component: "leader-lock", key: this.key });
@@ -157,12 +156,12 @@ export class RedisLeaderLock implements LeaderLock {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#closed = true;
     try {
       await this.release();
     } catch (error) {
       this.#logger.warn({ err: errorMessage(error) }, "could not release the leader lock; it expires by itself");
     }
-    this.#closed = true;
     if (this.#ownsConnection) await closeRedis(this.#redis);
   }
 
@@ -262,6 +261,12 @@ export class LocalLeaderLock implements LeaderLock {
     this.#held = false;
     this.#closed = true;
   }
+}
+
+function leaseMs(options: RedisLeaderLockOptions): number {
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  if (!Number.isInteger(ttlMs) || ttlMs < 3) throw new RangeError(`ttlMs must be an integer >= 3, got ${ttlMs}`);
+  return ttlMs;
 }
 
 function errorMessage(error: unknown): string {

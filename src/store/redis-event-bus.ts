@@ -7,7 +7,7 @@ import type { Logger } from "../log.js";
 import { EventBusClosedError, ListenerSet, envelop } from "./events.js";
 import type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, Unsubscribe } from "./events.js";
 import { DEFAULT_PREFIX } from "./keys.js";
-import { closeRedis, openRedis } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
 
 export interface RedisEventBusOptions extends EventBusOptions {
   /** The deployment's key prefix (`REDIS_PREFIX`); the channel is `<prefix>events`. Default `ccgw:`. */
@@ -22,7 +22,10 @@ export interface RedisEventBusOptions extends EventBusOptions {
  * not replayed (pub/sub keeps nothing), which is why the sync's polling stays the source of truth.
  */
 export class RedisEventBus implements EventBus {
-  /** Connects lazily: commands wait (ioredis's offline queue) until Redis answers. */
+  /**
+   * Returns at once; the connections open in the background. While Redis is down, `publish` and a first
+   * `subscribe` fail fast (`reconnectingOptions`) instead of queueing.
+   */
   static connect(url: string, options: RedisEventBusOptions = {}): RedisEventBus {
     return new RedisEventBus(url, options);
   }
@@ -43,7 +46,7 @@ export class RedisEventBus implements EventBus {
     this.#url = url;
     this.#logger = (options.logger ?? silentLogger).child({ component: "event-bus", channel: this.channel });
     this.#listeners = new ListenerSet(this.#logger);
-    this.#publisher = openRedis(url, this.#logger);
+    this.#publisher = openRedis(url, this.#logger, reconnectingOptions());
   }
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
@@ -93,7 +96,7 @@ export class RedisEventBus implements EventBus {
   }
 
   #openSubscriber(): Redis {
-    const subscriber = openRedis(this.#url, this.#logger);
+    const subscriber = openRedis(this.#url, this.#logger, reconnectingOptions());
     subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.#receive(message);
     });

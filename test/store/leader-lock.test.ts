@@ -208,6 +208,7 @@ describe("RedisLeaderLock", () => {
 
   it("rejects a TTL too short to renew", () => {
     expect(() => new RedisLeaderLock(admin, { ttlMs: 0 })).toThrow(RangeError);
+    expect(() => RedisLeaderLock.connect(redis.url, { ttlMs: 2.5 })).toThrow(RangeError);
   });
 });
 
