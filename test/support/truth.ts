@@ -1,7 +1,8 @@
 /**
  * Compares what a Store holds with what the simulated CircleCI holds (the truth), entity by entity,
  * for a window of pipelines. Truth documents go through the client's own schemas first, so both
- * sides have the shape the sync writes. Reusable by any test or benchmark that needs "the cache
+ * sides have the shape the sync writes; a list item that does not fit is expected to be absent, as
+ * the client skips it. Reusable by any test or benchmark that needs "the cache
  * equals CircleCI".
  */
 import {
@@ -14,6 +15,7 @@ import {
   workflowJobSchema,
   workflowSchema,
 } from "../../src/circleci/schemas.js";
+import type { z } from "zod";
 import { jobKey } from "../../src/simulator/state.js";
 import type { World } from "../../src/simulator/world.js";
 import type { JobKey, Store } from "../../src/store/store.js";
@@ -51,10 +53,10 @@ async function compareProject(store: Store, world: World, slug: string, since: n
     ...differencesOf(`project ${slug}`, stored?.project, projectSchema.parse(truthProject)),
   ];
 
-  const truthPipelines = (state.pipelinesByProject.get(slug) ?? [])
+  const windowed = (state.pipelinesByProject.get(slug) ?? [])
     .flatMap((id) => state.pipelines.get(id) ?? [])
-    .filter((pipeline) => Date.parse(pipeline.created_at) >= since)
-    .map((pipeline) => pipelineSchema.parse(pipeline));
+    .filter((pipeline) => Date.parse(pipeline.created_at) >= since);
+  const truthPipelines = validOnly(pipelineSchema, windowed);
   const storedIds = await allPipelineIds(store, slug);
   const storedPipelines = await store.getPipelines(storedIds);
   const storedInWindow = new Set(
@@ -68,18 +70,22 @@ async function compareProject(store: Store, world: World, slug: string, since: n
 
   const pipelineIds = truthPipelines.map(({ id }) => id);
   const storedWorkflowIds = await store.workflowIdsOf(pipelineIds);
-  const truthWorkflowIds = pipelineIds.map((id) => state.workflowsByPipeline.get(id) ?? []);
+  const truthWorkflows = pipelineIds.map((id) =>
+    validOnly(workflowSchema, (state.workflowsByPipeline.get(id) ?? []).map((workflowId) => state.workflows.get(workflowId))),
+  );
   pipelineIds.forEach((id, index) => {
-    differences.push(...setDifferences(`pipeline ${id} workflows`, new Set(storedWorkflowIds[index]), truthWorkflowIds[index] ?? []));
+    const expected = (truthWorkflows[index] ?? []).map((workflow) => workflow.id);
+    differences.push(...setDifferences(`pipeline ${id} workflows`, new Set(storedWorkflowIds[index]), expected));
   });
-  const workflowIds = truthWorkflowIds.flat();
+  const workflows = truthWorkflows.flat();
+  const workflowIds = workflows.map(({ id }) => id);
   const storedWorkflows = await store.getWorkflows(workflowIds);
-  workflowIds.forEach((id, index) => {
-    differences.push(...differencesOf(`workflow ${id}`, storedWorkflows[index], workflowSchema.parse(state.workflows.get(id))));
+  workflows.forEach((workflow, index) => {
+    differences.push(...differencesOf(`workflow ${workflow.id}`, storedWorkflows[index], workflow));
   });
 
   const storedJobIds = await store.jobIdsOf(workflowIds);
-  const truthJobs = workflowIds.map((id) => (state.jobsByWorkflow.get(id) ?? []).map((job) => workflowJobSchema.parse(job)));
+  const truthJobs = workflowIds.map((id) => validOnly(workflowJobSchema, state.jobsByWorkflow.get(id) ?? []));
   workflowIds.forEach((id, index) => {
     const expected = (truthJobs[index] ?? []).map((job) => job.id).join(",");
     const actual = (storedJobIds[index] ?? []).join(",");
@@ -109,9 +115,9 @@ async function compareProject(store: Store, world: World, slug: string, since: n
 
 async function compareContexts(store: Store, world: World, orgId: string): Promise<string[]> {
   const { state } = world;
-  const truth = (state.contexts.get(orgId) ?? []).map((context) => ({
-    ...contextSchema.parse(context),
-    environment_variables: (state.envVars.get(context.id) ?? []).map((variable) => contextEnvVarSchema.parse(variable)),
+  const truth = validOnly(contextSchema, state.contexts.get(orgId) ?? []).map((context) => ({
+    ...context,
+    environment_variables: validOnly(contextEnvVarSchema, state.envVars.get(context.id) ?? []),
   }));
   const stored = await store.listContexts();
   const storedById = new Map(stored.map((context) => [context.id, context]));
@@ -119,6 +125,14 @@ async function compareContexts(store: Store, world: World, orgId: string): Promi
     ...setDifferences(`organization ${orgId} contexts`, new Set(storedById.keys()), truth.map(({ id }) => id)),
     ...truth.flatMap((context) => differencesOf(`context ${context.name}`, storedById.get(context.id), context)),
   ];
+}
+
+/** Items that fit the client's schema, as it parses them: the sync skips the others, so the store must not hold them. */
+function validOnly<T>(schema: z.ZodType<T>, items: readonly unknown[]): T[] {
+  return items.flatMap((item) => {
+    const parsed = schema.safeParse(item);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 async function allPipelineIds(store: Store, slug: string): Promise<string[]> {
