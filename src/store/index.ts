@@ -22,6 +22,12 @@ export type { RedisStoreOptions } from "./redis-store.js";
 export type { ReconnectOptions } from "./redis-connection.js";
 export { StoreClosedError, StoreError, StoreUnavailableError } from "./errors.js";
 export { DEFAULT_PREFIX, keyLayout } from "./keys.js";
+export { EventBusClosedError, MemoryEventBus } from "./events.js";
+export type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, EventEnvelope, Unsubscribe } from "./events.js";
+export { RedisEventBus } from "./redis-event-bus.js";
+export type { RedisEventBusOptions } from "./redis-event-bus.js";
+export { LeaderLockClosedError, LeadershipLostError, LocalLeaderLock, RedisLeaderLock } from "./leader-lock.js";
+export type { LeaderLock, RedisLeaderLockOptions } from "./leader-lock.js";
 export type { KeyLayout } from "./keys.js";
 
 export interface CreateStoreOptions {

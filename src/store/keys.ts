@@ -43,6 +43,10 @@ export interface KeyLayout {
   readonly statuses: string;
   /** String: `SyncSummaryRecord` JSON. */
   readonly summary: string;
+  /** String with a TTL: the sync leader's lease. */
+  readonly leader: string;
+  /** Integer: incremented by every new leader, the fencing token. */
+  readonly leaderEpoch: string;
 }
 
 export const DEFAULT_PREFIX = "ccgw:";
@@ -66,6 +70,8 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     cursor: (name) => `${data}cursor:${name}`,
     statuses: `${data}statuses`,
     summary: `${data}summary`,
+    leader: `${data}leader`,
+    leaderEpoch: `${data}leader:epoch`,
   };
 }
 

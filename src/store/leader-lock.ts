@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { DEFAULT_PREFIX } from "./keys.js";
+import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
 import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
 
 /**
@@ -116,9 +116,9 @@ export class RedisLeaderLock implements LeaderLock {
 
   /** A lock on the caller's connection, which the caller keeps and closes. */
   constructor(redis: Redis, options: RedisLeaderLockOptions = {}) {
-    const prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.key = `${prefix}{d}:leader`;
-    this.epochKey = `${prefix}{d}:leader:epoch`;
+    const keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
+    this.key = keys.leader;
+    this.epochKey = keys.leaderEpoch;
     this.ttlMs = leaseMs(options);
     this.#holder = `${options.instanceId ?? randomUUID()}:${randomUUID()}`;
     this.#redis = redis;
