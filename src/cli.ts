@@ -2,6 +2,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runDemo } from "./commands/demo.js";
+import { runSyncOnce } from "./commands/sync.js";
 import { ConfigError, loadConfig, settingsHelp } from "./config.js";
 import type { Command } from "./config.js";
 import { createLogger } from "./log.js";
@@ -9,9 +10,16 @@ import { createLogger } from "./log.js";
 interface CommandSpec {
   summary: string;
   usage: string;
+  /** The command's own boolean flags, besides the settings. */
+  flags?: readonly string[];
 }
 
 const COMMANDS: Partial<Record<Command, CommandSpec>> = {
+  sync: {
+    summary: "run one full sync cycle (--once) into the store, print a line per stream and a summary; exit 0 on success",
+    usage: "circleci-gateway sync --once [settings]",
+    flags: ["once"],
+  },
   demo: {
     summary: "start the built-in CircleCI simulator with living data and watch it through the client (no token needed)",
     usage: "circleci-gateway demo [settings]",
@@ -51,9 +59,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   }
 
-  let config;
+  let loaded;
   try {
-    ({ config } = loadConfig(command, { env, argv: rest }));
+    loaded = loadConfig(command, { env, argv: rest, commandFlags: spec.flags });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -62,8 +70,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     throw error;
   }
 
+  const { config, commandFlags } = loaded;
   const logger = createLogger(config.logLevel);
-  const demo = await runDemo(config, logger, (line) => console.log(line));
+  const print = (line: string) => console.log(line);
+  if (command === "sync") {
+    if (!commandFlags.has("once")) {
+      console.error("sync needs --once: it runs one cycle and exits (the continuous sync runs inside serve).");
+      return 2;
+    }
+    return runSyncOnce(config, logger, print);
+  }
+  const demo = await runDemo(config, logger, print);
   await untilSignal();
   await demo.stop();
   return 0;

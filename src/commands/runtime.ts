@@ -1,0 +1,38 @@
+import { CircleCIClient } from "../circleci/index.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import { createStore, MemoryEventBus, RedisEventBus } from "../store/index.js";
+import type { EventBus, Store } from "../store/index.js";
+
+/** The parts every command shares, built from the settings: the CircleCI client, the store and the event bus. */
+export interface Runtime {
+  client: CircleCIClient;
+  store: Store;
+  bus: EventBus;
+  close(): Promise<void>;
+}
+
+/** Needs a token: `loadConfig` has already refused to start a command that requires one without it. */
+export function createRuntime(config: Config, logger: Logger): Runtime {
+  if (config.circleciToken === undefined) throw new Error("createRuntime needs CIRCLECI_TOKEN (checked by loadConfig)");
+  const client = new CircleCIClient({
+    token: config.circleciToken,
+    baseUrl: config.baseUrl,
+    concurrency: config.circleciConcurrency,
+    requestsPerSecond: config.circleciRequestsPerSecond,
+    logger,
+  });
+  const store = createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
+  const bus =
+    config.redisUrl === undefined
+      ? new MemoryEventBus({ logger })
+      : RedisEventBus.connect(config.redisUrl, { prefix: config.redisPrefix, logger });
+  return {
+    client,
+    store,
+    bus,
+    async close() {
+      await Promise.allSettled([client.close(), store.close(), bus.close()]);
+    },
+  };
+}
