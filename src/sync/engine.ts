@@ -114,9 +114,19 @@ export class SyncEngine {
     return { ok, aborted: false, startedAt, completedAt, streams, calls };
   }
 
+  /** The reports of the streams that finished; a stop ends the list where the cycle stopped. */
   async #streams(stop: CycleStop): Promise<StreamReport[]> {
-    const { client, store } = this.#options;
     const reports: StreamReport[] = [];
+    try {
+      await this.#runStreams(stop, reports);
+    } catch (error) {
+      if (!(error instanceof SyncAbortedError)) throw error;
+    }
+    return reports;
+  }
+
+  async #runStreams(stop: CycleStop, reports: StreamReport[]): Promise<void> {
+    const { client, store } = this.#options;
     for (const projectSlug of this.#projectSlugs) this.#progress({ type: "stream.started", stream: "projects", projectSlug });
     const projects = await syncProjects({
       client,
@@ -124,10 +134,11 @@ export class SyncEngine {
       projectSlugs: this.#projectSlugs,
       concurrency: this.#concurrency,
       at: this.#isoNow(),
+      checkpoint: () => stop.checkpoint(),
     });
     if (projects.authenticationError) {
       stop.fail(projects.authenticationError);
-      return reports;
+      return;
     }
     this.#done(reports, projects.reports);
 
@@ -135,9 +146,8 @@ export class SyncEngine {
     await mapConcurrent(projects.reachable, this.#concurrency, async (projectSlug) => {
       this.#done(reports, await this.#syncProject(projectSlug, active, stop));
     });
-    if (stop.aborted || stop.failure) return reports;
+    stop.checkpoint();
     this.#done(reports, await this.#syncContexts(stop));
-    return reports;
   }
 
   async #syncProject(projectSlug: string, active: readonly ActivePipeline[], stop: CycleStop): Promise<StreamReport[]> {

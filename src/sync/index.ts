@@ -3,3 +3,5 @@ export type { SyncEngineOptions } from "./engine.js";
 export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
 export { pipelineCursorName } from "./pipelines.js";
+export { SyncScheduler } from "./scheduler.js";
+export type { SyncSchedulerOptions } from "./scheduler.js";

@@ -27,6 +27,7 @@ export async function syncProjects(options: {
   projectSlugs: readonly string[];
   concurrency: number;
   at: string;
+  checkpoint(): void;
 }): Promise<ProjectsOutcome> {
   const { client, store, projectSlugs } = options;
   const answers = await mapConcurrent(projectSlugs, options.concurrency, (slug): Promise<Answer> =>
@@ -51,6 +52,7 @@ export async function syncProjects(options: {
     const tally = { ...emptyTally(), pages: 1, records: written };
     reports.push(streamReport("projects", answer.slug, tally, "error" in answer ? messageOf(answer.error) : undefined));
   });
+  options.checkpoint();
   if (documents.length > 0) await store.putProjects(documents);
   return { reachable: answers.flatMap((answer) => ("project" in answer ? [answer.slug] : [])), reports };
 }

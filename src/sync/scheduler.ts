@@ -1,0 +1,94 @@
+/**
+ * Runs a sync cycle every interval while this instance holds the leader lock. Cycles never overlap
+ * (the next is scheduled only when one ends), a cycle's abort signal fires when leadership is lost
+ * or the scheduler stops, and a failed cycle is logged and retried at the next tick.
+ */
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import type { LeaderLock } from "../store/leader-lock.js";
+import type { SyncEngine } from "./engine.js";
+
+export interface SyncSchedulerOptions {
+  engine: Pick<SyncEngine, "runCycle">;
+  /** Only `acquire` and `lost` are used; releasing and closing the lock stay with its owner. */
+  lock: Pick<LeaderLock, "acquire" | "lost">;
+  /** Pause between the end of one cycle (or a failed bid for the lock) and the next attempt. */
+  intervalMs: number;
+  /** Each pause is `intervalMs` times a factor in [1 - jitterRatio, 1 + jitterRatio], so instances drift apart. Default 0.1. */
+  jitterRatio?: number;
+  logger?: Logger;
+  /** Uniform in [0, 1), for the jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+export class SyncScheduler {
+  readonly #engine: Pick<SyncEngine, "runCycle">;
+  readonly #lock: Pick<LeaderLock, "acquire" | "lost">;
+  readonly #intervalMs: number;
+  readonly #jitterRatio: number;
+  readonly #logger: Logger;
+  readonly #random: () => number;
+  readonly #stopping = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #tick: Promise<void> | undefined;
+  #started = false;
+
+  constructor(options: SyncSchedulerOptions) {
+    this.#engine = options.engine;
+    this.#lock = options.lock;
+    this.#intervalMs = options.intervalMs;
+    this.#jitterRatio = options.jitterRatio ?? 0.1;
+    this.#logger = (options.logger ?? silentLogger).child({ component: "sync-scheduler" });
+    this.#random = options.random ?? Math.random;
+    if (!(Number.isFinite(this.#intervalMs) && this.#intervalMs > 0)) {
+      throw new RangeError(`intervalMs must be > 0, got ${this.#intervalMs}`);
+    }
+    if (!(this.#jitterRatio >= 0 && this.#jitterRatio < 1)) {
+      throw new RangeError(`jitterRatio must be within [0, 1), got ${this.#jitterRatio}`);
+    }
+  }
+
+  /** The first attempt runs at once; a scheduler starts once and cannot restart after `stop`. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#schedule(0);
+  }
+
+  /** No cycle starts after this; a running one is aborted and resolves this once it reached a safe point. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    clearTimeout(this.#timer);
+    await this.#tick;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopping.signal.aborted) return;
+    this.#timer = setTimeout(() => {
+      this.#tick = this.#attempt().finally(() => {
+        this.#tick = undefined;
+        this.#schedule(this.#jittered());
+      });
+    }, delayMs);
+    // A pending sync must never keep the process alive on its own.
+    this.#timer.unref();
+  }
+
+  async #attempt(): Promise<void> {
+    try {
+      if (!(await this.#lock.acquire())) return;
+      const lost = this.#lock.lost;
+      if (this.#stopping.signal.aborted || lost?.aborted) return;
+      const signal = lost === undefined ? this.#stopping.signal : AbortSignal.any([lost, this.#stopping.signal]);
+      const report = await this.#engine.runCycle(signal);
+      const failed = report.streams.filter((stream) => stream.error !== undefined).length;
+      this.#logger.info({ ok: report.ok, aborted: report.aborted, failedStreams: failed, calls: report.calls }, "sync cycle finished");
+    } catch (error) {
+      this.#logger.error({ err: error }, "sync cycle failed; the next one runs on schedule");
+    }
+  }
+
+  #jittered(): number {
+    return this.#intervalMs * (1 + this.#jitterRatio * (2 * this.#random() - 1));
+  }
+}

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import type { Store } from "../../src/store/store.js";
+import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
+import type { SyncRig } from "./harness.js";
+
+let rig: SyncRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const SINCE = NOW - BACKFILL_DAYS * DAY_MS;
+
+interface AbortableRig {
+  rig: SyncRig;
+  /** Store writes that began after the abort. */
+  writesAfterAbort: string[];
+  cycleAbortedAfter(requests: number): ReturnType<SyncRig["engine"]["runCycle"]>;
+}
+
+/**
+ * A rig whose cycles can be aborted after a given number of CircleCI requests, as a lost lock
+ * would. One project, so every write follows the fetches before it and "nothing written after the
+ * abort" is exact (with several, a batch already writing when another project's fetch triggers
+ * the abort finishes its writes first: the safe point is between batches).
+ */
+async function abortableRig(): Promise<AbortableRig> {
+  let remaining = Infinity;
+  let controller = new AbortController();
+  const writesAfterAbort: string[] = [];
+  const store = recordingWrites(new MemoryStore(), (method) => {
+    if (controller.signal.aborted) writesAfterAbort.push(method);
+  });
+  const started = await startRig({
+    simulator: { world: { seed: 11, now: NOW, projects: 1, pipelinesPerProject: 16, historyDays: 14 } },
+    client: { onRequest: () => void (--remaining === 0 && controller.abort()) },
+    store,
+  });
+  return {
+    rig: started,
+    writesAfterAbort,
+    async cycleAbortedAfter(requests) {
+      controller = new AbortController();
+      remaining = requests;
+      try {
+        return await started.engine.runCycle(controller.signal);
+      } finally {
+        remaining = Infinity;
+      }
+    },
+  };
+}
+
+function recordingWrites(store: Store, onWrite: (method: string) => void): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      const name = String(property);
+      return (...args: unknown[]) => {
+        if (/^(put|set|replace)/.test(name)) onWrite(name);
+        return (value as (...inner: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe("a cycle aborted mid-way", () => {
+  it.each([1, 40, 150])("during the first backfill (after %i requests) writes nothing more, and the next cycle converges", async (requests) => {
+    const abortable = await abortableRig();
+    const current = (rig = abortable.rig);
+    const aborted = await abortable.cycleAbortedAfter(requests);
+    expect(aborted).toMatchObject({ ok: false, aborted: true });
+    expect(abortable.writesAfterAbort).toEqual([]);
+    expect((await current.store.getSyncStatus()).cycles).toBe(0);
+
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+    expect(await current.takeEvents()).toEqual([]);
+  });
+
+  it.each([1, 8, 20])("in steady state (after %i requests) loses no change and announces none twice", async (requests) => {
+    const abortable = await abortableRig();
+    const current = (rig = abortable.rig);
+    const { world } = current.sim;
+    await current.engine.runCycle();
+    await current.takeEvents();
+    const before = statusSnapshot(current.sim, current.slugs, SINCE);
+    for (const slug of current.slugs) world.triggerPipeline(slug);
+    world.advance(HOUR_MS);
+    for (const slug of current.slugs) world.triggerPipeline(slug);
+    world.advance(2 * 60_000);
+    const after = statusSnapshot(current.sim, current.slugs, SINCE);
+
+    expect((await abortable.cycleAbortedAfter(requests)).aborted).toBe(true);
+    expect(abortable.writesAfterAbort).toEqual([]);
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+    const keys = (await current.takeEvents()).map(eventKey);
+    expect(keys.sort()).toEqual(expectedEventKeys(before, after));
+  });
+});
+
+describe("runCycle", () => {
+  it("refuses to start a second cycle while one runs", async () => {
+    const current = (rig = await startRig({ simulator: { world: { seed: 2, now: NOW, projects: 1, pipelinesPerProject: 3 } } }));
+    const first = current.engine.runCycle();
+    await expect(current.engine.runCycle()).rejects.toThrow(/already running/);
+    expect((await first).ok).toBe(true);
+  });
+});
