@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
 import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
 import type { SyncRig } from "./harness.js";
+import { storeKinds } from "./stores.js";
 
 let rig: SyncRig | undefined;
 afterEach(async () => {
@@ -25,17 +25,17 @@ interface AbortableRig {
  * abort" is exact (with several, a batch already writing when another project's fetch triggers
  * the abort finishes its writes first: the safe point is between batches).
  */
-async function abortableRig(): Promise<AbortableRig> {
+async function abortableRig(store: Store): Promise<AbortableRig> {
   let remaining = Infinity;
   let controller = new AbortController();
   const writesAfterAbort: string[] = [];
-  const store = recordingWrites(new MemoryStore(), (method) => {
+  const recording = recordingWrites(store, (method) => {
     if (controller.signal.aborted) writesAfterAbort.push(method);
   });
   const started = await startRig({
     simulator: { world: { seed: 11, now: NOW, projects: 1, pipelinesPerProject: 16, historyDays: 14 } },
     client: { onRequest: () => void (--remaining === 0 && controller.abort()) },
-    store,
+    store: recording,
   });
   return {
     rig: started,
@@ -66,9 +66,9 @@ function recordingWrites(store: Store, onWrite: (method: string) => void): Store
   });
 }
 
-describe("a cycle aborted mid-way", () => {
+describe.each(storeKinds())("a cycle aborted mid-way ($name)", ({ create }) => {
   it.each([1, 40, 150])("during the first backfill (after %i requests) writes nothing more, and the next cycle converges", async (requests) => {
-    const abortable = await abortableRig();
+    const abortable = await abortableRig(create());
     const current = (rig = abortable.rig);
     const aborted = await abortable.cycleAbortedAfter(requests);
     expect(aborted).toMatchObject({ ok: false, aborted: true });
@@ -81,7 +81,7 @@ describe("a cycle aborted mid-way", () => {
   });
 
   it.each([1, 8, 20])("in steady state (after %i requests) loses no change and announces none twice", async (requests) => {
-    const abortable = await abortableRig();
+    const abortable = await abortableRig(create());
     const current = (rig = abortable.rig);
     const { world } = current.sim;
     await current.engine.runCycle();

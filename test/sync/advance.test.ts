@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../../src/store/events.js";
 import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
 import type { SyncRig } from "./harness.js";
+import { storeKinds } from "./stores.js";
 
 let rig: SyncRig | undefined;
 afterEach(async () => {
@@ -43,9 +44,9 @@ function finishedWorkflowOf(current: SyncRig, pipelineIds: readonly string[]): s
   return finished;
 }
 
-describe("a cycle after CircleCI moved on", () => {
+describe.each(storeKinds())("a cycle after CircleCI moved on ($name)", ({ create }) => {
   it("catches up with new pipelines, finished jobs, approvals and reruns, announcing each change once", async () => {
-    const current = (rig = await startRig());
+    const current = (rig = await startRig({ store: create() }));
     const [first, second] = current.slugs as [string, string];
     await current.engine.runCycle();
     await current.takeEvents();
@@ -76,7 +77,7 @@ describe("a cycle after CircleCI moved on", () => {
   });
 
   it("re-polls a workflow on hold for two days, long after its pipeline left the overlap", async () => {
-    const current = (rig = await startRig());
+    const current = (rig = await startRig({ store: create() }));
     const [slug] = current.slugs as [string];
     await current.engine.runCycle();
     let held = "";

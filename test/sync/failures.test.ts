@@ -3,6 +3,7 @@ import { MISSING_ORGANIZATION_ID } from "../../src/sync/contexts.js";
 import type { CycleReport } from "../../src/sync/index.js";
 import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
 import type { SyncRig } from "./harness.js";
+import { storeKinds } from "./stores.js";
 
 let rig: SyncRig | undefined;
 afterEach(async () => {
@@ -16,9 +17,11 @@ function errors(report: CycleReport): string[] {
   return report.streams.flatMap((stream) => (stream.error === undefined ? [] : [`${stream.stream} ${stream.projectSlug ?? ""}`]));
 }
 
-describe("a project CircleCI stops showing (404)", () => {
+const kinds = storeKinds();
+
+describe.each(kinds)("a project CircleCI stops showing (404), on $name", ({ create }) => {
   it("is marked unreachable with its data kept, while the other projects sync; it recovers when visible again", async () => {
-    const current = (rig = await startRig());
+    const current = (rig = await startRig({ store: create() }));
     const [visible, hidden] = current.slugs as [string, string];
     await current.engine.runCycle();
     const [before] = await current.store.getProjects([hidden]);
@@ -100,9 +103,9 @@ describe("a record that does not match its schema", () => {
   });
 });
 
-describe("CircleCI misbehaving", () => {
+describe.each(kinds)("CircleCI misbehaving, on $name", ({ create }) => {
   it("converges through 429 storms, 5xx, resets, truncated and garbage bodies, announcing each change once", async () => {
-    const current = (rig = await startRig());
+    const current = (rig = await startRig({ store: create() }));
     const { sim } = current;
     await current.engine.runCycle();
     await current.takeEvents();
