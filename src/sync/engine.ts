@@ -92,8 +92,14 @@ export class SyncEngine {
     const startedAt = this.#isoNow();
     const callsBefore = totalCalls(client.stats);
     this.#rateLimitWaits = { ...client.stats.rateLimitWaits };
+    if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt: startedAt, streams: [], calls: 0 };
     const previous = await store.getSyncStatus();
-    await store.putSyncSummary({ ...summaryOf(previous), running: true, lastCycleStartedAt: startedAt });
+    await store.putSyncSummary({
+      running: true,
+      cycles: previous.cycles,
+      lastCycleStartedAt: startedAt,
+      lastCycleCompletedAt: previous.lastCycleCompletedAt,
+    });
 
     const finished = await this.#streams(stop);
     const completedAt = this.#isoNow();
@@ -241,11 +247,6 @@ function requireSlug(slug: string): string {
   const canonical = canonicalProjectSlug(slug);
   if (canonical === undefined) throw new RangeError(`Invalid project slug "${slug}": use ${SLUG_FORMATS}.`);
   return canonical;
-}
-
-function summaryOf(status: { running: boolean; cycles: number; lastCycleStartedAt?: string; lastCycleCompletedAt?: string }) {
-  const { running, cycles, lastCycleStartedAt, lastCycleCompletedAt } = status;
-  return { running, cycles, lastCycleStartedAt, lastCycleCompletedAt };
 }
 
 function totalCalls(stats: ClientStats): number {

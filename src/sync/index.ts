@@ -1,7 +1,8 @@
 export { SyncCycleInProgressError, SyncEngine } from "./engine.js";
 export type { SyncEngineOptions } from "./engine.js";
-export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
-export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
-export { pipelineCursorName } from "./pipelines.js";
 export { SyncScheduler } from "./scheduler.js";
 export type { SyncSchedulerOptions } from "./scheduler.js";
+export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
+export { MISSING_ORGANIZATION_ID } from "./contexts.js";
+export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
+export { pipelineCursorName } from "./pipelines.js";

@@ -103,6 +103,14 @@ describe.each(storeKinds())("a cycle aborted mid-way ($name)", ({ create }) => {
 });
 
 describe("runCycle", () => {
+  it("does nothing at all when its signal is already aborted", async () => {
+    const current = (rig = await startRig({ simulator: { world: { seed: 2, now: NOW, projects: 1, pipelinesPerProject: 3 } } }));
+    const report = await current.engine.runCycle(AbortSignal.abort());
+    expect(report).toMatchObject({ ok: false, aborted: true, streams: [], calls: 0 });
+    expect(current.sim.counters.total()).toBe(0);
+    expect(await current.store.getSyncStatus()).toMatchObject({ running: false, cycles: 0, streams: [] });
+  });
+
   it("refuses to start a second cycle while one runs", async () => {
     const current = (rig = await startRig({ simulator: { world: { seed: 2, now: NOW, projects: 1, pipelinesPerProject: 3 } } }));
     const first = current.engine.runCycle();
