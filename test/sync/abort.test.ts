@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
-import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
+import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, interceptWrites, NOW, startRig, statusSnapshot } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -29,7 +29,7 @@ async function abortableRig(store: Store): Promise<AbortableRig> {
   let remaining = Infinity;
   let controller = new AbortController();
   const writesAfterAbort: string[] = [];
-  const recording = recordingWrites(store, (method) => {
+  const recording = interceptWrites(store, (method) => {
     if (controller.signal.aborted) writesAfterAbort.push(method);
   });
   const started = await startRig({
@@ -50,20 +50,6 @@ async function abortableRig(store: Store): Promise<AbortableRig> {
       }
     },
   };
-}
-
-function recordingWrites(store: Store, onWrite: (method: string) => void): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      const name = String(property);
-      return (...args: unknown[]) => {
-        if (/^(put|set|replace)/.test(name)) onWrite(name);
-        return (value as (...inner: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
 }
 
 describe.each(storeKinds())("a cycle aborted mid-way ($name)", ({ create }) => {

@@ -94,6 +94,21 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
   };
 }
 
+/** The store, with `onWrite` called (with the method's name) before each write; it may throw to fail the write. */
+export function interceptWrites(store: Store, onWrite: (method: string) => void): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      const name = String(property);
+      return async (...args: unknown[]) => {
+        if (/^(put|set|replace)/.test(name)) onWrite(name);
+        return (value as (...inner: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 /** One line per event, for exact set comparisons. */
 export function eventKey(event: ChangeEvent): string {
   switch (event.type) {

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, interceptWrites, NOW, startRig, statusSnapshot } from "./harness.js";
+import type { SyncRig } from "./harness.js";
+
+let rig: SyncRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const SINCE = NOW - BACKFILL_DAYS * DAY_MS;
+
+class SimulatedCrash extends Error {}
+
+/**
+ * A store whose writes fail from the `failAt`-th on (counting from when it is armed), as if the process died
+ * there: everything before it was written, nothing after it is. Children are written before
+ * parents and cursors last, so the next cycle must find the rest and announce each change once.
+ */
+describe("a cycle that dies at any write", () => {
+  it.each([1, 2, 3, 4, 5, 6, 8, 11, 13, 16, 17])("converges on the next cycle, announcing each change once (write %i fails)", async (failAt) => {
+    let writes = -Infinity;
+    const store = interceptWrites(new MemoryStore(), () => {
+      writes += 1;
+      if (writes >= failAt) throw new SimulatedCrash("killed");
+    });
+    const current = (rig = await startRig({
+      store,
+      simulator: { world: { seed: 5, now: NOW, projects: 2, pipelinesPerProject: 10, historyDays: 14 } },
+    }));
+    const { world } = current.sim;
+    await current.engine.runCycle();
+    await current.takeEvents();
+    const before = statusSnapshot(current.sim, current.slugs, SINCE);
+    for (const slug of current.slugs) world.triggerPipeline(slug);
+    world.advance(HOUR_MS);
+    for (const slug of current.slugs) world.triggerPipeline(slug);
+    world.advance(3 * 60_000);
+    const after = statusSnapshot(current.sim, current.slugs, SINCE);
+
+    writes = 0;
+    const crashed = await current.engine.runCycle().catch((error: unknown) => error);
+    expect(writes).toBeGreaterThanOrEqual(failAt);
+    if (!(crashed instanceof SimulatedCrash)) expect(crashed).toMatchObject({ ok: false });
+
+    writes = -Infinity;
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+    const keys = (await current.takeEvents()).map(eventKey);
+    expect(keys.sort()).toEqual(expectedEventKeys(before, after));
+  });
+});
