@@ -19,7 +19,7 @@ class SimulatedCrash extends Error {}
  * parents and cursors last, so the next cycle must find the rest and announce each change once.
  */
 describe("a cycle that dies at any write", () => {
-  it.each([1, 2, 3, 4, 5, 6, 8, 11, 13, 16, 17])("converges on the next cycle, announcing each change once (write %i fails)", async (failAt) => {
+  it.each([1, 2, 3, 5, 7, 9, 12, 15, 17])("converges on the next cycle, announcing each change once (write %i fails)", async (failAt) => {
     let writes = -Infinity;
     const store = interceptWrites(new MemoryStore(), () => {
       writes += 1;
@@ -27,7 +27,7 @@ describe("a cycle that dies at any write", () => {
     });
     const current = (rig = await startRig({
       store,
-      simulator: { world: { seed: 5, now: NOW, projects: 2, pipelinesPerProject: 10, historyDays: 14 } },
+      simulator: { world: { seed: 5, now: NOW, projects: 2, pipelinesPerProject: 6, historyDays: 14 } },
     }));
     const { world } = current.sim;
     await current.engine.runCycle();

@@ -42,7 +42,7 @@ export const BACKFILL_DAYS = 10;
 
 export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
   const sim = await startSimulator({
-    world: { seed: 7, now: NOW, projects: 2, pipelinesPerProject: 24, historyDays: 14 },
+    world: { seed: 7, now: NOW, projects: 2, pipelinesPerProject: 12, historyDays: 14 },
     ...options.simulator,
   });
   const client = new CircleCIClient({
