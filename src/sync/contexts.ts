@@ -2,11 +2,11 @@
  * The contexts stream (full refresh): an organization's contexts with their environment variable
  * names (CircleCI never returns values). A context gone upstream is removed from the store.
  */
-import { NotFoundError } from "../circleci/index.js";
-import type { CircleCIClient, Context, ContextEnvVar } from "../circleci/index.js";
+import type { CircleCIClient } from "../circleci/index.js";
 import type { Store, StoredContext } from "../store/store.js";
 import { sameDocument } from "./changes.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
+import { unlessNotFound } from "./not-found.js";
 import type { StreamTally } from "./report.js";
 
 export const MISSING_ORGANIZATION_ID = "needs organization id: set CIRCLECI_ORG_ID";
@@ -22,7 +22,9 @@ export async function syncContexts(options: {
   const { client, store, tally } = options;
   const contexts = await collect(client.listContexts(options.orgId));
   // A context deleted between the list and its variables is gone: it is left out like any other.
-  const variables = await mapConcurrent(contexts, options.concurrency, (context) => variablesOrGone(client, context));
+  const variables = await mapConcurrent(contexts, options.concurrency, (context) =>
+    unlessNotFound(collect(client.listContextEnvVars(context.id))),
+  );
   tally.pages += 1 + contexts.length;
   tally.notFound += variables.filter((names) => names === undefined).length;
   const current = contexts.flatMap((context, index): StoredContext[] => {
@@ -37,13 +39,4 @@ export async function syncContexts(options: {
   const changed = current.filter((context) => !sameDocument(previous.get(context.id), context)).length;
   const removed = [...previous.keys()].filter((id) => !kept.has(id)).length;
   tally.records += changed + removed;
-}
-
-async function variablesOrGone(client: CircleCIClient, context: Context): Promise<ContextEnvVar[] | undefined> {
-  try {
-    return await collect(client.listContextEnvVars(context.id));
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
 }

@@ -2,11 +2,11 @@
  * Job details (v2) and steps (v1.1) of numbered build jobs: which records are stale, and fetching
  * them. Approval jobs and jobs without a number have no details (CircleCI answers 404, API.md §7.6).
  */
-import { NotFoundError } from "../circleci/index.js";
 import type { CircleCIClient, WorkflowJob } from "../circleci/index.js";
 import type { JobKey, JobRecord } from "../store/store.js";
 import { isTerminalJobStatus } from "./live.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { unlessNotFound } from "./not-found.js";
 
 /** A job as one workflow lists it. */
 export interface JobSighting {
@@ -74,25 +74,16 @@ interface JobRecordOutcome {
 
 /** A 404 (the job gone, or hidden from the token) is counted and skipped, never fatal. */
 async function fetchJobRecord(client: CircleCIClient, projectSlug: string, job: NumberedBuildJob): Promise<JobRecordOutcome> {
-  const details = await orUndefinedOn404(client.getJobDetails(projectSlug, job.job_number));
+  const details = await unlessNotFound(client.getJobDetails(projectSlug, job.job_number));
   if (details === undefined) return { record: undefined, reads: 1, notFound: 1 };
   const record: JobRecord = { projectSlug, number: job.job_number, details };
   // Steps are final only once the job is; before that they would be re-read at every move.
   if (!isTerminalJobStatus(details.status)) return { record, reads: 1, notFound: 0 };
-  const build = await orUndefinedOn404(client.getJobSteps(projectSlug, job.job_number));
+  const build = await unlessNotFound(client.getJobSteps(projectSlug, job.job_number));
   if (build === undefined) return { record, reads: 2, notFound: 1 };
   return { record: { ...record, steps: build.steps }, reads: 2, notFound: 0 };
 }
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
-}
-
-async function orUndefinedOn404<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
 }

@@ -4,11 +4,11 @@
  * high-water mark. The cursor moves last, so a cycle stopped at any point is redone from the same
  * window and converges.
  */
-import { NotFoundError } from "../circleci/index.js";
 import type { Pipeline } from "../circleci/index.js";
 import type { ChangeEvent } from "../store/events.js";
 import type { ActivePipeline } from "../store/store.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { unlessNotFound } from "./not-found.js";
 import { syncPipelineTrees } from "./pipeline-tree.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
 import { isInWindow, isPastWindow, nextHighWaterMark, windowStart } from "./window.js";
@@ -42,18 +42,18 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
     publish: highWaterMark === undefined ? async () => {} : options.publish,
   };
 
-  const written: Pipeline[] = [];
+  const inWindow: Pipeline[] = [];
   for await (const page of client.pipelinePages(projectSlug)) {
     options.checkpoint();
     tallies.pipelines.pages += 1;
     options.onPage(page.items.length);
     const kept = page.items.filter((pipeline) => isInWindow(pipeline, start));
     await syncPipelineTrees(kept, context);
-    written.push(...kept);
+    inWindow.push(...kept);
     if (isPastWindow(page.items, start)) break;
   }
 
-  const walked = new Set(written.map(({ id }) => id));
+  const walked = new Set(inWindow.map(({ id }) => id));
   const outside = options.active.filter(({ id }) => !walked.has(id));
   for (let offset = 0; offset < outside.length; offset += ACTIVE_BATCH_SIZE) {
     options.checkpoint();
@@ -61,7 +61,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
   }
 
   options.checkpoint();
-  await store.setCursors(new Map([[cursorName, nextHighWaterMark(highWaterMark, written, start)]]));
+  await store.setCursors(new Map([[cursorName, nextHighWaterMark(highWaterMark, inWindow, start)]]));
 }
 
 /**
@@ -69,7 +69,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
  * CircleCI no longer serves (404: expired or hidden) leaves the active set rather than stall it.
  */
 async function syncActiveBatch(active: readonly ActivePipeline[], context: TreeSyncContext): Promise<void> {
-  const fetched = await mapConcurrent(active, context.concurrency, ({ id }) => pipelineOrGone(context, id));
+  const fetched = await mapConcurrent(active, context.concurrency, ({ id }) => unlessNotFound(context.client.getPipeline(id)));
   context.tallies.pipelines.pages += active.length;
   const gone = active.filter((_, index) => fetched[index] === undefined).map(({ id }) => id);
   context.tallies.pipelines.notFound += gone.length;
@@ -81,13 +81,4 @@ async function syncActiveBatch(active: readonly ActivePipeline[], context: TreeS
   context.checkpoint();
   await context.store.setActivePipelines({ remove: gone });
   for (const id of gone) context.activeIds.delete(id);
-}
-
-async function pipelineOrGone(context: TreeSyncContext, id: string): Promise<Pipeline | undefined> {
-  try {
-    return await context.client.getPipeline(id);
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
 }
