@@ -130,3 +130,39 @@ describe.each(kinds)("CircleCI misbehaving, on $name", ({ create }) => {
     expect(keys.sort()).toEqual(expectedEventKeys(before, after));
   });
 });
+
+describe("records CircleCI no longer serves (404)", () => {
+  it("skips and counts a job whose details are gone, without failing the stream", async () => {
+    const current = (rig = await startRig());
+    const { state } = current.sim.world;
+    const [slug] = current.slugs as [string];
+    const [key] = [...state.jobDetails.keys()].filter((candidate) => candidate.startsWith(`${slug}#`)).slice(-1);
+    if (key === undefined) throw new Error("the world has no job details");
+    state.jobDetails.delete(key);
+
+    const report = await current.engine.runCycle();
+    expect(report.ok).toBe(true);
+    expect(report.streams.find((stream) => stream.stream === "job_details" && stream.projectSlug === slug)).toMatchObject({ notFound: 1 });
+    expect(await current.differences()).toEqual([]);
+  });
+
+  it("drops an active pipeline that is gone from the active set instead of polling it forever", async () => {
+    const current = (rig = await startRig());
+    const [slug] = current.slugs as [string];
+    const { world } = current.sim;
+    const held = world.triggerPipeline(slug, { holdForApproval: true }).id;
+    world.advance(HOUR_MS);
+    await current.engine.runCycle();
+    world.advance(DAY_MS);
+    world.triggerPipeline(slug);
+    world.advance(HOUR_MS);
+    await current.engine.runCycle();
+    expect((await current.store.listActivePipelines()).map(({ id }) => id)).toContain(held);
+
+    world.state.pipelines.delete(held);
+    const report = await current.engine.runCycle();
+    expect(report.ok).toBe(true);
+    expect(report.streams.find((stream) => stream.stream === "pipelines" && stream.projectSlug === slug)).toMatchObject({ notFound: 1 });
+    expect((await current.store.listActivePipelines()).map(({ id }) => id)).not.toContain(held);
+  });
+});

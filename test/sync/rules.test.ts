@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { JobDetails, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
-import type { JobRecord } from "../../src/store/store.js";
+import type { CircleCIClient, JobDetails, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import type { EventBus } from "../../src/store/events.js";
+import type { JobRecord, Store } from "../../src/store/store.js";
 import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "../../src/sync/changes.js";
+import { SyncEngine } from "../../src/sync/index.js";
 import { hasJobRecord, isRecordStale } from "../../src/sync/job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "../../src/sync/live.js";
 import { nextStreamStatuses } from "../../src/sync/status.js";
@@ -124,5 +126,26 @@ describe("stream statuses", () => {
     const recovered = nextStreamStatuses(failed, [{ stream: "pipelines", projectSlug: "gh/a/b", records: 0, pages: 1 }], "t3");
     expect(failed).toEqual([{ stream: "pipelines", projectSlug: "gh/a/b", records: 4, lastSuccessAt: "t1", lastError: "boom", lastErrorAt: "t2" }]);
     expect(recovered).toEqual([{ stream: "pipelines", projectSlug: "gh/a/b", records: 4, lastSuccessAt: "t3", lastError: "boom", lastErrorAt: "t2" }]);
+  });
+});
+
+describe("engine options", () => {
+  const base = {
+    client: {} as CircleCIClient,
+    store: {} as Store,
+    bus: {} as EventBus,
+    projectSlugs: ["github/acme/api"],
+    lookbackHours: 6,
+    backfillDays: 30,
+  };
+
+  it("refuse a slug CircleCI would not accept, naming the formats", () => {
+    expect(() => new SyncEngine({ ...base, projectSlugs: ["acme/api"] })).toThrow(/Invalid project slug "acme\/api": use gh\/<org>\/<repo>/);
+  });
+
+  it("refuse windows and concurrency that make no sense", () => {
+    expect(() => new SyncEngine({ ...base, backfillDays: 0, concurrency: 0 })).toThrow(
+      "Invalid sync options: concurrency must be an integer >= 1; backfillDays must be > 0",
+    );
   });
 });
