@@ -49,6 +49,15 @@ export class SyncCycleInProgressError extends Error {
 
 const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * Keeps the store equal to CircleCI, one `runCycle` at a time:
+ * - Cost: a steady-state cycle reads each project, the pipeline pages down to the overlap window,
+ *   and the trees of new, in-window and active pipelines only: O(projects + new + live), never history.
+ * - Crash safety: children are written before parents and a project's cursor last, so a cycle
+ *   killed or aborted anywhere is redone by the next one from the same window, and converges.
+ * - Events: each write publishes exactly the changes it made (against the documents it replaced);
+ *   a project's first backfill publishes none, since learning history is not news.
+ */
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
   readonly #projectSlugs: string[];
