@@ -2,7 +2,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runDemo } from "./commands/demo.js";
-import { runSyncOnce } from "./commands/sync.js";
+import { runSyncOnce, startSyncLoop } from "./commands/sync.js";
 import { ConfigError, loadConfig, settingsHelp } from "./config.js";
 import type { Command } from "./config.js";
 import { createLogger } from "./log.js";
@@ -16,8 +16,10 @@ interface CommandSpec {
 
 const COMMANDS: Partial<Record<Command, CommandSpec>> = {
   sync: {
-    summary: "run one full sync cycle (--once) into the store, print a line per stream and a summary; exit 0 on success",
-    usage: "circleci-gateway sync --once [settings]",
+    summary:
+      "sync CircleCI into the store: with --once one full cycle, a line per stream and a summary (exit 0 on success); " +
+      "without, a cycle every SYNC_INTERVAL_SECONDS while this instance holds the leader lease",
+    usage: "circleci-gateway sync [--once] [settings]",
     flags: ["once"],
   },
   demo: {
@@ -73,16 +75,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config, commandFlags } = loaded;
   const logger = createLogger(config.logLevel);
   const print = (line: string) => console.log(line);
-  if (command === "sync") {
-    if (!commandFlags.has("once")) {
-      console.error("sync needs --once: it runs one cycle and exits (the continuous sync runs inside serve).");
-      return 2;
-    }
-    return runSyncOnce(config, logger, print);
+  if (command === "sync" && commandFlags.has("once")) return runSyncOnce(config, logger, print);
+  if (command === "sync" && config.syncIntervalSeconds === 0) {
+    console.error("SYNC_INTERVAL_SECONDS=0 disables the background sync: use sync --once for a single cycle.");
+    return 2;
   }
-  const demo = await runDemo(config, logger, print);
+  const running = command === "sync" ? startSyncLoop(config, logger, print) : await runDemo(config, logger, print);
   await untilSignal();
-  await demo.stop();
+  await running.stop();
   return 0;
 }
 

@@ -179,6 +179,12 @@ export const SETTINGS = {
     defaultText: "30",
     rule: positiveNumber(3650, 30),
   }),
+  syncLeaderTtlSeconds: setting({
+    env: "SYNC_LEADER_TTL_SECONDS",
+    help: "lease of the sync leader in Redis: another instance takes over this long after the leader dies",
+    defaultText: "15",
+    rule: integer(2, 3600, 15),
+  }),
   gatewayApiKeys: setting({
     env: "GATEWAY_API_KEYS",
     help: "comma-separated keys; when set, every request needs Authorization: Bearer <key>",

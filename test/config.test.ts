@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
       syncBackfillDays: 30,
+      syncLeaderTtlSeconds: 15,
       gatewayApiKeys: [],
       webhookSecret: undefined,
       logLevel: "info",
@@ -168,6 +169,12 @@ describe("each setting's rule", () => {
     rejects({ SYNC_BACKFILL_DAYS: "5000" }, "SYNC_BACKFILL_DAYS", /at most 3650/);
     const { config } = loadConfig("serve", { env: { ...required, SYNC_LOOKBACK_HOURS: "1.5", SYNC_BACKFILL_DAYS: "7" } });
     expect([config.syncLookbackHours, config.syncBackfillDays]).toEqual([1.5, 7]);
+  });
+
+  it("wants a leader lease of whole seconds from 2", () => {
+    rejects({ SYNC_LEADER_TTL_SECONDS: "1" }, "SYNC_LEADER_TTL_SECONDS", /at least 2/);
+    rejects({ SYNC_LEADER_TTL_SECONDS: "2.5" }, "SYNC_LEADER_TTL_SECONDS", /whole number/);
+    expect(loadConfig("serve", { env: { ...required, SYNC_LEADER_TTL_SECONDS: "30" } }).config.syncLeaderTtlSeconds).toBe(30);
   });
 
   it("bounds the CircleCI request budget", () => {

@@ -1,33 +1,42 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import { SyncEngine } from "../sync/index.js";
+import { LocalLeaderLock, RedisLeaderLock } from "../store/index.js";
+import type { LeaderLock } from "../store/index.js";
+import { SyncEngine, SyncScheduler } from "../sync/index.js";
 import type { CycleReport, ProgressEvent, StreamReport } from "../sync/index.js";
 import { createRuntime } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
+
+type Print = (line: string) => void;
+
+function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgress?: (event: ProgressEvent) => void): SyncEngine {
+  return new SyncEngine({
+    client: runtime.client,
+    store: runtime.store,
+    bus: runtime.bus,
+    projectSlugs: config.projectSlugs ?? [],
+    orgId: config.orgId,
+    lookbackHours: config.syncLookbackHours,
+    backfillDays: config.syncBackfillDays,
+    concurrency: config.circleciConcurrency,
+    logger,
+    onProgress,
+  });
+}
 
 /**
  * `circleci-gateway sync --once`: one full cycle against the configured CircleCI and store, a line per
  * stream and project as it finishes, a summary table, and an exit code (0 only when every stream succeeded).
  */
-export async function runSyncOnce(config: Config, logger: Logger, print: (line: string) => void): Promise<number> {
+export async function runSyncOnce(config: Config, logger: Logger, print: Print): Promise<number> {
   if (config.redisUrl === undefined) {
     print("note: no REDIS_URL, so the data synced now lives only in this process and is gone when it exits.");
   }
   const runtime = createRuntime(config, logger);
   try {
-    const engine = new SyncEngine({
-      client: runtime.client,
-      store: runtime.store,
-      bus: runtime.bus,
-      projectSlugs: config.projectSlugs ?? [],
-      orgId: config.orgId,
-      lookbackHours: config.syncLookbackHours,
-      backfillDays: config.syncBackfillDays,
-      concurrency: config.circleciConcurrency,
-      logger,
-      onProgress: (event) => {
-        const line = progressLine(event);
-        if (line !== undefined) print(line);
-      },
+    const engine = createEngine(config, runtime, logger, (event) => {
+      const line = progressLine(event);
+      if (line !== undefined) print(line);
     });
     const report = await engine.runCycle();
     for (const line of summary(report)) print(line);
@@ -35,6 +44,48 @@ export async function runSyncOnce(config: Config, logger: Logger, print: (line: 
   } finally {
     await runtime.close();
   }
+}
+
+export interface SyncLoop {
+  /** Aborts the running cycle at a safe point, releases the leader lease, closes connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `circleci-gateway sync`: the background sync alone, a cycle every `SYNC_INTERVAL_SECONDS` while this
+ * instance holds the leader lease (with Redis, one instance of many syncs; without, this one always does).
+ */
+export function startSyncLoop(config: Config, logger: Logger, print: Print): SyncLoop {
+  const runtime = createRuntime(config, logger);
+  const lock: LeaderLock =
+    config.redisUrl === undefined
+      ? new LocalLeaderLock()
+      : RedisLeaderLock.connect(config.redisUrl, { prefix: config.redisPrefix, ttlMs: config.syncLeaderTtlSeconds * 1000, logger });
+  const scheduler = new SyncScheduler({
+    engine: createEngine(config, runtime, logger),
+    lock,
+    intervalMs: config.syncIntervalSeconds * 1000,
+    logger,
+    onCycle: (report) => print(cycleLine(report, lock.fencingToken)),
+  });
+  scheduler.start();
+  print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
+  return {
+    async stop() {
+      await scheduler.stop();
+      await lock.close();
+      await runtime.close();
+    },
+  };
+}
+
+function cycleLine(report: CycleReport, epoch: number | undefined): string {
+  const records = report.streams.reduce((sum, stream) => sum + stream.records, 0);
+  const leader = epoch === undefined ? "" : ` (leader epoch ${epoch})`;
+  if (report.aborted) return `sync cycle aborted: leadership lost or stopping${leader}`;
+  return report.ok
+    ? `sync cycle done: ${records} records, ${report.calls} CircleCI calls${leader}`
+    : `sync cycle failed: ${firstError(report) ?? "see the log"}${leader}`;
 }
 
 function progressLine(event: ProgressEvent): string | undefined {
@@ -66,11 +117,16 @@ function summary(report: CycleReport): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] as number)).join("  ").trimEnd();
   const seconds = ((Date.parse(report.completedAt) - Date.parse(report.startedAt)) / 1000).toFixed(1);
-  const firstError = report.streams.find((stream) => stream.error !== undefined)?.error;
+  const error = firstError(report);
   const verdict = report.ok
     ? `sync done in ${seconds} s with ${report.calls} CircleCI calls`
-    : `sync failed after ${seconds} s (${report.calls} CircleCI calls)${firstError === undefined ? "" : `: ${firstError}`}`;
+    : `sync failed after ${seconds} s (${report.calls} CircleCI calls)${error === undefined ? "" : `: ${error}`}`;
   return ["", format(header), ...rows.map(format), "", verdict];
+}
+
+/** The first failure of a cycle: its message says how to fix it. */
+function firstError(report: CycleReport): string | undefined {
+  return report.streams.find((stream) => stream.error !== undefined)?.error;
 }
 
 function status(stream: StreamReport): string {

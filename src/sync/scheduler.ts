@@ -7,6 +7,7 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { LeaderLock } from "../store/leader-lock.js";
 import type { SyncEngine } from "./engine.js";
+import type { CycleReport } from "./report.js";
 
 export interface SyncSchedulerOptions {
   engine: Pick<SyncEngine, "runCycle">;
@@ -19,6 +20,8 @@ export interface SyncSchedulerOptions {
   logger?: Logger;
   /** Uniform in [0, 1), for the jitter. Default `Math.random`. */
   random?: () => number;
+  /** Called after every cycle this instance ran, e.g. to print it. */
+  onCycle?: (report: CycleReport) => void;
 }
 
 export class SyncScheduler {
@@ -28,6 +31,7 @@ export class SyncScheduler {
   readonly #jitterRatio: number;
   readonly #logger: Logger;
   readonly #random: () => number;
+  readonly #onCycle: ((report: CycleReport) => void) | undefined;
   readonly #stopping = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
@@ -40,6 +44,7 @@ export class SyncScheduler {
     this.#jitterRatio = options.jitterRatio ?? 0.1;
     this.#logger = (options.logger ?? silentLogger).child({ component: "sync-scheduler" });
     this.#random = options.random ?? Math.random;
+    this.#onCycle = options.onCycle;
     if (!(Number.isFinite(this.#intervalMs) && this.#intervalMs > 0)) {
       throw new RangeError(`intervalMs must be > 0, got ${this.#intervalMs}`);
     }
@@ -83,6 +88,7 @@ export class SyncScheduler {
       const report = await this.#engine.runCycle(signal);
       const failed = report.streams.filter((stream) => stream.error !== undefined).length;
       this.#logger.info({ ok: report.ok, aborted: report.aborted, failedStreams: failed, calls: report.calls }, "sync cycle finished");
+      this.#onCycle?.(report);
     } catch (error) {
       this.#logger.error({ err: error }, "sync cycle failed; the next one runs on schedule");
     }

@@ -82,12 +82,12 @@ describe("circleci-gateway sync --once (built CLI)", () => {
     expect(run.stdout()).toMatch(new RegExp(`^pipelines ${(slugs[0] as string).replaceAll("/", "\\/")}: \\d+ records`, "m"));
   });
 
-  it("exits 2 with one line when a required setting is missing, or without --once", async () => {
+  it("exits 2 with one line when a required setting is missing, or when the loop is disabled", async () => {
     const missing = runCli(["sync", "--once"], { ...settings(), CIRCLECI_TOKEN: "" });
     expect(await missing.exited).toBe(2);
     expect(missing.stderr()).toMatch(/^Missing CIRCLECI_TOKEN \(--circleci-token\)/);
-    const noOnce = runCli(["sync"], settings());
-    expect(await noOnce.exited).toBe(2);
-    expect(noOnce.stderr()).toMatch(/sync needs --once/);
+    const disabled = runCli(["sync"], settings({ SYNC_INTERVAL_SECONDS: "0" }));
+    expect(await disabled.exited).toBe(2);
+    expect(disabled.stderr()).toMatch(/SYNC_INTERVAL_SECONDS=0 disables the background sync: use sync --once/);
   });
 });
