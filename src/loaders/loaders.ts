@@ -1,0 +1,40 @@
+import type DataLoader from "dataloader";
+import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { JobKey, JobRecord, StoredContext, StoredProject, SyncStatusRecord } from "../store/index.js";
+
+/**
+ * The read path resolvers use, one set per GraphQL request: each loader batches the keys a request asks for
+ * into one store round trip, checks a short-lived in-process LRU first, and sends only what the cache lacks to
+ * CircleCI (deduplicated, bounded, through the client's rate-limit gate), writing what it fetched back to the
+ * store. A key CircleCI fails for rejects alone, so the rest of the answer is still served.
+ */
+export interface Loaders {
+  /** By slug; `null` when CircleCI does not know it (or the token cannot see it). */
+  project: DataLoader<string, StoredProject | null>;
+  pipeline: DataLoader<string, Pipeline | null>;
+  /** Workflows of a pipeline, oldest first. */
+  workflowsOfPipeline: DataLoader<string, Workflow[]>;
+  workflow: DataLoader<string, Workflow | null>;
+  /** Jobs of a workflow, in CircleCI's order. */
+  jobsOfWorkflow: DataLoader<string, WorkflowJob[]>;
+  /** Job details of a build job (steps once it is terminal); `null` for approval jobs and unknown numbers. */
+  jobRecord: DataLoader<JobKey, JobRecord | null>;
+  /** A page of a project's pipelines, newest first; `after` is a previous page's `endCursor`. */
+  pipelinePage(projectSlug: string, options: PipelinePageOptions): Promise<PipelinePage>;
+  contexts(): Promise<StoredContext[]>;
+  syncStatus(): Promise<SyncStatusRecord>;
+}
+
+export interface PipelinePageOptions {
+  branch?: string;
+  /** 1 to 100. */
+  first: number;
+  after?: string;
+}
+
+export interface PipelinePage {
+  pipelines: Pipeline[];
+  hasNextPage: boolean;
+  /** Opaque; `null` on an empty page. */
+  endCursor: string | null;
+}
