@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
-import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, interceptWrites, NOW, startRig, statusSnapshot } from "./harness.js";
+import { eventKey, interceptWrites, NOW, startRig, syncThenMakeActivity } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -10,7 +10,6 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const SINCE = NOW - BACKFILL_DAYS * DAY_MS;
 
 interface AbortableRig {
   rig: SyncRig;
@@ -69,22 +68,14 @@ describe.each(storeKinds())("a cycle aborted mid-way ($name)", ({ create }) => {
   it.each([2, 15])("in steady state (after %i requests) loses no change and announces none twice", async (requests) => {
     const abortable = await abortableRig(create());
     const current = (rig = abortable.rig);
-    const { world } = current.sim;
-    await current.engine.runCycle();
-    await current.takeEvents();
-    const before = statusSnapshot(current.sim, current.slugs, SINCE);
-    for (const slug of current.slugs) world.triggerPipeline(slug);
-    world.advance(HOUR_MS);
-    for (const slug of current.slugs) world.triggerPipeline(slug);
-    world.advance(2 * 60_000);
-    const after = statusSnapshot(current.sim, current.slugs, SINCE);
+    const expected = await syncThenMakeActivity(current, 2 * 60_000);
 
     expect((await abortable.cycleAbortedAfter(requests)).aborted).toBe(true);
     expect(abortable.writesAfterAbort).toEqual([]);
     expect((await current.engine.runCycle()).ok).toBe(true);
     expect(await current.differences()).toEqual([]);
     const keys = (await current.takeEvents()).map(eventKey);
-    expect(keys.sort()).toEqual(expectedEventKeys(before, after));
+    expect(keys.sort()).toEqual(expected);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, interceptWrites, NOW, startRig, statusSnapshot } from "./harness.js";
+import { eventKey, interceptWrites, NOW, startRig, syncThenMakeActivity } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 
 let rig: SyncRig | undefined;
@@ -9,7 +9,6 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const SINCE = NOW - BACKFILL_DAYS * DAY_MS;
 
 class SimulatedCrash extends Error {}
 
@@ -29,15 +28,7 @@ describe("a cycle that dies at any write", () => {
       store,
       simulator: { world: { seed: 5, now: NOW, projects: 2, pipelinesPerProject: 6, historyDays: 14 } },
     }));
-    const { world } = current.sim;
-    await current.engine.runCycle();
-    await current.takeEvents();
-    const before = statusSnapshot(current.sim, current.slugs, SINCE);
-    for (const slug of current.slugs) world.triggerPipeline(slug);
-    world.advance(HOUR_MS);
-    for (const slug of current.slugs) world.triggerPipeline(slug);
-    world.advance(3 * 60_000);
-    const after = statusSnapshot(current.sim, current.slugs, SINCE);
+    const expected = await syncThenMakeActivity(current, 3 * 60_000);
 
     writes = 0;
     const crashed = await current.engine.runCycle().catch((error: unknown) => error);
@@ -48,6 +39,6 @@ describe("a cycle that dies at any write", () => {
     expect((await current.engine.runCycle()).ok).toBe(true);
     expect(await current.differences()).toEqual([]);
     const keys = (await current.takeEvents()).map(eventKey);
-    expect(keys.sort()).toEqual(expectedEventKeys(before, after));
+    expect(keys.sort()).toEqual(expected);
   });
 });

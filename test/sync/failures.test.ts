@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MISSING_ORGANIZATION_ID } from "../../src/sync/contexts.js";
 import type { CycleReport } from "../../src/sync/index.js";
-import { BACKFILL_DAYS, DAY_MS, eventKey, expectedEventKeys, HOUR_MS, NOW, startRig, statusSnapshot } from "./harness.js";
+import { DAY_MS, eventKey, HOUR_MS, startRig, syncThenMakeActivity } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -11,7 +11,6 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const SINCE = NOW - BACKFILL_DAYS * DAY_MS;
 
 function errors(report: CycleReport): string[] {
   return report.streams.flatMap((stream) => (stream.error === undefined ? [] : [`${stream.stream} ${stream.projectSlug ?? ""}`]));
@@ -107,14 +106,7 @@ describe.each(kinds)("CircleCI misbehaving, on $name", ({ create }) => {
   it("converges through 429 storms, 5xx, resets, truncated and garbage bodies, announcing each change once", async () => {
     const current = (rig = await startRig({ store: create() }));
     const { sim } = current;
-    await current.engine.runCycle();
-    await current.takeEvents();
-    const before = statusSnapshot(sim, current.slugs, SINCE);
-    for (const slug of current.slugs) sim.world.triggerPipeline(slug);
-    sim.world.advance(HOUR_MS);
-    for (const slug of current.slugs) sim.world.triggerPipeline(slug);
-    sim.world.advance(3 * 60_000);
-    const after = statusSnapshot(sim, current.slugs, SINCE);
+    const expected = await syncThenMakeActivity(current, 3 * 60_000);
 
     sim.inject({ kind: "429", count: 6, retryAfterSeconds: 0 });
     sim.inject({ kind: "garbage", endpoint: "GET /workflow/{id}/job", count: 2 });
@@ -127,7 +119,7 @@ describe.each(kinds)("CircleCI misbehaving, on $name", ({ create }) => {
     expect(current.client.stats.retries).toBeGreaterThan(10);
     expect(await current.differences()).toEqual([]);
     const keys = (await current.takeEvents()).map(eventKey);
-    expect(keys.sort()).toEqual(expectedEventKeys(before, after));
+    expect(keys.sort()).toEqual(expected);
   });
 });
 

@@ -146,6 +146,24 @@ export function statusSnapshot(sim: Simulator, slugs: readonly string[], since: 
 }
 
 /** The events one cycle must publish to take a cache from `before` to `after`, as `eventKey`s, sorted. */
+/**
+ * The scenario several tests share: a first cycle (its events discarded), then new activity upstream (new
+ * pipelines, an hour of progress, more new pipelines, `finalAdvanceMs` more). Returns the event keys the
+ * next cycle must announce, sorted.
+ */
+export async function syncThenMakeActivity(rig: SyncRig, finalAdvanceMs: number): Promise<string[]> {
+  const { world } = rig.sim;
+  const since = NOW - BACKFILL_DAYS * DAY_MS;
+  await rig.engine.runCycle();
+  await rig.takeEvents();
+  const before = statusSnapshot(rig.sim, rig.slugs, since);
+  for (const slug of rig.slugs) world.triggerPipeline(slug);
+  world.advance(HOUR_MS);
+  for (const slug of rig.slugs) world.triggerPipeline(slug);
+  world.advance(finalAdvanceMs);
+  return expectedEventKeys(before, statusSnapshot(rig.sim, rig.slugs, since));
+}
+
 export function expectedEventKeys(before: StatusSnapshot, after: StatusSnapshot): string[] {
   const keys: string[] = [];
   for (const id of after.pipelines) if (!before.pipelines.has(id)) keys.push(`pipeline.created ${id}`);
