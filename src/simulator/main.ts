@@ -46,6 +46,7 @@ const simulator = await startSimulator({
 
 // Printing the token is deliberate: it is a simulator token that opens nothing but this loopback server.
 console.log(`CircleCI simulator listening at ${simulator.url} token ${simulator.token}`);
+console.log(`projects ${[...simulator.world.state.projects.keys()].join(",")}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
