@@ -1,0 +1,140 @@
+/**
+ * The loader factory: one per process, holding what requests share (the L1, the in-flight CircleCI
+ * fetches, the concurrency bound, the stats), and handing each GraphQL request its own `Loaders`
+ * (DataLoader caches live exactly as long as the request).
+ */
+import DataLoader from "dataloader";
+import type { CircleCIClient } from "../circleci/index.js";
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import type { ChangeEvent, EventBus, Unsubscribe } from "../store/events.js";
+import type { JobKey, JobRecord, Store, StoredContext, SyncStatusRecord } from "../store/store.js";
+import { Fallthrough } from "./fallthrough.js";
+import type { RequestFallthrough } from "./fallthrough.js";
+import { L1Cache, jobKeyId, l1Key } from "./l1-cache.js";
+import type { L1Kind } from "./l1-cache.js";
+import { loadLayered } from "./layered-load.js";
+import type { LayeredContext, LayeredSource } from "./layered-load.js";
+import type { Loaders } from "./loaders.js";
+import { loadPipelinePage } from "./pipeline-page.js";
+import { copyStats, emptyStats } from "./stats.js";
+import type { LoaderStats } from "./stats.js";
+import { readJobLists, readWorkflowLists } from "./store-reads.js";
+
+export interface LoaderFactoryOptions {
+  store: Store;
+  /** Serves what the store lacks; its rate-limit gate paces every call. */
+  client: CircleCIClient;
+  /** How long an L1 entry lives, in ms. Default 2000; 0 disables the L1. */
+  l1TtlMs?: number;
+  /** L1 capacity, in entries (least recently used evicted first). Default 10 000. */
+  l1MaxEntries?: number;
+  /** CircleCI fetches in flight at once, over all requests. Default 8. */
+  concurrency?: number;
+  /** Receives failed write-backs. Default: silent. */
+  logger?: Logger;
+}
+
+export interface LoaderFactory {
+  /** A fresh set of loaders for one GraphQL request. */
+  forRequest(): Loaders;
+  /** Evicts the L1 entries a change makes stale. */
+  invalidate(event: ChangeEvent): void;
+  /** Calls `invalidate` for every event the bus carries from now on; stopped by `close`. */
+  subscribe(bus: EventBus): Promise<void>;
+  /** A copy of the counters so far. */
+  readonly stats: LoaderStats;
+  /** Resolves once every write-back to the store started so far has finished. */
+  drain(): Promise<void>;
+  /** Stops the subscriptions and waits for the write-backs; closes neither the store nor the client. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_L1_TTL_MS = 2000;
+export const DEFAULT_L1_MAX_ENTRIES = 10_000;
+export const DEFAULT_CONCURRENCY = 8;
+
+export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
+  const { store, client } = options;
+  const l1 = new L1Cache({ ttlMs: options.l1TtlMs ?? DEFAULT_L1_TTL_MS, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
+  const stats = emptyStats();
+  const logger = (options.logger ?? silentLogger).child({ component: "loaders" });
+  const fallthrough = new Fallthrough({ client, store, l1, stats, concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, logger });
+  const unsubscribes: Unsubscribe[] = [];
+  const context: LayeredContext = { l1, stats };
+
+  /** A whole-value read (contexts, sync status) through the L1. */
+  async function cachedRead<T>(kind: L1Kind, read: () => Promise<T>): Promise<T> {
+    const key = l1Key(kind, "");
+    const hit = l1.get<T>(key);
+    if (hit !== undefined) return hit.value;
+    const value = await read();
+    l1.set(key, value);
+    return value;
+  }
+
+  const syncStatus = (): Promise<SyncStatusRecord> => cachedRead("syncStatus", () => store.getSyncStatus());
+
+  async function isSynced(projectSlug: string): Promise<boolean> {
+    const { streams } = await syncStatus();
+    return streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
+  }
+
+  function loader<K, V>(source: LayeredSource<K, V>): DataLoader<K, V, string> {
+    return new DataLoader<K, V, string>((keys) => loadLayered(keys, source, context), { cacheKeyFn: source.idOf });
+  }
+
+  function forRequest(): Loaders {
+    const fetches: RequestFallthrough = fallthrough.forRequest();
+    const byId = (id: string): string => id;
+    const pipeline = loader({
+      kind: "pipeline",
+      idOf: byId,
+      readStore: (ids) => store.getPipelines(ids),
+      fetch: async (id) => (await fetches.pipelineTree(id)).pipeline,
+    });
+    return {
+      project: loader({ kind: "project", idOf: byId, readStore: (slugs) => store.getProjects(slugs), fetch: (slug) => fetches.project(slug) }),
+      pipeline,
+      workflowsOfPipeline: loader({
+        kind: "workflowsOf",
+        idOf: byId,
+        readStore: (ids) => readWorkflowLists(store, ids),
+        fetch: async (id) => (await fetches.pipelineTree(id)).workflows,
+      }),
+      workflow: loader({
+        kind: "workflow",
+        idOf: byId,
+        readStore: (ids) => store.getWorkflows(ids),
+        fetch: async (id) => (await fetches.workflowTree(id)).workflow,
+      }),
+      jobsOfWorkflow: loader({ kind: "jobsOf", idOf: byId, readStore: (ids) => readJobLists(store, ids), fetch: (id) => fetches.jobsOf(id) }),
+      jobRecord: loader<JobKey, JobRecord | null>({
+        kind: "jobRecord",
+        idOf: jobKeyId,
+        readStore: (keys) => store.getJobRecords(keys),
+        fetch: (key) => fetches.jobRecord(key),
+      }),
+      pipelinePage: (projectSlug, pageOptions) =>
+        loadPipelinePage({ store, l1, stats, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
+      contexts: (): Promise<StoredContext[]> => cachedRead("contexts", () => store.listContexts()),
+      syncStatus,
+    };
+  }
+
+  return {
+    forRequest,
+    invalidate: (event) => l1.invalidate(event),
+    async subscribe(bus) {
+      unsubscribes.push(await bus.subscribe((event) => l1.invalidate(event)));
+    },
+    get stats() {
+      return copyStats(stats);
+    },
+    drain: () => fallthrough.drain(),
+    async close() {
+      await Promise.all(unsubscribes.splice(0).map((unsubscribe) => unsubscribe()));
+      await fallthrough.drain();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Input the read path refuses. Resolvers map every `LoaderInputError` to a GraphQL `BAD_USER_INPUT`
+ * error: the client sent it, and only the client can fix it.
+ */
+export class LoaderInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidCursorError extends LoaderInputError {
+  readonly cursor: string;
+
+  constructor(cursor: string) {
+    super(`The cursor "${cursor.slice(0, 64)}" is not one this API issued: pass a previous page's endCursor unchanged, or omit it for the first page.`);
+    this.cursor = cursor;
+  }
+}
+
+export class InvalidPageSizeError extends LoaderInputError {
+  readonly first: number;
+
+  constructor(first: number, max: number) {
+    super(`first must be an integer from 1 to ${max}, got ${first}: ask for smaller pages and follow endCursor.`);
+    this.first = first;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The CircleCI side of the read path: what to fetch when neither the L1 nor the store holds a key.
+ * Every fetch is keyed, shared by concurrent requests and memoised per request (`shared-fetches.ts`);
+ * every call to the client runs under one concurrency bound, behind the client's own rate-limit gate.
+ * Results prime the L1, and settled subtrees are written back to the store (`write-back.ts`).
+ */
+import { CircleCIError } from "../circleci/index.js";
+import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { Logger } from "../log.js";
+import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
+import { isTerminalJobStatus } from "../sync/index.js";
+import { collect } from "../sync/map-concurrent.js";
+import { isAfterCursor } from "./cursor.js";
+import type { PipelineCursor } from "./cursor.js";
+import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
+import type { L1Cache } from "./l1-cache.js";
+import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
+import type { LoaderStats } from "./stats.js";
+import { writeFinalJobRecord, writeSettledTree } from "./write-back.js";
+
+export interface FallthroughOptions {
+  client: CircleCIClient;
+  store: Store;
+  l1: L1Cache;
+  stats: LoaderStats;
+  concurrency: number;
+  logger: Logger;
+}
+
+export interface PipelineTree {
+  pipeline: Pipeline | null;
+  workflows: Workflow[];
+}
+
+export interface WorkflowTree {
+  workflow: Workflow | null;
+  jobs: WorkflowJob[];
+}
+
+export interface FetchedPage {
+  pipelines: Pipeline[];
+  hasNextPage: boolean;
+}
+
+export interface PageRequest {
+  projectSlug: string;
+  branch: string | undefined;
+  first: number;
+  cursor: PipelineCursor | undefined;
+}
+
+/** The L1 key of a page of a project's pipelines as CircleCI lists them. */
+export function pageKey(request: PageRequest): string {
+  const { projectSlug, branch, first, cursor } = request;
+  return `${pageKeyPrefix(projectSlug)}${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`;
+}
+
+/** Factory-wide: the shared in-flight fetches, the concurrency bound, and the write-backs still running. */
+export class Fallthrough {
+  readonly options: FallthroughOptions;
+  readonly inFlight = new InFlight();
+  readonly limit: ConcurrencyLimit;
+  readonly #writes = new Set<Promise<void>>();
+
+  constructor(options: FallthroughOptions) {
+    this.options = options;
+    this.limit = new ConcurrencyLimit(options.concurrency);
+  }
+
+  forRequest(): RequestFallthrough {
+    return new RequestFallthrough(this, new RequestMemo(this.inFlight));
+  }
+
+  /** One client call under the bound, counted. */
+  async call<T>(request: () => Promise<T>): Promise<T> {
+    const { circleci } = this.options.stats;
+    try {
+      const value = await this.limit.run(request);
+      circleci.fetched += 1;
+      return value;
+    } catch (error) {
+      if (isNotFound(error)) circleci.notFound += 1;
+      else circleci.failed += 1;
+      throw error;
+    }
+  }
+
+  /** `call`, where a 404 means "no such thing" and answers `undefined`. */
+  async find<T>(request: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(request);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Runs a write-back after the answer is served; a failed one only costs a later fallthrough. */
+  writeBack(write: () => Promise<unknown>): void {
+    const running = write().then(
+      () => undefined,
+      (error: unknown) => this.options.logger.warn({ err: error }, "could not write CircleCI data back to the store"),
+    );
+    this.#writes.add(running);
+    void running.finally(() => this.#writes.delete(running));
+  }
+
+  /** Resolves once every write-back started so far (and any they started) has finished. */
+  async drain(): Promise<void> {
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+  }
+}
+
+/** One request's fetches. */
+export class RequestFallthrough {
+  readonly #shared: Fallthrough;
+  readonly #memo: RequestMemo;
+
+  constructor(shared: Fallthrough, memo: RequestMemo) {
+    this.#shared = shared;
+    this.#memo = memo;
+  }
+
+  /** Kept in the L1 only: the store's project list is the configured projects, refreshed by the sync. */
+  project(slug: string): Promise<StoredProject | null> {
+    return this.#memo.get(`project:${slug}`, async () => {
+      const project = await this.#shared.find(() => this.#client.getProject(slug));
+      const stored = project === undefined ? null : { slug, project };
+      this.#l1.set(l1Key("project", slug), stored);
+      return stored;
+    });
+  }
+
+  /**
+   * A pipeline with its workflows, answered as soon as both are known. The jobs of every workflow are
+   * fetched too, because only a whole subtree may be written back; the write waits for them, the answer does not.
+   */
+  pipelineTree(id: string): Promise<PipelineTree> {
+    return this.#memo.get(`pipeline-tree:${id}`, async () => {
+      // A page read from CircleCI put its pipelines in the L1: no need to ask for them one by one.
+      const known = this.#l1.get<Pipeline | null>(l1Key("pipeline", id))?.value;
+      if (known === null) return { pipeline: null, workflows: [] };
+      const [pipeline, workflows] = await Promise.all([
+        known ?? this.#shared.find(() => this.#client.getPipeline(id)),
+        this.#shared.find(() => collect(this.#client.listWorkflows(id))),
+      ]);
+      if (pipeline === undefined) {
+        this.#l1.set(l1Key("pipeline", id), null);
+        return { pipeline: null, workflows: [] };
+      }
+      const listed = workflows ?? [];
+      this.#l1.set(l1Key("pipeline", id), pipeline);
+      this.#l1.set(l1Key("workflowsOf", id), listed);
+      for (const workflow of listed) this.#l1.set(l1Key("workflow", workflow.id), workflow);
+      const jobLists = listed.map((workflow) => this.jobsOf(workflow.id));
+      this.#shared.writeBack(async () => {
+        const jobs = await Promise.all(jobLists);
+        await writeSettledTree(this.#store, { pipeline, workflows: listed.map((workflow, index) => ({ workflow, jobs: jobs[index] ?? [] })) });
+      });
+      return { pipeline, workflows: listed };
+    });
+  }
+
+  workflowTree(id: string): Promise<WorkflowTree> {
+    return this.#memo.get(`workflow-tree:${id}`, async () => {
+      const [workflow, jobs] = await Promise.all([this.#shared.find(() => this.#client.getWorkflow(id)), this.jobsOf(id)]);
+      if (workflow === undefined) {
+        this.#l1.set(l1Key("workflow", id), null);
+        return { workflow: null, jobs: [] };
+      }
+      this.#l1.set(l1Key("workflow", id), workflow);
+      this.#shared.writeBack(() => writeSettledTree(this.#store, { workflows: [{ workflow, jobs }] }));
+      return { workflow, jobs };
+    });
+  }
+
+  /** A workflow's jobs; written back with their workflow by the tree that asked (a list alone says nothing in the store). */
+  jobsOf(workflowId: string): Promise<WorkflowJob[]> {
+    return this.#memo.get(`jobs-of:${workflowId}`, async () => {
+      const jobs = (await this.#shared.find(() => collect(this.#client.listWorkflowJobs(workflowId)))) ?? [];
+      this.#l1.set(l1Key("jobsOf", workflowId), jobs);
+      return jobs;
+    });
+  }
+
+  /** Details, and steps once the job is terminal, as the sync reads them. */
+  jobRecord(key: JobKey): Promise<JobRecord | null> {
+    return this.#memo.get(`job-record:${jobKeyId(key)}`, async () => {
+      const details = await this.#shared.find(() => this.#client.getJobDetails(key.projectSlug, key.number));
+      let record: JobRecord | null = details === undefined ? null : { ...key, details };
+      if (record !== null && isTerminalJobStatus(record.details.status)) {
+        const build = await this.#shared.find(() => this.#client.getJobSteps(key.projectSlug, key.number));
+        if (build !== undefined) record = { ...record, steps: build.steps };
+      }
+      this.#l1.set(l1Key("jobRecord", jobKeyId(key)), record);
+      if (record !== null) {
+        const final = record;
+        this.#shared.writeBack(() => writeFinalJobRecord(this.#store, final));
+      }
+      return record;
+    });
+  }
+
+  /**
+   * A page of a project the sync does not cover, from CircleCI's newest-first list: walks pages until
+   * `first` pipelines past the cursor are read, plus one to tell whether another page exists.
+   */
+  pipelinePage(request: PageRequest): Promise<FetchedPage> {
+    const key = pageKey(request);
+    return this.#memo.get(key, async () => {
+      const { projectSlug, branch, first, cursor } = request;
+      const collected = await this.#shared.call(async () => {
+        const pipelines: Pipeline[] = [];
+        for await (const page of this.#client.pipelinePages(projectSlug, { branch })) {
+          pipelines.push(...page.items.filter((pipeline) => cursor === undefined || isAfterCursor(pipeline, cursor)));
+          if (pipelines.length > first) break;
+        }
+        return pipelines;
+      });
+      const page = { pipelines: collected.slice(0, first), hasNextPage: collected.length > first };
+      this.#l1.set(key, page);
+      for (const pipeline of page.pipelines) this.#l1.set(l1Key("pipeline", pipeline.id), pipeline);
+      return page;
+    });
+  }
+
+  get #client(): CircleCIClient {
+    return this.#shared.options.client;
+  }
+
+  get #store(): Store {
+    return this.#shared.options.store;
+  }
+
+  get #l1(): L1Cache {
+    return this.#shared.options.l1;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof CircleCIError && error.status === 404;
+}

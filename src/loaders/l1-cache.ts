@@ -1,0 +1,94 @@
+/**
+ * The in-process LRU in front of the store, shared by every request of a factory. Entries live a
+ * short TTL, so another instance's writes show within it, and the change events a sync publishes
+ * evict what they touch at once. Keys are namespaced per kind (`l1Key`).
+ */
+import { LRUCache } from "lru-cache";
+import type { ChangeEvent } from "../store/events.js";
+import type { JobKey } from "../store/store.js";
+
+export type L1Kind =
+  | "project"
+  | "pipeline"
+  | "workflowsOf"
+  | "workflow"
+  | "jobsOf"
+  | "jobRecord"
+  | "page"
+  | "contexts"
+  | "syncStatus";
+
+export function l1Key(kind: L1Kind, id: string): string {
+  return `${kind}\u0000${id}`;
+}
+
+export function jobKeyId(key: JobKey): string {
+  return `${key.projectSlug}#${key.number}`;
+}
+
+/** The `page` entries of one project share this prefix, so a new pipeline evicts them all. */
+export function pageKeyPrefix(projectSlug: string): string {
+  return l1Key("page", `${projectSlug}\u0000`);
+}
+
+export interface L1CacheOptions {
+  /** Milliseconds an entry lives. 0 disables the cache. */
+  ttlMs: number;
+  maxEntries: number;
+}
+
+/** `null` is a value worth caching ("CircleCI does not know it"); the box tells it from a miss. */
+interface Boxed {
+  value: unknown;
+}
+
+export class L1Cache {
+  readonly #entries: LRUCache<string, Boxed> | undefined;
+
+  constructor(options: L1CacheOptions) {
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) throw new RangeError(`l1TtlMs must be >= 0, got ${options.ttlMs}`);
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
+      throw new RangeError(`l1MaxEntries must be an integer >= 1, got ${options.maxEntries}`);
+    }
+    this.#entries = options.ttlMs === 0 ? undefined : new LRUCache({ max: options.maxEntries, ttl: options.ttlMs });
+  }
+
+  get<T>(key: string): { value: T } | undefined {
+    return this.#entries?.get(key) as { value: T } | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.#entries?.set(key, { value });
+  }
+
+  delete(key: string): void {
+    this.#entries?.delete(key);
+  }
+
+  deletePrefix(prefix: string): void {
+    if (this.#entries === undefined) return;
+    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+  }
+
+  /** Evicts every entry the event makes stale: the entity itself and the lists and pages it belongs to. */
+  invalidate(event: ChangeEvent): void {
+    switch (event.type) {
+      case "pipeline.created":
+        this.delete(l1Key("pipeline", event.pipeline.id));
+        this.delete(l1Key("workflowsOf", event.pipeline.id));
+        this.deletePrefix(pageKeyPrefix(event.projectSlug));
+        return;
+      case "workflow.status_changed":
+        this.delete(l1Key("workflow", event.workflow.id));
+        this.delete(l1Key("workflowsOf", event.workflow.pipeline_id));
+        this.delete(l1Key("jobsOf", event.workflow.id));
+        return;
+      case "job.status_changed":
+        this.delete(l1Key("jobsOf", event.workflowId));
+        if (event.job.job_number != null) {
+          this.delete(l1Key("jobRecord", jobKeyId({ projectSlug: event.projectSlug, number: event.job.job_number })));
+        }
+        return;
+    }
+  }
+}

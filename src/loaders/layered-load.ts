@@ -1,0 +1,63 @@
+/**
+ * The batch function behind every entity loader: L1 first, then one store read for what the L1
+ * lacked, then CircleCI key by key for what the store lacked. A key whose fetch fails gets its
+ * own `Error` (DataLoader rejects that key alone); a store failure fails the batch.
+ */
+import { l1Key } from "./l1-cache.js";
+import type { L1Cache, L1Kind } from "./l1-cache.js";
+import type { LoaderStats } from "./stats.js";
+
+export interface LayeredSource<K, V> {
+  kind: L1Kind;
+  idOf(key: K): string;
+  /** One store round trip (or a constant few) for the whole batch; `undefined` where the store lacks a key. */
+  readStore(keys: readonly K[]): Promise<(V | undefined)[]>;
+  /** The key from CircleCI: deduplicated and bounded by the caller. */
+  fetch(key: K): Promise<V>;
+}
+
+export interface LayeredContext {
+  l1: L1Cache;
+  stats: LoaderStats;
+}
+
+export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSource<K, V>, context: LayeredContext): Promise<(V | Error)[]> {
+  const { l1, stats } = context;
+  const cacheKeys = keys.map((key) => l1Key(source.kind, source.idOf(key)));
+  const results = new Array<V | Error>(keys.length);
+  const l1Misses: number[] = [];
+  cacheKeys.forEach((cacheKey, index) => {
+    const hit = l1.get<V>(cacheKey);
+    if (hit === undefined) l1Misses.push(index);
+    else results[index] = hit.value;
+  });
+  stats.l1.hits += keys.length - l1Misses.length;
+  stats.l1.misses += l1Misses.length;
+  if (l1Misses.length === 0) return results;
+
+  const stored = await source.readStore(l1Misses.map((index) => keys[index] as K));
+  const storeMisses: number[] = [];
+  l1Misses.forEach((index, position) => {
+    const value = stored[position];
+    if (value === undefined) return void storeMisses.push(index);
+    results[index] = value;
+    l1.set(cacheKeys[index] as string, value);
+  });
+  stats.store.hits += l1Misses.length - storeMisses.length;
+  stats.store.misses += storeMisses.length;
+
+  await Promise.all(
+    storeMisses.map((index) =>
+      source.fetch(keys[index] as K).then(
+        (value) => {
+          results[index] = value;
+          l1.set(cacheKeys[index] as string, value);
+        },
+        (error: unknown) => {
+          results[index] = error instanceof Error ? error : new Error(String(error));
+        },
+      ),
+    ),
+  );
+  return results;
+}
