@@ -1,0 +1,190 @@
+import type { ContextEnvVar, JobDetails, Pipeline as WirePipeline, Step as WireStep, Workflow as WireWorkflow, WorkflowJob } from "../circleci/index.js";
+import type { JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncStatusRecord } from "../store/index.js";
+import type { Context, ContextVariable } from "../schema/context.js";
+import { JobStatus, JobType, PipelineState, WorkflowStatus, enumValueOf } from "../schema/enums.js";
+import type { Job } from "../schema/job.js";
+import type { JobDetail, Step } from "../schema/job-detail.js";
+import type { Pipeline } from "../schema/pipeline.js";
+import type { Project } from "../schema/project.js";
+import type { StreamStatus, SyncStatus } from "../schema/sync-status.js";
+import type { Workflow } from "../schema/workflow.js";
+
+/**
+ * Pure mappers from CircleCI's documents (snake_case, as the store keeps them) to the GraphQL objects. Timestamps
+ * arrive as ISO strings of any precision (and as strings again after a trip through Redis): they become Dates here.
+ */
+
+export function toDate(timestamp: string): Date;
+export function toDate(timestamp: string | null | undefined): Date | null;
+export function toDate(timestamp: string | null | undefined): Date | null {
+  return timestamp == null ? null : new Date(timestamp);
+}
+
+/** Falls back to the slug's own parts (`<vcs>/<org>/<repo>`) while CircleCI cannot show the project. */
+export function mapProject(stored: StoredProject): Project {
+  const { project, slug } = stored;
+  if (project === undefined) {
+    const [, organization = slug, name = slug] = slug.split("/");
+    return {
+      slug,
+      id: null,
+      name,
+      organizationName: organization,
+      organizationSlug: null,
+      organizationId: null,
+      vcsUrl: null,
+      vcsProvider: null,
+      defaultBranch: null,
+    };
+  }
+  return {
+    slug,
+    id: project.id,
+    name: project.name,
+    organizationName: project.organization_name,
+    organizationSlug: project.organization_slug,
+    organizationId: project.organization_id,
+    vcsUrl: project.vcs_info.vcs_url,
+    vcsProvider: project.vcs_info.provider,
+    defaultBranch: project.vcs_info.default_branch,
+  };
+}
+
+export function mapPipeline(pipeline: WirePipeline): Pipeline {
+  const { trigger, vcs } = pipeline;
+  return {
+    id: pipeline.id,
+    number: pipeline.number,
+    projectSlug: pipeline.project_slug,
+    state: enumValueOf(PipelineState, pipeline.state),
+    createdAt: toDate(pipeline.created_at),
+    updatedAt: toDate(pipeline.updated_at),
+    trigger: {
+      type: trigger.type,
+      receivedAt: toDate(trigger.received_at),
+      actor: { login: trigger.actor.login, avatarUrl: trigger.actor.avatar_url },
+    },
+    vcs:
+      vcs == null
+        ? null
+        : {
+            providerName: vcs.provider_name,
+            branch: vcs.branch ?? null,
+            tag: vcs.tag ?? null,
+            revision: vcs.revision,
+            targetRepositoryUrl: vcs.target_repository_url,
+            originRepositoryUrl: vcs.origin_repository_url,
+            reviewId: vcs.review_id ?? null,
+            reviewUrl: vcs.review_url ?? null,
+            commitSubject: vcs.commit?.subject ?? null,
+            commitBody: vcs.commit?.body ?? null,
+          },
+    errors: pipeline.errors.map(({ type, message }) => ({ type, message })),
+  };
+}
+
+export function mapWorkflow(workflow: WireWorkflow): Workflow {
+  const createdAt = toDate(workflow.created_at);
+  const stoppedAt = toDate(workflow.stopped_at);
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    status: enumValueOf(WorkflowStatus, workflow.status),
+    createdAt,
+    stoppedAt,
+    durationSeconds: stoppedAt === null ? null : (stoppedAt.getTime() - createdAt.getTime()) / 1000,
+    pipelineId: workflow.pipeline_id,
+    pipelineNumber: workflow.pipeline_number,
+    projectSlug: workflow.project_slug,
+    tag: workflow.tag ?? null,
+    startedBy: workflow.started_by,
+    canceledBy: workflow.canceled_by ?? null,
+    erroredBy: workflow.errored_by ?? null,
+  };
+}
+
+export function mapJob(job: WorkflowJob): Job {
+  return {
+    id: job.id,
+    name: job.name,
+    type: enumValueOf(JobType, job.type),
+    status: enumValueOf(JobStatus, job.status),
+    jobNumber: job.job_number ?? null,
+    startedAt: toDate(job.started_at),
+    stoppedAt: toDate(job.stopped_at),
+    dependencies: [...job.dependencies],
+    approvalRequestId: job.approval_request_id ?? null,
+    approvedBy: job.approved_by ?? null,
+    canceledBy: job.canceled_by ?? null,
+    projectSlug: job.project_slug,
+  };
+}
+
+export function mapJobDetail(record: JobRecord): JobDetail {
+  const details: JobDetails = record.details;
+  return {
+    number: details.number,
+    name: details.name,
+    status: enumValueOf(JobStatus, details.status),
+    webUrl: details.web_url,
+    projectSlug: record.projectSlug,
+    pipelineId: details.pipeline.id,
+    executor: { type: details.executor.type ?? null, resourceClass: details.executor.resource_class },
+    parallelism: details.parallelism,
+    durationMs: details.duration,
+    createdAt: toDate(details.created_at),
+    queuedAt: toDate(details.queued_at),
+    startedAt: toDate(details.started_at),
+    stoppedAt: toDate(details.stopped_at),
+    contexts: details.contexts.map((context) => context.name),
+    messages: details.messages.map(({ type, message, reason }) => ({ type, message, reason: reason ?? null })),
+    steps: record.steps === undefined ? null : record.steps.map(mapStep),
+  };
+}
+
+function mapStep(step: WireStep): Step {
+  return {
+    name: step.name,
+    actions: step.actions.map((action) => ({
+      index: action.index,
+      status: action.status ?? null,
+      exitCode: action.exit_code ?? null,
+      startTime: toDate(action.start_time),
+      endTime: toDate(action.end_time),
+      runTimeMillis: action.run_time_millis ?? null,
+    })),
+  };
+}
+
+export function mapContext(context: StoredContext): Context {
+  return {
+    id: context.id,
+    name: context.name,
+    createdAt: toDate(context.created_at),
+    environmentVariables: context.environment_variables.map(mapContextVariable),
+  };
+}
+
+function mapContextVariable(variable: ContextEnvVar): ContextVariable {
+  return { variable: variable.variable, createdAt: toDate(variable.created_at), updatedAt: toDate(variable.updated_at) };
+}
+
+export function mapSyncStatus(status: SyncStatusRecord): SyncStatus {
+  return {
+    running: status.running,
+    cycles: status.cycles,
+    lastCycleStartedAt: toDate(status.lastCycleStartedAt),
+    lastCycleCompletedAt: toDate(status.lastCycleCompletedAt),
+    streams: status.streams.map(mapStreamStatus),
+  };
+}
+
+function mapStreamStatus(status: StreamStatusRecord): StreamStatus {
+  return {
+    stream: status.stream,
+    projectSlug: status.projectSlug ?? null,
+    lastSuccessAt: toDate(status.lastSuccessAt),
+    lastError: status.lastError ?? null,
+    records: status.records,
+  };
+}

@@ -1,0 +1,60 @@
+import "reflect-metadata";
+import { Arg, Resolver, Root, Subscription } from "type-graphql";
+import type { SubscriptionHandlerData } from "type-graphql";
+import { Job } from "../schema/job.js";
+import { Pipeline } from "../schema/pipeline.js";
+import { Workflow } from "../schema/workflow.js";
+import type { ChangeEvent } from "../store/index.js";
+import { CHANGE_TOPICS } from "./change-topics.js";
+import { mapJob, mapPipeline, mapWorkflow } from "./map.js";
+
+type EventOf<Type extends ChangeEvent["type"]> = Extract<ChangeEvent, { type: Type }>;
+
+interface ProjectFilterArgs {
+  projectSlug?: string | null;
+}
+
+function ofRequestedProject({ payload, args }: SubscriptionHandlerData<ChangeEvent, ProjectFilterArgs>): boolean {
+  return args.projectSlug == null || args.projectSlug === payload.projectSlug;
+}
+
+const PROJECT_SLUG_ARG = { nullable: true, description: "Only this project's changes; every configured project's when absent." };
+
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => Pipeline, {
+    topics: CHANGE_TOPICS["pipeline.created"],
+    filter: ofRequestedProject,
+    description: "Each new pipeline, as the sync (or a webhook) sees it.",
+  })
+  pipelineCreated(
+    @Root() event: EventOf<"pipeline.created">,
+    @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
+  ): Pipeline {
+    return mapPipeline(event.pipeline);
+  }
+
+  @Subscription(() => Workflow, {
+    topics: CHANGE_TOPICS["workflow.status_changed"],
+    filter: ofRequestedProject,
+    description: "Each workflow whose status changed (a new workflow counts), with its new status.",
+  })
+  workflowStatusChanged(
+    @Root() event: EventOf<"workflow.status_changed">,
+    @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
+  ): Workflow {
+    return mapWorkflow(event.workflow);
+  }
+
+  @Subscription(() => Job, {
+    topics: CHANGE_TOPICS["job.status_changed"],
+    filter: ofRequestedProject,
+    description: "Each job whose status changed (a new job counts), with its new status.",
+  })
+  jobStatusChanged(
+    @Root() event: EventOf<"job.status_changed">,
+    @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
+  ): Job {
+    return mapJob(event.job);
+  }
+}

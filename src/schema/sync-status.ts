@@ -1,0 +1,41 @@
+import "reflect-metadata";
+import { Field, Int, ObjectType } from "type-graphql";
+import { DateTimeISO } from "./scalars.js";
+
+@ObjectType({ description: "How one sync stream (for one project, where it is per project) is doing." })
+export class StreamStatus {
+  @Field(() => String, {
+    description: "The stream: `projects`, `pipelines`, `workflows`, `workflow_jobs`, `job_details` or `contexts`.",
+  })
+  stream!: string;
+
+  @Field(() => String, { nullable: true, description: "The project it syncs; null for streams that are not per project." })
+  projectSlug!: string | null;
+
+  @Field(() => DateTimeISO, { nullable: true, description: "When it last completed without error." })
+  lastSuccessAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Its last error, until it next succeeds." })
+  lastError!: string | null;
+
+  @Field(() => Int, { description: "How many records it has written, over the life of the cache." })
+  records!: number;
+}
+
+@ObjectType({ description: "The background sync that keeps the cache warm: how fresh the answers are." })
+export class SyncStatus {
+  @Field(() => Boolean, { description: "Whether a sync cycle is running now." })
+  running!: boolean;
+
+  @Field(() => Int, { description: "How many cycles have completed." })
+  cycles!: number;
+
+  @Field(() => DateTimeISO, { nullable: true, description: "When the last cycle started." })
+  lastCycleStartedAt!: Date | null;
+
+  @Field(() => DateTimeISO, { nullable: true, description: "When the last cycle completed." })
+  lastCycleCompletedAt!: Date | null;
+
+  @Field(() => [StreamStatus], { description: "Each stream's state." })
+  streams!: StreamStatus[];
+}
