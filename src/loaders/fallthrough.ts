@@ -14,6 +14,7 @@ import { isAfterCursor } from "./cursor.js";
 import type { PipelineCursor } from "./cursor.js";
 import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
 import type { L1Cache } from "./l1-cache.js";
+import { oldestFirst } from "./store-reads.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
 import { writeFinalJobRecord, writeSettledTree } from "./write-back.js";
@@ -123,10 +124,11 @@ export class RequestFallthrough {
 
   /** Kept in the L1 only: the store's project list is the configured projects, refreshed by the sync. */
   project(slug: string): Promise<StoredProject | null> {
-    return this.#memo.get(`project:${slug}`, async () => {
+    const key = l1Key("project", slug);
+    return this.#once(key, () => this.#l1.get(key), async () => {
       const project = await this.#shared.find(() => this.#client.getProject(slug));
       const stored = project === undefined ? null : { slug, project };
-      this.#l1.set(l1Key("project", slug), stored);
+      this.#l1.set(key, stored);
       return stored;
     });
   }
@@ -136,21 +138,28 @@ export class RequestFallthrough {
    * fetched too, because only a whole subtree may be written back; the write waits for them, the answer does not.
    */
   pipelineTree(id: string): Promise<PipelineTree> {
-    return this.#memo.get(`pipeline-tree:${id}`, async () => {
+    const pipelineKey = l1Key("pipeline", id);
+    const workflowsKey = l1Key("workflowsOf", id);
+    const cached = (): { value: PipelineTree } | undefined => {
+      const pipeline = this.#l1.get<Pipeline | null>(pipelineKey);
+      const workflows = this.#l1.get<Workflow[]>(workflowsKey);
+      if (pipeline?.value === null) return { value: { pipeline: null, workflows: [] } };
+      return pipeline === undefined || workflows === undefined ? undefined : { value: { pipeline: pipeline.value, workflows: workflows.value } };
+    };
+    return this.#once(`tree\u0000${pipelineKey}`, cached, async () => {
       // A page read from CircleCI put its pipelines in the L1: no need to ask for them one by one.
-      const known = this.#l1.get<Pipeline | null>(l1Key("pipeline", id))?.value;
-      if (known === null) return { pipeline: null, workflows: [] };
+      const known = this.#l1.get<Pipeline>(pipelineKey)?.value;
       const [pipeline, workflows] = await Promise.all([
         known ?? this.#shared.find(() => this.#client.getPipeline(id)),
         this.#shared.find(() => collect(this.#client.listWorkflows(id))),
       ]);
       if (pipeline === undefined) {
-        this.#l1.set(l1Key("pipeline", id), null);
+        this.#l1.set(pipelineKey, null);
         return { pipeline: null, workflows: [] };
       }
-      const listed = workflows ?? [];
-      this.#l1.set(l1Key("pipeline", id), pipeline);
-      this.#l1.set(l1Key("workflowsOf", id), listed);
+      const listed = oldestFirst(workflows ?? []);
+      this.#l1.set(pipelineKey, pipeline);
+      this.#l1.set(workflowsKey, listed);
       for (const workflow of listed) this.#l1.set(l1Key("workflow", workflow.id), workflow);
       const jobLists = listed.map((workflow) => this.jobsOf(workflow.id));
       this.#shared.writeBack(async () => {
@@ -162,13 +171,20 @@ export class RequestFallthrough {
   }
 
   workflowTree(id: string): Promise<WorkflowTree> {
-    return this.#memo.get(`workflow-tree:${id}`, async () => {
+    const workflowKey = l1Key("workflow", id);
+    const cached = (): { value: WorkflowTree } | undefined => {
+      const workflow = this.#l1.get<Workflow | null>(workflowKey);
+      const jobs = this.#l1.get<WorkflowJob[]>(l1Key("jobsOf", id));
+      if (workflow?.value === null) return { value: { workflow: null, jobs: [] } };
+      return workflow === undefined || jobs === undefined ? undefined : { value: { workflow: workflow.value, jobs: jobs.value } };
+    };
+    return this.#once(`tree\u0000${workflowKey}`, cached, async () => {
       const [workflow, jobs] = await Promise.all([this.#shared.find(() => this.#client.getWorkflow(id)), this.jobsOf(id)]);
       if (workflow === undefined) {
-        this.#l1.set(l1Key("workflow", id), null);
+        this.#l1.set(workflowKey, null);
         return { workflow: null, jobs: [] };
       }
-      this.#l1.set(l1Key("workflow", id), workflow);
+      this.#l1.set(workflowKey, workflow);
       this.#shared.writeBack(() => writeSettledTree(this.#store, { workflows: [{ workflow, jobs }] }));
       return { workflow, jobs };
     });
@@ -176,27 +192,31 @@ export class RequestFallthrough {
 
   /** A workflow's jobs; written back with their workflow by the tree that asked (a list alone says nothing in the store). */
   jobsOf(workflowId: string): Promise<WorkflowJob[]> {
-    return this.#memo.get(`jobs-of:${workflowId}`, async () => {
+    const key = l1Key("jobsOf", workflowId);
+    return this.#once(key, () => this.#l1.get(key), async () => {
       const jobs = (await this.#shared.find(() => collect(this.#client.listWorkflowJobs(workflowId)))) ?? [];
-      this.#l1.set(l1Key("jobsOf", workflowId), jobs);
+      this.#l1.set(key, jobs);
       return jobs;
     });
   }
 
   /** Details, and steps once the job is terminal, as the sync reads them. */
-  jobRecord(key: JobKey): Promise<JobRecord | null> {
-    return this.#memo.get(`job-record:${jobKeyId(key)}`, async () => {
-      const details = await this.#shared.find(() => this.#client.getJobDetails(key.projectSlug, key.number));
-      let record: JobRecord | null = details === undefined ? null : { ...key, details };
-      if (record !== null && isTerminalJobStatus(record.details.status)) {
-        const build = await this.#shared.find(() => this.#client.getJobSteps(key.projectSlug, key.number));
+  jobRecord(jobKey: JobKey): Promise<JobRecord | null> {
+    const key = l1Key("jobRecord", jobKeyId(jobKey));
+    return this.#once(key, () => this.#l1.get(key), async () => {
+      const { projectSlug, number } = jobKey;
+      const details = await this.#shared.find(() => this.#client.getJobDetails(projectSlug, number));
+      if (details === undefined) {
+        this.#l1.set(key, null);
+        return null;
+      }
+      let record: JobRecord = { projectSlug, number, details };
+      if (isTerminalJobStatus(details.status)) {
+        const build = await this.#shared.find(() => this.#client.getJobSteps(projectSlug, number));
         if (build !== undefined) record = { ...record, steps: build.steps };
       }
-      this.#l1.set(l1Key("jobRecord", jobKeyId(key)), record);
-      if (record !== null) {
-        const final = record;
-        this.#shared.writeBack(() => writeFinalJobRecord(this.#store, final));
-      }
+      this.#l1.set(key, record);
+      this.#shared.writeBack(() => writeFinalJobRecord(this.#store, record));
       return record;
     });
   }
@@ -207,7 +227,7 @@ export class RequestFallthrough {
    */
   pipelinePage(request: PageRequest): Promise<FetchedPage> {
     const key = pageKey(request);
-    return this.#memo.get(key, async () => {
+    return this.#once(key, () => this.#l1.get(key), async () => {
       const { projectSlug, branch, first, cursor } = request;
       const collected = await this.#shared.call(async () => {
         const pipelines: Pipeline[] = [];
@@ -221,6 +241,17 @@ export class RequestFallthrough {
       this.#l1.set(key, page);
       for (const pipeline of page.pipelines) this.#l1.set(l1Key("pipeline", pipeline.id), pipeline);
       return page;
+    });
+  }
+
+  /**
+   * The fetch for `key`, once per request and once across concurrent requests. The L1 is read again
+   * first: a request that missed it a moment ago may find that another request's fetch has just filled it.
+   */
+  #once<T>(key: string, cached: () => { value: T } | undefined, fetch: () => Promise<T>): Promise<T> {
+    return this.#memo.get(key, async () => {
+      const hit = cached();
+      return hit === undefined ? fetch() : hit.value;
     });
   }
 

@@ -5,7 +5,14 @@
  * Each read is a constant number of store round trips whatever the batch size.
  */
 import type { Workflow, WorkflowJob } from "../circleci/index.js";
+import { compareScored, timestampScore } from "../store/order.js";
 import type { Store } from "../store/store.js";
+
+/** A pipeline's workflows in the store's order (oldest first, ties by id), for lists read from CircleCI. */
+export function oldestFirst(workflows: readonly Workflow[]): Workflow[] {
+  const scored = (workflow: Workflow) => ({ member: workflow.id, score: timestampScore(workflow.created_at) });
+  return [...workflows].sort((a, b) => compareScored(scored(a), scored(b)));
+}
 
 export async function readWorkflowLists(store: Store, pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
   const [parents, idLists] = await Promise.all([store.getPipelines(pipelineIds), store.workflowIdsOf(pipelineIds)]);

@@ -1,0 +1,197 @@
+import { setImmediate as tick } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BACKFILL_DAYS, DAY_MS, dashboard, newestPipelineIds, startRig, truthOf, useRedis } from "./rig.js";
+import type { LoaderRig } from "./rig.js";
+
+const redis = useRedis();
+let rig: LoaderRig;
+let slug: string;
+let erroredId: string;
+
+beforeAll(async () => {
+  rig = await startRig(redis());
+  slug = rig.synced[0] as string;
+  // Newest in its project, so every page below holds a pipeline that legitimately has no workflows.
+  erroredId = rig.sim.world.triggerPipeline(slug, { errored: true }).id;
+  rig.sim.world.advance(60_000);
+  const report = await rig.engine.runCycle();
+  expect(report.ok).toBe(true);
+}, 30_000);
+
+afterAll(async () => {
+  await rig.close();
+});
+
+/** Runs `work`, returning what it cost: CircleCI calls and store round trips. */
+async function cost<T>(work: () => Promise<T>): Promise<{ result: T; calls: number; roundTrips: number }> {
+  const calls = rig.sim.counters.total();
+  const roundTrips = rig.store.roundTrips;
+  const result = await work();
+  return { result, calls: rig.sim.counters.total() - calls, roundTrips: rig.store.roundTrips - roundTrips };
+}
+
+describe("a warm dashboard (50 newest pipelines, their workflows, jobs and job records)", () => {
+  it("makes zero CircleCI calls and the same number of store round trips for 10 and 50 pipelines", async () => {
+    const costs = [];
+    for (const first of [10, 50]) {
+      const factory = rig.factory();
+      const { result, calls, roundTrips } = await cost(() => dashboard(factory.forRequest(), slug, first));
+      expect(calls).toBe(0);
+      costs.push(roundTrips);
+
+      const ids = result.pipelines.map((pipeline) => pipeline.id);
+      expect(ids).toEqual(newestPipelineIds(rig.sim, slug).slice(0, first));
+      expect(ids).toContain(erroredId);
+      expect(result.workflowsByPipeline.get(erroredId)).toEqual([]);
+      const truth = truthOf(rig.sim, ids);
+      expect(result.workflowsByPipeline).toEqual(truth.workflowsByPipeline);
+      expect(result.jobsByWorkflow).toEqual(truth.jobsByWorkflow);
+      expect(result.records.map((record) => record.number).sort()).toEqual([...truth.jobNumbers].sort());
+      expect(factory.stats.circleci).toEqual({ fetched: 0, notFound: 0, failed: 0 });
+    }
+    // Sync status, listing, pipelines; workflows (parents, lists, documents); jobs (same); job records.
+    expect(costs).toEqual([10, 10]);
+  });
+
+  it("serves a second request from the L1: only the listing goes to the store", async () => {
+    const factory = rig.factory();
+    await dashboard(factory.forRequest(), slug, 20);
+    const before = factory.stats;
+    const { calls, roundTrips } = await cost(() => dashboard(factory.forRequest(), slug, 20));
+    expect({ calls, roundTrips }).toEqual({ calls: 0, roundTrips: 1 });
+    const after = factory.stats;
+    expect(after.store.hits).toBe(before.store.hits);
+    expect(after.l1.hits).toBeGreaterThan(before.l1.hits);
+  });
+
+  it("bypasses the L1 when it is disabled (l1TtlMs: 0), reading the store every time", async () => {
+    const factory = rig.factory({ l1TtlMs: 0 });
+    const first = await cost(() => dashboard(factory.forRequest(), slug, 10));
+    const second = await cost(() => dashboard(factory.forRequest(), slug, 10));
+    expect(second.roundTrips).toBe(first.roundTrips);
+    expect(factory.stats.l1.hits).toBe(0);
+  });
+});
+
+describe("L1 invalidation", () => {
+  it("evicts the entries a change event touches as soon as the bus delivers it, and nothing else", async () => {
+    const factory = rig.factory({ l1TtlMs: 60_000 });
+    await factory.subscribe(rig.bus);
+    const [changedId, untouchedId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
+    const loaders = factory.forRequest();
+    const [workflow] = await loaders.workflowsOfPipeline.load(changedId as string);
+    await loaders.workflowsOfPipeline.load(untouchedId as string);
+    if (workflow === undefined) throw new Error("the test needs a pipeline with workflows");
+    await loaders.workflow.load(workflow.id);
+
+    // The store moves on; the L1 still answers what it held.
+    const renamed = { ...workflow, name: `${workflow.name}-renamed` };
+    await rig.store.putWorkflows([renamed]);
+    expect((await factory.forRequest().workflow.load(workflow.id))?.name).toBe(workflow.name);
+
+    await rig.bus.publish([{ type: "workflow.status_changed", projectSlug: slug, workflow: renamed, previousStatus: workflow.status }]);
+    await tick();
+    const before = factory.stats;
+    const next = factory.forRequest();
+    expect((await next.workflow.load(workflow.id))?.name).toBe(renamed.name);
+    expect((await next.workflowsOfPipeline.load(changedId as string))[0]?.name).toBe(renamed.name);
+    await next.workflowsOfPipeline.load(untouchedId as string);
+    const after = factory.stats;
+    expect(after.store.hits - before.store.hits).toBe(2);
+    expect(after.l1.hits - before.l1.hits).toBe(1);
+    await rig.store.putWorkflows([workflow]);
+  });
+
+  it("evicts a workflow's job list and the job's record on a job change, and a project's CircleCI pages on a new pipeline", async () => {
+    const factory = rig.factory({ l1TtlMs: 60_000 });
+    const unsynced = rig.unsynced[0] as string;
+    const [pipelineId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
+    const loaders = factory.forRequest();
+    const [workflow] = await loaders.workflowsOfPipeline.load(pipelineId as string);
+    const jobs = await loaders.jobsOfWorkflow.load(workflow?.id as string);
+    const job = jobs.find((candidate) => candidate.job_number != null);
+    if (workflow === undefined || job === undefined) throw new Error("the test needs a numbered job");
+    await loaders.jobRecord.load({ projectSlug: slug, number: job.job_number as number });
+    const [newest] = (await loaders.pipelinePage(unsynced, { first: 5 })).pipelines;
+    if (newest === undefined) throw new Error("the test needs pipelines in the unsynced project");
+
+    factory.invalidate({ type: "job.status_changed", projectSlug: slug, workflowId: workflow.id, job, previousStatus: "running" });
+    factory.invalidate({ type: "pipeline.created", projectSlug: unsynced, pipeline: newest });
+    const calls = rig.sim.counters.total();
+    const before = factory.stats;
+    const next = factory.forRequest();
+    await next.jobsOfWorkflow.load(workflow.id);
+    await next.jobRecord.load({ projectSlug: slug, number: job.job_number as number });
+    await next.workflowsOfPipeline.load(pipelineId as string);
+    await next.pipelinePage(unsynced, { first: 5 });
+    const after = factory.stats;
+    expect(after.store.hits - before.store.hits).toBe(2);
+    expect(after.l1.hits - before.l1.hits).toBe(1);
+    expect(rig.sim.counters.total() - calls).toBe(1);
+  });
+});
+
+describe("what the sync does not hold is served from CircleCI, then from the cache", () => {
+  it("a pipeline outside the backfill window: its subtree is fetched once, written back, then read from the store", async () => {
+    const cutoff = rig.sim.world.state.now - BACKFILL_DAYS * DAY_MS;
+    const oldId = newestPipelineIds(rig.sim, slug).find((id) => {
+      const pipeline = rig.sim.world.state.pipelines.get(id);
+      return pipeline !== undefined && Date.parse(pipeline.created_at) < cutoff && (rig.sim.world.state.workflowsByPipeline.get(id) ?? []).length > 0;
+    }) as string;
+    expect((await rig.store.getPipelines([oldId]))[0]).toBeUndefined();
+    const truth = truthOf(rig.sim, [oldId]);
+    const workflowIds = truth.workflowsByPipeline.get(oldId) ?? [];
+
+    const readTree = async (factory: ReturnType<LoaderRig["factory"]>) => {
+      const loaders = factory.forRequest();
+      const [pipeline, workflows] = await Promise.all([loaders.pipeline.load(oldId), loaders.workflowsOfPipeline.load(oldId)]);
+      const jobs = await loaders.jobsOfWorkflow.loadMany(workflows.map((workflow) => workflow.id));
+      return { pipeline: pipeline?.id, workflows: workflows.map((workflow) => workflow.id), jobs };
+    };
+    rig.sim.counters.reset();
+    const cold = rig.factory();
+    const served = await readTree(cold);
+    expect(served.pipeline).toBe(oldId);
+    expect(served.workflows).toEqual(workflowIds);
+    expect(served.jobs).toEqual(workflowIds.map((id) => expect.arrayContaining((truth.jobsByWorkflow.get(id) ?? []).map((jobId) => expect.objectContaining({ id: jobId })))));
+    expect(rig.sim.counters.byEndpoint()).toEqual({
+      "GET /pipeline/{id}": 1,
+      "GET /pipeline/{id}/workflow": 1,
+      "GET /workflow/{id}/job": workflowIds.length,
+    });
+    await cold.drain();
+
+    rig.sim.counters.reset();
+    const again = await readTree(rig.factory());
+    expect(again).toEqual(served);
+    expect(rig.sim.counters.total()).toBe(0);
+  });
+
+  it("a project the sync does not cover: paged from CircleCI, its subtrees then served from the store", async () => {
+    const unsynced = rig.unsynced[0] as string;
+    rig.sim.counters.reset();
+    const factory = rig.factory();
+    const served = await dashboard(factory.forRequest(), unsynced, 10);
+    expect(served.pipelines.map((pipeline) => pipeline.id)).toEqual(newestPipelineIds(rig.sim, unsynced).slice(0, 10));
+    const truth = truthOf(rig.sim, served.pipelines.map((pipeline) => pipeline.id));
+    expect(served.workflowsByPipeline).toEqual(truth.workflowsByPipeline);
+    expect(served.jobsByWorkflow).toEqual(truth.jobsByWorkflow);
+    expect(rig.sim.counters.total()).toBeGreaterThan(0);
+    await factory.drain();
+
+    rig.sim.counters.reset();
+    expect(await dashboard(factory.forRequest(), unsynced, 10)).toEqual(served);
+    expect(rig.sim.counters.total()).toBe(0);
+
+    // The L1 gone (a new process), only the listing itself goes back to CircleCI: the store cannot vouch for a list it never synced.
+    expect(await dashboard(rig.factory().forRequest(), unsynced, 10)).toEqual(served);
+    expect(rig.sim.counters.byEndpoint()).toEqual({ "GET /project/{slug}/pipeline": 1 });
+  });
+
+  it("a project CircleCI does not know is null, and its listing rejects with the client's message", async () => {
+    const loaders = rig.factory().forRequest();
+    expect(await loaders.project.load("gh/nobody/nothing")).toBeNull();
+    expect((await loaders.project.load(slug))?.project?.slug).toBe(slug);
+    await expect(loaders.pipelinePage("gh/nobody/nothing", { first: 5 })).rejects.toThrow(/gh\/nobody\/nothing was not found/);
+  });
+});
