@@ -1,0 +1,149 @@
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import type { BaseContext } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { GraphQLSchema } from "graphql";
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import { healthRoutes } from "./health.js";
+import type { ReadinessCheck } from "./health.js";
+import { sandboxLandingPage } from "./landing.js";
+import { drainPlugins } from "./shutdown.js";
+import { attachGraphQLWebSocket } from "./websocket.js";
+
+export const GRAPHQL_PATH = "/graphql";
+
+export interface GatewayServerOptions<TContext extends BaseContext> {
+  schema: GraphQLSchema;
+  /**
+   * Builds the GraphQL context, once per HTTP request and once per WebSocket operation: per-request state (such as
+   * DataLoaders, whose caches must not outlive a request) is made here.
+   */
+  context: () => TContext | Promise<TContext>;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 4000; 0 picks a free port (see `url` after `listen`). */
+  port?: number;
+  /** Whether the schema can be introspected (Sandbox and codegen need it). Default true. */
+  introspection?: boolean;
+  /** Answers `GET /readyz`. Default: ready as soon as the server listens. */
+  readiness?: ReadinessCheck;
+  /** How long `close` waits for in-flight requests and WebSocket clients before cutting them. Default 10 000 ms. */
+  gracePeriodMs?: number;
+  logger?: Logger;
+}
+
+export interface GatewayServer {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; only known once `listen` resolved. */
+  readonly url: string;
+  /** Starts Apollo and listens; resolves with `url`. */
+  listen(): Promise<string>;
+  /**
+   * Stops accepting, lets in-flight HTTP requests finish, closes WebSocket clients with 1001 (going away), within
+   * the grace period. Safe to call more than once, and before `listen`.
+   */
+  close(): Promise<void>;
+}
+
+export class GatewayServerNotListeningError extends Error {
+  override readonly name = "GatewayServerNotListeningError";
+
+  constructor() {
+    super("the gateway server is not listening: await listen() first");
+  }
+}
+
+/**
+ * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
+ * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), and `/healthz` + `/readyz`.
+ * Apollo's CSRF prevention stays on: a GET or a "simple" POST needs a `Content-Type: application/json`,
+ * `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` header.
+ */
+export function createGatewayServer<TContext extends BaseContext>(options: GatewayServerOptions<TContext>): GatewayServer {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 4000;
+  const gracePeriodMs = options.gracePeriodMs ?? 10_000;
+  const logger = (options.logger ?? silentLogger).child({ component: "server" });
+
+  const app = express();
+  const httpServer = createServer(app);
+  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger });
+  const apollo = new ApolloServer<TContext>({
+    schema: options.schema,
+    introspection: options.introspection ?? true,
+    // Stack traces name internal files; the log has them.
+    includeStacktraceInErrorResponses: false,
+    // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
+    stopOnTerminationSignals: false,
+    plugins: [sandboxLandingPage(), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
+    logger,
+  });
+
+  let url: string | undefined;
+  let listening: Promise<string> | undefined;
+  let closing: Promise<void> | undefined;
+
+  /** A failed start releases what it took, so `close` has nothing left to do for it. */
+  async function start(): Promise<string> {
+    try {
+      await apollo.start();
+    } catch (error) {
+      await webSocket.dispose();
+      throw error;
+    }
+    app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
+    app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context: async () => options.context() }));
+    try {
+      await listenOn(httpServer, port, host);
+    } catch (error) {
+      await apollo.stop();
+      throw error;
+    }
+    url = graphqlUrl(httpServer.address() as AddressInfo);
+    return url;
+  }
+
+  function listen(): Promise<string> {
+    listening ??= start();
+    return listening;
+  }
+
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      if (listening === undefined) return webSocket.dispose();
+      const listened = await listening.then(
+        () => true,
+        () => false,
+      );
+      if (listened) await apollo.stop();
+    })();
+    await closing;
+  }
+
+  return {
+    get url() {
+      if (url === undefined) throw new GatewayServerNotListeningError();
+      return url;
+    },
+    listen,
+    close,
+  };
+}
+
+function listenOn(httpServer: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function graphqlUrl(address: AddressInfo): string {
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${GRAPHQL_PATH}`;
+}

@@ -1,0 +1,58 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Logger } from "../log.js";
+
+export interface GraphQLWebSocketOptions<TContext> {
+  httpServer: Server;
+  /** The same path as GraphQL over HTTP, so one URL serves queries and subscriptions. */
+  path: string;
+  schema: GraphQLSchema;
+  /** Called once per operation (not per connection), so every subscription gets its own loaders. */
+  context: () => TContext | Promise<TContext>;
+  logger: Logger;
+}
+
+export interface GraphQLWebSocket {
+  readonly wsServer: WebSocketServer;
+  /** Closes every client with 1001 (going away), stops accepting, and resolves once the clients are gone. */
+  dispose(): Promise<void>;
+}
+
+/** graphql-ws (subprotocol `graphql-transport-ws`) on the HTTP server's upgrade requests for `path`. */
+export function attachGraphQLWebSocket<TContext>(
+  options: GraphQLWebSocketOptions<TContext>,
+): GraphQLWebSocket {
+  // noServer: the HTTP server's errors (EADDRINUSE at listen) stay the HTTP server's, not a WebSocket "internal error".
+  const wsServer = new WebSocketServer({ noServer: true });
+  options.httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathnameOf(request) !== options.path) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wsServer.handleUpgrade(request, socket, head, (client) => wsServer.emit("connection", client, request));
+  });
+  const logger = options.logger.child({ component: "graphql-ws" });
+  const server = useServer(
+    {
+      schema: options.schema,
+      context: () => options.context(),
+      onError: (_ctx, id, _payload, errors) => {
+        logger.warn({ operationId: id, errors: errors.map((error) => error.message) }, "subscription operation failed");
+      },
+    },
+    wsServer,
+  );
+  return {
+    wsServer,
+    async dispose() {
+      await server.dispose();
+    },
+  };
+}
+
+function pathnameOf(request: IncomingMessage): string {
+  return new URL(request.url ?? "/", "http://localhost").pathname;
+}

@@ -1,0 +1,59 @@
+import { EventEmitter, on } from "node:events";
+import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
+
+/** What the tiny schema's resolvers see: a number that tells one context (one request or operation) from another. */
+export interface TinyContext {
+  id: number;
+}
+
+/**
+ * A schema just big enough to exercise the server's plumbing: a query, a query that answers only when the test
+ * releases it (an in-flight request), one that echoes the context, and a subscription the test publishes into.
+ */
+export function createTinySchema() {
+  const ticks = new EventEmitter();
+  let release: (() => void) | undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let contexts = 0;
+  let slowStarted = 0;
+
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType<unknown, TinyContext>({
+      name: "Query",
+      fields: {
+        hello: { type: GraphQLString, resolve: () => "world" },
+        contextId: { type: GraphQLInt, resolve: (_root, _args, context) => context.id },
+        slow: {
+          type: GraphQLString,
+          resolve: async () => {
+            slowStarted += 1;
+            await released;
+            return "finally";
+          },
+        },
+      },
+    }),
+    subscription: new GraphQLObjectType<unknown, TinyContext>({
+      name: "Subscription",
+      fields: {
+        // "<value> from context <id>": tells which operation's context resolved it.
+        tick: {
+          type: GraphQLString,
+          // events.on registers its listener at once, so `subscribers()` counts live subscriptions exactly.
+          subscribe: () => on(ticks, "tick"),
+          resolve: (args, _args, context) => `${String((args as unknown[])[0])} from context ${context.id}`,
+        },
+      },
+    }),
+  });
+
+  return {
+    schema,
+    context: (): TinyContext => ({ id: ++contexts }),
+    publishTick: (value: number) => ticks.emit("tick", value),
+    subscribers: () => ticks.listenerCount("tick"),
+    releaseSlow: () => release?.(),
+    /** How many `slow` requests reached their resolver. */
+    slowStarted: () => slowStarted,
+  };
+}
