@@ -1,0 +1,39 @@
+import { createPubSub } from "@graphql-yoga/subscription";
+import { graphql } from "graphql";
+import type { ExecutionResult, GraphQLSchema } from "graphql";
+import { createLoaderFactory } from "../../src/loaders/index.js";
+import type { LoaderFactory, Loaders } from "../../src/loaders/index.js";
+import { buildGatewaySchema } from "../../src/resolvers/build-schema.js";
+import type { GatewayContext } from "../../src/resolvers/context.js";
+import { startRig } from "../sync/harness.js";
+import type { SyncRig } from "../sync/harness.js";
+
+/** The real read path behind the schema: the simulator, synced once into a MemoryStore, the loader factory over it. */
+export interface SchemaRig {
+  sync: SyncRig;
+  factory: LoaderFactory;
+  schema: GraphQLSchema;
+  /** Runs an operation with fresh request loaders, optionally changed by `withLoaders`. */
+  run(source: string, variables?: Record<string, unknown>, withLoaders?: (loaders: Loaders) => Loaders): Promise<ExecutionResult>;
+  close(): Promise<void>;
+}
+
+export async function startSchemaRig(): Promise<SchemaRig> {
+  const sync = await startRig();
+  await sync.engine.runCycle();
+  const factory = createLoaderFactory({ store: sync.store, client: sync.client });
+  const schema = await buildGatewaySchema({ pubSub: createPubSub() });
+  return {
+    sync,
+    factory,
+    schema,
+    run(source, variables, withLoaders = (loaders) => loaders) {
+      const contextValue: GatewayContext = { loaders: withLoaders(factory.forRequest()), projectSlugs: sync.slugs };
+      return graphql({ schema, source, variableValues: variables, contextValue });
+    },
+    async close() {
+      await factory.close();
+      await sync.close();
+    },
+  };
+}
