@@ -19,7 +19,6 @@ import type { Loaders } from "./loaders.js";
 import { loadPipelinePage } from "./pipeline-page.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
-import { readJobLists, readWorkflowLists } from "./store-reads.js";
 
 export interface LoaderFactoryOptions {
   store: Store;
@@ -99,7 +98,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       workflowsOfPipeline: loader({
         kind: "workflowsOf",
         idOf: byId,
-        readStore: (ids) => readWorkflowLists(store, ids),
+        readStore: (ids) => store.getWorkflowsOf(ids),
         fetch: async (id) => (await fetches.pipelineTree(id)).workflows,
       }),
       workflow: loader({
@@ -108,7 +107,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
         readStore: (ids) => store.getWorkflows(ids),
         fetch: async (id) => (await fetches.workflowTree(id)).workflow,
       }),
-      jobsOfWorkflow: loader({ kind: "jobsOf", idOf: byId, readStore: (ids) => readJobLists(store, ids), fetch: (id) => fetches.jobsOf(id) }),
+      jobsOfWorkflow: loader({ kind: "jobsOf", idOf: byId, readStore: (ids) => store.getJobsOf(ids), fetch: (id) => fetches.jobsOf(id) }),
       jobRecord: loader<JobKey, JobRecord | null>({
         kind: "jobRecord",
         idOf: jobKeyId,

@@ -7,6 +7,7 @@
 import { CircleCIError } from "../circleci/index.js";
 import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { Logger } from "../log.js";
+import { compareScored, timestampScore } from "../store/order.js";
 import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
 import { isTerminalJobStatus } from "../sync/index.js";
 import { collect } from "../sync/map-concurrent.js";
@@ -14,7 +15,6 @@ import { isAfterCursor } from "./cursor.js";
 import type { PipelineCursor } from "./cursor.js";
 import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
 import type { L1Cache } from "./l1-cache.js";
-import { oldestFirst } from "./store-reads.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
 import { writeFinalJobRecord, writeSettledTree } from "./write-back.js";
@@ -266,6 +266,12 @@ export class RequestFallthrough {
   get #l1(): L1Cache {
     return this.#shared.options.l1;
   }
+}
+
+/** A pipeline's workflows in the store's order (oldest first, ties by id), so both sources answer alike. */
+function oldestFirst(workflows: readonly Workflow[]): Workflow[] {
+  const scored = (workflow: Workflow) => ({ member: workflow.id, score: timestampScore(workflow.created_at) });
+  return [...workflows].sort((a, b) => compareScored(scored(a), scored(b)));
 }
 
 function isNotFound(error: unknown): boolean {

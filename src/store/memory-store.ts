@@ -105,6 +105,10 @@ export class MemoryStore implements Store {
     return pipelineIds.map((id) => [...(this.workflowsOf.get(id)?.ascending() ?? [])]);
   }
 
+  async getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
+    return this.childrenOf(this.pipelines, pipelineIds, (id) => this.workflowsOf.get(id)?.ascending() ?? [], this.workflows);
+  }
+
   async getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]> {
     return this.read(this.jobs, ids);
   }
@@ -120,6 +124,10 @@ export class MemoryStore implements Store {
   async jobIdsOf(workflowIds: readonly string[]): Promise<string[][]> {
     this.assertOpen();
     return workflowIds.map((id) => [...(this.jobsOf.get(id) ?? [])]);
+  }
+
+  async getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]> {
+    return this.childrenOf(this.workflows, workflowIds, (id) => this.jobsOf.get(id) ?? [], this.jobs);
   }
 
   async getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
@@ -190,6 +198,17 @@ export class MemoryStore implements Store {
   private read<T>(documents: ReadonlyMap<string, string>, ids: readonly string[]): (T | undefined)[] {
     this.assertOpen();
     return ids.map((id) => decodeDocument<T>(documents.get(id)));
+  }
+
+  /** The documents a parent's index lists, for each parent that is stored itself; as `RedisStore` skips ids without a document. */
+  private childrenOf<T>(
+    parents: ReadonlyMap<string, string>,
+    parentIds: readonly string[],
+    childIds: (parentId: string) => readonly string[],
+    children: ReadonlyMap<string, string>,
+  ): (T[] | undefined)[] {
+    this.assertOpen();
+    return parentIds.map((id) => (parents.has(id) ? decodeDocuments<T>(childIds(id).flatMap((childId) => children.get(childId) ?? [])) : undefined));
   }
 
   private values<T>(documents: ReadonlyMap<string, string>): T[] {

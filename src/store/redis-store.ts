@@ -13,6 +13,8 @@ import {
   sortProjects,
   timestampScore,
 } from "./order.js";
+import { defineChildren } from "./children-script.js";
+import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
 import { closeRedis, openRedis, reconnectingOptions, redisAddress, type ReconnectOptions } from "./redis-connection.js";
 import type {
@@ -51,6 +53,7 @@ export class RedisStore implements Store {
   private readonly redis: Redis;
   private readonly keys: KeyLayout;
   private readonly pipelinePage: ReturnType<typeof definePipelinePage>;
+  private readonly children: ReturnType<typeof defineChildren>;
   private sent = 0;
   private closing: Promise<void> | undefined;
 
@@ -60,6 +63,7 @@ export class RedisStore implements Store {
     const logger = (options.logger ?? silentLogger).child({ component: "store", redis: this.address });
     this.redis = openRedis(options.url, logger, reconnectingOptions(options.reconnect));
     this.pipelinePage = definePipelinePage(this.redis);
+    this.children = defineChildren(this.redis);
   }
 
   /** Round trips sent to Redis so far (commands, pipelines and transactions each count one). */
@@ -129,6 +133,10 @@ export class RedisStore implements Store {
     return this.readLists(pipelineIds, (batch, id) => batch.zrange(this.keys.workflowsOf(id), 0, -1));
   }
 
+  async getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
+    return this.readChildren(pipelineIds, this.keys.pipeline, this.keys.workflowsOf, this.keys.workflow(""), "zset");
+  }
+
   async getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]> {
     return this.getDocuments(ids.map(this.keys.job));
   }
@@ -147,6 +155,10 @@ export class RedisStore implements Store {
 
   async jobIdsOf(workflowIds: readonly string[]): Promise<string[][]> {
     return this.readLists(workflowIds, (batch, id) => batch.lrange(this.keys.jobsOf(id), 0, -1));
+  }
+
+  async getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]> {
+    return this.readChildren(workflowIds, this.keys.workflow, this.keys.jobsOf, this.keys.job(""), "list");
   }
 
   async getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
@@ -229,6 +241,20 @@ export class RedisStore implements Store {
     if (keys.length === 0) return [];
     const texts = await this.send((redis) => redis.mget(keys));
     return texts.map((text) => decodeDocument<T>(text));
+  }
+
+  /** The children script over these parents (see `children-script.ts`). */
+  private async readChildren<T>(
+    parentIds: readonly string[],
+    documentKey: (id: string) => string,
+    indexKey: (id: string) => string,
+    childPrefix: string,
+    kind: IndexKind,
+  ): Promise<(T[] | undefined)[]> {
+    if (parentIds.length === 0) return [];
+    const parents = parentIds.map((id) => ({ document: documentKey(id), index: indexKey(id) }));
+    const lists = await this.send(() => this.children(parents, childPrefix, kind));
+    return lists.map((texts) => (texts === null ? undefined : decodeDocuments<T>(texts)));
   }
 
   /** One list per id, read with one command each, all in one pipeline. */

@@ -29,6 +29,13 @@ export interface Store {
   putWorkflows(workflows: readonly Workflow[]): Promise<void>;
   /** Workflow ids per pipeline id, oldest first (reruns come after the workflow they rerun). */
   workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]>;
+  /**
+   * The workflows of each pipeline, oldest first, as `workflowIdsOf` then `getWorkflows` would give them, but in
+   * one round trip; `undefined` where the pipeline document itself is not stored. Parents are written after
+   * their children, so a stored pipeline's list is complete (empty for an errored pipeline) and a missing one
+   * is unknown.
+   */
+  getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]>;
 
   getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]>;
   /**
@@ -38,6 +45,8 @@ export interface Store {
   putWorkflowJobs(jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>): Promise<void>;
   /** Job ids per workflow id, in CircleCI's order. */
   jobIdsOf(workflowIds: readonly string[]): Promise<string[][]>;
+  /** The jobs of each workflow in CircleCI's order, in one round trip; `undefined` where the workflow document is not stored. */
+  getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]>;
 
   getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]>;
   putJobRecords(records: readonly JobRecord[]): Promise<void>;

@@ -49,8 +49,8 @@ describe("a warm dashboard (50 newest pipelines, their workflows, jobs and job r
       expect(result.records.map((record) => record.number).sort()).toEqual([...truth.jobNumbers].sort());
       expect(factory.stats.circleci).toEqual({ fetched: 0, notFound: 0, failed: 0 });
     }
-    // Sync status, listing, pipelines; workflows (parents, lists, documents); jobs (same); job records.
-    expect(costs).toEqual([10, 10]);
+    // Sync status, the listing, pipelines, workflows, jobs, job records.
+    expect(costs).toEqual([6, 6]);
   });
 
   it("serves a second request from the L1: only the listing goes to the store", async () => {

@@ -126,6 +126,8 @@ describe("RedisStore on Redis", () => {
     expect(await cost(async () => (pipelines = await store.getPipelines(pipelineIds)))).toBe(1);
     expect(await cost(async () => (workflowLists = await store.workflowIdsOf(pipelineIds)))).toBe(1);
     expect(await cost(async () => (jobLists = await store.jobIdsOf(manyWorkflowIds)))).toBe(1);
+    expect(await cost(() => store.getWorkflowsOf(pipelineIds))).toBe(1);
+    expect(await cost(() => store.getJobsOf(manyWorkflowIds))).toBe(1);
     expect(pipelines.every((p) => p !== undefined)).toBe(true);
     expect(workflowLists.flat().length).toBeGreaterThanOrEqual(50);
     expect(jobLists).toHaveLength(150);
@@ -141,6 +143,7 @@ describe("RedisStore on Redis", () => {
     expect(await cost(() => store.getPipelines([]))).toBe(0);
     expect(await cost(() => store.putPipelines([]))).toBe(0);
     expect(await cost(() => store.jobIdsOf([]))).toBe(0);
+    expect(await cost(() => store.getJobsOf([]))).toBe(0);
     expect(await cost(() => store.setActivePipelines({}))).toBe(0);
   });
 

@@ -232,6 +232,39 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         }
       });
 
+      it("reads the workflows of stored pipelines in one call: a list only where the pipeline itself is stored", async () => {
+        const [withWorkflows, errored, unstored] = [pipeline(1, at(1)), pipeline(2, at(2)), pipeline(3, at(3))];
+        await store.putWorkflows([workflow(30, withWorkflows.id, at(3)), workflow(10, withWorkflows.id, at(1)), workflow(40, unstored.id, at(4))]);
+        await store.putPipelines([withWorkflows, errored]);
+        expect(await store.getWorkflowsOf([withWorkflows.id, errored.id, unstored.id, withWorkflows.id])).toStrictEqual([
+          [workflow(10, withWorkflows.id, at(1)), workflow(30, withWorkflows.id, at(3))],
+          [],
+          undefined,
+          [workflow(10, withWorkflows.id, at(1)), workflow(30, withWorkflows.id, at(3))],
+        ]);
+        expect(await store.getWorkflowsOf([])).toStrictEqual([]);
+      });
+
+      it("reads the jobs of stored workflows in one call: a list only where the workflow itself is stored", async () => {
+        const [stored, bare, unstored] = [workflow(100, idOf(1), at(1)), workflow(200, idOf(1), at(2)), workflow(300, idOf(1), at(3))];
+        await store.putWorkflowJobs(new Map([[stored.id, [job(3), job(1)]], [unstored.id, [job(2)]]]));
+        await store.putWorkflows([stored, bare]);
+        expect(await store.getJobsOf([stored.id, bare.id, unstored.id])).toStrictEqual([[job(3), job(1)], [], undefined]);
+        expect(await store.getJobsOf([])).toStrictEqual([]);
+      });
+
+      it("reads a simulated world's trees as the id lists and documents would give them", async () => {
+        await writeWorld();
+        const pipelineIds = world.pipelines.map((p) => p.id);
+        const workflowLists = await store.workflowIdsOf(pipelineIds);
+        const expectedWorkflows = await Promise.all(workflowLists.map((ids) => store.getWorkflows(ids)));
+        expect(await store.getWorkflowsOf(pipelineIds)).toStrictEqual(expectedWorkflows);
+        const workflowIds = world.workflows.map((w) => w.id);
+        const jobLists = await store.jobIdsOf(workflowIds);
+        const expectedJobs = await Promise.all(jobLists.map((ids) => store.getJobs(ids)));
+        expect(await store.getJobsOf(workflowIds)).toStrictEqual(expectedJobs);
+      });
+
       it("keeps each workflow's jobs in the given order and replaces the list on every write", async () => {
         const [w1, w2] = [idOf(100), idOf(200)];
         await store.putWorkflowJobs(new Map([[w1, [job(3), job(1), job(2)]]]));

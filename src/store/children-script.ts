@@ -1,0 +1,48 @@
+import type { Redis } from "ioredis";
+
+/**
+ * The child documents of several parents in one round trip: for each parent whose document exists, the ids
+ * its index holds (a sorted set read oldest first, or a list read in order), then those documents. A parent
+ * without a document answers nil, so the caller can tell "not stored" from "stored with no children"; a
+ * listed id without a document is skipped.
+ *
+ * KEYS: the n parent document keys, then the n index keys. ARGV[1] the child document key prefix, ARGV[2]
+ * `zset` or `list`. Every key shares the layout's hash tag (keys.ts), so the script stays within one slot.
+ */
+const CHILDREN_LUA = `
+local n = #KEYS / 2
+local out = {}
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    out[i] = false
+  else
+    local ids
+    if ARGV[2] == 'zset' then
+      ids = redis.call('ZRANGE', KEYS[n + i], 0, -1)
+    else
+      ids = redis.call('LRANGE', KEYS[n + i], 0, -1)
+    end
+    local documents = {}
+    for _, id in ipairs(ids) do
+      local document = redis.call('GET', ARGV[1] .. id)
+      if document then documents[#documents + 1] = document end
+    end
+    out[i] = documents
+  end
+end
+return out
+`;
+
+const COMMAND = "ccgwChildren";
+
+export type IndexKind = "zset" | "list";
+
+type Children = (numberOfKeys: number, ...args: string[]) => Promise<(string[] | null)[]>;
+
+/** Registers the script on the connection (sent by SHA; the body only once per server, on NOSCRIPT). */
+export function defineChildren(redis: Redis): (parents: readonly { document: string; index: string }[], childPrefix: string, kind: IndexKind) => Promise<(string[] | null)[]> {
+  redis.defineCommand(COMMAND, { lua: CHILDREN_LUA });
+  const command = (redis as unknown as Record<typeof COMMAND, Children>)[COMMAND].bind(redis);
+  return (parents, childPrefix, kind) =>
+    command(parents.length * 2, ...parents.map(({ document }) => document), ...parents.map(({ index }) => index), childPrefix, kind);
+}
