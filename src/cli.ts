@@ -2,10 +2,12 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runDemo } from "./commands/demo.js";
+import { startServe } from "./commands/serve.js";
 import { runSyncOnce, startSyncLoop } from "./commands/sync.js";
 import { ConfigError, loadConfig, settingsHelp } from "./config.js";
-import type { Command } from "./config.js";
+import type { Command, Config } from "./config.js";
 import { createLogger } from "./log.js";
+import type { Logger } from "./log.js";
 
 interface CommandSpec {
   summary: string;
@@ -15,6 +17,12 @@ interface CommandSpec {
 }
 
 const COMMANDS: Partial<Record<Command, CommandSpec>> = {
+  serve: {
+    summary:
+      "the GraphQL gateway on HOST:PORT (queries over HTTP, subscriptions over WebSocket, /healthz, /readyz) with the " +
+      "background sync (SYNC_INTERVAL_SECONDS=0: serve only); the default command",
+    usage: "circleci-gateway [serve] [settings]",
+  },
   sync: {
     summary:
       "sync CircleCI into the store: with --once one full cycle, a line per stream and a summary (exit 0 on success); " +
@@ -33,7 +41,7 @@ function usage(): string {
     .map(([name, spec]) => `  ${name.padEnd(8)} ${spec.summary}`)
     .join("\n");
   return [
-    "Usage: circleci-gateway <command> [settings]",
+    "Usage: circleci-gateway <command> [settings]   (serve when no command is given)",
     "",
     "Commands:",
     commands,
@@ -45,11 +53,12 @@ function usage(): string {
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line or a setting is wrong. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [word, ...rest] = argv;
-  if (word === undefined || word === "--help" || word === "-h" || word === "help") {
+  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(usage());
-    return word === undefined ? 2 : 0;
+    return 0;
   }
+  // No command word (nothing, or settings flags only) means serve, the gateway's everyday job.
+  const [word, ...rest] = argv[0] === undefined || argv[0].startsWith("-") ? ["serve", ...argv] : argv;
   const command = word as Command;
   const spec = COMMANDS[command];
   if (spec === undefined) {
@@ -80,10 +89,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     console.error("SYNC_INTERVAL_SECONDS=0 disables the background sync: use sync --once for a single cycle.");
     return 2;
   }
-  const running = command === "sync" ? startSyncLoop(config, logger, print) : await runDemo(config, logger, print);
+  const running = await start(command, config, logger, print);
   await untilSignal();
   await running.stop();
   return 0;
+}
+
+function start(command: Command, config: Config, logger: Logger, print: (line: string) => void): Promise<{ stop(): Promise<void> }> {
+  switch (command) {
+    case "serve":
+      return startServe(config, logger, print);
+    case "sync":
+      return Promise.resolve(startSyncLoop(config, logger, print));
+    case "demo":
+      return runDemo(config, logger, print);
+  }
 }
 
 function untilSignal(): Promise<void> {

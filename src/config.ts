@@ -45,6 +45,15 @@ function positiveNumber(max: number, fallback: number) {
     .default(fallback);
 }
 
+function boolean(fallback: boolean) {
+  return z
+    .string()
+    .transform((input) => input.toLowerCase())
+    .pipe(z.enum(["true", "false", "1", "0"], { error: "must be true or false" }))
+    .transform((input) => input === "true" || input === "1")
+    .default(fallback);
+}
+
 function commaList(input: string): string[] {
   return input
     .split(",")
@@ -160,6 +169,12 @@ export const SETTINGS = {
     help: "address the gateway listens on",
     defaultText: "127.0.0.1",
     rule: z.string().regex(/^\S+$/, "must be a host name or IP address").default("127.0.0.1"),
+  }),
+  graphqlIntrospection: setting({
+    env: "GRAPHQL_INTROSPECTION",
+    help: "whether clients may introspect the schema (Apollo Sandbox and codegen need it): true or false",
+    defaultText: "true",
+    rule: boolean(true),
   }),
   syncIntervalSeconds: setting({
     env: "SYNC_INTERVAL_SECONDS",

@@ -37,6 +37,7 @@ describe("loadConfig defaults", () => {
       redisPrefix: "ccgw:",
       port: 4000,
       host: "127.0.0.1",
+      graphqlIntrospection: true,
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
       syncBackfillDays: 30,
@@ -157,6 +158,14 @@ describe("each setting's rule", () => {
   it("wants a host without spaces", () => {
     rejects({ HOST: "local host" }, "HOST", /host name or IP/);
     expect(loadConfig("serve", { env: { ...required, HOST: "0.0.0.0" } }).config.host).toBe("0.0.0.0");
+  });
+
+  it("wants GRAPHQL_INTROSPECTION as true or false", () => {
+    rejects({ GRAPHQL_INTROSPECTION: "yes" }, "GRAPHQL_INTROSPECTION", /true or false/);
+    const introspection = (value: string) => loadConfig("serve", { env: { ...required, GRAPHQL_INTROSPECTION: value } }).config.graphqlIntrospection;
+    expect([introspection("false"), introspection("FALSE"), introspection("0")]).toEqual([false, false, false]);
+    expect([introspection("true"), introspection("1")]).toEqual([true, true]);
+    expect(loadConfig("serve", { env: required, argv: ["--graphql-introspection", "false"] }).config.graphqlIntrospection).toBe(false);
   });
 
   it("wants whole, bounded sync intervals and positive windows", () => {

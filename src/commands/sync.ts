@@ -7,7 +7,7 @@ import type { CycleReport, ProgressEvent, StreamReport } from "../sync/index.js"
 import { createRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
 
-type Print = (line: string) => void;
+export type Print = (line: string) => void;
 
 function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgress?: (event: ProgressEvent) => void): SyncEngine {
   return new SyncEngine({
@@ -57,6 +57,22 @@ export interface SyncLoop {
  */
 export function startSyncLoop(config: Config, logger: Logger, print: Print): SyncLoop {
   const runtime = createRuntime(config, logger);
+  const sync = startBackgroundSync(config, runtime, logger, print);
+  print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
+  return {
+    async stop() {
+      await sync.stop();
+      await runtime.close();
+    },
+  };
+}
+
+/**
+ * The sync loop over a runtime someone else owns (`sync` and `serve` share it): bids for the leader lease and
+ * runs a cycle every `SYNC_INTERVAL_SECONDS` (> 0) while it holds it, printing a line per cycle. `stop` aborts
+ * the running cycle at a safe point and releases the lease; the runtime stays open.
+ */
+export function startBackgroundSync(config: Config, runtime: Runtime, logger: Logger, print: Print): SyncLoop {
   const lock: LeaderLock =
     config.redisUrl === undefined
       ? new LocalLeaderLock()
@@ -69,12 +85,10 @@ export function startSyncLoop(config: Config, logger: Logger, print: Print): Syn
     onCycle: (report) => print(cycleLine(report, lock.fencingToken)),
   });
   scheduler.start();
-  print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   return {
     async stop() {
       await scheduler.stop();
       await lock.close();
-      await runtime.close();
     },
   };
 }

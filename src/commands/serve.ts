@@ -1,0 +1,74 @@
+import { createPubSub } from "@graphql-yoga/subscription";
+import type { Config } from "../config.js";
+import { createLoaderFactory } from "../loaders/index.js";
+import type { Logger } from "../log.js";
+import { buildGatewaySchema } from "../resolvers/build-schema.js";
+import { forwardChangeEvents } from "../resolvers/change-topics.js";
+import type { GatewayContext } from "../resolvers/context.js";
+import { createGatewayServer, storeReadiness } from "../server/index.js";
+import type { GatewayServer } from "../server/index.js";
+import type { Unsubscribe } from "../store/index.js";
+import { createRuntime } from "./runtime.js";
+import { startBackgroundSync } from "./sync.js";
+import type { Print, SyncLoop } from "./sync.js";
+
+export interface ServeHandle {
+  /** The GraphQL endpoint (HTTP and WebSocket). */
+  readonly url: string;
+  /**
+   * Drains the server (in-flight requests finish, WebSocket clients are closed with 1001) while the sync stops at
+   * a safe point and releases its lease; then closes the bus, the store and the CircleCI client.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * `circleci-gateway serve`: the GraphQL gateway on `HOST`:`PORT`, and the background sync unless
+ * `SYNC_INTERVAL_SECONDS=0` (then this instance serves what another one syncs into the shared Redis). Every change
+ * event on the bus, whoever published it, reaches this instance's subscribers and evicts its stale L1 entries.
+ */
+export async function startServe(config: Config, logger: Logger, print: Print): Promise<ServeHandle> {
+  const runtime = createRuntime(config, logger);
+  const loaders = createLoaderFactory({ store: runtime.store, client: runtime.client, concurrency: config.circleciConcurrency, logger });
+  const projectSlugs = config.projectSlugs ?? [];
+  let stopForwarding: Unsubscribe | undefined;
+  let server: GatewayServer | undefined;
+  let sync: SyncLoop | undefined;
+
+  async function stop(): Promise<void> {
+    await Promise.all([server?.close(), sync?.stop()]);
+    await stopForwarding?.();
+    await loaders.close();
+    await runtime.close();
+  }
+
+  let url: string;
+  try {
+    const pubSub = createPubSub();
+    // Live before the server listens: a subscriber never misses an event published after it connected.
+    stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
+    await loaders.subscribe(runtime.bus);
+    server = createGatewayServer<GatewayContext>({
+      schema: await buildGatewaySchema({ pubSub }),
+      context: () => ({ loaders: loaders.forRequest(), projectSlugs }),
+      host: config.host,
+      port: config.port,
+      introspection: config.graphqlIntrospection,
+      readiness: storeReadiness(runtime.store),
+      logger,
+    });
+    url = await server.listen();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  print(`GraphQL: ${url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
+  if (config.syncIntervalSeconds === 0) {
+    print("sync: off (SYNC_INTERVAL_SECONDS=0): serving what another instance syncs into the store.");
+  } else {
+    sync = startBackgroundSync(config, runtime, logger, print);
+    print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
+  }
+  return { url, stop };
+}
