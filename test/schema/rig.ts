@@ -13,6 +13,8 @@ export interface SchemaRig {
   sync: SyncRig;
   factory: LoaderFactory;
   schema: GraphQLSchema;
+  /** A request's context: fresh loaders and the configured slugs. */
+  context(): GatewayContext;
   /** Runs an operation with fresh request loaders, optionally changed by `withLoaders`. */
   run(source: string, variables?: Record<string, unknown>, withLoaders?: (loaders: Loaders) => Loaders): Promise<ExecutionResult>;
   close(): Promise<void>;
@@ -23,12 +25,15 @@ export async function startSchemaRig(): Promise<SchemaRig> {
   await sync.engine.runCycle();
   const factory = createLoaderFactory({ store: sync.store, client: sync.client });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
+  const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs });
   return {
     sync,
     factory,
     schema,
+    context,
     run(source, variables, withLoaders = (loaders) => loaders) {
-      const contextValue: GatewayContext = { loaders: withLoaders(factory.forRequest()), projectSlugs: sync.slugs };
+      const request = context();
+      const contextValue: GatewayContext = { ...request, loaders: withLoaders(request.loaders) };
       return graphql({ schema, source, variableValues: variables, contextValue });
     },
     async close() {
