@@ -8,8 +8,6 @@ export const CHANGE_TOPICS = {
   "job.status_changed": "JOB_STATUS_CHANGED",
 } as const satisfies Record<ChangeEvent["type"], string>;
 
-export type ChangeTopic = (typeof CHANGE_TOPICS)[keyof typeof CHANGE_TOPICS];
-
 /**
  * Publishes every event of the bus on its topic, the event itself as the payload. Events that crossed Redis carry
  * their timestamps as strings, as CircleCI's documents do anyway: the subscription resolvers map them with the same

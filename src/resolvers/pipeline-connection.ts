@@ -22,7 +22,7 @@ export async function loadPipelineConnection(loaders: Loaders, projectSlug: stri
 }
 
 /** More than the cap is an error, never a silent truncation: a client must not believe it has everything. */
-export function checkPageSize(first: number): number {
+function checkPageSize(first: number): number {
   if (first < 1 || first > MAX_PAGE_SIZE) {
     throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE} (got ${first}): ask for smaller pages and follow \`endCursor\``);
   }
