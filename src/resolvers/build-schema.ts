@@ -12,7 +12,8 @@ import { referenceResolvers } from "./federation.js";
 import { QueryResolver } from "./query.js";
 import { SubscriptionResolver } from "./subscription.js";
 
-const QUERY_RESOLVERS = [QueryResolver, ProjectResolver, PipelineResolver, WorkflowResolver, JobResolver] as const;
+/** Everything but subscriptions: the queries and the fields that link entities. */
+const READ_RESOLVERS = [QueryResolver, ProjectResolver, PipelineResolver, WorkflowResolver, JobResolver] as const;
 
 export interface GatewaySchemaOptions {
   /** Carries change events to subscriptions; `forwardChangeEvents` fills it from the event bus. */
@@ -21,7 +22,7 @@ export interface GatewaySchemaOptions {
 
 /** The service's own schema: queries and subscriptions. Resolvers expect a `GatewayContext`. */
 export function buildGatewaySchema(options: GatewaySchemaOptions): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [...QUERY_RESOLVERS, SubscriptionResolver], pubSub: options.pubSub, validate: false });
+  return buildSchema({ resolvers: [...READ_RESOLVERS, SubscriptionResolver], pubSub: options.pubSub, validate: false });
 }
 
 /** Federation v2 directives the printed schema uses. */
@@ -33,7 +34,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  * this service's own WebSocket endpoint for them.
  */
 export async function buildFederatedSubgraphSchema(): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers: [...QUERY_RESOLVERS], validate: false });
+  const schema = await buildSchema({ resolvers: [...READ_RESOLVERS], validate: false });
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
   // type-graphql's map (scalars, enums, fields) is what Apollo's map is, with looser static types.
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<GatewayContext>;

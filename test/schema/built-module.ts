@@ -9,9 +9,10 @@ import ts from "typescript";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * `src/` compiled the way `npm run build` compiles them (tsc's emit, decorator metadata included), in a
- * throwaway ESM package that resolves the repo's node_modules. Vitest transforms modules its own way, which hides
- * load-order bugs (STACK.md pitfall 4): only plain `node` on emitted JavaScript shows them.
+ * `src/` compiled by TypeScript file by file (the emit of `npm run build`, decorator metadata included, without the
+ * type check that makes a full build slow), in a throwaway ESM package that resolves the repo's node_modules.
+ * Vitest transforms modules its own way, which hides load-order bugs (STACK.md pitfall 4): only plain `node` on
+ * emitted JavaScript shows them.
  */
 export async function compileSources(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "schema-build-"));

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobStatus, WorkflowStatus, enumValueOf } from "../../src/schema/enums.js";
+import { JobStatus, PipelineState, WorkflowStatus, enumValueOf } from "../../src/schema/enums.js";
 import type { PipelineWire } from "../../src/simulator/model.js";
 import { jobKey } from "../../src/simulator/state.js";
 import type { StoredProject } from "../../src/store/index.js";
@@ -146,7 +146,7 @@ describe("queries answer what CircleCI holds", () => {
       id: pipeline.id,
       number: pipeline.number,
       projectSlug: slug(),
-      state: pipeline.state.toUpperCase().replaceAll("-", "_"),
+      state: enumValueOf(PipelineState, pipeline.state),
       createdAt: iso(pipeline.created_at),
       project: { slug: slug() },
       trigger: { type: pipeline.trigger.type, receivedAt: iso(pipeline.trigger.received_at), actor: { login: pipeline.trigger.actor.login } },
