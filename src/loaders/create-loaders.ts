@@ -30,6 +30,11 @@ export interface LoaderFactoryOptions {
   l1MaxEntries?: number;
   /** CircleCI fetches in flight at once, over all requests. Default 8. */
   concurrency?: number;
+  /**
+   * The sync's `SYNC_LOOKBACK_HOURS`. Default 6. Pipelines the sync will still read are not written back,
+   * so the sync finds them new and publishes their events.
+   */
+  syncLookbackHours?: number;
   /** Receives failed write-backs. Default: silent. */
   logger?: Logger;
 }
@@ -52,13 +57,23 @@ export interface LoaderFactory {
 export const DEFAULT_L1_TTL_MS = 2000;
 export const DEFAULT_L1_MAX_ENTRIES = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_SYNC_LOOKBACK_HOURS = 6;
+const HOUR_MS = 3_600_000;
 
 export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
   const { store, client } = options;
   const l1 = new L1Cache({ ttlMs: options.l1TtlMs ?? DEFAULT_L1_TTL_MS, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
   const stats = emptyStats();
   const logger = (options.logger ?? silentLogger).child({ component: "loaders" });
-  const fallthrough = new Fallthrough({ client, store, l1, stats, concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, logger });
+  const fallthrough = new Fallthrough({
+    client,
+    store,
+    l1,
+    stats,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    syncLookbackMs: (options.syncLookbackHours ?? DEFAULT_SYNC_LOOKBACK_HOURS) * HOUR_MS,
+    logger,
+  });
   const unsubscribes: Unsubscribe[] = [];
   const context: LayeredContext = { l1, stats };
 

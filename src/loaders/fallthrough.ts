@@ -17,7 +17,7 @@ import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
 import type { L1Cache } from "./l1-cache.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
-import { writeFinalJobRecord, writeSettledTree } from "./write-back.js";
+import { writeFinalJobRecord, writeSubtree } from "./write-back.js";
 
 export interface FallthroughOptions {
   client: CircleCIClient;
@@ -25,6 +25,8 @@ export interface FallthroughOptions {
   l1: L1Cache;
   stats: LoaderStats;
   concurrency: number;
+  /** The sync's overlap: what it will still re-read is left for it to write. */
+  syncLookbackMs: number;
   logger: Logger;
 }
 
@@ -164,7 +166,8 @@ export class RequestFallthrough {
       const jobLists = listed.map((workflow) => this.jobsOf(workflow.id));
       this.#shared.writeBack(async () => {
         const jobs = await Promise.all(jobLists);
-        await writeSettledTree(this.#store, { pipeline, workflows: listed.map((workflow, index) => ({ workflow, jobs: jobs[index] ?? [] })) });
+        const workflowsWithJobs = listed.map((workflow, index) => ({ workflow, jobs: jobs[index] ?? [] }));
+        await writeSubtree(this.#store, { pipeline, workflows: workflowsWithJobs }, this.#shared.options.syncLookbackMs);
       });
       return { pipeline, workflows: listed };
     });
@@ -185,7 +188,7 @@ export class RequestFallthrough {
         return { workflow: null, jobs: [] };
       }
       this.#l1.set(workflowKey, workflow);
-      this.#shared.writeBack(() => writeSettledTree(this.#store, { workflows: [{ workflow, jobs }] }));
+      this.#shared.writeBack(() => writeSubtree(this.#store, { workflows: [{ workflow, jobs }] }, this.#shared.options.syncLookbackMs));
       return { workflow, jobs };
     });
   }

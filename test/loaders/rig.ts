@@ -15,6 +15,7 @@ import type { TestRedis } from "../support/redis-server.js";
 export const NOW = Date.parse("2025-06-01T12:00:00.000Z");
 export const DAY_MS = 86_400_000;
 export const BACKFILL_DAYS = 10;
+export const LOOKBACK_HOURS = 6;
 
 /** A simulator with settled history, a client, a fresh RedisStore, and a sync engine over the first `synced` projects. */
 export interface LoaderRig {
@@ -76,7 +77,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     store,
     bus,
     projectSlugs: synced,
-    lookbackHours: 6,
+    lookbackHours: LOOKBACK_HOURS,
     backfillDays: BACKFILL_DAYS,
     now: () => sim.world.state.now,
   });
@@ -90,7 +91,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     synced,
     unsynced: slugs.slice(2),
     factory(factoryOptions = {}) {
-      const factory = createLoaderFactory({ store, client, ...factoryOptions });
+      const factory = createLoaderFactory({ store, client, syncLookbackHours: LOOKBACK_HOURS, ...factoryOptions });
       factories.push(factory);
       return factory;
     },
@@ -104,15 +105,17 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
   };
 }
 
-/** Gives every approval and lets a day pass, so no work is left live and every subtree may be written back. */
+/** Gives every approval and lets time pass, twice (an approval job only waits once the jobs before it ran), so no work is left live. */
 export function settle(sim: Simulator): void {
   const { world } = sim;
-  for (const [workflowId, jobs] of world.state.jobsByWorkflow) {
-    for (const job of jobs) {
-      if (job.status === "on_hold" && job.approval_request_id !== undefined) world.approve(workflowId, job.approval_request_id);
+  for (let round = 0; round < 2; round++) {
+    for (const [workflowId, jobs] of world.state.jobsByWorkflow) {
+      for (const job of jobs) {
+        if (job.status === "on_hold" && job.approval_request_id !== undefined) world.approve(workflowId, job.approval_request_id);
+      }
     }
+    world.advance(DAY_MS / 2);
   }
-  world.advance(DAY_MS);
 }
 
 /** What a dashboard query reads: a page of pipelines, their workflows, their jobs, and the build jobs' records. */
