@@ -312,6 +312,27 @@ describe("partial failure", () => {
     });
   });
 
+  // The loaders fetch a pipeline the cache lacks together with its workflows, so the failure lands on the pipeline.
+  it("CircleCI failing for a pipeline the cache lacks fails that pipeline only", async () => {
+    const outsideWindow = (truth().pipelinesByProject.get(slug()) ?? []).at(-1) as string;
+    const [recent] = pipelinesOf(slug()).map((pipeline) => pipeline.id);
+    rig.sync.sim.inject({ kind: "500", endpoint: "GET /pipeline/{id}/workflow", count: 5 });
+    const result = await rig.run(
+      /* GraphQL */ `
+        query ($old: ID!, $recent: ID!) {
+          old: pipeline(id: $old) { id workflows { id } }
+          recent: pipeline(id: $recent) { id workflows { id } }
+        }
+      `,
+      { old: outsideWindow, recent },
+    );
+    expect(result.errors?.map((error) => [error.path, error.message])).toEqual([[["old"], expect.stringContaining("500")]]);
+    expect(result.data).toEqual({
+      old: null,
+      recent: { id: recent, workflows: (truth().workflowsByPipeline.get(recent as string) ?? []).map((id) => ({ id })) },
+    });
+  });
+
   it("a failing nullable link (Pipeline.project) is null with its error, its siblings served", async () => {
     const [id] = pipelinesOf(slug()).map((pipeline) => pipeline.id);
     const result = await rig.run(
