@@ -77,12 +77,17 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
   const unsubscribes: Unsubscribe[] = [];
   const context: LayeredContext = { l1, stats };
 
-  /** A whole-value read (contexts, sync status) through the L1. */
+  /** A whole-value read (contexts, sync status) through the L1: the store always has an answer for these. */
   async function cachedRead<T>(kind: L1Kind, read: () => Promise<T>): Promise<T> {
     const key = l1Key(kind, "");
     const hit = l1.get<T>(key);
-    if (hit !== undefined) return hit.value;
+    if (hit !== undefined) {
+      stats.l1.hits += 1;
+      return hit.value;
+    }
+    stats.l1.misses += 1;
     const value = await read();
+    stats.store.hits += 1;
     l1.set(key, value);
     return value;
   }

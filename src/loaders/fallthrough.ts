@@ -61,24 +61,24 @@ export function pageKey(request: PageRequest): string {
 /** Factory-wide: the shared in-flight fetches, the concurrency bound, and the write-backs still running. */
 export class Fallthrough {
   readonly options: FallthroughOptions;
-  readonly inFlight = new InFlight();
-  readonly limit: ConcurrencyLimit;
+  readonly #inFlight = new InFlight();
+  readonly #limit: ConcurrencyLimit;
   readonly #writes = new Set<Promise<void>>();
 
   constructor(options: FallthroughOptions) {
     this.options = options;
-    this.limit = new ConcurrencyLimit(options.concurrency);
+    this.#limit = new ConcurrencyLimit(options.concurrency);
   }
 
   forRequest(): RequestFallthrough {
-    return new RequestFallthrough(this, new RequestMemo(this.inFlight));
+    return new RequestFallthrough(this, new RequestMemo(this.#inFlight));
   }
 
   /** One client call under the bound, counted. */
   async call<T>(request: () => Promise<T>): Promise<T> {
     const { circleci } = this.options.stats;
     try {
-      const value = await this.limit.run(request);
+      const value = await this.#limit.run(request);
       circleci.fetched += 1;
       return value;
     } catch (error) {

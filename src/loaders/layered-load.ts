@@ -39,9 +39,12 @@ export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSourc
   const storeMisses: number[] = [];
   l1Misses.forEach((index, position) => {
     const value = stored[position];
-    if (value === undefined) return void storeMisses.push(index);
-    results[index] = value;
-    l1.set(cacheKeys[index] as string, value);
+    if (value === undefined) {
+      storeMisses.push(index);
+    } else {
+      results[index] = value;
+      l1.set(cacheKeys[index] as string, value);
+    }
   });
   stats.store.hits += l1Misses.length - storeMisses.length;
   stats.store.misses += storeMisses.length;

@@ -29,7 +29,7 @@ export interface SubtreeWrite {
  * Nothing in it can change any more. A pipeline without workflows is settled only once errored: until its
  * config is processed, a pipeline that will have workflows lists none yet.
  */
-export function isSettled(subtree: SubtreeWrite): boolean {
+function isSettled(subtree: SubtreeWrite): boolean {
   if (subtree.pipeline !== undefined && subtree.workflows.length === 0) return subtree.pipeline.state === "errored";
   return !isPipelineActive(
     subtree.workflows.map(({ workflow, jobs }) => ({ status: workflow.status, jobStatuses: jobs.map((job) => job.status) })),
