@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
 import { sandboxLandingPage } from "./landing.js";
+import { requestErrorHandler } from "./request-errors.js";
 import { drainPlugins } from "./shutdown.js";
 import { attachGraphQLWebSocket } from "./websocket.js";
 
@@ -69,6 +70,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
 
   const app = express();
+  app.disable("x-powered-by");
   const httpServer = createServer(app);
   const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger });
   const apollo = new ApolloServer<TContext>({
@@ -96,6 +98,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     }
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
     app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context: async () => options.context() }));
+    app.use(requestErrorHandler(logger));
     try {
       await listenOn(httpServer, port, host);
     } catch (error) {

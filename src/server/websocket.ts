@@ -40,7 +40,7 @@ export function attachGraphQLWebSocket<TContext>(
       schema: options.schema,
       context: () => options.context(),
       onError: (_ctx, id, _payload, errors) => {
-        logger.warn({ operationId: id, errors: errors.map((error) => error.message) }, "subscription operation failed");
+        logger.debug({ operationId: id, errors: errors.map((error) => error.message) }, "WebSocket operation refused");
       },
     },
     wsServer,

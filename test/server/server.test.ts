@@ -115,6 +115,17 @@ describe("GraphQL over HTTP", () => {
     expect(await preflightedGet.json()).toEqual({ data: { hello: "world" } });
   });
 
+  it("answers a malformed or oversized body with a JSON error, not a stack trace", async () => {
+    const { url } = await startServer();
+    const malformed = await fetch(url, { method: "POST", headers: JSON_HEADERS, body: "{ query: " });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ errors: [{ message: expect.stringMatching(/JSON at position/) }] });
+
+    const oversized = await post(url, `{ hello ${" ".repeat(200_000)}}`);
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({ errors: [{ message: "request entity too large" }] });
+  });
+
   it("shows Apollo Sandbox to a browser GET", async () => {
     const { url } = await startServer();
     const response = await fetch(url, { headers: { accept: "text/html" } });
