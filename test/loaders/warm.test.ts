@@ -64,6 +64,15 @@ describe("a warm dashboard (50 newest pipelines, their workflows, jobs and job r
     expect(after.l1.hits).toBeGreaterThan(before.l1.hits);
   });
 
+  it("lets L1 entries expire after their TTL, reading the store again", async () => {
+    const factory = rig.factory({ l1TtlMs: 30 });
+    const first = await cost(() => dashboard(factory.forRequest(), slug, 10));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const second = await cost(() => dashboard(factory.forRequest(), slug, 10));
+    expect(second.roundTrips).toBe(first.roundTrips);
+    expect(second.calls).toBe(0);
+  });
+
   it("bypasses the L1 when it is disabled (l1TtlMs: 0), reading the store every time", async () => {
     const factory = rig.factory({ l1TtlMs: 0 });
     const first = await cost(() => dashboard(factory.forRequest(), slug, 10));
