@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { RedisEventBus, RedisLeaderLock } from "../../src/store/index.js";
+import type { ChangeEvent } from "../../src/store/index.js";
 import { runCli } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
@@ -131,6 +133,20 @@ function withWorkflowsById(dashboard: Dashboard): Dashboard {
   return dashboard;
 }
 
+/** Every `data` value of one subscription field, in arrival order. */
+function watch<T>(client: Client, query: string): T[] {
+  const received: T[] = [];
+  client.subscribe<Record<string, T>>(
+    { query },
+    {
+      next: (result) => void received.push(...Object.values(result.data ?? {})),
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+  return received;
+}
+
 describe("circleci-gateway serve (built CLI, two instances on one Redis)", () => {
   let syncing: Instance;
   let serving: Instance;
@@ -155,33 +171,56 @@ describe("circleci-gateway serve (built CLI, two instances on one Redis)", () =>
     expect(withWorkflowsById(await query<Dashboard>(serving, DASHBOARD))).toEqual(expected);
   });
 
-  it("pushes pipelineCreated to a subscriber of the instance that does not sync", async () => {
+  it("pushes pipelineCreated, workflowStatusChanged and jobStatusChanged to a subscriber of the instance that does not sync", async () => {
     const [slug] = slugs as [string];
     const client = createClient({ url: serving.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
     clients.push(client);
-    const received: { id: string; number: number; projectSlug: string }[] = [];
-    client.subscribe<{ pipelineCreated: { id: string; number: number; projectSlug: string } }>(
-      { query: `subscription { pipelineCreated(projectSlug: "${slug}") { id number projectSlug } }` },
-      { next: (result) => void (result.data && received.push(result.data.pipelineCreated)), error: () => undefined, complete: () => undefined },
+    const pipelines = watch<{ id: string; number: number; projectSlug: string }>(
+      client,
+      `subscription { pipelineCreated(projectSlug: "${slug}") { id number projectSlug } }`,
     );
+    const workflows = watch<{ id: string; pipelineId: string; status: string }>(
+      client,
+      `subscription { workflowStatusChanged(projectSlug: "${slug}") { id pipelineId status } }`,
+    );
+    const jobs = watch<{ id: string; status: string }>(client, `subscription { jobStatusChanged(projectSlug: "${slug}") { id status } }`);
 
-    // The subscription is live once a probe event sent through the bus reaches it (STACK.md pitfall 6).
-    const probe = sim.world.state.pipelines.get(sim.world.state.pipelinesByProject.get(slug)?.[0] as string);
+    // The subscriptions are live once probe events sent through the bus reach them (STACK.md pitfall 6).
+    const state = sim.world.state;
+    const probePipeline = state.pipelines.get(state.pipelinesByProject.get(slug)?.[0] as string);
+    const probeWorkflow = state.workflows.get(state.workflowsByPipeline.get(probePipeline?.id as string)?.[0] as string);
+    const probeJob = state.jobsByWorkflow.get(probeWorkflow?.id as string)?.[0];
+    const probes: ChangeEvent[] = [
+      { type: "pipeline.created", projectSlug: slug, pipeline: probePipeline as Pipeline },
+      { type: "workflow.status_changed", projectSlug: slug, workflow: probeWorkflow as Workflow, previousStatus: null },
+      { type: "job.status_changed", projectSlug: slug, workflowId: probeWorkflow?.id as string, job: probeJob as WorkflowJob, previousStatus: null },
+    ];
     const bus = RedisEventBus.connect(redis.url, { prefix: PREFIX });
     try {
-      await waitFor("the subscription to hear a probe event", async () => {
-        await bus.publish([{ type: "pipeline.created", projectSlug: slug, pipeline: probe as never }]);
+      await waitFor("every subscription to hear a probe event", async () => {
+        await bus.publish(probes);
         await new Promise((resolve) => setTimeout(resolve, 50));
-        return received.length > 0;
+        return [pipelines, workflows, jobs].every((received) => received.length > 0);
       });
     } finally {
       await bus.close();
     }
-    expect(received[0]?.id).toBe(probe?.id);
+    expect([pipelines[0]?.id, workflows[0]?.id, jobs[0]?.id]).toEqual([probePipeline?.id, probeWorkflow?.id, probeJob?.id]);
 
     const created = sim.world.triggerPipeline(slug);
-    await waitFor("pipelineCreated of the new pipeline", () => received.some((pipeline) => pipeline.id === created.id), 15_000);
-    expect(received.filter((pipeline) => pipeline.id === created.id)).toEqual([{ id: created.id, number: created.number, projectSlug: slug }]);
+    const newWorkflowIds = state.workflowsByPipeline.get(created.id) ?? [];
+    const newJobIds = new Set(newWorkflowIds.flatMap((workflowId) => (state.jobsByWorkflow.get(workflowId) ?? []).map((job) => job.id)));
+    expect(newWorkflowIds.length).toBeGreaterThan(0);
+    await waitFor("the changes of the new pipeline", () => {
+      const workflowsSeen = new Set(workflows.filter((workflow) => workflow.pipelineId === created.id).map((workflow) => workflow.id));
+      const jobsSeen = new Set(jobs.filter((job) => newJobIds.has(job.id)).map((job) => job.id));
+      return pipelines.some((pipeline) => pipeline.id === created.id) && workflowsSeen.size === newWorkflowIds.length && jobsSeen.size === newJobIds.size;
+    }, 15_000);
+    expect(pipelines.filter((pipeline) => pipeline.id === created.id)).toEqual([{ id: created.id, number: created.number, projectSlug: slug }]);
+    for (const workflowId of newWorkflowIds) {
+      const status = enumOf(state.workflows.get(workflowId)?.status as string);
+      expect(workflows.filter((workflow) => workflow.id === workflowId)).toContainEqual({ id: workflowId, pipelineId: created.id, status });
+    }
   }, 30_000);
 
   it("exits 0 on SIGTERM, with a WebSocket client still connected, and hands the sync lease back", async () => {
