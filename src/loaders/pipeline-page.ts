@@ -39,6 +39,8 @@ async function storePage(sources: PageSources, request: PageRequest): Promise<Fe
     after: request.cursor?.id,
   });
   const loaded = await sources.pipelines.loadMany(ids);
+  const failure = loaded.find((value) => value instanceof Error);
+  if (failure !== undefined) throw failure;
   // A pipeline can only vanish between the two reads if it is gone upstream: the page leaves it out.
   return { pipelines: loaded.filter(isPipeline), hasNextPage: hasMore };
 }
