@@ -60,15 +60,35 @@ export async function startServe(config: Config, logger: Logger, print: Print): 
     url = await server.listen();
   } catch (error) {
     await stop();
-    throw error;
+    throw explainListenFailure(error, config);
   }
 
   print(`GraphQL: ${url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
   if (config.syncIntervalSeconds === 0) {
-    print("sync: off (SYNC_INTERVAL_SECONDS=0): serving what another instance syncs into the store.");
+    print(
+      config.redisUrl === undefined
+        ? "sync: off (SYNC_INTERVAL_SECONDS=0) with the embedded store: every query goes to CircleCI, and /readyz stays 503."
+        : "sync: off (SYNC_INTERVAL_SECONDS=0): serving what another instance syncs into the store.",
+    );
   } else {
     sync = startBackgroundSync(config, runtime, logger, print);
     print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   }
   return { url, stop };
+}
+
+/** The listen errors a setting causes, as a line that names the setting; any other error as it is. */
+export function explainListenFailure(error: unknown, config: Pick<Config, "host" | "port">): unknown {
+  const address = `${config.host}:${config.port}`;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      return new Error(`Cannot listen on ${address}: the port is in use; stop what listens there or set PORT (--port) to a free port.`);
+    case "EACCES":
+      return new Error(`Cannot listen on ${address}: permission denied; ports below 1024 need privileges, set PORT (--port) to 1024 or above.`);
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return new Error(`Cannot listen on ${address}: no such address on this machine; set HOST (--host), e.g. 127.0.0.1 or 0.0.0.0.`);
+    default:
+      return error;
+  }
 }

@@ -16,15 +16,12 @@ export interface GraphQLWebSocketOptions<TContext> {
 }
 
 export interface GraphQLWebSocket {
-  readonly wsServer: WebSocketServer;
   /** Closes every client with 1001 (going away), stops accepting, and resolves once the clients are gone. */
   dispose(): Promise<void>;
 }
 
 /** graphql-ws (subprotocol `graphql-transport-ws`) on the HTTP server's upgrade requests for `path`. */
-export function attachGraphQLWebSocket<TContext>(
-  options: GraphQLWebSocketOptions<TContext>,
-): GraphQLWebSocket {
+export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocket {
   // noServer: the HTTP server's errors (EADDRINUSE at listen) stay the HTTP server's, not a WebSocket "internal error".
   const wsServer = new WebSocketServer({ noServer: true });
   options.httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -46,7 +43,6 @@ export function attachGraphQLWebSocket<TContext>(
     wsServer,
   );
   return {
-    wsServer,
     async dispose() {
       await server.dispose();
     },

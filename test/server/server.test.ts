@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { connect, createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { afterEach, describe, expect, it } from "vitest";
@@ -56,6 +56,25 @@ function subscribe(client: Client, query: string) {
     },
   );
   return { values, ended };
+}
+
+/** A WebSocket client that completes the upgrade and then never reads or answers anything. */
+async function rawWebSocketUpgrade(origin: string): Promise<Socket> {
+  const { hostname, port } = new URL(origin);
+  // Half-open allowed: it does not even close when the server ends its side.
+  const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+  socket.write(
+    "GET /graphql HTTP/1.1\r\n" +
+      `Host: ${hostname}:${port}\r\n` +
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+      "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n",
+  );
+  const response = await new Promise<string>((resolve) => socket.once("data", (chunk: Buffer) => resolve(chunk.toString())));
+  expect(response).toMatch(/^HTTP\/1\.1 101 /);
+  // Reads (so it notices being cut) but never answers.
+  socket.on("data", () => undefined);
+  return socket;
 }
 
 describe("health", () => {
@@ -207,6 +226,16 @@ describe("lifecycle", () => {
     await waitFor("the request to reach its resolver", () => slowStarted() === 1);
     await server.close();
     expect(await inFlight).toBe("cut");
+  });
+
+  it("cuts a WebSocket client that ignores the close handshake after the grace period", async () => {
+    const { origin, server } = await startServer({ gracePeriodMs: 100 });
+    const socket = await rawWebSocketUpgrade(origin);
+    const ended = new Promise<void>((resolve) => socket.once("end", () => resolve()));
+    // Without the cut, close would wait for ws's own 30 s close timeout (longer than this test may take).
+    await server.close();
+    await ended;
+    socket.destroy();
   });
 
   it("listen rejects when the port is taken, and close afterwards is a no-op", async () => {
