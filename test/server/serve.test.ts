@@ -238,3 +238,14 @@ describe("circleci-gateway serve (built CLI, two instances on one Redis)", () =>
     }
   }, 30_000);
 });
+
+describe("circleci-gateway with no command (built CLI)", () => {
+  it("runs serve: with flags only too, and it names what serve is missing", async () => {
+    for (const args of [[], ["--port", "0"]]) {
+      const run = runCli(args);
+      processes.push(run);
+      expect(await run.exited).toBe(2);
+      expect(run.stderr()).toMatch(/^Missing CIRCLECI_TOKEN \(--circleci-token\): serve needs it/);
+    }
+  });
+});
