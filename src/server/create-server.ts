@@ -38,7 +38,7 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
 }
 
 export interface GatewayServer {
-  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; only known once `listen` resolved. */
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; throws `GatewayServerNotListeningError` before `listen` resolved. */
   readonly url: string;
   /** Starts Apollo and listens; resolves with `url`. */
   listen(): Promise<string>;
