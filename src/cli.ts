@@ -31,7 +31,7 @@ const COMMANDS: Partial<Record<Command, CommandSpec>> = {
     flags: ["once"],
   },
   demo: {
-    summary: "start the built-in CircleCI simulator with living data and watch it through the client (no token needed)",
+    summary: "the gateway over the built-in CircleCI simulator with living data, on the embedded store (no token, no Redis)",
     usage: "circleci-gateway demo [settings]",
   },
 };

@@ -1,94 +1,61 @@
-import { CircleCIClient } from "../circleci/index.js";
-import type { Pipeline, Workflow } from "../circleci/index.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { startSimulator } from "../simulator/index.js";
+import { startServe } from "./serve.js";
 
-/** Simulated minutes per real second: jobs finish and pipelines arrive while someone watches. */
+/** Simulated seconds per real second: jobs finish and pipelines arrive while someone watches. */
 const DEMO_SPEED = 20;
-const WATCH_EVERY_MS = 2000;
-const WATCHED_PIPELINES = 5;
+const DEMO_SYNC_INTERVAL_SECONDS = 3;
 
 export interface DemoHandle {
   stop(): Promise<void>;
 }
 
 /**
- * The simulator with seeded, living data, watched through the real CircleCI client. Needs no token and no
- * Redis: everything runs in this process on loopback.
+ * The gateway against the built-in simulator with seeded, living data, on the embedded store: no token, no
+ * Redis, everything in this process. The settings the user gave (PORT, HOST, LOG_LEVEL, ...) still apply; the
+ * CircleCI side is the simulator's.
  */
 export async function runDemo(config: Config, logger: Logger, print: (line: string) => void): Promise<DemoHandle> {
   const simulator = await startSimulator({
     world: { activity: { pipelineEveryMs: 5 * 60_000, rerunChance: 0.5 } },
     live: { tickMs: 1000, speed: DEMO_SPEED },
   });
-  const client = new CircleCIClient({ token: simulator.token, baseUrl: simulator.url, logger });
   const slugs = [...simulator.world.state.projects.keys()];
-
-  print(`CircleCI simulator: ${simulator.url}/api/v2 (token ${simulator.token}: a local demo token, not a secret)`);
-  print(`Projects: ${slugs.join(", ")}`);
-  print(`Try: curl -H "Circle-Token: ${simulator.token}" ${simulator.url}/api/v2/project/${slugs[0]}/pipeline`);
-  print(`Watching the newest pipelines through the CircleCI client (log level ${config.logLevel}); Ctrl-C stops.`);
-
-  const seen = new Map<string, string>();
-  let watching = true;
-  const watch = async () => {
-    while (watching) {
-      for (const slug of slugs) {
-        try {
-          for (const line of await changesIn(client, slug, seen)) print(line);
-        } catch (error) {
-          logger.warn({ err: error, slug }, "demo watch failed; retrying");
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, WATCH_EVERY_MS).unref());
-    }
+  const [firstSlug = ""] = slugs;
+  const demoConfig: Config = {
+    ...config,
+    circleciToken: simulator.token,
+    baseUrl: simulator.url,
+    projectSlugs: slugs,
+    orgId: simulator.world.state.projects.get(firstSlug)?.organization_id,
+    redisUrl: undefined,
+    syncIntervalSeconds: DEMO_SYNC_INTERVAL_SECONDS,
+    circleciRequestsPerSecond: Math.max(config.circleciRequestsPerSecond, 500),
   };
-  const watching$ = watch();
-
+  print(`CircleCI simulator: ${simulator.url}/api/v2 (token ${simulator.token}: a local demo token, not a secret)`);
+  let gateway;
+  try {
+    gateway = await startServe(demoConfig, logger, print);
+  } catch (error) {
+    await simulator.stop();
+    throw error;
+  }
+  for (const line of sampleOperations(gateway.url, firstSlug)) print(line);
   return {
     async stop() {
-      watching = false;
-      await watching$;
-      await client.close();
+      await gateway.stop();
       await simulator.stop();
     },
   };
 }
 
-/** Lines for pipelines and workflow statuses not printed before (the newest few pipelines of a project). */
-async function changesIn(client: CircleCIClient, slug: string, seen: Map<string, string>): Promise<string[]> {
-  const lines: string[] = [];
-  const pipelines = await newest(client.listPipelines(slug), WATCHED_PIPELINES);
-  for (const pipeline of pipelines.reverse()) {
-    if (!seen.has(pipeline.id)) {
-      seen.set(pipeline.id, pipeline.state);
-      lines.push(`${slug} pipeline #${pipeline.number} ${describe(pipeline)}: ${pipeline.state}`);
-    }
-    for await (const workflow of client.listWorkflows(pipeline.id)) {
-      if (seen.get(workflow.id) !== workflow.status) {
-        seen.set(workflow.id, workflow.status);
-        lines.push(`${slug} pipeline #${pipeline.number} workflow ${workflow.name}: ${workflowStatus(workflow)}`);
-      }
-    }
-  }
-  return lines;
-}
-
-async function newest<T>(items: AsyncIterable<T>, count: number): Promise<T[]> {
-  const taken: T[] = [];
-  for await (const item of items) {
-    taken.push(item);
-    if (taken.length === count) break;
-  }
-  return taken;
-}
-
-function describe(pipeline: Pipeline): string {
-  const ref = pipeline.vcs?.branch ?? (pipeline.vcs?.tag === undefined ? undefined : `tag ${pipeline.vcs.tag}`);
-  return `(${ref ?? "no branch"}, ${pipeline.trigger.type} by ${pipeline.trigger.actor.login})`;
-}
-
-function workflowStatus(workflow: Workflow): string {
-  return workflow.stopped_at ? `${workflow.status} at ${workflow.stopped_at}` : workflow.status;
+function sampleOperations(url: string, slug: string): string[] {
+  const query = `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number state vcs { branch } workflows { name status jobs { name status } } } } }`;
+  return [
+    `Projects: the simulator's ${slug} and two more; new pipelines arrive every few seconds.`,
+    `Sandbox: open ${url} in a browser (it loads Apollo's Sandbox from its CDN).`,
+    `Query:   curl -s ${url} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`,
+    `Subscribe (WebSocket, graphql-transport-ws): subscription { workflowStatusChanged { name status projectSlug } }`,
+  ];
 }

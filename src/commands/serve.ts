@@ -29,7 +29,13 @@ export interface ServeHandle {
  */
 export async function startServe(config: Config, logger: Logger, print: Print): Promise<ServeHandle> {
   const runtime = createRuntime(config, logger);
-  const loaders = createLoaderFactory({ store: runtime.store, client: runtime.client, concurrency: config.circleciConcurrency, logger });
+  const loaders = createLoaderFactory({
+    store: runtime.store,
+    client: runtime.client,
+    concurrency: config.circleciConcurrency,
+    syncLookbackHours: config.syncLookbackHours,
+    logger,
+  });
   const projectSlugs = config.projectSlugs ?? [];
   let stopForwarding: Unsubscribe | undefined;
   let server: GatewayServer | undefined;

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "graphql-ws";
 import { request } from "undici";
+import { WebSocket } from "ws";
 import { SETTINGS } from "../../src/config.js";
 import { runCli, type CliRun } from "../support/cli-process.js";
 
@@ -19,7 +21,7 @@ describe("circleci-gateway (built CLI)", () => {
     expect(await running.exited).toBe(0);
     const out = running.stdout();
     expect(out).toMatch(/Usage: circleci-gateway <command>/);
-    expect(out).toMatch(/demo\s+start the built-in CircleCI simulator/);
+    expect(out).toMatch(/demo\s+the gateway over the built-in CircleCI simulator/);
     for (const spec of Object.values(SETTINGS)) expect(out).toContain(spec.env);
     expect(out).toMatch(/CIRCLECI_BASE_URL \/ --circleci-base-url\s+https:\/\/circleci\.com/);
   });
@@ -38,16 +40,37 @@ describe("circleci-gateway (built CLI)", () => {
     ]);
   });
 
-  it("demo serves a living simulator without a token, watches it, and stops on SIGINT", async () => {
-    running = runCli(["demo"], { LOG_LEVEL: "warn" });
-    const [, url, token] = await running.waitForLine(/^CircleCI simulator: (http:\/\/127\.0\.0\.1:\d+)\/api\/v2 \(token (\S+):/);
-    const me = await request(`${url}/api/v2/me`, { headers: { "Circle-Token": token as string, accept: "application/json" } });
-    expect(me.statusCode).toBe(200);
-    expect(await me.body.json()).toMatchObject({ login: expect.any(String) });
+  it("demo serves the gateway over a living simulator without a token: a query, a subscription, SIGINT", async () => {
+    running = runCli(["demo", "--port", "0"], { LOG_LEVEL: "warn" });
+    const [, url] = await running.waitForLine(/^GraphQL: (http:\/\/127\.0\.0\.1:\d+\/graphql) /);
+    const [, slug] = await running.waitForLine(/^Projects: the simulator's (\S+) and two more/);
+    await running.waitForLine(/^sync cycle done: \d+ records/);
 
-    await running.waitForLine(/ pipeline #\d+ workflow \S+: (running|on_hold|failing|success|failed|canceled|error|not_run)/);
+    const answer = await request(url as string, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ pipelines(projectSlug: "${slug}", first: 3) { nodes { number workflows { status } } } }` }),
+    });
+    expect(answer.statusCode).toBe(200);
+    const { data } = (await answer.body.json()) as { data: { pipelines: { nodes: { number: number }[] } } };
+    expect(data.pipelines.nodes).toHaveLength(3);
+
+    // The world moves at demo speed: a workflow changes status within a few sync cycles.
+    const client = createClient({ url: (url as string).replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const event = await new Promise<unknown>((resolve, reject) => {
+        client.subscribe(
+          { query: "subscription { workflowStatusChanged { name status projectSlug } }" },
+          { next: (value) => resolve(value), error: reject, complete: () => reject(new Error("completed before an event")) },
+        );
+      });
+      expect(event).toMatchObject({ data: { workflowStatusChanged: { name: expect.any(String), status: expect.any(String) } } });
+    } finally {
+      await client.dispose();
+    }
+
     running.child.kill("SIGINT");
     expect(await running.exited).toBe(0);
     expect(running.stderr()).toBe("");
-  });
+  }, 60_000);
 });
