@@ -4,7 +4,7 @@
  * (DataLoader caches live exactly as long as the request).
  */
 import DataLoader from "dataloader";
-import type { CircleCIClient } from "../circleci/index.js";
+import type { CircleCIClient, WorkflowJob } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { ChangeEvent, EventBus, Unsubscribe } from "../store/events.js";
@@ -126,6 +126,12 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
         idOf: byId,
         readStore: (ids) => store.getWorkflows(ids),
         fetch: async (id) => (await fetches.workflowTree(id)).workflow,
+      }),
+      job: loader<string, WorkflowJob | null>({
+        kind: "job",
+        idOf: byId,
+        readStore: (ids) => store.getJobs(ids),
+        fetch: async () => null,
       }),
       jobsOfWorkflow: loader({ kind: "jobsOf", idOf: byId, readStore: (ids) => store.getJobsOf(ids), fetch: (id) => fetches.jobsOf(id) }),
       jobRecord: loader<JobKey, JobRecord | null>({

@@ -12,6 +12,7 @@ export type L1Kind =
   | "pipeline"
   | "workflowsOf"
   | "workflow"
+  | "job"
   | "jobsOf"
   | "jobRecord"
   | "page"
@@ -84,6 +85,7 @@ export class L1Cache {
         this.delete(l1Key("jobsOf", event.workflow.id));
         return;
       case "job.status_changed":
+        this.delete(l1Key("job", event.job.id));
         this.delete(l1Key("jobsOf", event.workflowId));
         if (event.job.job_number != null) {
           this.delete(l1Key("jobRecord", jobKeyId({ projectSlug: event.projectSlug, number: event.job.job_number })));

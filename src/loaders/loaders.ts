@@ -15,6 +15,11 @@ export interface Loaders {
   /** Workflows of a pipeline, oldest first. */
   workflowsOfPipeline: DataLoader<string, Workflow[]>;
   workflow: DataLoader<string, Workflow | null>;
+  /**
+   * By job id, from the store only: CircleCI has no endpoint that finds a job by its id (jobs are listed per
+   * workflow, details are per project and number), so a job the store lacks is `null`, not fetched.
+   */
+  job: DataLoader<string, WorkflowJob | null>;
   /** Jobs of a workflow, in CircleCI's order. */
   jobsOfWorkflow: DataLoader<string, WorkflowJob[]>;
   /** Job details of a build job (steps once it is terminal); `null` for approval jobs and unknown numbers. */

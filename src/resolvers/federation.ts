@@ -1,6 +1,5 @@
-import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context.js";
-import { mapPipeline, mapProject, mapWorkflow } from "./map.js";
+import { mapJob, mapPipeline, mapProject, mapWorkflow } from "./map.js";
 
 /**
  * How a federated gateway turns an entity reference (its `@key` fields) into the entity, through the same loaders
@@ -26,9 +25,10 @@ export const referenceResolvers = {
     },
   },
   Job: {
-    // A job is only reachable through its workflow: neither the loaders nor CircleCI look one up by id alone.
-    __resolveReference({ id }: { id: string }) {
-      throw new GraphQLError(`Job ${id} cannot be resolved by id alone: reach it through its workflow's \`jobs\``);
+    // CircleCI cannot look a job up by id, so this answers from what the sync stored: null for a job it has not seen.
+    async __resolveReference({ id }: { id: string }, { loaders }: GatewayContext) {
+      const job = await loaders.job.load(id);
+      return job === null ? null : mapJob(job);
     },
   },
 };

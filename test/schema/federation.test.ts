@@ -74,6 +74,31 @@ describe("the federated subgraph", () => {
     ]);
   });
 
+  it("_entities resolves job references from the store in one batch, without CircleCI; null for unknown ones", async () => {
+    const { store, sim } = rig.sync;
+    const storedIds = (await store.jobIdsOf([...sim.world.state.jobsByWorkflow.keys()])).flat().slice(0, 3);
+    const jobs = (await store.getJobs(storedIds)).filter((job) => job !== undefined);
+    expect(jobs).toHaveLength(3);
+    const before = rig.factory.stats;
+    const result = await run(
+      /* GraphQL */ `
+        query ($representations: [_Any!]!) {
+          _entities(representations: $representations) { ... on Job { id name status } }
+        }
+      `,
+      { representations: [...jobs.map(({ id }) => ({ __typename: "Job", id })), { __typename: "Job", id: "00000000-0000-4000-8000-000000000000" }] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect((result.data as { _entities: unknown[] })._entities).toEqual([
+      ...jobs.map((job) => ({ id: job.id, name: job.name, status: job.status.toUpperCase().replaceAll("-", "_") })),
+      null,
+    ]);
+    const after = rig.factory.stats;
+    expect(after.store.hits - before.store.hits).toBe(3);
+    expect(after.store.misses - before.store.misses).toBe(1);
+    expect(after.circleci).toEqual(before.circleci);
+  });
+
   it("serves the same queries as the gateway schema", async () => {
     const result = await run("{ projects { slug } }");
     expect(result.data).toEqual({ projects: rig.sync.slugs.map((slug) => ({ slug })) });
