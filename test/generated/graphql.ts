@@ -3,69 +3,6 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-export type Maybe<T> = T | null;
-export type InputMaybe<T> = Maybe<T>;
-/** All built-in and custom scalars, mapped to their actual values */
-export type Scalars = {
-  ID: { input: string; output: string; }
-  String: { input: string; output: string; }
-  Boolean: { input: boolean; output: boolean; }
-  Int: { input: number; output: number; }
-  Float: { input: number; output: number; }
-  /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar.This scalar is serialized to a string in ISO 8601 format and parsed from a string in ISO 8601 format. */
-  DateTimeISO: { input: string; output: string; }
-};
-
-/** The status of a job. */
-export type JobStatus =
-  | 'BLOCKED'
-  | 'CANCELED'
-  | 'FAILED'
-  | 'INFRASTRUCTURE_FAIL'
-  | 'NOT_RUN'
-  | 'NOT_RUNNING'
-  | 'ON_HOLD'
-  | 'QUEUED'
-  | 'RETRIED'
-  | 'RUNNING'
-  | 'SUCCESS'
-  | 'TERMINATED_UNKNOWN'
-  | 'TIMEDOUT'
-  | 'UNAUTHORIZED'
-  /** A value CircleCI added after this gateway was built. */
-  | 'UNKNOWN';
-
-/** A job that runs steps (`BUILD`) or one that waits for a person's approval (`APPROVAL`). */
-export type JobType =
-  | 'APPROVAL'
-  | 'BUILD'
-  /** A value CircleCI added after this gateway was built. */
-  | 'UNKNOWN';
-
-/** Where CircleCI is in turning a trigger into workflows (CircleCI's `state`). */
-export type PipelineState =
-  | 'CREATED'
-  | 'ERRORED'
-  | 'PENDING'
-  | 'SETUP'
-  | 'SETUP_PENDING'
-  /** A value CircleCI added after this gateway was built. */
-  | 'UNKNOWN';
-
-/** The status of a workflow run. */
-export type WorkflowStatus =
-  | 'CANCELED'
-  | 'ERROR'
-  | 'FAILED'
-  | 'FAILING'
-  | 'NOT_RUN'
-  | 'ON_HOLD'
-  | 'RUNNING'
-  | 'SUCCESS'
-  | 'UNAUTHORIZED'
-  /** A value CircleCI added after this gateway was built. */
-  | 'UNKNOWN';
-
 /** The status of a job. */
 export type JobStatus =
   | 'BLOCKED'
