@@ -2,18 +2,19 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
 import type { Logger } from "../log.js";
-import { buildGatewaySchema } from "../resolvers/build-schema.js";
+import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { forwardChangeEvents } from "../resolvers/change-topics.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
 import { createRuntime } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
 import { startBackgroundSync } from "./sync.js";
 import type { Print, SyncLoop } from "./sync.js";
 
 export interface ServeHandle {
-  /** The GraphQL endpoint (HTTP and WebSocket). */
+  /** The GraphQL endpoint (HTTP and WebSocket); the federation subgraph is at `/subgraph` on the same origin. */
   readonly url: string;
   /**
    * Drains the server (in-flight requests finish, WebSocket clients are closed with 1001) while the sync stops at
@@ -26,9 +27,10 @@ export interface ServeHandle {
  * `circleci-gateway serve`: the GraphQL gateway on `HOST`:`PORT`, and the background sync unless
  * `SYNC_INTERVAL_SECONDS=0` (then this instance serves what another one syncs into the shared Redis). Every change
  * event on the bus, whoever published it, reaches this instance's subscribers and evicts its stale L1 entries.
+ * `runtime` (default: built from `config`) is owned from then on: `stop` closes it. Tests pass their own to read
+ * its counters (the store's round trips).
  */
-export async function startServe(config: Config, logger: Logger, print: Print): Promise<ServeHandle> {
-  const runtime = createRuntime(config, logger);
+export async function startServe(config: Config, logger: Logger, print: Print, runtime: Runtime = createRuntime(config, logger)): Promise<ServeHandle> {
   const loaders = createLoaderFactory({
     store: runtime.store,
     client: runtime.client,
@@ -56,6 +58,7 @@ export async function startServe(config: Config, logger: Logger, print: Print): 
     await loaders.subscribe(runtime.bus);
     server = createGatewayServer<GatewayContext>({
       schema: await buildGatewaySchema({ pubSub }),
+      subgraphSchema: await buildFederatedSubgraphSchema(),
       context: () => ({ loaders: loaders.forRequest(), projectSlugs }),
       host: config.host,
       port: config.port,

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import type { BaseContext } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -16,9 +17,17 @@ import { drainPlugins } from "./shutdown.js";
 import { attachGraphQLWebSocket } from "./websocket.js";
 
 export const GRAPHQL_PATH = "/graphql";
+/** Where `subgraphSchema` is served, for a federated gateway. */
+export const SUBGRAPH_PATH = "/subgraph";
 
 export interface GatewayServerOptions<TContext extends BaseContext> {
   schema: GraphQLSchema;
+  /**
+   * An Apollo Federation subgraph schema (`_service`, `_entities`) served over HTTP at `/subgraph`, for a
+   * federated gateway to compose and query; kept apart from `/graphql` so that endpoint's schema stays the
+   * product's own (with its Subscription root, which a subgraph leaves out). Default: no `/subgraph`.
+   */
+  subgraphSchema?: GraphQLSchema;
   /**
    * Builds the GraphQL context, once per HTTP request and once per WebSocket operation: per-request state (such as
    * DataLoaders, whose caches must not outlive a request) is made here.
@@ -59,7 +68,8 @@ export class GatewayServerNotListeningError extends Error {
 
 /**
  * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
- * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), and `/healthz` + `/readyz`.
+ * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a
+ * `subgraphSchema` is given, the federation subgraph at `POST /subgraph`.
  * Apollo's CSRF prevention stays on: a GET or a "simple" POST needs a `Content-Type: application/json`,
  * `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` header.
  */
@@ -83,6 +93,17 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     plugins: [sandboxLandingPage(), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
     logger,
   });
+  // Not introspection-gated: a gateway composes from `_service { sdl }`, an ordinary query field.
+  const subgraph =
+    options.subgraphSchema === undefined
+      ? undefined
+      : new ApolloServer<TContext>({
+          schema: options.subgraphSchema,
+          includeStacktraceInErrorResponses: false,
+          stopOnTerminationSignals: false,
+          plugins: [ApolloServerPluginLandingPageDisabled()],
+          logger,
+        });
 
   let url: string | undefined;
   let listening: Promise<string> | undefined;
@@ -96,17 +117,30 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
       await webSocket.dispose();
       throw error;
     }
-    app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
-    app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context: async () => options.context() }));
-    app.use(requestErrorHandler(logger));
     try {
-      await listenOn(httpServer, port, host);
+      await subgraph?.start();
     } catch (error) {
       await apollo.stop();
       throw error;
     }
+    const context = async (): Promise<TContext> => options.context();
+    app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
+    app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context }));
+    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
+    app.use(requestErrorHandler(logger));
+    try {
+      await listenOn(httpServer, port, host);
+    } catch (error) {
+      await stopApollo();
+      throw error;
+    }
     url = graphqlUrl(httpServer.address() as AddressInfo);
     return url;
+  }
+
+  /** The main server drains the HTTP server and the WebSocket clients; the subgraph server only has to stop. */
+  async function stopApollo(): Promise<void> {
+    await Promise.all([apollo.stop(), subgraph?.stop()]);
   }
 
   function listen(): Promise<string> {
@@ -121,7 +155,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
         () => true,
         () => false,
       );
-      if (listened) await apollo.stop();
+      if (listened) await stopApollo();
     })();
     await closing;
   }
