@@ -93,12 +93,13 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     plugins: [sandboxLandingPage(), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
     logger,
   });
-  // Not introspection-gated: a gateway composes from `_service { sdl }`, an ordinary query field.
+  // `introspection` cannot hide the subgraph's SDL: a gateway composes from `_service { sdl }`, an ordinary field.
   const subgraph =
     options.subgraphSchema === undefined
       ? undefined
       : new ApolloServer<TContext>({
           schema: options.subgraphSchema,
+          introspection: options.introspection ?? true,
           includeStacktraceInErrorResponses: false,
           stopOnTerminationSignals: false,
           plugins: [ApolloServerPluginLandingPageDisabled()],
