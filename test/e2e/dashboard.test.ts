@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
+import { jobKey } from "../../src/simulator/state.js";
+import { isTerminalJobStatus } from "../../src/sync/live.js";
+import { DashboardDocument } from "../generated/graphql.js";
+import type { DashboardQuery } from "../generated/graphql.js";
+import { startTestRedis } from "../support/redis-server.js";
+import type { TestRedis } from "../support/redis-server.js";
+import { dataOf, firstSyncCycle, startGateway } from "./gateway.js";
+import type { Gateway } from "./gateway.js";
+
+/**
+ * The dashboard (test/operations/dashboard.graphql) over real HTTP against `serve` in-process: what it costs in
+ * CircleCI calls and Redis round trips, warm and cold, and that it answers what the simulator holds.
+ */
+let sim: Simulator;
+let redis: TestRedis;
+let slug: string;
+const gateways: Gateway[] = [];
+/** The simulator's page size: the pipeline listing costs one call per page. */
+const PAGE_SIZE = 20;
+
+beforeAll(async () => {
+  [sim, redis] = await Promise.all([
+    startSimulator({ world: { seed: 29, projects: 2, pipelinesPerProject: 60, historyDays: 5 }, pageSize: PAGE_SIZE }),
+    startTestRedis(),
+  ]);
+  [slug] = [...sim.world.state.projects.keys()] as [string];
+});
+
+afterAll(async () => {
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
+  await sim?.stop();
+  await redis?.stop();
+});
+
+async function gateway(redisPrefix: string, syncIntervalSeconds: number): Promise<Gateway> {
+  const started = await startGateway({ sim, redisUrl: redis.url, redisPrefix, projectSlugs: [...sim.world.state.projects.keys()], syncIntervalSeconds });
+  gateways.push(started);
+  return started;
+}
+
+/** Runs the dashboard for `first` pipelines, returning the answer and what it cost. */
+async function dashboard(target: Gateway, first: number) {
+  const calls = sim.counters.total();
+  const roundTrips = target.store.roundTrips;
+  const answer = await dataOf(target.url, DashboardDocument, { projectSlug: slug, first });
+  return { answer, calls: sim.counters.total() - calls, roundTrips: target.store.roundTrips - roundTrips };
+}
+
+const enumOf = (value: string) => value.toUpperCase().replaceAll("-", "_");
+const isoOf = (timestamp: string | null | undefined) => (timestamp == null ? null : new Date(timestamp).toISOString());
+
+/** The dashboard as the simulator holds it; workflows by id, as those created at one instant have no order. */
+function dashboardOfSimulator(first: number): DashboardQuery {
+  const state = sim.world.state;
+  const ids = (state.pipelinesByProject.get(slug) ?? []).slice(0, first);
+  return {
+    pipelines: {
+      nodes: ids.map((id) => {
+        const pipeline = state.pipelines.get(id);
+        if (pipeline === undefined) throw new Error(`pipeline ${id} is not in the world`);
+        return {
+          id,
+          number: pipeline.number,
+          state: enumOf(pipeline.state) as DashboardQuery["pipelines"]["nodes"][number]["state"],
+          createdAt: isoOf(pipeline.created_at) as string,
+          vcs: pipeline.vcs === undefined ? null : { branch: pipeline.vcs.branch ?? null, revision: pipeline.vcs.revision, commitSubject: pipeline.vcs.commit?.subject ?? null },
+          workflows: [...(state.workflowsByPipeline.get(id) ?? [])].sort().map((workflowId) => {
+            const workflow = state.workflows.get(workflowId);
+            if (workflow === undefined) throw new Error(`workflow ${workflowId} is not in the world`);
+            return {
+              id: workflowId,
+              name: workflow.name,
+              status: enumOf(workflow.status),
+              createdAt: isoOf(workflow.created_at),
+              stoppedAt: isoOf(workflow.stopped_at),
+              jobs: (state.jobsByWorkflow.get(workflowId) ?? []).map((job) => {
+                const detail = job.job_number === undefined ? undefined : state.jobDetails.get(jobKey(slug, job.job_number));
+                return {
+                  id: job.id,
+                  name: job.name,
+                  type: enumOf(job.type),
+                  status: enumOf(job.status),
+                  jobNumber: job.job_number ?? null,
+                  details:
+                    detail === undefined
+                      ? null
+                      : {
+                          number: detail.number,
+                          name: detail.name,
+                          status: enumOf(detail.status),
+                          webUrl: detail.web_url,
+                          durationMs: detail.duration,
+                          startedAt: isoOf(detail.started_at),
+                          stoppedAt: isoOf(detail.stopped_at),
+                          executor: { type: detail.executor.type ?? null, resourceClass: detail.executor.resource_class },
+                        },
+                };
+              }),
+            };
+          }),
+        };
+      }),
+      pageInfo: { hasNextPage: (state.pipelinesByProject.get(slug) ?? []).length > first, endCursor: expect.any(String) as unknown as string },
+    },
+  } as DashboardQuery;
+}
+
+function withWorkflowsById(answer: DashboardQuery): DashboardQuery {
+  for (const pipeline of answer.pipelines.nodes) pipeline.workflows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return answer;
+}
+
+describe("the dashboard over HTTP, warm (after the first sync)", () => {
+  const WARM = "e2e-warm:";
+  let syncing: Gateway;
+
+  beforeAll(async () => {
+    // One cycle, then the sync sleeps for the rest of the file: the counts below are the dashboard's alone.
+    syncing = await gateway(WARM, 3600);
+    await firstSyncCycle(syncing);
+  }, 40_000);
+
+  it("makes zero CircleCI calls and the same number of store round trips for 10 and for 50 pipelines", async () => {
+    // Each size on its own serving instance: both start with an empty L1, so Redis answers everything.
+    const ten = await dashboard(await gateway(WARM, 0), 10);
+    const fifty = await dashboard(await gateway(WARM, 0), 50);
+    expect(ten.answer.pipelines.nodes).toHaveLength(10);
+    expect(fifty.answer.pipelines.nodes).toHaveLength(50);
+    expect([ten.calls, fifty.calls]).toEqual([0, 0]);
+    expect(ten.roundTrips).toBeGreaterThan(0);
+    expect(fifty.roundTrips).toBe(ten.roundTrips);
+  });
+
+  it("answers what the simulator holds", async () => {
+    const { answer } = await dashboard(syncing, 50);
+    expect(withWorkflowsById(answer)).toEqual(dashboardOfSimulator(50));
+  });
+});
+
+describe("the dashboard over HTTP, cold (a fresh Redis prefix, no sync)", () => {
+  it("makes each CircleCI call it needs exactly once, and answers what the simulator holds", async () => {
+    const cold = await gateway("e2e-cold:", 0);
+    sim.counters.reset();
+    const { answer } = await dashboard(cold, 50);
+    expect(withWorkflowsById(answer)).toEqual(dashboardOfSimulator(50));
+
+    const workflows = answer.pipelines.nodes.flatMap((pipeline) => pipeline.workflows);
+    const buildJobs = workflows.flatMap((workflow) => workflow.jobs).filter((job) => job.details !== null);
+    // A rerun workflow lists the jobs it did not rerun under their old numbers: one job record serves both.
+    const jobNumbers = new Set(buildJobs.map((job) => job.jobNumber));
+    // Steps are fetched (v1.1) only for finished jobs: CircleCI gives them in full only then.
+    const finishedJobNumbers = [...jobNumbers].filter((number) => isTerminalJobStatus(sim.world.state.jobDetails.get(jobKey(slug, number as number))?.status ?? ""));
+    expect(workflows.length).toBeGreaterThan(50);
+    expect(finishedJobNumbers.length).toBeGreaterThan(0);
+    expect(sim.counters.byEndpoint()).toEqual({
+      "GET /project/{slug}/pipeline": Math.ceil(50 / PAGE_SIZE),
+      "GET /pipeline/{id}/workflow": answer.pipelines.nodes.length,
+      "GET /workflow/{id}/job": workflows.length,
+      "GET /project/{slug}/job/{number}": jobNumbers.size,
+      "GET v1.1 /project/{slug}/{number}": finishedJobNumbers.length,
+    });
+  });
+});
