@@ -141,6 +141,32 @@ describe("L1 invalidation", () => {
   });
 });
 
+describe("a job by id (federation's Job references)", () => {
+  it("reads the store once, then the L1 until a change to that job; an id the store lacks is null without CircleCI", async () => {
+    const factory = rig.factory({ l1TtlMs: 60_000 });
+    const [pipelineId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
+    const [workflow] = await factory.forRequest().workflowsOfPipeline.load(pipelineId as string);
+    const jobs = await factory.forRequest().jobsOfWorkflow.load(workflow?.id as string);
+    const [job] = jobs;
+    if (workflow === undefined || job === undefined) throw new Error("the test needs a workflow with jobs");
+    const unknownId = "00000000-0000-4000-8000-000000000000";
+
+    const first = await cost(() => factory.forRequest().job.loadMany([job.id, unknownId]));
+    expect(first.result).toEqual([job, null]);
+    expect(first.calls).toBe(0);
+    expect(first.roundTrips).toBe(1);
+
+    const renamed = { ...job, name: `${job.name}-renamed` };
+    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))]]));
+    const cached = await cost(() => factory.forRequest().job.load(job.id));
+    expect(cached).toEqual({ result: job, calls: 0, roundTrips: 0 });
+
+    factory.invalidate({ type: "job.status_changed", projectSlug: slug, workflowId: workflow.id, job: renamed, previousStatus: job.status });
+    expect((await factory.forRequest().job.load(job.id))?.name).toBe(renamed.name);
+    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs]]));
+  });
+});
+
 describe("what the sync does not hold is served from CircleCI, then from the cache", () => {
   it("a pipeline outside the backfill window: its subtree is fetched once, written back, then read from the store", async () => {
     const cutoff = rig.sim.world.state.now - BACKFILL_DAYS * DAY_MS;
