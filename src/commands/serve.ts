@@ -1,9 +1,10 @@
+import { getEventListeners } from "node:events";
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
 import type { Logger } from "../log.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
-import { forwardChangeEvents } from "../resolvers/change-topics.js";
+import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
@@ -21,6 +22,8 @@ export interface ServeHandle {
    * a safe point and releases its lease; then closes the bus, the store and the CircleCI client.
    */
   stop(): Promise<void>;
+  /** Subscription operations listening now (listeners on the change topics); back to 0 once their clients leave. */
+  subscriberCount(): number;
 }
 
 /**
@@ -50,9 +53,11 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
     await runtime.close();
   }
 
+  // Our own target, not the PubSub's hidden default, so the handle can count its listeners.
+  const topics = new EventTarget();
   let url: string;
   try {
-    const pubSub = createPubSub();
+    const pubSub = createPubSub({ eventTarget: topics });
     // Live before the server listens: a subscriber never misses an event published after it connected.
     stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
     await loaders.subscribe(runtime.bus);
@@ -83,7 +88,11 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
     sync = startBackgroundSync(config, runtime, logger, print);
     print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   }
-  return { url, stop };
+  return { url, stop, subscriberCount: () => listenerCount(topics, Object.values(CHANGE_TOPICS)) };
+}
+
+function listenerCount(target: EventTarget, types: readonly string[]): number {
+  return types.reduce((count, type) => count + getEventListeners(target, type).length, 0);
 }
 
 /** The listen errors a setting causes, as a line that names the setting; any other error as it is. */

@@ -46,7 +46,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!(runtime.store instanceof RedisStore)) throw new Error("a gateway with REDIS_URL runs on a RedisStore");
   const lines: string[] = [];
   const handle = await startServe(config, silentLogger, (line) => lines.push(line), runtime);
-  return { url: handle.url, stop: handle.stop, store: runtime.store, lines };
+  return { ...handle, store: runtime.store, lines };
 }
 
 /** Resolves once the gateway's background sync has completed a cycle. */
