@@ -25,6 +25,8 @@ export interface GatewayOptions {
   projectSlugs: readonly string[];
   /** 0: no sync, every read the cache lacks goes to CircleCI. */
   syncIntervalSeconds: number;
+  /** The organization whose contexts the sync reads. Default: none (no contexts). */
+  orgId?: string;
 }
 
 const CYCLE_DONE = /^sync cycle done: /;
@@ -40,6 +42,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       REDIS_PREFIX: options.redisPrefix,
       PORT: "0",
       SYNC_INTERVAL_SECONDS: String(options.syncIntervalSeconds),
+      ...(options.orgId === undefined ? {} : { CIRCLECI_ORG_ID: options.orgId }),
     },
   });
   const runtime = createRuntime(config, silentLogger);
