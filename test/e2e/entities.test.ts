@@ -5,6 +5,7 @@ import { jobKey } from "../../src/simulator/state.js";
 import { isTerminalJobStatus } from "../../src/sync/live.js";
 import { ContextsDocument, JobByNumberDocument, PipelineByIdDocument } from "../generated/graphql.js";
 import { startTestRedis } from "../support/redis-server.js";
+import { enumOf, isoOf } from "./as-schema.js";
 import type { TestRedis } from "../support/redis-server.js";
 import { dataOf, firstSyncCycle, startGateway } from "./gateway.js";
 import type { Gateway } from "./gateway.js";
@@ -30,8 +31,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const enumOf = (value: string) => value.toUpperCase().replaceAll("-", "_");
-const isoOf = (timestamp: string) => new Date(timestamp).toISOString();
 
 /** The simulator's build jobs of a project. */
 function jobDetailsOf(projectSlug: string) {
