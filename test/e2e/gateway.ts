@@ -1,6 +1,5 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import type { DocumentNode } from "graphql";
 import { createRuntime } from "../../src/commands/runtime.js";
 import { startServe } from "../../src/commands/serve.js";
 import type { ServeHandle } from "../../src/commands/serve.js";
@@ -79,7 +78,7 @@ export function execute<TData, TVariables>(
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables,
 ): Promise<GraphQLResponse<TData>> {
-  return postBody<TData>(url, { query: print(document as DocumentNode), variables });
+  return postBody<TData>(url, { query: print(document), variables });
 }
 
 /** The data of a request that must succeed. */

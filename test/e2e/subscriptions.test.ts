@@ -18,7 +18,7 @@ import type { Gateway } from "./gateway.js";
 
 /** The three subscriptions over WebSocket against `serve` in-process, fed through the shared Redis bus. */
 const PREFIX = "e2e-subscriptions:";
-const SUBSCRIPTIONS = [PipelineCreatedDocument, WorkflowStatusChangedDocument, JobStatusChangedDocument] as DocumentNode[];
+const SUBSCRIPTIONS: DocumentNode[] = [PipelineCreatedDocument, WorkflowStatusChangedDocument, JobStatusChangedDocument];
 let sim: Simulator;
 let redis: TestRedis;
 let gateway: Gateway;
