@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { definedOnly } from "../defined-only.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { MissingOrganizationIdError } from "./errors.js";
@@ -260,7 +261,3 @@ function project(slug: string): Missing {
   return { kind: "project", slug };
 }
 
-/** Lets `{ maxAttempts: undefined }` fall back to the default instead of erasing it. */
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
-}

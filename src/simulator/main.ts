@@ -4,6 +4,7 @@
  * Prints one line with the URL and the token, and serves until SIGINT or SIGTERM.
  */
 import { parseArgs } from "node:util";
+import { definedOnly } from "../defined-only.js";
 import { startSimulator } from "./index.js";
 
 function integerFlag(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
@@ -28,10 +29,6 @@ const { values } = parseArgs({
   },
 });
 
-/** Leaves unset flags out entirely, so the world's own defaults apply. */
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 const simulator = await startSimulator({
   world: definedOnly({
