@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import type { BaseContext } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -102,7 +102,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
           introspection: options.introspection ?? true,
           includeStacktraceInErrorResponses: false,
           stopOnTerminationSignals: false,
-          plugins: [ApolloServerPluginLandingPageDisabled()],
+          // Inline traces feed Apollo Studio, which this service does not report to.
+          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
           logger,
         });
 
