@@ -6,9 +6,11 @@ import type { BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import type { RequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
+import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
 import { sandboxLandingPage } from "./landing.js";
@@ -39,11 +41,22 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
   port?: number;
   /** Whether the schema can be introspected (Sandbox and codegen need it). Default true. */
   introspection?: boolean;
+  /**
+   * Routes that authenticate their own requests, mounted before GraphQL and before anything that asks for an API
+   * key: CircleCI's webhook cannot send a key, its HMAC signature is its auth. Each route parses its own body.
+   * Default: none.
+   */
+  selfAuthenticatedRoutes?: RequestHandler;
   /** Answers `GET /readyz`. Default: ready as soon as the server listens. */
   readiness?: ReadinessCheck;
   /** How long `close` waits for in-flight requests and WebSocket clients before cutting them. Default 10 000 ms. */
   gracePeriodMs?: number;
   logger?: Logger;
+  /**
+   * When non-empty, `/graphql`, `/subgraph` and every WebSocket `connection_init` need `Authorization: Bearer <key>`
+   * with one of these keys (`/healthz` and `/readyz` stay open for probes). Default: no authentication.
+   */
+  apiKeys?: readonly string[];
 }
 
 export interface GatewayServer {
@@ -82,7 +95,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createServer(app);
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger });
+  const matchApiKey = options.apiKeys?.length ? createApiKeyMatcher(options.apiKeys) : undefined;
+  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger, matchApiKey });
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     introspection: options.introspection ?? true,
@@ -127,6 +141,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     }
     const context = async (): Promise<TContext> => options.context();
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
+    if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH], requireApiKey(matchApiKey, logger));
+    if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
     app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context }));
     if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
     app.use(requestErrorHandler(logger));
