@@ -4,6 +4,11 @@ import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log.js";
+import { authenticate, webSocketAuthorization } from "./auth.js";
+import type { ApiKeyMatcher } from "./auth.js";
+
+/** graphql-ws returns 4403 Forbidden for a refused `connection_init`; a missing or wrong key is 4401 by its convention. */
+const UNAUTHORIZED_CLOSE_CODE = 4401;
 
 export interface GraphQLWebSocketOptions<TContext> {
   httpServer: Server;
@@ -13,6 +18,8 @@ export interface GraphQLWebSocketOptions<TContext> {
   /** Called once per operation (not per connection), so every subscription gets its own loaders. */
   context: () => TContext | Promise<TContext>;
   logger: Logger;
+  /** When given, a `connection_init` without a matching key is closed with 4401 Unauthorized. Default: no check. */
+  matchApiKey?: ApiKeyMatcher;
 }
 
 export interface GraphQLWebSocket {
@@ -32,9 +39,21 @@ export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOption
     wsServer.handleUpgrade(request, socket, head, (client) => wsServer.emit("connection", client, request));
   });
   const logger = options.logger.child({ component: "graphql-ws" });
+  const { matchApiKey } = options;
   const server = useServer(
     {
       schema: options.schema,
+      onConnect:
+        matchApiKey === undefined
+          ? undefined
+          : (ctx) => {
+              const outcome = authenticate(webSocketAuthorization(ctx.connectionParams, ctx.extra.request.headers.authorization), matchApiKey);
+              if (outcome.ok) return true;
+              logger.debug({ failure: outcome.failure }, "WebSocket connection refused: no valid API key");
+              // Closed here first: graphql-ws would close with 4403, and ws keeps the first close.
+              ctx.extra.socket.close(UNAUTHORIZED_CLOSE_CODE, "Unauthorized");
+              return false;
+            },
       context: () => options.context(),
       onError: (_ctx, id, _payload, errors) => {
         logger.debug({ operationId: id, errors: errors.map((error) => error.message) }, "WebSocket operation refused");
