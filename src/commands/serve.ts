@@ -1,4 +1,5 @@
 import { getEventListeners } from "node:events";
+import { isIP } from "node:net";
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
@@ -9,6 +10,7 @@ import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
+import { circleciWebhookRouter } from "../webhooks/route.js";
 import { createRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
 import { startBackgroundSync } from "./sync.js";
@@ -69,7 +71,12 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
       port: config.port,
       introspection: config.graphqlIntrospection,
       readiness: storeReadiness(runtime.store),
+      selfAuthenticatedRoutes:
+        config.webhookSecret === undefined
+          ? undefined
+          : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
       logger,
+      apiKeys: config.gatewayApiKeys,
     });
     url = await server.listen();
   } catch (error) {
@@ -88,7 +95,20 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
     sync = startBackgroundSync(config, runtime, logger, print);
     print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   }
+  if (config.gatewayApiKeys.length === 0) print(unauthenticatedNotice(config.host));
   return { url, stop, subscriberCount: () => listenerCount(topics, Object.values(CHANGE_TOPICS)) };
+}
+
+/** Said at start-up when no API key is set: louder when the gateway listens beyond this machine. */
+export function unauthenticatedNotice(host: string): string {
+  return isLoopbackHost(host)
+    ? `auth: none (GATEWAY_API_KEYS is not set): unauthenticated, reachable only from this machine (${host}).`
+    : `auth: none (GATEWAY_API_KEYS is not set): unauthenticated on ${host}, so anyone who can reach it can query it; set GATEWAY_API_KEYS.`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === "localhost" || host === "::1") return true;
+  return isIP(host) === 4 && host.startsWith("127.");
 }
 
 function listenerCount(target: EventTarget, types: readonly string[]): number {
