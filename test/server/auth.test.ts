@@ -1,0 +1,218 @@
+import { Writable } from "node:stream";
+import { createClient } from "graphql-ws";
+import type { Client } from "graphql-ws";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { unauthenticatedNotice } from "../../src/commands/serve.js";
+import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
+import { createGatewayServer } from "../../src/server/index.js";
+import type { GatewayServer, GatewayServerOptions } from "../../src/server/index.js";
+import { createTinySchema } from "./tiny-schema.js";
+import type { TinyContext } from "./tiny-schema.js";
+import { waitFor } from "./wait-for.js";
+
+const KEYS = ["first-key-0123456789abcdef", "second-key-0123456789abcdef"] as const;
+const WRONG_KEY = "wrong-key-0123456789abcdef";
+const servers: GatewayServer[] = [];
+const clients: Client[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function startServer(options: Partial<GatewayServerOptions<TinyContext>> = {}) {
+  const tiny = createTinySchema();
+  const server = createGatewayServer({ schema: tiny.schema, context: tiny.context, port: 0, apiKeys: KEYS, ...options });
+  servers.push(server);
+  const url = await server.listen();
+  return { url, origin: new URL(url).origin };
+}
+
+function postHello(url: string, authorization?: string): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (authorization !== undefined) headers.authorization = authorization;
+  return fetch(url, { method: "POST", headers, body: JSON.stringify({ query: "{ hello }" }) });
+}
+
+/** A graphql-ws client that sends `connectionParams` in `connection_init` and `upgradeAuthorization` on the upgrade. */
+function wsClient(url: string, options: { connectionParams?: Record<string, string>; upgradeAuthorization?: string } = {}) {
+  const closeCodes: number[] = [];
+  const headers = options.upgradeAuthorization === undefined ? {} : { authorization: options.upgradeAuthorization };
+  class WebSocketWithHeaders extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  }
+  const client = createClient({
+    url: url.replace(/^http/, "ws"),
+    webSocketImpl: WebSocketWithHeaders,
+    retryAttempts: 0,
+    lazy: false,
+    // The close code is what these tests read; the client's default would print every refusal to stderr.
+    onNonLazyError: () => undefined,
+    connectionParams: options.connectionParams,
+    on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
+  });
+  clients.push(client);
+  return { client, closeCodes };
+}
+
+function queryOverWebSocket(client: Client): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let data: unknown;
+    client.subscribe({ query: "{ hello }" }, { next: (result) => void (data = result.data), error: reject, complete: () => resolve(data) });
+  });
+}
+
+describe("parseBearerToken", () => {
+  it("takes the key of a Bearer value, the scheme in any case", () => {
+    expect(parseBearerToken(`Bearer ${KEYS[0]}`)).toBe(KEYS[0]);
+    expect(parseBearerToken(`bearer ${KEYS[0]}`)).toBe(KEYS[0]);
+    expect(parseBearerToken(`BEARER  ${KEYS[0]} `)).toBe(KEYS[0]);
+  });
+
+  it("gives nothing for a missing, empty, other-scheme or many-part value", () => {
+    expect(parseBearerToken(undefined)).toBeUndefined();
+    expect(parseBearerToken("")).toBeUndefined();
+    expect(parseBearerToken("Bearer ")).toBeUndefined();
+    expect(parseBearerToken(`Basic ${KEYS[0]}`)).toBeUndefined();
+    expect(parseBearerToken(KEYS[0])).toBeUndefined();
+    expect(parseBearerToken(`Bearer ${KEYS[0]} extra`)).toBeUndefined();
+  });
+});
+
+describe("createApiKeyMatcher and authenticate", () => {
+  const matches = createApiKeyMatcher(KEYS);
+
+  it("matches each configured key and nothing else, whatever its length", () => {
+    expect(matches(KEYS[0])).toBe(true);
+    expect(matches(KEYS[1])).toBe(true);
+    expect(matches(WRONG_KEY)).toBe(false);
+    expect(matches(KEYS[0].slice(0, -1))).toBe(false);
+    expect(matches(`${KEYS[0]}x`)).toBe(false);
+    expect(matches("")).toBe(false);
+  });
+
+  it("tells a missing key from a wrong one", () => {
+    expect(authenticate(`Bearer ${KEYS[1]}`, matches)).toEqual({ ok: true });
+    expect(authenticate(undefined, matches)).toEqual({ ok: false, failure: "missing" });
+    expect(authenticate(`Basic ${KEYS[1]}`, matches)).toEqual({ ok: false, failure: "missing" });
+    expect(authenticate(`Bearer ${WRONG_KEY}`, matches)).toEqual({ ok: false, failure: "invalid" });
+  });
+});
+
+describe("webSocketAuthorization", () => {
+  it("prefers the connection_init payload (either case), else the upgrade header", () => {
+    expect(webSocketAuthorization({ Authorization: "Bearer a" }, "Bearer b")).toBe("Bearer a");
+    expect(webSocketAuthorization({ authorization: "Bearer a" }, "Bearer b")).toBe("Bearer a");
+    expect(webSocketAuthorization({}, "Bearer b")).toBe("Bearer b");
+    expect(webSocketAuthorization(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe("unauthenticatedNotice", () => {
+  it("says a loopback gateway is unauthenticated, and warns when it listens beyond this machine", () => {
+    for (const host of ["127.0.0.1", "localhost", "::1"]) expect(unauthenticatedNotice(host)).toMatch(/unauthenticated, reachable only from this machine/);
+    for (const host of ["0.0.0.0", "::", "10.1.2.3"]) {
+      expect(unauthenticatedNotice(host)).toMatch(/anyone who can reach it can query it; set GATEWAY_API_KEYS/);
+    }
+  });
+});
+
+describe("HTTP with API keys", () => {
+  it("answers 401 with a JSON error and a Bearer challenge when the header is missing", async () => {
+    const { url } = await startServer();
+    const response = await postHello(url);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    expect(await response.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/Authorization header is missing: send `Authorization: Bearer <key>`/), extensions: { code: "UNAUTHENTICATED" } }],
+    });
+  });
+
+  it("answers 401 saying the key is not valid, without echoing it", async () => {
+    const { url } = await startServer();
+    const response = await postHello(url, `Bearer ${WRONG_KEY}`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({ errors: [{ message: expect.stringMatching(/API key .* is not valid/), extensions: { code: "UNAUTHENTICATED" } }] });
+    expect(body).not.toContain(WRONG_KEY);
+  });
+
+  it("answers with each configured key, the scheme in any case", async () => {
+    const { url } = await startServer();
+    for (const authorization of [`Bearer ${KEYS[0]}`, `Bearer ${KEYS[1]}`, `bearer ${KEYS[0]}`]) {
+      const response = await postHello(url, authorization);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { hello: "world" } });
+    }
+  });
+
+  it("guards /subgraph too", async () => {
+    const tiny = createTinySchema();
+    const { origin } = await startServer({ subgraphSchema: tiny.schema });
+    expect((await postHello(`${origin}/subgraph`)).status).toBe(401);
+    expect((await postHello(`${origin}/subgraph`, `Bearer ${KEYS[1]}`)).status).toBe(200);
+  });
+
+  it("leaves the health probes open", async () => {
+    const { origin } = await startServer();
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${origin}/readyz`)).status).toBe(200);
+  });
+
+  it("asks for nothing when no key is configured", async () => {
+    const { url } = await startServer({ apiKeys: [] });
+    expect((await postHello(url)).status).toBe(200);
+  });
+});
+
+describe("WebSocket with API keys", () => {
+  it("closes a connection_init without a key with 4401", async () => {
+    const { url } = await startServer();
+    const { closeCodes } = wsClient(url);
+    await waitFor("the close", () => closeCodes.length > 0);
+    expect(closeCodes).toEqual([4401]);
+  });
+
+  it("closes a connection_init with a wrong key with 4401", async () => {
+    const { url } = await startServer();
+    const { closeCodes } = wsClient(url, { connectionParams: { Authorization: `Bearer ${WRONG_KEY}` } });
+    await waitFor("the close", () => closeCodes.length > 0);
+    expect(closeCodes).toEqual([4401]);
+  });
+
+  it("serves with a right key in the payload (either case) or on the upgrade request", async () => {
+    const { url } = await startServer();
+    const withKey = [
+      wsClient(url, { connectionParams: { Authorization: `Bearer ${KEYS[0]}` } }),
+      wsClient(url, { connectionParams: { authorization: `bearer ${KEYS[1]}` } }),
+      wsClient(url, { upgradeAuthorization: `Bearer ${KEYS[1]}` }),
+    ];
+    for (const { client, closeCodes } of withKey) {
+      expect(await queryOverWebSocket(client)).toEqual({ hello: "world" });
+      expect(closeCodes).toEqual([]);
+    }
+  });
+});
+
+describe("logs", () => {
+  it("never contain a key, configured or presented", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => void (lines.push(chunk.toString()), done()) });
+    const { url } = await startServer({ logger: pino({ level: "trace" }, sink) });
+    await postHello(url);
+    await postHello(url, `Bearer ${WRONG_KEY}`);
+    await postHello(url, `Bearer ${KEYS[0]}`);
+    const refused = wsClient(url, { connectionParams: { Authorization: `Bearer ${WRONG_KEY}` } });
+    await waitFor("the close", () => refused.closeCodes.length > 0);
+
+    const log = lines.join("");
+    expect(log).toMatch(/HTTP request refused: no valid API key/);
+    expect(log).toMatch(/WebSocket connection refused: no valid API key/);
+    for (const key of [...KEYS, WRONG_KEY]) expect(log).not.toContain(key);
+  });
+});
