@@ -10,6 +10,7 @@ import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
+import { circleciWebhookRouter } from "../webhooks/route.js";
 import { createRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
 import { startBackgroundSync } from "./sync.js";
@@ -70,6 +71,10 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
       port: config.port,
       introspection: config.graphqlIntrospection,
       readiness: storeReadiness(runtime.store),
+      selfAuthenticatedRoutes:
+        config.webhookSecret === undefined
+          ? undefined
+          : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
     });
