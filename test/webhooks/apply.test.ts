@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { isLiveWorkflowStatus, isTerminalJobStatus } from "../../src/sync/live.js";
 import { reviseJob, reviseWorkflow, supersedes } from "../../src/webhooks/apply.js";
+import type { Progress } from "../../src/webhooks/apply.js";
 
 const T1 = "2025-06-01T12:00:00.000100Z";
 const T2 = "2025-06-01T12:00:00.000200Z";
@@ -37,31 +38,47 @@ const jobNews = (status: string, stopped_at: string | null) => ({ id: job.id, na
 const WORKFLOW_STATUSES = ["running", "failing", "on_hold", "success", "failed", "error", "canceled", "not_run", "unauthorized"];
 const STOP_TIMES = [null, T1, T2];
 const isTerminalWorkflowStatus = (status: string) => !isLiveWorkflowStatus(status);
+const STATES = WORKFLOW_STATUSES.flatMap((status) => STOP_TIMES.map((stopped_at) => ({ status, stopped_at })));
+const PAIRS = STATES.flatMap((stored) => STATES.map((incoming) => ({ stored, incoming })));
+const supersedesWorkflow = (stored: Progress, incoming: Progress) => supersedes(stored, incoming, isTerminalWorkflowStatus);
+const terminal = (state: Progress) => isTerminalWorkflowStatus(state.status);
 
-describe("supersedes: every stored state against every incoming one", () => {
-  for (const storedStatus of WORKFLOW_STATUSES) {
-    for (const storedStop of STOP_TIMES) {
-      for (const incomingStatus of WORKFLOW_STATUSES) {
-        for (const incomingStop of STOP_TIMES) {
-          const storedTerminal = isTerminalWorkflowStatus(storedStatus);
-          const incomingTerminal = isTerminalWorkflowStatus(incomingStatus);
-          const strictlyLater = STOP_TIMES.indexOf(incomingStop) > STOP_TIMES.indexOf(storedStop);
-          const expected = !storedTerminal || (incomingTerminal && strictlyLater);
-          it(`${storedStatus}@${storedStop} <- ${incomingStatus}@${incomingStop}: ${expected}`, () => {
-            const actual = supersedes({ status: storedStatus, stopped_at: storedStop }, { status: incomingStatus, stopped_at: incomingStop }, isTerminalWorkflowStatus);
-            expect(actual).toBe(expected);
-          });
-        }
-      }
-    }
-  }
+/** Every stored state against every incoming one (statuses x stop times), as properties. */
+describe("supersedes", () => {
+  it("anything replaces a live state", () => {
+    const refused = PAIRS.filter(({ stored, incoming }) => !terminal(stored) && !supersedesWorkflow(stored, incoming));
+    expect(refused).toEqual([]);
+  });
+
+  it("a live state never replaces a terminal one", () => {
+    const moved = PAIRS.filter(({ stored, incoming }) => terminal(stored) && !terminal(incoming) && supersedesWorkflow(stored, incoming));
+    expect(moved).toEqual([]);
+  });
+
+  it("a terminal state is never replaced by one that stopped at the same time or earlier (replays included)", () => {
+    const moved = PAIRS.filter(
+      ({ stored, incoming }) =>
+        terminal(stored) && STOP_TIMES.indexOf(incoming.stopped_at) <= STOP_TIMES.indexOf(stored.stopped_at) && supersedesWorkflow(stored, incoming),
+    );
+    expect(moved).toEqual([]);
+  });
+
+  it("between two terminal states that stopped at different times, exactly the later one wins, whatever the arrival order", () => {
+    const terminalPairs = PAIRS.filter(({ stored, incoming }) => terminal(stored) && terminal(incoming) && stored.stopped_at !== incoming.stopped_at);
+    expect(terminalPairs.length).toBeGreaterThan(0);
+    const wrong = terminalPairs.filter(({ stored, incoming }) => {
+      const incomingLater = STOP_TIMES.indexOf(incoming.stopped_at) > STOP_TIMES.indexOf(stored.stopped_at);
+      return supersedesWorkflow(stored, incoming) !== incomingLater || supersedesWorkflow(incoming, stored) === incomingLater;
+    });
+    expect(wrong).toEqual([]);
+  });
 
   it("orders instants by their microseconds, whatever their precision", () => {
-    const terminal = (stopped_at: string) => ({ status: "success", stopped_at });
-    expect(supersedes(terminal("2025-06-01T12:00:00.123Z"), terminal("2025-06-01T12:00:00.123001Z"), isTerminalJobStatus)).toBe(true);
-    expect(supersedes(terminal("2025-06-01T12:00:00.123001Z"), terminal("2025-06-01T12:00:00.123Z"), isTerminalJobStatus)).toBe(false);
-    expect(supersedes(terminal("2025-06-01T12:00:00.123000Z"), terminal("2025-06-01T12:00:00.123Z"), isTerminalJobStatus)).toBe(false);
-    expect(supersedes(terminal("2025-06-01T14:00:00.5+02:00"), terminal("2025-06-01T12:00:00.500001Z"), isTerminalJobStatus)).toBe(true);
+    const succeededAt = (stopped_at: string) => ({ status: "success", stopped_at });
+    expect(supersedes(succeededAt("2025-06-01T12:00:00.123Z"), succeededAt("2025-06-01T12:00:00.123001Z"), isTerminalJobStatus)).toBe(true);
+    expect(supersedes(succeededAt("2025-06-01T12:00:00.123001Z"), succeededAt("2025-06-01T12:00:00.123Z"), isTerminalJobStatus)).toBe(false);
+    expect(supersedes(succeededAt("2025-06-01T12:00:00.123000Z"), succeededAt("2025-06-01T12:00:00.123Z"), isTerminalJobStatus)).toBe(false);
+    expect(supersedes(succeededAt("2025-06-01T14:00:00.5+02:00"), succeededAt("2025-06-01T12:00:00.500001Z"), isTerminalJobStatus)).toBe(true);
   });
 });
 
@@ -83,6 +100,14 @@ describe("reviseWorkflow", () => {
 
   it("a live status never replaces a terminal one", () => {
     expect(reviseWorkflow({ ...workflow, status: "canceled", stopped_at: T1 }, workflowNews("running", null))).toBeUndefined();
+  });
+
+  it("any arrival order of the same deliveries, replays included, ends on the latest one", () => {
+    const deliveries = [workflowNews("failed", T1), workflowNews("success", T3), workflowNews("canceled", T2), workflowNews("failed", T1)];
+    for (const order of permutations(deliveries)) {
+      const final = order.reduce((stored, news) => reviseWorkflow(stored, news) ?? stored, workflow);
+      expect(final).toEqual({ ...workflow, status: "success", stopped_at: T3 });
+    }
   });
 
   it("news equal to the stored live document changes nothing", () => {
@@ -111,3 +136,8 @@ describe("reviseJob", () => {
     expect(reviseJob(stored, { ...jobNews("canceled", null), started_at: null })).toEqual({ ...stored, status: "canceled" });
   });
 });
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]));
+}
