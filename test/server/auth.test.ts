@@ -2,12 +2,16 @@ import { Writable } from "node:stream";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { unauthenticatedNotice } from "../../src/commands/serve.js";
+import { startServe, unauthenticatedNotice } from "../../src/commands/serve.js";
+import { loadConfig } from "../../src/config.js";
+import { silentLogger } from "../../src/log.js";
 import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
 import { createGatewayServer } from "../../src/server/index.js";
 import type { GatewayServer, GatewayServerOptions } from "../../src/server/index.js";
+import { startSimulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { createTinySchema } from "./tiny-schema.js";
 import type { TinyContext } from "./tiny-schema.js";
 import { waitFor } from "./wait-for.js";
@@ -30,10 +34,10 @@ async function startServer(options: Partial<GatewayServerOptions<TinyContext>> =
   return { url, origin: new URL(url).origin };
 }
 
-function postHello(url: string, authorization?: string): Promise<Response> {
+function postQuery(url: string, authorization?: string, query = "{ hello }"): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (authorization !== undefined) headers.authorization = authorization;
-  return fetch(url, { method: "POST", headers, body: JSON.stringify({ query: "{ hello }" }) });
+  return fetch(url, { method: "POST", headers, body: JSON.stringify({ query }) });
 }
 
 /** A graphql-ws client that sends `connectionParams` in `connection_init` and `upgradeAuthorization` on the upgrade. */
@@ -124,7 +128,7 @@ describe("unauthenticatedNotice", () => {
 describe("HTTP with API keys", () => {
   it("answers 401 with a JSON error and a Bearer challenge when the header is missing", async () => {
     const { url } = await startServer();
-    const response = await postHello(url);
+    const response = await postQuery(url);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
     expect(await response.json()).toEqual({
@@ -134,7 +138,7 @@ describe("HTTP with API keys", () => {
 
   it("answers 401 saying the key is not valid, without echoing it", async () => {
     const { url } = await startServer();
-    const response = await postHello(url, `Bearer ${WRONG_KEY}`);
+    const response = await postQuery(url, `Bearer ${WRONG_KEY}`);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
     const body = await response.text();
@@ -145,7 +149,7 @@ describe("HTTP with API keys", () => {
   it("answers with each configured key, the scheme in any case", async () => {
     const { url } = await startServer();
     for (const authorization of [`Bearer ${KEYS[0]}`, `Bearer ${KEYS[1]}`, `bearer ${KEYS[0]}`]) {
-      const response = await postHello(url, authorization);
+      const response = await postQuery(url, authorization);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { hello: "world" } });
     }
@@ -154,8 +158,8 @@ describe("HTTP with API keys", () => {
   it("guards /subgraph too", async () => {
     const tiny = createTinySchema();
     const { origin } = await startServer({ subgraphSchema: tiny.schema });
-    expect((await postHello(`${origin}/subgraph`)).status).toBe(401);
-    expect((await postHello(`${origin}/subgraph`, `Bearer ${KEYS[1]}`)).status).toBe(200);
+    expect((await postQuery(`${origin}/subgraph`)).status).toBe(401);
+    expect((await postQuery(`${origin}/subgraph`, `Bearer ${KEYS[1]}`)).status).toBe(200);
   });
 
   it("leaves the health probes open", async () => {
@@ -166,7 +170,7 @@ describe("HTTP with API keys", () => {
 
   it("asks for nothing when no key is configured", async () => {
     const { url } = await startServer({ apiKeys: [] });
-    expect((await postHello(url)).status).toBe(200);
+    expect((await postQuery(url)).status).toBe(200);
   });
 });
 
@@ -204,9 +208,9 @@ describe("logs", () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => void (lines.push(chunk.toString()), done()) });
     const { url } = await startServer({ logger: pino({ level: "trace" }, sink) });
-    await postHello(url);
-    await postHello(url, `Bearer ${WRONG_KEY}`);
-    await postHello(url, `Bearer ${KEYS[0]}`);
+    await postQuery(url);
+    await postQuery(url, `Bearer ${WRONG_KEY}`);
+    await postQuery(url, `Bearer ${KEYS[0]}`);
     const refused = wsClient(url, { connectionParams: { Authorization: `Bearer ${WRONG_KEY}` } });
     await waitFor("the close", () => refused.closeCodes.length > 0);
 
@@ -214,5 +218,43 @@ describe("logs", () => {
     expect(log).toMatch(/HTTP request refused: no valid API key/);
     expect(log).toMatch(/WebSocket connection refused: no valid API key/);
     for (const key of [...KEYS, WRONG_KEY]) expect(log).not.toContain(key);
+  });
+});
+
+describe("startServe", () => {
+  let sim: Simulator;
+  let slug: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ world: { seed: 3, projects: 1, pipelinesPerProject: 1, historyDays: 1 } });
+    [slug] = [...sim.world.state.projects.keys()] as [string];
+  });
+
+  afterAll(() => sim?.stop());
+
+  /** `serve` in-process (embedded store, no sync): the lines it printed, and a POST to its GraphQL URL. */
+  async function serveWith(env: Record<string, string>, authorization?: string) {
+    const base = { CIRCLECI_TOKEN: sim.token, CIRCLECI_BASE_URL: sim.url, CIRCLECI_PROJECT_SLUGS: slug, SYNC_INTERVAL_SECONDS: "0", PORT: "0" };
+    const lines: string[] = [];
+    const serve = await startServe(loadConfig("serve", { env: { ...base, ...env } }).config, silentLogger, (line) => lines.push(line));
+    try {
+      return { lines, status: (await postQuery(serve.url, authorization, "{ __typename }")).status };
+    } finally {
+      await serve.stop();
+    }
+  }
+
+  it("says in one line that it is unauthenticated when GATEWAY_API_KEYS is not set", async () => {
+    const { lines, status } = await serveWith({});
+    expect(lines.filter((line) => line.startsWith("auth:"))).toEqual([unauthenticatedNotice("127.0.0.1")]);
+    expect(status).toBe(200);
+  });
+
+  it("enforces GATEWAY_API_KEYS, and then says nothing about auth", async () => {
+    const keys = { GATEWAY_API_KEYS: KEYS.join(",") };
+    const refused = await serveWith(keys);
+    expect(refused.status).toBe(401);
+    expect(refused.lines.filter((line) => line.startsWith("auth:"))).toEqual([]);
+    expect((await serveWith(keys, `Bearer ${KEYS[1]}`)).status).toBe(200);
   });
 });
