@@ -11,13 +11,13 @@ export type AuthOutcome = { ok: true } | { ok: false; failure: AuthFailure };
 export type ApiKeyMatcher = (presented: string) => boolean;
 
 /** The RFC 6750 challenge every refusal carries; an invalid key also says so, as that RFC asks. */
-export const WWW_AUTHENTICATE: Record<AuthFailure, string> = {
+const WWW_AUTHENTICATE: Record<AuthFailure, string> = {
   missing: 'Bearer realm="circleci-gateway"',
   invalid: 'Bearer realm="circleci-gateway", error="invalid_token"',
 };
 
 /** What a refused client reads; never the key it sent. */
-export const AUTH_FAILURE_MESSAGES: Record<AuthFailure, string> = {
+const AUTH_FAILURE_MESSAGES: Record<AuthFailure, string> = {
   missing: "the Authorization header is missing: send `Authorization: Bearer <key>` with one of the gateway's API keys (GATEWAY_API_KEYS)",
   invalid: "the API key in the Authorization header is not valid",
 };
