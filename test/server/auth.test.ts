@@ -2,37 +2,21 @@ import { Writable } from "node:stream";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { startServe, unauthenticatedNotice } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
-import { createGatewayServer } from "../../src/server/index.js";
-import type { GatewayServer, GatewayServerOptions } from "../../src/server/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { createTinySchema } from "./tiny-schema.js";
-import type { TinyContext } from "./tiny-schema.js";
+import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
 
 const KEYS = ["first-key-0123456789abcdef", "second-key-0123456789abcdef"] as const;
 const WRONG_KEY = "wrong-key-0123456789abcdef";
-const servers: GatewayServer[] = [];
-const clients: Client[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function startServer(options: Partial<GatewayServerOptions<TinyContext>> = {}) {
-  const tiny = createTinySchema();
-  const server = createGatewayServer({ schema: tiny.schema, context: tiny.context, port: 0, apiKeys: KEYS, ...options });
-  servers.push(server);
-  const url = await server.listen();
-  return { url, origin: new URL(url).origin };
-}
+const { startServer, track } = useTinyServers({ apiKeys: KEYS });
 
 function postQuery(url: string, authorization?: string, query = "{ hello }"): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -59,7 +43,7 @@ function wsClient(url: string, options: { connectionParams?: Record<string, stri
     connectionParams: options.connectionParams,
     on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
   });
-  clients.push(client);
+  track(client);
   return { client, closeCodes };
 }
 

@@ -2,30 +2,16 @@ import { connect, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
-import type { GatewayServer, GatewayServerOptions, ReadinessCheck } from "../../src/server/index.js";
+import type { ReadinessCheck } from "../../src/server/index.js";
 import { createTinySchema } from "./tiny-schema.js";
-import type { TinyContext } from "./tiny-schema.js";
+import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
 
 const JSON_HEADERS = { "content-type": "application/json" };
-const servers: GatewayServer[] = [];
-const clients: Client[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function startServer(options: Partial<GatewayServerOptions<TinyContext>> = {}) {
-  const tiny = createTinySchema();
-  const server = createGatewayServer({ schema: tiny.schema, context: tiny.context, port: 0, ...options });
-  servers.push(server);
-  const url = await server.listen();
-  return { ...tiny, server, url, origin: new URL(url).origin };
-}
+const { startServer, track } = useTinyServers();
 
 function post(url: string, query: string): Promise<Response> {
   return fetch(url, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ query }) });
@@ -39,7 +25,7 @@ function wsClient(url: string): { client: Client; closeCodes: number[] } {
     retryAttempts: 0,
     on: { closed: (event) => void closeCodes.push((event as { code: number }).code) },
   });
-  clients.push(client);
+  track(client);
   return { client, closeCodes };
 }
 
