@@ -4,6 +4,7 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
 import type { Logger } from "../log.js";
+import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
 import type { GatewayContext } from "../resolvers/context.js";
@@ -57,14 +58,23 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
 
   // Our own target, not the PubSub's hidden default, so the handle can count its listeners.
   const topics = new EventTarget();
+  const subscriberCount = () => listenerCount(topics, Object.values(CHANGE_TOPICS));
+  const metrics = createGatewayMetrics({
+    circleci: () => runtime.client.stats,
+    loaders: () => loaders.stats,
+    activeSubscriptions: subscriberCount,
+    isLeader: () => sync?.isLeader,
+  });
   let url: string;
   try {
     const pubSub = createPubSub({ eventTarget: topics });
     // Live before the server listens: a subscriber never misses an event published after it connected.
     stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
     await loaders.subscribe(runtime.bus);
+    const schema = await buildGatewaySchema({ pubSub });
+    timeRootResolvers(schema, metrics);
     server = createGatewayServer<GatewayContext>({
-      schema: await buildGatewaySchema({ pubSub }),
+      schema,
       subgraphSchema: await buildFederatedSubgraphSchema(),
       context: () => ({ loaders: loaders.forRequest(), projectSlugs }),
       host: config.host,
@@ -77,6 +87,7 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
           : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
+      metrics,
     });
     url = await server.listen();
   } catch (error) {
@@ -92,11 +103,11 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
         : "sync: off (SYNC_INTERVAL_SECONDS=0): serving what another instance syncs into the store.",
     );
   } else {
-    sync = startBackgroundSync(config, runtime, logger, print);
+    sync = startBackgroundSync(config, runtime, logger, print, (report) => metrics.observeCycle(report));
     print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   }
   if (config.gatewayApiKeys.length === 0) print(unauthenticatedNotice(config.host));
-  return { url, stop, subscriberCount: () => listenerCount(topics, Object.values(CHANGE_TOPICS)) };
+  return { url, stop, subscriberCount };
 }
 
 /** Said at start-up when no API key is set: louder when the gateway listens beyond this machine. */

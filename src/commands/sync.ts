@@ -49,6 +49,8 @@ export async function runSyncOnce(config: Config, logger: Logger, print: Print):
 export interface SyncLoop {
   /** Aborts the running cycle at a safe point, releases the leader lease, closes connections. */
   stop(): Promise<void>;
+  /** Whether this instance holds the leader lease now, so its cycles are the ones that run. */
+  readonly isLeader: boolean;
 }
 
 /**
@@ -64,15 +66,25 @@ export function startSyncLoop(config: Config, logger: Logger, print: Print): Syn
       await sync.stop();
       await runtime.close();
     },
+    get isLeader() {
+      return sync.isLeader;
+    },
   };
 }
 
 /**
  * The sync loop over a runtime someone else owns (`sync` and `serve` share it): bids for the leader lease and
- * runs a cycle every `SYNC_INTERVAL_SECONDS` (> 0) while it holds it, printing a line per cycle. `stop` aborts
- * the running cycle at a safe point and releases the lease; the runtime stays open.
+ * runs a cycle every `SYNC_INTERVAL_SECONDS` (> 0) while it holds it, printing a line per cycle and handing each
+ * report to `observeCycle` (metrics). `stop` aborts the running cycle at a safe point and releases the lease; the
+ * runtime stays open.
  */
-export function startBackgroundSync(config: Config, runtime: Runtime, logger: Logger, print: Print): SyncLoop {
+export function startBackgroundSync(
+  config: Config,
+  runtime: Runtime,
+  logger: Logger,
+  print: Print,
+  observeCycle: (report: CycleReport) => void = () => {},
+): SyncLoop {
   const lock: LeaderLock =
     config.redisUrl === undefined
       ? new LocalLeaderLock()
@@ -82,13 +94,19 @@ export function startBackgroundSync(config: Config, runtime: Runtime, logger: Lo
     lock,
     intervalMs: config.syncIntervalSeconds * 1000,
     logger,
-    onCycle: (report) => print(cycleLine(report, lock.fencingToken)),
+    onCycle: (report) => {
+      observeCycle(report);
+      print(cycleLine(report, lock.fencingToken));
+    },
   });
   scheduler.start();
   return {
     async stop() {
       await scheduler.stop();
       await lock.close();
+    },
+    get isLeader() {
+      return lock.isLeader;
     },
   };
 }

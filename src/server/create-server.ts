@@ -10,6 +10,8 @@ import type { RequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
+import { requestTimingPlugin } from "../metrics/index.js";
+import type { GatewayMetrics } from "../metrics/index.js";
 import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
@@ -21,6 +23,7 @@ import { attachGraphQLWebSocket } from "./websocket.js";
 export const GRAPHQL_PATH = "/graphql";
 /** Where `subgraphSchema` is served, for a federated gateway. */
 export const SUBGRAPH_PATH = "/subgraph";
+export const METRICS_PATH = "/metrics";
 
 export interface GatewayServerOptions<TContext extends BaseContext> {
   schema: GraphQLSchema;
@@ -57,6 +60,11 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
    * with one of these keys (`/healthz` and `/readyz` stay open for probes). Default: no authentication.
    */
   apiKeys?: readonly string[];
+  /**
+   * Served at `GET /metrics` (Prometheus text; behind the API key when keys are set, as scrapers can send one),
+   * and told how long each GraphQL request over HTTP took. Default: no `/metrics`.
+   */
+  metrics?: Pick<GatewayMetrics, "contentType" | "render" | "observeRequest">;
 }
 
 export interface GatewayServer {
@@ -104,7 +112,11 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     includeStacktraceInErrorResponses: false,
     // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
     stopOnTerminationSignals: false,
-    plugins: [sandboxLandingPage(), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
+    plugins: [
+      sandboxLandingPage(),
+      ...drainPlugins(httpServer, webSocket, gracePeriodMs),
+      ...(options.metrics === undefined ? [] : [requestTimingPlugin<TContext>(options.metrics)]),
+    ],
     logger,
   });
   // `introspection` cannot hide the subgraph's SDL: a gateway composes from `_service { sdl }`, an ordinary field.
@@ -141,8 +153,9 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     }
     const context = async (): Promise<TContext> => options.context();
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
-    if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH], requireApiKey(matchApiKey, logger));
+    if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH, METRICS_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
+    if (options.metrics !== undefined) app.get(METRICS_PATH, metricsRoute(options.metrics));
     app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context }));
     if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
     app.use(requestErrorHandler(logger));
@@ -185,6 +198,17 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     },
     listen,
     close,
+  };
+}
+
+function metricsRoute(metrics: Pick<GatewayMetrics, "contentType" | "render">): RequestHandler {
+  return async (_request, response, next) => {
+    try {
+      const text = await metrics.render();
+      response.type(metrics.contentType).send(text);
+    } catch (error) {
+      next(error);
+    }
   };
 }
 

@@ -33,6 +33,20 @@ export interface CycleReport {
   calls: number;
 }
 
+/** The cycle's one log line: enough to chart it, and the first error, which says how to fix it. */
+export function cycleLogFields(report: CycleReport) {
+  const failed = report.streams.filter((stream) => stream.error !== undefined);
+  return {
+    ok: report.ok,
+    aborted: report.aborted,
+    records: report.streams.reduce((sum, stream) => sum + stream.records, 0),
+    calls: report.calls,
+    durationMs: Date.parse(report.completedAt) - Date.parse(report.startedAt),
+    failedStreams: failed.length,
+    ...(failed[0] === undefined ? {} : { firstError: failed[0].error }),
+  };
+}
+
 /** For a CLI or a log to show a cycle as it goes. */
 export type ProgressEvent =
   | { type: "stream.started"; stream: StreamName; projectSlug?: string }

@@ -7,12 +7,13 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { LeaderLock } from "../store/leader-lock.js";
 import type { SyncEngine } from "./engine.js";
+import { cycleLogFields } from "./report.js";
 import type { CycleReport } from "./report.js";
 
 export interface SyncSchedulerOptions {
   engine: Pick<SyncEngine, "runCycle">;
-  /** Only `acquire` and `lost` are used; releasing and closing the lock stay with its owner. */
-  lock: Pick<LeaderLock, "acquire" | "lost">;
+  /** Only `acquire`, `lost` and the epoch (for the log) are used; releasing and closing the lock stay with its owner. */
+  lock: Pick<LeaderLock, "acquire" | "lost" | "fencingToken">;
   /** Pause between the end of one cycle (or a failed bid for the lock) and the next attempt. */
   intervalMs: number;
   /** Each pause is `intervalMs` times a factor in [1 - jitterRatio, 1 + jitterRatio], so instances drift apart. Default 0.1. */
@@ -26,7 +27,7 @@ export interface SyncSchedulerOptions {
 
 export class SyncScheduler {
   readonly #engine: Pick<SyncEngine, "runCycle">;
-  readonly #lock: Pick<LeaderLock, "acquire" | "lost">;
+  readonly #lock: Pick<LeaderLock, "acquire" | "lost" | "fencingToken">;
   readonly #intervalMs: number;
   readonly #jitterRatio: number;
   readonly #logger: Logger;
@@ -86,8 +87,7 @@ export class SyncScheduler {
       if (this.#stopping.signal.aborted || lost?.aborted) return;
       const signal = lost === undefined ? this.#stopping.signal : AbortSignal.any([lost, this.#stopping.signal]);
       const report = await this.#engine.runCycle(signal);
-      const failed = report.streams.filter((stream) => stream.error !== undefined).length;
-      this.#logger.info({ ok: report.ok, aborted: report.aborted, failedStreams: failed, calls: report.calls }, "sync cycle finished");
+      this.#logger.info({ ...cycleLogFields(report), leaderEpoch: this.#lock.fencingToken }, "sync cycle finished");
       this.#onCycle?.(report);
     } catch (error) {
       this.#logger.error({ err: error }, "sync cycle failed; the next one runs on schedule");

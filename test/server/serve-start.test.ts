@@ -1,42 +1,26 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startServe } from "../../src/commands/serve.js";
-import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
-import { startSimulator } from "../../src/simulator/index.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import { useInProcessServe } from "../support/in-process-serve.js";
 
-let sim: Simulator;
-let slug: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ world: { seed: 3, projects: 1, pipelinesPerProject: 2, historyDays: 1 } });
-  [slug] = [...sim.world.state.projects.keys()] as [string];
-});
-
-afterAll(() => sim?.stop());
-
-/** `serve` in-process with the embedded store and no sync: reads fall through to the simulator. */
-function serveConfig(env: Record<string, string>) {
-  const base = { CIRCLECI_TOKEN: sim.token, CIRCLECI_BASE_URL: sim.url, CIRCLECI_PROJECT_SLUGS: slug, SYNC_INTERVAL_SECONDS: "0" };
-  return loadConfig("serve", { env: { ...base, ...env } }).config;
-}
+const gateway = useInProcessServe();
+const serveConfig = gateway.config;
 
 describe("startServe", () => {
   it("prints the GraphQL URL and serves until stopped", async () => {
-    const lines: string[] = [];
-    const serve = await startServe(serveConfig({ PORT: "0" }), silentLogger, (line) => lines.push(line));
-    try {
+    let url = "";
+    await gateway.withServe({}, async (serve, lines) => {
+      url = serve.url;
       expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
       expect(lines[1]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
       const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ projects { slug name } }"}' });
+      const { sim, slug } = gateway;
       const name = sim.world.state.projects.get(slug)?.name;
       expect(await response.json()).toEqual({ data: { projects: [{ slug, name }] } });
-    } finally {
-      await serve.stop();
-    }
-    await expect(fetch(serve.url)).rejects.toThrow();
+    });
+    await expect(fetch(url)).rejects.toThrow();
   });
 
   it("names the setting when the port is taken", async () => {

@@ -19,6 +19,10 @@ class FakeLock {
     return this.leader ? this.#tenure.signal : undefined;
   }
 
+  get fencingToken(): number | undefined {
+    return this.leader ? this.bids : undefined;
+  }
+
   lose(): void {
     this.leader = false;
     this.#tenure.abort();

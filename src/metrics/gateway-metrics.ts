@@ -1,0 +1,199 @@
+/**
+ * The gateway's Prometheus metrics. Most are read at scrape time from counters the parts already keep (the
+ * CircleCI client's stats, the loaders' stats, the subscription count, the leader lease), so the hot paths carry no
+ * metrics code; only sync cycles and GraphQL timings are observed as they happen.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ClientStats } from "../circleci/index.js";
+import type { LoaderStats } from "../loaders/index.js";
+import type { CycleReport } from "../sync/index.js";
+
+/** Where the scrape-time metrics come from; each source is optional, so a process exposes what it has. */
+export interface MetricSources {
+  circleci?: () => ClientStats;
+  loaders?: () => LoaderStats;
+  /** Subscription operations open on this instance. */
+  activeSubscriptions?: () => number;
+  /** Whether this instance holds the sync's leader lease; undefined when it does not sync at all. */
+  isLeader?: () => boolean | undefined;
+}
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** The `Content-Type` of `render`'s output (Prometheus text format 0.0.4). */
+  readonly contentType: string;
+  render(): Promise<string>;
+  /** Counts a finished sync cycle and the records each stream wrote. */
+  observeCycle(report: CycleReport): void;
+  /** Times one root field's resolver (`Query.pipelines`), in seconds. */
+  observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
+  /** Times one GraphQL request over HTTP, from arrival to response, in seconds. */
+  observeRequest(operationType: string, outcome: "ok" | "error", seconds: number): void;
+}
+
+const PREFIX = "circleci_gateway_";
+
+/** Dashboards answer in milliseconds from the cache and in hundreds of milliseconds when they fall through. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+
+  const cycles = new Counter({
+    name: `${PREFIX}sync_cycles_total`,
+    help: "Sync cycles this instance ran, by outcome (ok, failed, aborted).",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const records = new Counter({
+    name: `${PREFIX}sync_records_total`,
+    help: "New or changed documents the sync wrote, by stream.",
+    labelNames: ["stream"],
+    registers,
+  });
+  const lastCycle = new Gauge({
+    name: `${PREFIX}sync_last_cycle_completed_timestamp_seconds`,
+    help: "When this instance's last sync cycle ended (Unix time), whatever its outcome.",
+    registers,
+  });
+  const resolvers = new Histogram({
+    name: `${PREFIX}graphql_resolver_duration_seconds`,
+    help: "Time spent in each root field's resolver, children included, by field and outcome.",
+    labelNames: ["field", "outcome"],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const requests = new Histogram({
+    name: `${PREFIX}graphql_request_duration_seconds`,
+    help: "GraphQL requests over HTTP, from arrival to response, by operation type and outcome.",
+    labelNames: ["operation_type", "outcome"],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+
+  registerScrapeTimeMetrics(sources, registers);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    observeCycle(report) {
+      cycles.inc({ outcome: cycleOutcome(report) });
+      for (const stream of report.streams) records.inc({ stream: stream.stream }, stream.records);
+      lastCycle.set(Date.parse(report.completedAt) / 1000);
+    },
+    observeResolver(field, outcome, seconds) {
+      resolvers.observe({ field, outcome }, seconds);
+    },
+    observeRequest(operationType, outcome, seconds) {
+      requests.observe({ operation_type: operationType, outcome }, seconds);
+    },
+  };
+}
+
+export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" | "failed" | "aborted" {
+  if (report.aborted) return "aborted";
+  return report.ok ? "ok" : "failed";
+}
+
+type Registers = Registry[];
+
+function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
+  const { circleci, loaders, activeSubscriptions, isLeader } = sources;
+  if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
+  if (loaders !== undefined) registerCacheMetrics(loaders, registers);
+  if (activeSubscriptions !== undefined) {
+    new Gauge({
+      name: `${PREFIX}active_subscriptions`,
+      help: "GraphQL subscription operations open on this instance.",
+      registers,
+      collect() {
+        this.set(activeSubscriptions());
+      },
+    });
+  }
+  if (isLeader !== undefined) {
+    new Gauge({
+      name: `${PREFIX}sync_leader`,
+      help: "1 while this instance holds the sync's leader lease (it is the one polling CircleCI), else 0.",
+      registers,
+      collect() {
+        this.set(isLeader() === true ? 1 : 0);
+      },
+    });
+  }
+}
+
+function registerCircleCIMetrics(stats: () => ClientStats, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}circleci_requests_total`,
+    help: "Requests sent to CircleCI (every attempt), by endpoint template and HTTP status (`error`: no response).",
+    labelNames: ["endpoint", "status"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [endpoint, byStatus] of Object.entries(stats().requests)) {
+        for (const [status, count] of Object.entries(byStatus)) this.inc({ endpoint, status }, count);
+      }
+    },
+  });
+  new Counter({
+    name: `${PREFIX}circleci_retries_total`,
+    help: "CircleCI requests retried after a 5xx, a reset, a timeout or a broken body.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats().retries);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}rate_limit_waits_total`,
+    help: "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats().rateLimitWaits.count);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}rate_limit_wait_seconds_total`,
+    help: "Time CircleCI calls spent paused at CircleCI's request.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats().rateLimitWaits.ms / 1000);
+    },
+  });
+}
+
+function registerCacheMetrics(stats: () => LoaderStats, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}cache_lookups_total`,
+    help: "Keys the read path looked up, by layer (l1: in-process LRU, store: Redis or the embedded store) and result (hit, miss).",
+    labelNames: ["layer", "result"],
+    registers,
+    collect() {
+      this.reset();
+      const { l1, store } = stats();
+      for (const [layer, counts] of [["l1", l1], ["store", store]] as const) {
+        this.inc({ layer, result: "hit" }, counts.hits);
+        this.inc({ layer, result: "miss" }, counts.misses);
+      }
+    },
+  });
+  new Counter({
+    name: `${PREFIX}fallthrough_fetches_total`,
+    help: "Fetches the read path sent to CircleCI for what the store lacked, by result (fetched, not_found, failed).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      const { fetched, notFound, failed } = stats().circleci;
+      this.inc({ result: "fetched" }, fetched);
+      this.inc({ result: "not_found" }, notFound);
+      this.inc({ result: "failed" }, failed);
+    },
+  });
+}
