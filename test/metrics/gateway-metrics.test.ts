@@ -57,7 +57,7 @@ describe("createGatewayMetrics", () => {
   });
 
   it("shows leadership and open subscriptions as they are at scrape time", async () => {
-    let leader: boolean | undefined;
+    let leader: boolean | undefined = undefined;
     let subscriptions = 2;
     const metrics = createGatewayMetrics({ isLeader: () => leader, activeSubscriptions: () => subscriptions });
     expect(sampleValue(await metrics.render(), "circleci_gateway_sync_leader")).toBe(0);
