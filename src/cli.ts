@@ -82,7 +82,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 
   const { config, commandFlags } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const print = (line: string) => console.log(line);
   if (command === "sync" && commandFlags.has("once")) return runSyncOnce(config, logger, print);
   if (command === "sync" && config.syncIntervalSeconds === 0) {

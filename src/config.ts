@@ -22,6 +22,7 @@ interface SettingSpec<T extends z.ZodType> {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LOG_FORMATS = ["auto", "json", "pretty"] as const;
 
 function setting<T extends z.ZodType>(spec: SettingSpec<T>): SettingSpec<T> {
   return spec;
@@ -223,6 +224,12 @@ export const SETTINGS = {
     help: `log level: ${LOG_LEVELS.join(", ")}`,
     defaultText: "info",
     rule: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  }),
+  logFormat: setting({
+    env: "LOG_FORMAT",
+    help: "json: one JSON object per line, for log collectors; pretty: coloured lines for people; auto: pretty when the output is a terminal, else json",
+    defaultText: "auto",
+    rule: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).default("auto"),
   }),
 };
 

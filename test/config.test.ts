@@ -45,6 +45,7 @@ describe("loadConfig defaults", () => {
       gatewayApiKeys: [],
       webhookSecret: undefined,
       logLevel: "info",
+      logFormat: "auto",
     });
   });
 
@@ -205,6 +206,7 @@ describe("each setting's rule", () => {
 
   it("wants a known log level", () => {
     rejects({ LOG_LEVEL: "loud" }, "LOG_LEVEL", /one of fatal, error, warn, info, debug, trace, silent/);
+    rejects({ LOG_FORMAT: "xml" }, "LOG_FORMAT", /one of auto, json, pretty/);
   });
 });
 
