@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config, commandFlags } = loaded;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const print = (line: string) => console.log(line);
-  if (command === "sync" && commandFlags.has("once")) return runSyncOnce(config, logger, print);
+  if (command === "sync" && commandFlags.has("once")) return runSyncOnce(config, logger, print, process.stdout);
   if (command === "sync" && config.syncIntervalSeconds === 0) {
     console.error("SYNC_INTERVAL_SECONDS=0 disables the background sync: use sync --once for a single cycle.");
     return 2;

@@ -4,8 +4,11 @@ import { LocalLeaderLock, RedisLeaderLock } from "../store/index.js";
 import type { LeaderLock } from "../store/index.js";
 import { SyncEngine, SyncScheduler } from "../sync/index.js";
 import type { CycleReport, ProgressEvent, StreamReport } from "../sync/index.js";
+import { createProgressDisplay } from "./progress-display.js";
+import type { ProgressDisplay, ProgressOutput } from "./progress-display.js";
 import { createRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
+import { SyncProgress } from "./sync-progress.js";
 
 export type Print = (line: string) => void;
 
@@ -24,25 +27,60 @@ function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgre
   });
 }
 
+/** How often the progress line is refreshed: live on a terminal, sparingly in a log. */
+const TERMINAL_REFRESH_MS = 250;
+const PLAIN_REFRESH_MS = 10_000;
+
 /**
  * `circleci-gateway sync --once`: one full cycle against the configured CircleCI and store, a line per
  * stream and project as it finishes, a summary table, and an exit code (0 only when every stream succeeded).
+ * While it runs, how far the backfill has got and the time left: a live line when `output` is a terminal, a plain
+ * line every 10 s otherwise (default: plain lines through `print`).
  */
-export async function runSyncOnce(config: Config, logger: Logger, print: Print): Promise<number> {
+export async function runSyncOnce(config: Config, logger: Logger, print: Print, output: ProgressOutput = { write: print }): Promise<number> {
   if (config.redisUrl === undefined) {
     print("note: no REDIS_URL, so the data synced now lives only in this process and is gone when it exits.");
   }
   const runtime = createRuntime(config, logger);
   try {
-    const engine = createEngine(config, runtime, logger, (event) => {
-      const line = progressLine(event);
-      if (line !== undefined) print(line);
-    });
-    const report = await engine.runCycle();
+    const display = createProgressDisplay(output, print);
+    const report = await runCycleShowingProgress(display, config.projectSlugs ?? [], (onProgress) =>
+      createEngine(config, runtime, logger, onProgress).runCycle(),
+    );
     for (const line of summary(report)) print(line);
     return report.ok ? 0 : 1;
   } finally {
     await runtime.close();
+  }
+}
+
+/** Runs the cycle with a line per finished stream and a refreshed progress line, removed before the cycle returns. */
+async function runCycleShowingProgress(
+  display: ProgressDisplay,
+  projectSlugs: readonly string[],
+  run: (onProgress: (event: ProgressEvent) => void) => Promise<CycleReport>,
+): Promise<CycleReport> {
+  const progress = new SyncProgress(projectSlugs);
+  const started = Date.now();
+  let shown: number | undefined;
+  const refresh = setInterval(
+    () => {
+      // A log gets a line only when there is news; a terminal's line also ticks its time left.
+      if (!display.live && progress.fraction === shown) return;
+      shown = progress.fraction;
+      display.update(progress.describe(Date.now() - started));
+    },
+    display.live ? TERMINAL_REFRESH_MS : PLAIN_REFRESH_MS,
+  );
+  try {
+    return await run((event) => {
+      progress.observe(event);
+      const line = progressLine(event);
+      if (line !== undefined) display.print(line);
+    });
+  } finally {
+    clearInterval(refresh);
+    display.finish();
   }
 }
 

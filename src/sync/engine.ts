@@ -183,7 +183,7 @@ export class SyncEngine {
         backfillDays: this.#options.backfillDays,
         publish: (events) => (events.length === 0 ? Promise.resolve() : bus.publish(events)),
         checkpoint: () => stop.checkpoint(),
-        onPage: (items) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items }),
+        onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });
     } catch (failure) {
       if (!this.#isStreamFailure(failure, stop)) return [];

@@ -11,7 +11,7 @@ import { mapConcurrent } from "./map-concurrent.js";
 import { unlessNotFound } from "./not-found.js";
 import { syncPipelineTrees } from "./pipeline-tree.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
-import { isInWindow, isPastWindow, nextHighWaterMark, windowStart } from "./window.js";
+import { isInWindow, isPastWindow, nextHighWaterMark, windowCoverage, windowStart } from "./window.js";
 
 export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "publish"> {
   /** This project's pipelines in the active set. */
@@ -20,7 +20,8 @@ export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" |
   lookbackHours: number;
   backfillDays: number;
   publish(events: readonly ChangeEvent[]): Promise<void>;
-  onPage(items: number): void;
+  /** After each page of the walk: its size, and how much of the window the walk has covered (0 to 1). */
+  onPage(items: number, covered: number): void;
 }
 
 /** Active pipelines outside the window are fetched and synced this many at a time. */
@@ -46,7 +47,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
   for await (const page of client.pipelinePages(projectSlug)) {
     options.checkpoint();
     tallies.pipelines.pages += 1;
-    options.onPage(page.items.length);
+    options.onPage(page.items.length, isPastWindow(page.items, start) ? 1 : windowCoverage(page.items, start, options.now));
     const kept = page.items.filter((pipeline) => isInWindow(pipeline, start));
     await syncPipelineTrees(kept, context);
     inWindow.push(...kept);

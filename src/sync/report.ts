@@ -50,7 +50,8 @@ export function cycleLogFields(report: CycleReport) {
 /** For a CLI or a log to show a cycle as it goes. */
 export type ProgressEvent =
   | { type: "stream.started"; stream: StreamName; projectSlug?: string }
-  | { type: "page.fetched"; stream: StreamName; projectSlug?: string; items: number }
+  /** `covered`: how much of this cycle's window the project's walk has read, from 0 to 1 (see `windowCoverage`). */
+  | { type: "page.fetched"; stream: StreamName; projectSlug?: string; items: number; covered: number }
   | { type: "stream.done"; report: StreamReport }
   /** CircleCI asked the client to slow down since the previous event: `waits` more pauses, `waitedMs` more ms paused. */
   | { type: "rate-limit.wait"; waits: number; waitedMs: number };

@@ -37,6 +37,17 @@ export function isPastWindow(page: readonly { created_at: string }[], start: num
 }
 
 /**
+ * How much of the window a walk has covered once it read `page`, from 0 (nothing) to 1 (it reached the window's
+ * start): the share of the time span from now back to the start that lies after the page's oldest pipeline. The
+ * walk reads newest first, so this grows page by page; it estimates how far a long backfill has got.
+ */
+export function windowCoverage(page: readonly { created_at: string }[], start: number, now: number): number {
+  if (page.length === 0 || now <= start) return page.length === 0 ? 0 : 1;
+  const oldest = Math.min(...page.map(({ created_at }) => Date.parse(created_at)));
+  return Math.min(1, Math.max(0, (now - oldest) / (now - start)));
+}
+
+/**
  * The new high-water mark: the newest `created_at` among the previous mark and the pipelines
  * written. Without either (a project with no pipeline in its backfill), the window start itself,
  * so the next walk still covers everything since then.

@@ -30,6 +30,12 @@ describe("progress and the cycle report", () => {
     const pages = events.filter((event) => event.type === "page.fetched");
     const pipelinePages = report.streams.filter((stream) => stream.stream === "pipelines").reduce((sum, stream) => sum + stream.pages, 0);
     expect(pages).toHaveLength(pipelinePages);
+    // Each project's walk covers more of the window page by page and ends having covered all of it.
+    for (const slug of new Set(pages.map((event) => event.projectSlug))) {
+      const covered = pages.flatMap((event) => (event.type === "page.fetched" && event.projectSlug === slug ? [event.covered] : []));
+      expect(covered).toEqual([...covered].sort((a, b) => a - b));
+      expect(covered.at(-1)).toBe(1);
+    }
     const waits = events.filter((event) => event.type === "rate-limit.wait");
     expect(waits).toMatchObject([{ waits: 1 }]);
     expect(waits[0]?.waitedMs).toBeGreaterThanOrEqual(900);

@@ -7,7 +7,7 @@ import { SyncEngine } from "../../src/sync/index.js";
 import { hasJobRecord, isRecordStale } from "../../src/sync/job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "../../src/sync/live.js";
 import { nextStreamStatuses } from "../../src/sync/status.js";
-import { isInWindow, isPastWindow, nextHighWaterMark, windowStart } from "../../src/sync/window.js";
+import { isInWindow, isPastWindow, nextHighWaterMark, windowCoverage, windowStart } from "../../src/sync/window.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -32,6 +32,17 @@ describe("window", () => {
     expect(isPastWindow([{ created_at: "2025-06-01T09:00:00Z" }, { created_at: "2025-06-01T10:30:00Z" }], start)).toBe(false);
     expect(isPastWindow([{ created_at: "2025-06-01T09:00:00Z" }, { created_at: "2025-06-01T08:00:00Z" }], start)).toBe(true);
     expect(isPastWindow([], start)).toBe(false);
+  });
+
+  it("measures how much of the window a walk covered by the oldest pipeline of its last page", () => {
+    const start = now - 10 * HOUR_MS;
+    const at = (hoursAgo: number) => ({ created_at: new Date(now - hoursAgo * HOUR_MS).toISOString() });
+    expect(windowCoverage([at(1), at(2.5)], start, now)).toBe(0.25);
+    expect(windowCoverage([at(9), at(5)], start, now)).toBe(0.9);
+    expect(windowCoverage([at(12)], start, now)).toBe(1);
+    // Clock skew: a pipeline "from the future" has covered nothing yet.
+    expect(windowCoverage([at(-1)], start, now)).toBe(0);
+    expect(windowCoverage([], start, now)).toBe(0);
   });
 
   it("keeps the newest mark, or the window start when nothing was ever written", () => {
