@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
-import { errorAfterRetries, errorForStatus } from "./failure.js";
+import type { CircuitBreaker } from "./breaker.js";
+import { CircleCIUnavailableError } from "./errors.js";
+import { describeFailure, errorAfterRetries, errorForStatus, isUpstreamDown } from "./failure.js";
 import type { Failure } from "./failure.js";
 import type { RateLimitGate } from "./gate.js";
 import { backoffDelayMs, classifyStatus, exhaustedWindowPauseMs, rateLimitedPauseMs } from "./retry.js";
@@ -21,6 +23,7 @@ export interface RequestEvent {
 export interface RequesterOptions {
   transport: Transport;
   gate: RateLimitGate;
+  breaker: CircuitBreaker;
   /** Path of the base URL (CircleCI Server may live under one), without a trailing slash. */
   basePath: string;
   retry: RetryPolicy;
@@ -40,29 +43,60 @@ type Verdict<T> =
   | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
   | { kind: "fail"; failure: Failure };
 
+/** How a request's attempts ended: a value, a last failure, or the breaker stopping its retries. */
+type Outcome<T> =
+  | { kind: "done"; value: T }
+  | { kind: "failed"; failure: Failure; attempts: number; permanent: boolean }
+  | { kind: "refused"; error: CircleCIUnavailableError };
+
 /**
  * Runs one logical GET: through the shared gate, over the transport, retried with backoff while
  * the failure is transient, and validated by `parse` (a body that does not fit is treated like a
- * truncated one). Rate-limit answers pause the whole gate rather than just this request.
+ * truncated one). Rate-limit answers pause the whole gate rather than just this request. The
+ * circuit breaker sees every request's outcome and, while CircleCI is down, refuses requests
+ * before they reach the gate.
  */
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
 
   async get<T>(route: Route, parse: (body: unknown) => Validation<T>): Promise<T> {
-    const { retry, stats, logger } = this.options;
+    const { breaker } = this.options;
+    const admission = breaker.admit();
+    if (!admission.allowed) throw new CircleCIUnavailableError(route.endpoint, admission.refusal);
+    const outcome = await this.retrying(route, parse, admission.probe);
+    if (outcome.kind === "done") {
+      breaker.answered();
+      return outcome.value;
+    }
+    if (outcome.kind === "refused") throw outcome.error;
+    const { failure, attempts, permanent } = outcome;
+    // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
+    if (!permanent && isUpstreamDown(failure)) breaker.failed(describeFailure(route, failure), admission.probe);
+    else breaker.answered();
+    throw failure.kind === "status" && permanent
+      ? errorForStatus(route, failure.status, failure.upstreamMessage)
+      : errorAfterRetries(route, failure, attempts);
+  }
+
+  /**
+   * The attempts of one request. A probe gets a single attempt: it only asks whether CircleCI is
+   * back. Any other request stops retrying once the breaker opens, since other requests have just
+   * shown that CircleCI is down.
+   */
+  private async retrying<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<Outcome<T>> {
+    const { retry, stats, logger, breaker } = this.options;
+    const maxAttempts = probe ? 1 : retry.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt);
       const verdict = this.judge(exchange, parse);
-      if (verdict.kind === "done") return verdict.value;
-      if (verdict.kind === "fail") {
-        throw verdict.failure.kind === "status"
-          ? errorForStatus(route, verdict.failure.status, verdict.failure.upstreamMessage)
-          : errorAfterRetries(route, verdict.failure, attempt);
-      }
-      if (attempt >= retry.maxAttempts) throw errorAfterRetries(route, verdict.failure, attempt);
+      if (verdict.kind === "done") return verdict;
+      if (verdict.kind === "fail") return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: true };
+      if (attempt >= maxAttempts) return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: false };
       stats.retry();
       logger.warn({ endpoint: route.endpoint, attempt, failure: verdict.failure }, "retrying a CircleCI request");
       if (verdict.wait === "backoff") await sleep(backoffDelayMs(attempt, retry));
+      const refusal = breaker.refusal;
+      if (refusal !== undefined) return { kind: "refused", error: new CircleCIUnavailableError(route.endpoint, refusal) };
     }
   }
 
