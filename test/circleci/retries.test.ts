@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   BadRequestError,
+  CircleCIUnavailableError,
   NetworkError,
   NotFoundError,
   PermissionError,
@@ -139,5 +140,23 @@ describe("retries", () => {
     expect(error).toBeInstanceOf(ResponseFormatError);
     expect((error as Error).message).toMatch(/GET \/me answered with a body the client cannot use on all 3 attempts/);
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe("retries and the circuit breaker", () => {
+  it("a request still retrying stops once other requests have opened the breaker", async () => {
+    // The workflow never answers (each attempt waits for the headers timeout); /me fails at once.
+    const { server, client } = await setUp(
+      (req, res) => {
+        if (req.url === "/api/v2/me") sendJson(res, 503, { message: "Internal server error." });
+      },
+      { retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }, timeouts: { headersMs: 100 }, breaker: { failureThreshold: 1, cooldownMs: 60_000 } },
+    );
+    const slow = client.getWorkflow("w1").catch((caught: unknown) => caught);
+    await expect(client.me()).rejects.toBeInstanceOf(UpstreamError);
+    const stopped = await slow;
+    expect(stopped).toBeInstanceOf(CircleCIUnavailableError);
+    expect((stopped as Error).message).toMatch(/failed 1 request in a row \(last: GET \/me: 503 Service Unavailable\), so GET \/workflow\/\{id\} was not sent/);
+    expect(server.requests.map((request) => request.path)).toEqual(["/api/v2/workflow/w1", "/api/v2/me", "/api/v2/me", "/api/v2/me", "/api/v2/me"]);
   });
 });
