@@ -12,6 +12,8 @@ export interface Outage {
   start(sim: Simulator): void;
   /** What a request gets once its retries are over, before the circuit breaker opens. */
   failure: abstract new (...args: never[]) => CircleCIError;
+  /** How that error's message begins. */
+  says: RegExp;
 }
 
 export const OUTAGE_TIMEOUTS = { headersMs: 100, bodyMs: 100 };
@@ -20,9 +22,24 @@ export const OUTAGE_TIMEOUTS = { headersMs: 100, bodyMs: 100 };
 const SLOW_LATENCY_MS = 2500;
 
 export const outages: readonly Outage[] = [
-  { name: "down (5xx)", start: (sim) => sim.setFaults({ serverErrorRate: 1 }), failure: UpstreamError },
-  { name: "slow (no answer within the timeout)", start: (sim) => sim.setLatency(SLOW_LATENCY_MS), failure: NetworkError },
-  { name: "answering garbage (HTML with status 200)", start: (sim) => sim.setFaults({ garbageRate: 1 }), failure: ResponseFormatError },
+  {
+    name: "down (5xx)",
+    start: (sim) => sim.setFaults({ serverErrorRate: 1 }),
+    failure: UpstreamError,
+    says: /^CircleCI answered GET \S+ with 50[023] /u,
+  },
+  {
+    name: "slow (no answer within the timeout)",
+    start: (sim) => sim.setLatency(SLOW_LATENCY_MS),
+    failure: NetworkError,
+    says: /^GET \S+ failed without an HTTP answer /u,
+  },
+  {
+    name: "answering garbage (HTML with status 200)",
+    start: (sim) => sim.setFaults({ garbageRate: 1 }),
+    failure: ResponseFormatError,
+    says: /^GET \S+ answered with a body the client cannot use /u,
+  },
 ];
 
 export function endOutage(sim: Simulator): void {
