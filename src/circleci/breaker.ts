@@ -6,7 +6,8 @@
  *   retries) open it. Any answer from CircleCI, a 404 or a 429 included, proves it is up and resets
  *   the count.
  * - open: calls are refused until the cooldown has passed; the next call is then the probe.
- * - half-open: the probe is the only call in flight; the others are refused. Its success closes the
+ * - half-open: the probe is the only call in flight; the others are refused (the client has them
+ *   wait for the probe's verdict first). Its success closes the
  *   breaker (and the cooldown starts over from `cooldownMs`); its failure re-opens it for twice the
  *   previous cooldown, capped at `maxCooldownMs`.
  *

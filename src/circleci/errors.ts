@@ -169,7 +169,7 @@ export class CircleCIUnavailableError extends CircleCIError {
     const next =
       refusal.phase === "paused"
         ? `calls to it are paused for ${Math.max(1, Math.ceil(refusal.retryInMs / 1000))} s more, then one probe request is sent`
-        : "one probe request is checking whether it is back";
+        : "a probe request is checking whether it is back";
     super(
       `CircleCI is unavailable: it failed ${refusal.failures} ${refusal.failures === 1 ? "request" : "requests"} in a row (last: ${refusal.lastFailure}), so ${endpoint} was not sent; ${next}.`,
       "Data already cached is still served and calls resume by themselves once a probe succeeds; if this lasts, check https://status.circleci.com and the network path to CIRCLECI_BASE_URL.",

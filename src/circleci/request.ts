@@ -59,11 +59,26 @@ type Outcome<T> =
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
 
+  /** Settles when the breaker's probe in flight has its answer. */
+  private probe: Promise<void> = Promise.resolve();
+
   async get<T>(route: Route, parse: (body: unknown) => Validation<T>): Promise<T> {
     const { breaker } = this.options;
-    const admission = breaker.admit();
+    let admission = breaker.admit();
+    // Calls that arrive while the probe is out wait for its verdict: they go out if CircleCI is back.
+    if (!admission.allowed && admission.refusal.phase === "probing") {
+      await this.probe;
+      admission = breaker.admit();
+    }
     if (!admission.allowed) throw new CircleCIUnavailableError(route.endpoint, admission.refusal);
-    const outcome = await this.retrying(route, parse, admission.probe);
+    const sent = this.send(route, parse, admission.probe);
+    if (admission.probe) this.probe = sent.then(ignore, ignore);
+    return sent;
+  }
+
+  private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<T> {
+    const { breaker } = this.options;
+    const outcome = await this.retrying(route, parse, probe);
     if (outcome.kind === "done") {
       breaker.answered();
       return outcome.value;
@@ -71,7 +86,7 @@ export class Requester {
     if (outcome.kind === "refused") throw outcome.error;
     const { failure, attempts, permanent } = outcome;
     // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
-    if (!permanent && isUpstreamDown(failure)) breaker.failed(describeFailure(route, failure), admission.probe);
+    if (!permanent && isUpstreamDown(failure)) breaker.failed(describeFailure(route, failure), probe);
     else breaker.answered();
     throw failure.kind === "status" && permanent
       ? errorForStatus(route, failure.status, failure.upstreamMessage)
@@ -172,6 +187,8 @@ export class Requester {
     }
   }
 }
+
+function ignore(): void {}
 
 function upstreamMessage(body: unknown, scrub: (text: string) => string): string | undefined {
   const parsed = errorBodySchema.safeParse(body);

@@ -61,30 +61,31 @@ describe.each(outages)("CircleCI $name", (outage) => {
     );
     expect(message).not.toContain(sim.token);
 
-    // Still down after the cooldown: exactly one probe, one attempt, and the pause doubles.
+    // Still down after the cooldown: calls at once send exactly one probe, of one attempt; the others
+    // wait for its verdict and are refused with it, and the pause doubles.
     await sleep(PAST_COOLDOWN_MS);
     const beforeProbe = sim.counters.total();
-    await expect(client.getProject(SLUG)).rejects.toBeInstanceOf(outage.failure);
+    const [failedProbe, ...held] = await Promise.all(Array.from({ length: 5 }, () => settle(client.getProject(SLUG))));
+    expect((failedProbe as { error: unknown }).error).toBeInstanceOf(outage.failure);
+    for (const outcome of held) {
+      expect((outcome as { error: Error }).error).toBeInstanceOf(CircleCIUnavailableError);
+      expect((outcome as { error: Error }).error.message).toMatch(/failed 4 requests in a row .* paused for 1 s more, then one probe request is sent/);
+    }
     expect(sim.counters.total() - beforeProbe).toBe(1);
     expect(client.stats.breaker).toEqual({ state: "open", opens: 2, consecutiveFailures: THRESHOLD + 1 });
     await sleep(PAST_COOLDOWN_MS);
     await expect(client.getProject(SLUG)).rejects.toBeInstanceOf(CircleCIUnavailableError);
 
-    // Back up: after the (doubled) cooldown one probe goes out while concurrent calls are refused, then calls flow.
+    // Back up: after the (doubled) cooldown the probe succeeds, the calls that waited for it go out, and calls flow.
     endOutage(sim);
     await sleep(PAST_COOLDOWN_MS);
     const beforeRecovery = sim.counters.total();
-    const [probe, ...others] = await Promise.all(Array.from({ length: 5 }, () => settle(client.getProject(SLUG))));
-    expect(probe).toMatchObject({ value: { slug: SLUG } });
-    for (const outcome of others) {
-      expect((outcome as { error: Error }).error).toBeInstanceOf(CircleCIUnavailableError);
-      expect((outcome as { error: Error }).error.message).toContain("one probe request is checking whether it is back");
-    }
-    expect(sim.counters.total() - beforeRecovery).toBe(1);
-    expect(client.stats.breaker).toEqual({ state: "closed", opens: 2, consecutiveFailures: 0 });
-    const flowing = await Promise.all(Array.from({ length: 4 }, () => client.getProject(SLUG)));
-    expect(flowing.map((project) => project.slug)).toEqual([SLUG, SLUG, SLUG, SLUG]);
+    const recovered = await Promise.all(Array.from({ length: 5 }, () => client.getProject(SLUG)));
+    expect(recovered.map((project) => project.slug)).toEqual(Array(5).fill(SLUG));
     expect(sim.counters.total() - beforeRecovery).toBe(5);
+    expect(client.stats.breaker).toEqual({ state: "closed", opens: 2, consecutiveFailures: 0 });
+    expect((await client.getProject(SLUG)).slug).toBe(SLUG);
+    expect(sim.counters.total() - beforeRecovery).toBe(6);
   });
 });
 
