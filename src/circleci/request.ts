@@ -77,20 +77,37 @@ export class Requester {
   }
 
   private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<T> {
-    const { breaker } = this.options;
     const outcome = await this.retrying(route, parse, probe);
     if (outcome.kind === "done") {
-      breaker.answered();
+      this.answered();
       return outcome.value;
     }
     if (outcome.kind === "refused") throw outcome.error;
     const { failure, attempts, permanent } = outcome;
     // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
-    if (!permanent && isUpstreamDown(failure)) breaker.failed(describeFailure(route, failure), probe);
-    else breaker.answered();
+    if (!permanent && isUpstreamDown(failure)) this.failed(describeFailure(route, failure), probe);
+    else this.answered();
     throw failure.kind === "status" && permanent
       ? errorForStatus(route, failure.status, failure.upstreamMessage)
       : errorAfterRetries(route, failure, attempts);
+  }
+
+  /** Operators see the breaker's changes in the log, not only in the errors of the calls it refuses. */
+  private answered(): void {
+    const { breaker, logger } = this.options;
+    const wasClosed = breaker.stats.state === "closed";
+    breaker.answered();
+    if (!wasClosed) logger.info("CircleCI answers again: circuit breaker closed, calls resume");
+  }
+
+  private failed(reason: string, probe: boolean): void {
+    const { breaker, logger } = this.options;
+    const opens = breaker.stats.opens;
+    breaker.failed(reason, probe);
+    const refusal = breaker.refusal;
+    if (breaker.stats.opens > opens && refusal !== undefined) {
+      logger.warn({ failures: refusal.failures, last: reason, pauseMs: refusal.retryInMs }, "CircleCI keeps failing: circuit breaker open, calls paused");
+    }
   }
 
   /**

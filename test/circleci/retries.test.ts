@@ -11,7 +11,7 @@ import {
   UpstreamError,
 } from "../../src/circleci/index.js";
 import type { RequestEvent } from "../../src/circleci/index.js";
-import { sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import { delay, recordingLogger, sendJson, TOKEN, useFakeCircleCI } from "./support/fake-circleci.js";
 import type { Handler } from "./support/fake-circleci.js";
 import { user } from "./support/resources.js";
 
@@ -158,5 +158,24 @@ describe("retries and the circuit breaker", () => {
     expect(stopped).toBeInstanceOf(CircleCIUnavailableError);
     expect((stopped as Error).message).toMatch(/failed 1 request in a row \(last: GET \/me: 503 Service Unavailable\), so GET \/workflow\/\{id\} was not sent/);
     expect(server.requests.map((request) => request.path)).toEqual(["/api/v2/workflow/w1", "/api/v2/me", "/api/v2/me", "/api/v2/me", "/api/v2/me"]);
+  });
+
+  it("logs when the breaker opens and when CircleCI answers again, without the token", async () => {
+    const { logger, lines } = recordingLogger();
+    const { client } = await setUp(failingThenUser([serverError]), {
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5 },
+      breaker: { failureThreshold: 1, cooldownMs: 30 },
+      logger,
+    });
+    await expect(client.me()).rejects.toBeInstanceOf(UpstreamError);
+    await delay(50);
+    expect((await client.me()).login).toBe("octo");
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((message) => message.includes("circuit breaker"))).toEqual([
+      "CircleCI keeps failing: circuit breaker open, calls paused",
+      "CircleCI answers again: circuit breaker closed, calls resume",
+    ]);
+    expect(lines.find((line) => line.includes("circuit breaker open"))).toContain("GET /me: 503 Service Unavailable");
+    expect(lines.join("")).not.toContain(TOKEN);
   });
 });
