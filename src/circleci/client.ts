@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { CircuitBreaker } from "./breaker.js";
 import { definedOnly } from "../defined-only.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
@@ -53,6 +54,11 @@ export interface CircleCIClientOptions {
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Defaults: 5 attempts, 250 ms base backoff, 30 s cap. */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Defaults: opens after 5 failed requests in a row (each after its retries), pauses calls for
+   * 10 s, then sends one probe; each failed probe doubles the pause, up to 2 min.
+   */
+  breaker?: { failureThreshold?: number; cooldownMs?: number; maxCooldownMs?: number };
   /** Safety net per list walk. Default 1000 pages. */
   maxPages?: number;
   /** Default 32 MiB. */
@@ -72,11 +78,13 @@ type IdKey = "id" | "variable";
 /**
  * The only code that speaks HTTP to CircleCI. Every call shares one rate-limit gate and one
  * keep-alive pool; lists are lazy async iterables; failures are `CircleCIError`s whose message
- * says what to fix.
+ * says what to fix. While CircleCI keeps failing, a circuit breaker fails calls fast with
+ * `CircleCIUnavailableError` and probes it back.
  */
 export class CircleCIClient {
   private readonly transport: Transport;
   private readonly gate: RateLimitGate;
+  private readonly breaker: CircuitBreaker;
   private readonly requester: Requester;
   private readonly recorder = new StatsRecorder();
   private readonly logger: Logger;
@@ -103,9 +111,11 @@ export class CircleCIClient {
       maxBodyBytes: options.maxBodyBytes,
     });
     this.gate = new RateLimitGate({ concurrency: options.concurrency, requestsPerSecond: options.requestsPerSecond });
+    this.breaker = new CircuitBreaker(options.breaker);
     this.requester = new Requester({
       transport: this.transport,
       gate: this.gate,
+      breaker: this.breaker,
       basePath: base.pathname.replace(/\/+$/, ""),
       retry: { ...defaultRetryPolicy, ...definedOnly(options.retry ?? {}) },
       stats: this.recorder,
@@ -196,7 +206,7 @@ export class CircleCIClient {
   }
 
   get stats(): ClientStats {
-    return this.recorder.snapshot(this.gate.pauseStats);
+    return this.recorder.snapshot(this.gate.pauseStats, this.breaker.stats);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * status when there was one, and the fix on its own for callers that show it separately. Messages
  * are built from scrubbed text only: the token never appears in them.
  */
+import type { Refusal } from "./breaker.js";
 
 export interface CircleCIErrorDetails {
   /** Route template, e.g. `GET /project/{slug}/pipeline`. */
@@ -157,6 +158,24 @@ export class PaginationError extends CircleCIError {
       "Nothing after this page was read; run the walk again later, or raise maxPages if the list is truly that long.",
       details,
     );
+  }
+}
+
+/** The circuit breaker refused the call: CircleCI kept failing, so nothing was sent. */
+export class CircleCIUnavailableError extends CircleCIError {
+  readonly refusal: Refusal;
+
+  constructor(endpoint: string, refusal: Refusal) {
+    const next =
+      refusal.phase === "paused"
+        ? `calls to it are paused for ${Math.max(1, Math.ceil(refusal.retryInMs / 1000))} s more, then one probe request is sent`
+        : "a probe request is checking whether it is back";
+    super(
+      `CircleCI is unavailable: it failed ${refusal.failures} ${refusal.failures === 1 ? "request" : "requests"} in a row (last: ${refusal.lastFailure}), so ${endpoint} was not sent; ${next}.`,
+      "Data already cached is still served and calls resume by themselves once a probe succeeds; if this lasts, check https://status.circleci.com and the network path to CIRCLECI_BASE_URL.",
+      { endpoint },
+    );
+    this.refusal = refusal;
   }
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import {
   AuthenticationError,
   BadRequestError,
@@ -53,5 +54,25 @@ export function errorAfterRetries(route: Route, failure: Failure, attempts: numb
       return failure.status === 429
         ? new RateLimitedError({ endpoint, attempts, upstreamMessage: failure.upstreamMessage })
         : new UpstreamError({ endpoint, attempts, status: failure.status, upstreamMessage: failure.upstreamMessage });
+  }
+}
+
+/**
+ * Whether a request that ended in `failure` says CircleCI is down: a 5xx, no answer, or a body the
+ * client cannot use. Any other status is CircleCI answering (a 429 is the rate-limit gate's business).
+ */
+export function isUpstreamDown(failure: Failure): boolean {
+  return failure.kind !== "status" || failure.status >= 500;
+}
+
+/** One line for the breaker's "last failure": `GET /me: 503 Service Unavailable`. */
+export function describeFailure(route: Route, failure: Failure): string {
+  switch (failure.kind) {
+    case "status":
+      return `${route.endpoint}: ${failure.status} ${STATUS_CODES[failure.status] ?? ""}`.trimEnd();
+    case "network":
+      return `${route.endpoint}: no answer (${failure.problem})`;
+    case "format":
+      return `${route.endpoint}: ${failure.status} with a body the client cannot use (${failure.problem})`;
   }
 }

@@ -2,11 +2,13 @@ export { CircleCIClient } from "./client.js";
 export type { CircleCIClientOptions, InvalidItemEvent } from "./client.js";
 export type { RequestEvent } from "./request.js";
 export type { ClientStats } from "./stats.js";
+export type { BreakerState, BreakerStats } from "./breaker.js";
 export type { Page } from "./pagination.js";
 export {
   AuthenticationError,
   BadRequestError,
   CircleCIError,
+  CircleCIUnavailableError,
   MissingOrganizationIdError,
   NetworkError,
   NotFoundError,

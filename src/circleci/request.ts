@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
-import { errorAfterRetries, errorForStatus } from "./failure.js";
+import type { CircuitBreaker } from "./breaker.js";
+import { CircleCIUnavailableError } from "./errors.js";
+import { describeFailure, errorAfterRetries, errorForStatus, isUpstreamDown } from "./failure.js";
 import type { Failure } from "./failure.js";
 import type { RateLimitGate } from "./gate.js";
 import { backoffDelayMs, classifyStatus, exhaustedWindowPauseMs, rateLimitedPauseMs } from "./retry.js";
@@ -21,6 +23,7 @@ export interface RequestEvent {
 export interface RequesterOptions {
   transport: Transport;
   gate: RateLimitGate;
+  breaker: CircuitBreaker;
   /** Path of the base URL (CircleCI Server may live under one), without a trailing slash. */
   basePath: string;
   retry: RetryPolicy;
@@ -40,29 +43,92 @@ type Verdict<T> =
   | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
   | { kind: "fail"; failure: Failure };
 
+/** How a request's attempts ended: a value, a last failure, or the breaker stopping its retries. */
+type Outcome<T> =
+  | { kind: "done"; value: T }
+  | { kind: "failed"; failure: Failure; attempts: number; permanent: boolean }
+  | { kind: "refused"; error: CircleCIUnavailableError };
+
 /**
  * Runs one logical GET: through the shared gate, over the transport, retried with backoff while
  * the failure is transient, and validated by `parse` (a body that does not fit is treated like a
- * truncated one). Rate-limit answers pause the whole gate rather than just this request.
+ * truncated one). Rate-limit answers pause the whole gate rather than just this request. The
+ * circuit breaker sees every request's outcome and, while CircleCI is down, refuses requests
+ * before they reach the gate.
  */
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
 
+  /** Settles when the breaker's probe in flight has its answer. */
+  private probe: Promise<void> = Promise.resolve();
+
   async get<T>(route: Route, parse: (body: unknown) => Validation<T>): Promise<T> {
-    const { retry, stats, logger } = this.options;
+    const { breaker } = this.options;
+    let admission = breaker.admit();
+    // Calls that arrive while the probe is out wait for its verdict: they go out if CircleCI is back.
+    if (!admission.allowed && admission.refusal.phase === "probing") {
+      await this.probe;
+      admission = breaker.admit();
+    }
+    if (!admission.allowed) throw new CircleCIUnavailableError(route.endpoint, admission.refusal);
+    const sent = this.send(route, parse, admission.probe);
+    if (admission.probe) this.probe = sent.then(ignore, ignore);
+    return sent;
+  }
+
+  private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<T> {
+    const outcome = await this.retrying(route, parse, probe);
+    if (outcome.kind === "done") {
+      this.answered();
+      return outcome.value;
+    }
+    if (outcome.kind === "refused") throw outcome.error;
+    const { failure, attempts, permanent } = outcome;
+    // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
+    if (!permanent && isUpstreamDown(failure)) this.failed(describeFailure(route, failure), probe);
+    else this.answered();
+    throw failure.kind === "status" && permanent
+      ? errorForStatus(route, failure.status, failure.upstreamMessage)
+      : errorAfterRetries(route, failure, attempts);
+  }
+
+  /** Operators see the breaker's changes in the log, not only in the errors of the calls it refuses. */
+  private answered(): void {
+    const { breaker, logger } = this.options;
+    const wasClosed = breaker.stats.state === "closed";
+    breaker.answered();
+    if (!wasClosed) logger.info("CircleCI answers again: circuit breaker closed, calls resume");
+  }
+
+  private failed(reason: string, probe: boolean): void {
+    const { breaker, logger } = this.options;
+    const opens = breaker.stats.opens;
+    breaker.failed(reason, probe);
+    const refusal = breaker.refusal;
+    if (breaker.stats.opens > opens && refusal !== undefined) {
+      logger.warn({ failures: refusal.failures, last: reason, pauseMs: refusal.retryInMs }, "CircleCI keeps failing: circuit breaker open, calls paused");
+    }
+  }
+
+  /**
+   * The attempts of one request. A probe gets a single attempt: it only asks whether CircleCI is
+   * back. Any other request stops retrying once the breaker opens, since other requests have just
+   * shown that CircleCI is down.
+   */
+  private async retrying<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<Outcome<T>> {
+    const { retry, stats, logger, breaker } = this.options;
+    const maxAttempts = probe ? 1 : retry.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt);
       const verdict = this.judge(exchange, parse);
-      if (verdict.kind === "done") return verdict.value;
-      if (verdict.kind === "fail") {
-        throw verdict.failure.kind === "status"
-          ? errorForStatus(route, verdict.failure.status, verdict.failure.upstreamMessage)
-          : errorAfterRetries(route, verdict.failure, attempt);
-      }
-      if (attempt >= retry.maxAttempts) throw errorAfterRetries(route, verdict.failure, attempt);
+      if (verdict.kind === "done") return verdict;
+      if (verdict.kind === "fail") return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: true };
+      if (attempt >= maxAttempts) return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: false };
       stats.retry();
       logger.warn({ endpoint: route.endpoint, attempt, failure: verdict.failure }, "retrying a CircleCI request");
       if (verdict.wait === "backoff") await sleep(backoffDelayMs(attempt, retry));
+      const refusal = breaker.refusal;
+      if (refusal !== undefined) return { kind: "refused", error: new CircleCIUnavailableError(route.endpoint, refusal) };
     }
   }
 
@@ -138,6 +204,8 @@ export class Requester {
     }
   }
 }
+
+function ignore(): void {}
 
 function upstreamMessage(body: unknown, scrub: (text: string) => string): string | undefined {
   const parsed = errorBodySchema.safeParse(body);

@@ -1,3 +1,4 @@
+import type { BreakerStats } from "./breaker.js";
 import type { GatePauseStats } from "./gate.js";
 
 /** What the client has done so far: for metrics and for tests. Holds no ids and never the token. */
@@ -10,6 +11,8 @@ export interface ClientStats {
   rateLimitWaits: GatePauseStats;
   /** List items skipped because they did not match their schema. */
   invalidItems: number;
+  /** The circuit breaker: its state, and how often CircleCI failed enough to open it. */
+  breaker: BreakerStats;
 }
 
 export class StatsRecorder {
@@ -32,10 +35,10 @@ export class StatsRecorder {
     this.invalidItems += 1;
   }
 
-  snapshot(rateLimitWaits: GatePauseStats): ClientStats {
+  snapshot(rateLimitWaits: GatePauseStats, breaker: BreakerStats): ClientStats {
     const requests = Object.fromEntries(
       [...this.requests].map(([endpoint, byStatus]) => [endpoint, Object.fromEntries(byStatus)]),
     );
-    return { requests, retries: this.retries, rateLimitWaits, invalidItems: this.invalidItems };
+    return { requests, retries: this.retries, rateLimitWaits, invalidItems: this.invalidItems, breaker };
   }
 }

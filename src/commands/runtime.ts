@@ -1,4 +1,5 @@
 import { CircleCIClient } from "../circleci/index.js";
+import type { CircleCIClientOptions } from "../circleci/index.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createStore, MemoryEventBus, RedisEventBus } from "../store/index.js";
@@ -12,10 +13,14 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Needs a token: `loadConfig` has already refused to start a command that requires one without it. */
-export function createRuntime(config: Config, logger: Logger): Runtime {
+/**
+ * Needs a token: `loadConfig` has already refused to start a command that requires one without it.
+ * `client` tunes what the settings leave to the client's defaults (timeouts, retries, the breaker).
+ */
+export function createRuntime(config: Config, logger: Logger, client: Partial<CircleCIClientOptions> = {}): Runtime {
   if (config.circleciToken === undefined) throw new Error("createRuntime needs CIRCLECI_TOKEN (checked by loadConfig)");
-  const client = new CircleCIClient({
+  const circleci = new CircleCIClient({
+    ...client,
     token: config.circleciToken,
     baseUrl: config.baseUrl,
     concurrency: config.circleciConcurrency,
@@ -28,11 +33,11 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
       ? new MemoryEventBus({ logger })
       : RedisEventBus.connect(config.redisUrl, { prefix: config.redisPrefix, logger });
   return {
-    client,
+    client: circleci,
     store,
     bus,
     async close() {
-      await Promise.allSettled([client.close(), store.close(), bus.close()]);
+      await Promise.allSettled([circleci.close(), store.close(), bus.close()]);
     },
   };
 }

@@ -10,6 +10,8 @@ export interface FaultOptions {
   resetRate?: number;
   /** 0..1: send a valid status and headers, then cut the JSON body midway. */
   truncateRate?: number;
+  /** 0..1: answer 200 with an HTML error page, as a misbehaving proxy would. */
+  garbageRate?: number;
   /** Stream every (otherwise healthy) body slowly over this many ms, to trip body timeouts. */
   slowBodyMs?: number;
   /** Endpoint names (see `RequestCounters.byEndpoint`) the faults apply to. Default: all. */
@@ -72,13 +74,14 @@ export class FaultPlanner {
   }
 
   #draw(endpoint: string): Fault | undefined {
-    const { serverErrorRate = 0, resetRate = 0, truncateRate = 0, slowBodyMs, only } = this.#options;
+    const { serverErrorRate = 0, resetRate = 0, truncateRate = 0, garbageRate = 0, slowBodyMs, only } = this.#options;
     if (only && !only.includes(endpoint)) return undefined;
-    if (serverErrorRate + resetRate + truncateRate > 0) {
+    if (serverErrorRate + resetRate + truncateRate + garbageRate > 0) {
       const roll = this.#random.next();
       if (roll < serverErrorRate) return { kind: "status", status: this.#serverErrorStatus() };
       if (roll < serverErrorRate + resetRate) return { kind: "reset" };
       if (roll < serverErrorRate + resetRate + truncateRate) return { kind: "truncate" };
+      if (roll < serverErrorRate + resetRate + truncateRate + garbageRate) return { kind: "garbage" };
     }
     return slowBodyMs ? { kind: "slow", ms: slowBodyMs } : undefined;
   }

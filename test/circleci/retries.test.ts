@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   BadRequestError,
+  CircleCIUnavailableError,
   NetworkError,
   NotFoundError,
   PermissionError,
@@ -10,7 +11,7 @@ import {
   UpstreamError,
 } from "../../src/circleci/index.js";
 import type { RequestEvent } from "../../src/circleci/index.js";
-import { sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import { delay, recordingLogger, sendJson, TOKEN, useFakeCircleCI } from "./support/fake-circleci.js";
 import type { Handler } from "./support/fake-circleci.js";
 import { user } from "./support/resources.js";
 
@@ -139,5 +140,42 @@ describe("retries", () => {
     expect(error).toBeInstanceOf(ResponseFormatError);
     expect((error as Error).message).toMatch(/GET \/me answered with a body the client cannot use on all 3 attempts/);
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe("retries and the circuit breaker", () => {
+  it("a request still retrying stops once other requests have opened the breaker", async () => {
+    // The workflow never answers (each attempt waits for the headers timeout); /me fails at once.
+    const { server, client } = await setUp(
+      (req, res) => {
+        if (req.url === "/api/v2/me") sendJson(res, 503, { message: "Internal server error." });
+      },
+      { retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }, timeouts: { headersMs: 100 }, breaker: { failureThreshold: 1, cooldownMs: 60_000 } },
+    );
+    const slow = client.getWorkflow("w1").catch((caught: unknown) => caught);
+    await expect(client.me()).rejects.toBeInstanceOf(UpstreamError);
+    const stopped = await slow;
+    expect(stopped).toBeInstanceOf(CircleCIUnavailableError);
+    expect((stopped as Error).message).toMatch(/failed 1 request in a row \(last: GET \/me: 503 Service Unavailable\), so GET \/workflow\/\{id\} was not sent/);
+    expect(server.requests.map((request) => request.path)).toEqual(["/api/v2/workflow/w1", "/api/v2/me", "/api/v2/me", "/api/v2/me", "/api/v2/me"]);
+  });
+
+  it("logs when the breaker opens and when CircleCI answers again, without the token", async () => {
+    const { logger, lines } = recordingLogger();
+    const { client } = await setUp(failingThenUser([serverError]), {
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5 },
+      breaker: { failureThreshold: 1, cooldownMs: 30 },
+      logger,
+    });
+    await expect(client.me()).rejects.toBeInstanceOf(UpstreamError);
+    await delay(50);
+    expect((await client.me()).login).toBe("octo");
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((message) => message.includes("circuit breaker"))).toEqual([
+      "CircleCI keeps failing: circuit breaker open, calls paused",
+      "CircleCI answers again: circuit breaker closed, calls resume",
+    ]);
+    expect(lines.find((line) => line.includes("circuit breaker open"))).toContain("GET /me: 503 Service Unavailable");
+    expect(lines.join("")).not.toContain(TOKEN);
   });
 });

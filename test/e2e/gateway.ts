@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
+import type { CircleCIClient, CircleCIClientOptions } from "../../src/circleci/index.js";
 import { createRuntime } from "../../src/commands/runtime.js";
 import { startServe } from "../../src/commands/serve.js";
 import type { ServeHandle } from "../../src/commands/serve.js";
@@ -12,6 +13,7 @@ import { waitFor } from "../server/wait-for.js";
 /** `serve` in-process against the simulator and a private Redis, with the store in reach for its round trips. */
 export interface Gateway extends ServeHandle {
   readonly store: RedisStore;
+  readonly client: CircleCIClient;
   /** The lines `serve` printed so far. */
   readonly lines: string[];
 }
@@ -26,6 +28,8 @@ export interface GatewayOptions {
   syncIntervalSeconds: number;
   /** The organization whose contexts the sync reads. Default: none (no contexts). */
   orgId?: string;
+  /** Client options the settings do not cover (timeouts, retries, the circuit breaker). */
+  client?: Partial<CircleCIClientOptions>;
 }
 
 const CYCLE_DONE = /^sync cycle done: /;
@@ -44,11 +48,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.orgId === undefined ? {} : { CIRCLECI_ORG_ID: options.orgId }),
     },
   });
-  const runtime = createRuntime(config, silentLogger);
+  const runtime = createRuntime(config, silentLogger, options.client);
   if (!(runtime.store instanceof RedisStore)) throw new Error("a gateway with REDIS_URL runs on a RedisStore");
   const lines: string[] = [];
   const handle = await startServe(config, silentLogger, (line) => lines.push(line), runtime);
-  return { ...handle, store: runtime.store, lines };
+  return { ...handle, store: runtime.store, client: runtime.client, lines };
 }
 
 /** Resolves once the gateway's background sync has completed a cycle. */

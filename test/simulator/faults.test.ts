@@ -143,6 +143,14 @@ describe("random faults", () => {
     expect(await outcome(s, "/api/v2/project/gh/acme/api/pipeline")).toBe("200");
   });
 
+  it("garbageRate answers 200 with an HTML page instead of JSON, until cleared", async () => {
+    const s = await start({ faults: { garbageRate: 1 } });
+    expect(await statuses(s, 3)).toEqual(["unparseable", "unparseable", "unparseable"]);
+    expect(s.counters.byStatus()).toEqual({ "200": 3 });
+    s.setFaults(null);
+    expect(await outcome(s)).toBe("200");
+  });
+
   it("slowBodyMs slows every healthy body", async () => {
     const s = await start({ faults: { slowBodyMs: 200 } });
     const started = Date.now();
