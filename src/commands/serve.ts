@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
+import { formatGatewayError } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
@@ -88,6 +89,7 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
+      formatError: formatGatewayError,
     });
     url = await server.listen();
   } catch (error) {

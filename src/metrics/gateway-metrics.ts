@@ -148,6 +148,23 @@ function registerCircleCIMetrics(stats: () => ClientStats, registers: Registers)
       this.inc(stats().retries);
     },
   });
+  new Gauge({
+    name: `${PREFIX}circleci_breaker_open`,
+    help: "1 while the circuit breaker holds CircleCI calls back after repeated failures (open, or probing), else 0.",
+    registers,
+    collect() {
+      this.set(stats().breaker.state === "closed" ? 0 : 1);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}circleci_breaker_opens_total`,
+    help: "Times the circuit breaker opened because CircleCI kept failing, re-openings after a failed probe included.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats().breaker.opens);
+    },
+  });
   new Counter({
     name: `${PREFIX}rate_limit_waits_total`,
     help: "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).",

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
-import type { BaseContext } from "@apollo/server";
+import type { ApolloServerOptions, BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
@@ -65,6 +65,8 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
    * and told how long each GraphQL request over HTTP took. Default: no `/metrics`.
    */
   metrics?: Pick<GatewayMetrics, "contentType" | "render" | "observeRequest">;
+  /** Apollo's `formatError`, for both `/graphql` and `/subgraph`: e.g. codes for upstream failures. Default: Apollo's. */
+  formatError?: ApolloServerOptions<TContext>["formatError"];
 }
 
 export interface GatewayServer {
@@ -110,6 +112,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     introspection: options.introspection ?? true,
     // Stack traces name internal files; the log has them.
     includeStacktraceInErrorResponses: false,
+    formatError: options.formatError,
     // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
     stopOnTerminationSignals: false,
     plugins: [
@@ -127,6 +130,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
           schema: options.subgraphSchema,
           introspection: options.introspection ?? true,
           includeStacktraceInErrorResponses: false,
+          formatError: options.formatError,
           stopOnTerminationSignals: false,
           // Inline traces feed Apollo Studio, which this service does not report to.
           plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],

@@ -102,7 +102,7 @@ describe.each(outages.map((outage, index) => ({ ...outage, index })))("CircleCI 
         expect(response.status).toBe(200);
         expect(response.body.data).toEqual({ pipelines: warmPage(), project: null });
         expect(response.body.errors).toHaveLength(1);
-        expect(response.body.errors?.[0]).toMatchObject({ path: ["project"], message: expect.stringMatching(outage.says) });
+        expect(response.body.errors?.[0]).toMatchObject({ path: ["project"], message: expect.stringMatching(outage.says), extensions: { code: "CIRCLECI_ERROR" } });
         expect(calls).toBe(1);
       }
       expect(gateway.client.stats.breaker).toMatchObject({ state: "open" });
@@ -112,7 +112,7 @@ describe.each(outages.map((outage, index) => ({ ...outage, index })))("CircleCI 
       expect(response.status).toBe(200);
       expect(response.body.data).toEqual({ pipelines: warmPage(), project: null });
       expect(response.body.errors).toHaveLength(1);
-      expect(response.body.errors?.[0]).toMatchObject({ path: ["project"] });
+      expect(response.body.errors?.[0]).toMatchObject({ path: ["project"], extensions: { code: "CIRCLECI_UNAVAILABLE" } });
       expect(response.body.errors?.[0]?.message).toMatch(
         new RegExp(`^CircleCI is unavailable: it failed ${THRESHOLD} requests in a row \\(last: GET /project/\\{slug\\}: .+\\), so GET /project/\\{slug\\} was not sent; calls to it are paused`),
       );

@@ -5,8 +5,8 @@ import { createGatewayMetrics, cycleOutcome } from "../../src/metrics/index.js";
 import type { CycleReport } from "../../src/sync/index.js";
 import { sampleValue } from "./prometheus-text.js";
 
-function clientStats(requests: ClientStats["requests"]): ClientStats {
-  return { requests, retries: 2, rateLimitWaits: { count: 3, ms: 4500 }, invalidItems: 0 };
+function clientStats(requests: ClientStats["requests"], breaker: ClientStats["breaker"] = { state: "closed", opens: 0, consecutiveFailures: 0 }): ClientStats {
+  return { requests, retries: 2, rateLimitWaits: { count: 3, ms: 4500 }, invalidItems: 0, breaker };
 }
 
 function report(overrides: Partial<CycleReport>): CycleReport {
@@ -24,8 +24,12 @@ describe("createGatewayMetrics", () => {
     expect(sampleValue(first, "circleci_gateway_rate_limit_waits_total")).toBe(3);
     expect(sampleValue(first, "circleci_gateway_rate_limit_wait_seconds_total")).toBe(4.5);
 
-    stats = clientStats({ "/project/{project-slug}/pipeline": { "200": 7 }, "/workflow/{id}": { error: 1 } });
+    expect(sampleValue(first, "circleci_gateway_circleci_breaker_open")).toBe(0);
+
+    stats = clientStats({ "/project/{project-slug}/pipeline": { "200": 7 }, "/workflow/{id}": { error: 1 } }, { state: "open", opens: 2, consecutiveFailures: 5 });
     const second = await metrics.render();
+    expect(sampleValue(second, "circleci_gateway_circleci_breaker_open")).toBe(1);
+    expect(sampleValue(second, "circleci_gateway_circleci_breaker_opens_total")).toBe(2);
     expect(sampleValue(second, "circleci_gateway_circleci_requests_total", { endpoint: "/project/{project-slug}/pipeline", status: "200" })).toBe(7);
     expect(sampleValue(second, "circleci_gateway_circleci_requests_total", { endpoint: "/workflow/{id}", status: "error" })).toBe(1);
   });
