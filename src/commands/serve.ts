@@ -1,4 +1,4 @@
-import { getEventListeners } from "node:events";
+import { getEventListeners, setMaxListeners } from "node:events";
 import { isIP } from "node:net";
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
@@ -58,6 +58,8 @@ export async function startServe(
 
   // Our own target, not the PubSub's hidden default, so the handle can count its listeners.
   const topics = new EventTarget();
+  // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
+  setMaxListeners(0, topics);
   let url: string;
   try {
     const pubSub = createPubSub({ eventTarget: topics });
