@@ -42,7 +42,7 @@ const QUICK: BenchSettings = {
   warm: { connections: 16, warmupSeconds: 1, durationSeconds: 2 },
   ceilingMs: 500,
   baselines: { connections: 1, requests: 1 },
-  sync: { ...FULL.sync, pipelines: 2 },
+  sync: { ...FULL.sync, pipelines: 1 },
   subscriptions: { subscribers: 100, changes: 3 },
 };
 
