@@ -1,8 +1,9 @@
-import { getEventListeners } from "node:events";
+import { getEventListeners, setMaxListeners } from "node:events";
 import { isIP } from "node:net";
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
+import type { LoaderFactory } from "../loaders/index.js";
 import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
@@ -35,16 +36,16 @@ export interface ServeHandle {
  * `SYNC_INTERVAL_SECONDS=0` (then this instance serves what another one syncs into the shared Redis). Every change
  * event on the bus, whoever published it, reaches this instance's subscribers and evicts its stale L1 entries.
  * `runtime` (default: built from `config`) is owned from then on: `stop` closes it. Tests pass their own to read
- * its counters (the store's round trips).
+ * its counters (the store's round trips); `loaders` (default: the cached read path over `runtime`) is owned too, and
+ * the benchmarks pass their baselines' read paths through it.
  */
-export async function startServe(config: Config, logger: Logger, print: Print, runtime: Runtime = createRuntime(config, logger)): Promise<ServeHandle> {
-  const loaders = createLoaderFactory({
-    store: runtime.store,
-    client: runtime.client,
-    concurrency: config.circleciConcurrency,
-    syncLookbackHours: config.syncLookbackHours,
-    logger,
-  });
+export async function startServe(
+  config: Config,
+  logger: Logger,
+  print: Print,
+  runtime: Runtime = createRuntime(config, logger),
+  loaders: LoaderFactory = cachedLoaders(config, runtime, logger),
+): Promise<ServeHandle> {
   const projectSlugs = config.projectSlugs ?? [];
   let stopForwarding: Unsubscribe | undefined;
   let server: GatewayServer | undefined;
@@ -66,6 +67,8 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
   });
+  // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
+  setMaxListeners(0, topics);
   let url: string;
   try {
     const pubSub = createPubSub({ eventTarget: topics });
@@ -110,6 +113,16 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
   }
   if (config.gatewayApiKeys.length === 0) print(unauthenticatedNotice(config.host));
   return { url, stop, subscriberCount };
+}
+
+function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): LoaderFactory {
+  return createLoaderFactory({
+    store: runtime.store,
+    client: runtime.client,
+    concurrency: config.circleciConcurrency,
+    syncLookbackHours: config.syncLookbackHours,
+    logger,
+  });
 }
 
 /** Said at start-up when no API key is set: louder when the gateway listens beyond this machine. */

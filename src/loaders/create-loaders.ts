@@ -37,6 +37,12 @@ export interface LoaderFactoryOptions {
   syncLookbackHours?: number;
   /** Receives failed write-backs. Default: silent. */
   logger?: Logger;
+  /**
+   * Default true. false turns the cache off, for the benchmarks' passthrough baseline: no L1, no store reads of
+   * entities or listings, no write-back; every key goes to CircleCI (still batched, deduplicated and bounded).
+   * Contexts and sync status, which only the store holds, are still read from it.
+   */
+  cache?: boolean;
 }
 
 export interface LoaderFactory {
@@ -62,7 +68,8 @@ const HOUR_MS = 3_600_000;
 
 export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
   const { store, client } = options;
-  const l1 = new L1Cache({ ttlMs: options.l1TtlMs ?? DEFAULT_L1_TTL_MS, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
+  const cache = options.cache ?? true;
+  const l1 = new L1Cache({ ttlMs: cache ? (options.l1TtlMs ?? DEFAULT_L1_TTL_MS) : 0, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
   const stats = emptyStats();
   const logger = (options.logger ?? silentLogger).child({ component: "loaders" });
   const fallthrough = new Fallthrough({
@@ -73,6 +80,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     syncLookbackMs: (options.syncLookbackHours ?? DEFAULT_SYNC_LOOKBACK_HOURS) * HOUR_MS,
     logger,
+    writeBack: cache,
   });
   const unsubscribes: Unsubscribe[] = [];
   const context: LayeredContext = { l1, stats };
@@ -95,12 +103,14 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
   const syncStatus = (): Promise<SyncStatusRecord> => cachedRead("syncStatus", () => store.getSyncStatus());
 
   async function isSynced(projectSlug: string): Promise<boolean> {
+    if (!cache) return false;
     const { streams } = await syncStatus();
     return streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
   }
 
   function loader<K, V>(source: LayeredSource<K, V>): DataLoader<K, V, string> {
-    return new DataLoader<K, V, string>((keys) => loadLayered(keys, source, context), { cacheKeyFn: source.idOf });
+    const layered = cache ? source : { ...source, readStore: nothingStored };
+    return new DataLoader<K, V, string>((keys) => loadLayered(keys, layered, context), { cacheKeyFn: source.idOf });
   }
 
   function forRequest(): Loaders {
@@ -162,4 +172,9 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       await fallthrough.drain();
     },
   };
+}
+
+/** The store's answer with the cache off: it holds none of the keys. */
+function nothingStored<K, V>(keys: readonly K[]): Promise<(V | undefined)[]> {
+  return Promise.resolve(keys.map(() => undefined));
 }

@@ -28,6 +28,8 @@ export interface FallthroughOptions {
   /** The sync's overlap: what it will still re-read is left for it to write. */
   syncLookbackMs: number;
   logger: Logger;
+  /** false: fetched data is never written to the store (the cache is off). */
+  writeBack: boolean;
 }
 
 export interface PipelineTree {
@@ -100,6 +102,7 @@ export class Fallthrough {
 
   /** Runs a write-back after the answer is served; a failed one only costs a later fallthrough. */
   writeBack(write: () => Promise<unknown>): void {
+    if (!this.options.writeBack) return;
     const running = write().then(
       () => undefined,
       (error: unknown) => this.options.logger.warn({ err: error }, "could not write CircleCI data back to the store"),

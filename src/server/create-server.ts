@@ -3,7 +3,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import type { ApolloServerOptions, BaseContext } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { RequestHandler } from "express";
@@ -115,8 +119,11 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     formatError: options.formatError,
     // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
     stopOnTerminationSignals: false,
+    // Apollo's cache-control plugin runs a hook on every resolved field (a large share of a dashboard's CPU) to
+    // compute a header from cache hints this schema never sets: its answer is always no-store, set below instead.
     plugins: [
       sandboxLandingPage(),
+      ApolloServerPluginCacheControlDisabled(),
       ...drainPlugins(httpServer, webSocket, gracePeriodMs),
       ...(options.metrics === undefined ? [] : [requestTimingPlugin<TContext>(options.metrics)]),
     ],
@@ -160,7 +167,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH, METRICS_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
     if (options.metrics !== undefined) app.get(METRICS_PATH, metricsRoute(options.metrics));
-    app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context }));
+    app.use(GRAPHQL_PATH, noStore, express.json(), expressMiddleware(apollo, { context }));
     if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
     app.use(requestErrorHandler(logger));
     try {
@@ -230,3 +237,9 @@ function graphqlUrl(address: AddressInfo): string {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}${GRAPHQL_PATH}`;
 }
+
+/** Answers hold live, per-deployment data: no shared cache may keep them. */
+const noStore: RequestHandler = (_request, response, next) => {
+  response.setHeader("cache-control", "no-store");
+  next();
+};

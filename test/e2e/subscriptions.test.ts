@@ -134,4 +134,17 @@ describe("subscriptions over WebSocket", () => {
     await untilLive([survivor], changesOf(slugs[0]));
     expect(gateway.subscriberCount()).toBe(SUBSCRIPTIONS.length);
   });
+  it("takes many subscribers of one subscription without Node's listener-leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const watched = Array.from({ length: 12 }, () => watchAll(connect(), slugs[1]));
+      await untilLive(watched, changesOf(slugs[1]));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });

@@ -82,6 +82,25 @@ describe("a warm dashboard (50 newest pipelines, their workflows, jobs and job r
   });
 });
 
+describe("the cache turned off (cache: false, the benchmarks' passthrough baseline)", () => {
+  it("answers the warm dashboard from CircleCI alone: no store round trip, nothing written back, the same calls again next time", async () => {
+    const factory = rig.factory({ cache: false });
+    const warm = await dashboard(rig.factory().forRequest(), slug, 5);
+    const first = await cost(() => dashboard(factory.forRequest(), slug, 5));
+    await factory.drain();
+    const second = await cost(() => dashboard(factory.forRequest(), slug, 5));
+    await factory.drain();
+    expect(first.result).toEqual(warm);
+    expect(first.roundTrips).toBe(0);
+    expect(second.roundTrips).toBe(0);
+    expect(first.calls).toBeGreaterThan(0);
+    expect(second.calls).toBe(first.calls);
+    expect(factory.stats.store.hits).toBe(0);
+    expect(factory.stats.l1.hits).toBe(0);
+    expect(factory.stats.circleci.fetched).toBe(first.calls + second.calls);
+  });
+});
+
 describe("L1 invalidation", () => {
   it("evicts the entries a change event touches as soon as the bus delivers it, and nothing else", async () => {
     const factory = rig.factory({ l1TtlMs: 60_000 });

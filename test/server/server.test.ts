@@ -105,6 +105,11 @@ describe("GraphQL over HTTP", () => {
     expect(secondBody.data.contextId).not.toBe(firstBody.data.contextId);
   });
 
+  it("marks every answer uncacheable for shared caches (Cache-Control: no-store)", async () => {
+    const { url } = await startServer();
+    expect((await post(url, "{ hello }")).headers.get("cache-control")).toBe("no-store");
+  });
+
   it("refuses a GET or a simple POST without a preflight-forcing header (CSRF prevention)", async () => {
     const { url } = await startServer();
     const getUrl = `${url}?query=${encodeURIComponent("{ hello }")}`;

@@ -1,0 +1,142 @@
+/**
+ * The run's figures: one JSON document with the same keys every run (`bench/results/latest.json`), the targets
+ * of issue 7 judged against it, and the table printed at the end.
+ */
+import { cpus, totalmem } from "node:os";
+import type { BaselineResult } from "./scenarios/baselines.js";
+import type { CeilingResult } from "./scenarios/ceiling.js";
+import type { ColdResult } from "./scenarios/cold.js";
+import type { SubscriptionResult } from "./scenarios/subscriptions.js";
+import type { SyncCostResult } from "./scenarios/sync-cost.js";
+import type { WarmResult } from "./scenarios/warm.js";
+import type { BenchSettings } from "./settings.js";
+
+export interface Machine {
+  cpus: number;
+  model: string;
+  node: string;
+  platform: string;
+  totalMemoryBytes: number;
+}
+
+export interface Measurements {
+  warm: WarmResult;
+  ceiling: CeilingResult;
+  passthrough: BaselineResult;
+  naive: BaselineResult;
+  cold: ColdResult;
+  sync: SyncCostResult;
+  subscriptions: SubscriptionResult;
+  /** Entities in one dashboard answer: pipelines, workflows, jobs and job details. */
+  answerObjects: number;
+  redisBytesPerPipeline: number;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: number;
+  met: boolean;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  quick: boolean;
+  machine: Machine;
+  setup: Pick<BenchSettings, "latencyMs" | "pageSize" | "gatewayRateLimit" | "gatewayConcurrency" | "dashboardFirst">;
+  measurements: Measurements;
+  ratios: {
+    gatewayToCeiling: number;
+    passthroughToWarmP50: number;
+    passthroughToWarmP99: number;
+    naiveToWarmP50: number;
+    naiveToWarmP99: number;
+    warmCallsPerRequest: number;
+    coldWallToLatencyBound: number;
+  };
+  targets: Target[];
+}
+
+export function machine(): Machine {
+  const [first] = cpus();
+  return { cpus: cpus().length, model: first?.model ?? "unknown", node: process.version, platform: `${process.platform}-${process.arch}`, totalMemoryBytes: totalmem() };
+}
+
+export function assemble(startedAt: Date, settings: BenchSettings, measurements: Measurements): BenchResults {
+  const { warm, ceiling, passthrough, naive, cold } = measurements;
+  const ratios = {
+    gatewayToCeiling: warm.requestsPerSecond / ceiling.executionsPerSecond,
+    passthroughToWarmP50: passthrough.latencyP50Ms / warm.latencyP50Ms,
+    passthroughToWarmP99: passthrough.latencyP99Ms / warm.latencyP99Ms,
+    naiveToWarmP50: naive.latencyP50Ms / warm.latencyP50Ms,
+    naiveToWarmP99: naive.latencyP99Ms / warm.latencyP99Ms,
+    warmCallsPerRequest: warm.circleciCalls / Math.max(1, warm.requests),
+    coldWallToLatencyBound: cold.wallMs / cold.latencyBoundMs,
+  };
+  const { latencyMs, pageSize, gatewayRateLimit, gatewayConcurrency, dashboardFirst } = settings;
+  return {
+    startedAt: startedAt.toISOString(),
+    quick: settings.quick,
+    machine: machine(),
+    setup: { latencyMs, pageSize, gatewayRateLimit, gatewayConcurrency, dashboardFirst },
+    measurements,
+    ratios,
+    targets: judge(measurements, ratios.gatewayToCeiling),
+  };
+}
+
+/** Issue 7's targets. */
+function judge(m: Measurements, gatewayToCeiling: number): Target[] {
+  const { backfill } = m.sync;
+  return [
+    { name: "warm p99 at 16 clients", goal: "< 50 ms", value: m.warm.latencyP99Ms, met: m.warm.latencyP99Ms < 50 },
+    { name: "gateway / ceiling throughput", goal: ">= 0.5", value: gatewayToCeiling, met: gatewayToCeiling >= 0.5 },
+    { name: "CircleCI calls, warm", goal: "0", value: m.warm.circleciCalls, met: m.warm.circleciCalls === 0 },
+    { name: "duplicate calls, cold", goal: "0", value: m.cold.duplicateCalls, met: m.cold.duplicateCalls === 0 },
+    { name: "steady sync calls 10x / 1x history", goal: "about 1 (<= 1.2)", value: m.sync.steadyRatio10xTo1x, met: m.sync.steadyRatio10xTo1x <= 1.2 },
+    { name: "backfill share of the rate limit", goal: ">= 0.9", value: backfill.shareOfRateLimit, met: backfill.shareOfRateLimit >= 0.9 },
+    { name: "429s provoked by the backfill", goal: "no storm (<= 1% of calls)", value: backfill.responses429, met: backfill.responses429 <= 0.01 * backfill.calls },
+    { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
+  ];
+}
+
+export function formatTable(results: BenchResults): string {
+  const { machine: host, setup, measurements: m, ratios } = results;
+  const rows: [string, string][] = [
+    ["machine", `${host.cpus} x ${host.model}, node ${host.node}, ${host.platform}, ${mib(host.totalMemoryBytes)} RAM`],
+    ["setup", `CircleCI latency ${setup.latencyMs} ms, rate limit ${setup.gatewayRateLimit}/s, gate concurrency ${setup.gatewayConcurrency}, page size ${setup.pageSize}${results.quick ? ", QUICK run" : ""}`],
+    ["dashboard", `${setup.dashboardFirst} pipelines, ${m.answerObjects} objects, ${kib(m.ceiling.answerBytes)} of JSON`],
+    ["1 warm", `${m.warm.connections} clients: ${fixed(m.warm.requestsPerSecond)} req/s, p50 ${ms(m.warm.latencyP50Ms)}, p99 ${ms(m.warm.latencyP99Ms)}, ${m.warm.circleciCalls} CircleCI calls, ${fixed(m.warm.redisRoundTripsPerRequest, 2)} Redis round trips/req, ${m.warm.failures} failures`],
+    ["2 ceiling", `${fixed(m.ceiling.executionsPerSecond)} executions/s in-process; gateway / ceiling ${fixed(ratios.gatewayToCeiling, 2)}`],
+    ["3 passthrough", baseline(m.passthrough, ratios.passthroughToWarmP50, ratios.passthroughToWarmP99)],
+    ["3 naive", baseline(m.naive, ratios.naiveToWarmP50, ratios.naiveToWarmP99)],
+    ["4 cold", `${m.cold.clients} clients at once: ${m.cold.circleciCalls} calls (${m.cold.neededCalls} needed, ${m.cold.duplicateCalls} duplicates, ${m.cold.missingCalls} missing), ${ms(m.cold.wallMs)} vs ${ms(m.cold.latencyBoundMs)} latency bound (x${fixed(ratios.coldWallToLatencyBound, 2)})`],
+    ["5 sync steady", `${m.sync.newPipelinesPerCycle} new pipelines: ${m.sync.steadyCallsPerCycle1x} calls/cycle at 1x history, ${m.sync.steadyCallsPerCycle10x} at 10x (ratio ${fixed(m.sync.steadyRatio10xTo1x, 2)})`],
+    ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
+    ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
+    ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
+    ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join("\n");
+}
+
+function baseline(result: BaselineResult, p50Ratio: number, p99Ratio: number): string {
+  return `${result.connections} clients, ${result.requests} requests: p50 ${ms(result.latencyP50Ms)} (x${fixed(p50Ratio)} warm), p99 ${ms(result.latencyP99Ms)} (x${fixed(p99Ratio)}), ${fixed(result.circleciCallsPerRequest)} CircleCI calls/req, ${result.failures} failures`;
+}
+
+function fixed(value: number, digits = 0): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}
+
+function ms(value: number): string {
+  return `${fixed(value, value < 10 ? 1 : 0)} ms`;
+}
+
+function kib(bytes: number): string {
+  return `${fixed(bytes / 1024, 1)} KiB`;
+}
+
+function mib(bytes: number): string {
+  return `${fixed(bytes / 1024 / 1024)} MiB`;
+}
