@@ -35,11 +35,6 @@ export class RepeatedWarning {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Whether the condition is on (an occurrence since the last `resolve`). */
-  get active(): boolean {
-    return this.#occurrences > 0;
-  }
-
   occurred(fields: Record<string, unknown> = {}): void {
     this.#occurrences += 1;
     const now = this.#now();
