@@ -50,7 +50,9 @@ export interface RedisStoreOptions {
  *
  * Fast means at once, once a call has failed: ioredis would make every call wait through a reconnection
  * attempt first (`maxRetriesPerRequest`), and a GraphQL request that reads the store several times in a row
- * would pay that wait each time. The first call of an outage still waits, so a blip costs no error.
+ * would pay that wait each time. So during an outage one call at a time (the probe) still waits for the
+ * reconnection, and the others fail at once: a blip costs no error, and the first call after Redis returns
+ * succeeds even before the connection noticed.
  */
 export class RedisStore implements Store {
   readonly address: string;
@@ -62,6 +64,8 @@ export class RedisStore implements Store {
   private closing: Promise<void> | undefined;
   /** A call failed for want of Redis, and the connection has not been ready since. */
   private unreachable = false;
+  /** During an outage: a call is waiting for the reconnection. */
+  private probing = false;
 
   constructor(options: RedisStoreOptions) {
     this.address = redisAddress(options.url);
@@ -293,9 +297,11 @@ export class RedisStore implements Store {
   /** Sends one round trip, and tells an unreachable Redis apart from an error Redis answered with. */
   private async send<T>(roundTrip: (redis: Redis) => Promise<T>): Promise<T> {
     if (this.closing !== undefined) throw new StoreClosedError();
-    if (this.unreachable && this.redis.status !== "ready") {
+    const probe = this.unreachable && this.redis.status !== "ready";
+    if (probe && this.probing) {
       throw new StoreUnavailableError(this.address, { cause: new Error(`not connected (${this.redis.status}); reconnecting in the background`) });
     }
+    this.probing ||= probe;
     this.sent++;
     try {
       return await roundTrip(this.redis);
@@ -303,6 +309,8 @@ export class RedisStore implements Store {
       if (error instanceof ReplyError) throw error;
       this.unreachable = true;
       throw new StoreUnavailableError(this.address, { cause: error });
+    } finally {
+      if (probe) this.probing = false;
     }
   }
 }

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
-import { RedisStore } from "../../src/store/index.js";
 import { dataOf } from "../e2e/gateway.js";
 import { DashboardDocument } from "../generated/graphql.js";
-import { runCli } from "../support/cli-process.js";
+import { runCli, sharedRedisEnv } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { subscribePipelineCreated } from "../support/pipeline-subscriber.js";
 import type { PipelineSubscriber } from "../support/pipeline-subscriber.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
-import { compareStoreWithTruth } from "../support/truth.js";
+import { compareRedisWithTruth } from "../support/truth.js";
 import { waitFor } from "../server/wait-for.js";
 
 /**
@@ -60,15 +59,10 @@ function liveWorld(): void {
 
 async function startInstance(): Promise<Instance> {
   const run = runCli(["serve"], {
-    CIRCLECI_TOKEN: sim.token,
-    CIRCLECI_BASE_URL: sim.url,
-    CIRCLECI_PROJECT_SLUGS: slugs.join(","),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: PREFIX,
+    ...sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: PREFIX }),
     PORT: "0",
     SYNC_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
     SYNC_LEADER_TTL_SECONDS: String(LEASE_SECONDS),
-    CIRCLECI_REQUESTS_PER_SECOND: "1000",
     LOG_LEVEL: "info",
   });
   const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
@@ -151,13 +145,8 @@ describe("three gateway processes on one Redis (built CLI)", () => {
     const answers = async () => Promise.all(alive.map(({ url }) => dataOf(url, DashboardDocument, { projectSlug: slugs[0] as string, first: 20 })));
     await waitFor("every instance to answer alike", async () => new Set((await answers()).map((answer) => JSON.stringify(answer))).size === 1);
 
-    const store = new RedisStore({ url: redis.url, prefix: PREFIX });
-    try {
-      const since = sim.world.state.now - 30 * DAY_MS;
-      expect(await compareStoreWithTruth(store, sim.world, { projectSlugs: slugs, since })).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    const since = sim.world.state.now - 30 * DAY_MS;
+    expect(await compareRedisWithTruth({ url: redis.url, prefix: PREFIX }, sim.world, { projectSlugs: slugs, since })).toEqual([]);
     for (const { subscriber } of alive) expect(subscriber.errors).toEqual([]);
   }, 90_000);
 });

@@ -28,5 +28,5 @@ export function subscribePipelineCreated(graphqlUrl: string): PipelineSubscriber
       complete: () => undefined,
     },
   );
-  return { received, errors, dispose: () => client.dispose() };
+  return { received, errors, dispose: async () => client.dispose() };
 }
