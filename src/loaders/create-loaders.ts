@@ -19,6 +19,7 @@ import type { Loaders } from "./loaders.js";
 import { loadPipelinePage } from "./pipeline-page.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
+import { StoreOutage } from "./store-outage.js";
 
 export interface LoaderFactoryOptions {
   store: Store;
@@ -83,7 +84,8 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     writeBack: cache,
   });
   const unsubscribes: Unsubscribe[] = [];
-  const context: LayeredContext = { l1, stats };
+  const outage = new StoreOutage(logger);
+  const context: LayeredContext = { l1, stats, outage };
 
   /** A whole-value read (contexts, sync status) through the L1: the store always has an answer for these. */
   async function cachedRead<T>(kind: L1Kind, read: () => Promise<T>): Promise<T> {
@@ -102,9 +104,10 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
 
   const syncStatus = (): Promise<SyncStatusRecord> => cachedRead("syncStatus", () => store.getSyncStatus());
 
+  /** Unknown while the store does not answer: then the project is paged from CircleCI. */
   async function isSynced(projectSlug: string): Promise<boolean> {
     if (!cache) return false;
-    const { streams } = await syncStatus();
+    const streams = (await outage.read(syncStatus, undefined))?.streams ?? [];
     return streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
   }
 
@@ -151,7 +154,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
         fetch: (key) => fetches.jobRecord(key),
       }),
       pipelinePage: (projectSlug, pageOptions) =>
-        loadPipelinePage({ store, l1, stats, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
+        loadPipelinePage({ store, l1, stats, outage, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
       contexts: (): Promise<StoredContext[]> => cachedRead("contexts", () => store.listContexts()),
       syncStatus,
     };

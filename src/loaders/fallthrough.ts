@@ -7,6 +7,7 @@
 import { CircleCIError } from "../circleci/index.js";
 import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { Logger } from "../log.js";
+import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
 import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
 import { isTerminalJobStatus } from "../sync/index.js";
@@ -66,9 +67,11 @@ export class Fallthrough {
   readonly #inFlight = new InFlight();
   readonly #limit: ConcurrencyLimit;
   readonly #writes = new Set<Promise<void>>();
+  readonly #writeFailures: RepeatedWarning;
 
   constructor(options: FallthroughOptions) {
     this.options = options;
+    this.#writeFailures = new RepeatedWarning(options.logger, { message: "could not write CircleCI data back to the store" });
     this.#limit = new ConcurrencyLimit(options.concurrency);
   }
 
@@ -100,12 +103,15 @@ export class Fallthrough {
     }
   }
 
-  /** Runs a write-back after the answer is served; a failed one only costs a later fallthrough. */
+  /**
+   * Runs a write-back after the answer is served; a failed one only costs a later fallthrough, so failures
+   * (every fallthrough while Redis is down) are logged at most once a minute.
+   */
   writeBack(write: () => Promise<unknown>): void {
     if (!this.options.writeBack) return;
     const running = write().then(
       () => undefined,
-      (error: unknown) => this.options.logger.warn({ err: error }, "could not write CircleCI data back to the store"),
+      (error: unknown) => this.#writeFailures.occurred({ err: error instanceof Error ? error.message : String(error) }),
     );
     this.#writes.add(running);
     void running.finally(() => this.#writes.delete(running));

@@ -1,11 +1,13 @@
 /**
  * The batch function behind every entity loader: L1 first, then one store read for what the L1
  * lacked, then CircleCI key by key for what the store lacked. A key whose fetch fails gets its
- * own `Error` (DataLoader rejects that key alone); a store failure fails the batch.
+ * own `Error` (DataLoader rejects that key alone). An unreachable store lacks every key (`StoreOutage`);
+ * any other store failure fails the batch.
  */
 import { l1Key } from "./l1-cache.js";
 import type { L1Cache, L1Kind } from "./l1-cache.js";
 import type { LoaderStats } from "./stats.js";
+import type { StoreOutage } from "./store-outage.js";
 
 export interface LayeredSource<K, V> {
   kind: L1Kind;
@@ -19,10 +21,11 @@ export interface LayeredSource<K, V> {
 export interface LayeredContext {
   l1: L1Cache;
   stats: LoaderStats;
+  outage: StoreOutage;
 }
 
 export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSource<K, V>, context: LayeredContext): Promise<(V | Error)[]> {
-  const { l1, stats } = context;
+  const { l1, stats, outage } = context;
   const cacheKeys = keys.map((key) => l1Key(source.kind, source.idOf(key)));
   const results = new Array<V | Error>(keys.length);
   const l1Misses: number[] = [];
@@ -35,7 +38,10 @@ export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSourc
   stats.l1.misses += l1Misses.length;
   if (l1Misses.length === 0) return results;
 
-  const stored = await source.readStore(l1Misses.map((index) => keys[index] as K));
+  const stored = await outage.read(
+    () => source.readStore(l1Misses.map((index) => keys[index] as K)),
+    l1Misses.map(() => undefined),
+  );
   const storeMisses: number[] = [];
   l1Misses.forEach((index, position) => {
     const value = stored[position];

@@ -1,7 +1,8 @@
 /**
  * `Loaders.pipelinePage`. A project the sync covers is paged from the store (its listing is the sync's
  * window); any other project is paged from CircleCI's own list, the page kept in the L1 and its
- * pipelines primed for the request, so the rest of the query does not ask for them again.
+ * pipelines primed for the request, so the rest of the query does not ask for them again. While the store
+ * does not answer, every project is paged from CircleCI.
  */
 import type DataLoader from "dataloader";
 import type { Pipeline } from "../circleci/index.js";
@@ -12,11 +13,13 @@ import { pageKey } from "./fallthrough.js";
 import type { L1Cache } from "./l1-cache.js";
 import type { PipelinePage, PipelinePageOptions } from "./loaders.js";
 import type { LoaderStats } from "./stats.js";
+import type { StoreOutage } from "./store-outage.js";
 
 export interface PageSources {
   store: Store;
   l1: L1Cache;
   stats: LoaderStats;
+  outage: StoreOutage;
   fallthrough: RequestFallthrough;
   pipelines: DataLoader<string, Pipeline | null>;
   /** Whether the sync has listed this project's pipelines at least once. */
@@ -33,11 +36,12 @@ export async function loadPipelinePage(sources: PageSources, projectSlug: string
 }
 
 async function storePage(sources: PageSources, request: PageRequest): Promise<FetchedPage> {
-  const { ids, hasMore } = await sources.store.listPipelineIds(request.projectSlug, {
-    branch: request.branch,
-    first: request.first,
-    after: request.cursor?.id,
-  });
+  const listing = await sources.outage.read(
+    () => sources.store.listPipelineIds(request.projectSlug, { branch: request.branch, first: request.first, after: request.cursor?.id }),
+    undefined,
+  );
+  if (listing === undefined) return circleciPage(sources, request);
+  const { ids, hasMore } = listing;
   const loaded = await sources.pipelines.loadMany(ids);
   const failure = loaded.find((value) => value instanceof Error);
   if (failure !== undefined) throw failure;

@@ -9,14 +9,15 @@ export type ReadinessCheck = () => Promise<Readiness>;
 /**
  * Ready once the store answers and a sync cycle has completed: before that, queries would fall through to CircleCI
  * for everything. The summary lives in the store, so an instance that does not sync turns ready with the leader's
- * first cycle.
+ * first cycle. A store that stops answering makes the instance "degraded": it still serves (from its in-process
+ * cache and CircleCI), but a load balancer should prefer instances that are not.
  */
 export function storeReadiness(store: Pick<Store, "ping" | "getSyncStatus">): ReadinessCheck {
   return async () => {
     try {
       await store.ping();
     } catch (error) {
-      return { ready: false, reason: `the store does not answer: ${messageOf(error)}` };
+      return { ready: false, reason: `degraded: the store does not answer: ${messageOf(error)}` };
     }
     const status = await store.getSyncStatus();
     if (status.lastCycleCompletedAt === undefined) {

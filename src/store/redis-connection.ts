@@ -1,15 +1,19 @@
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
+import { RepeatedWarning } from "../log-throttle.js";
 
 /**
  * A connection the caller owns, from a `redis://` URL. ioredis reconnects by itself; its `error` events
- * are logged here because an unhandled one is printed to stderr by ioredis. The URL is never logged (it
- * may hold a password).
+ * are logged here because an unhandled one is printed to stderr by ioredis. ioredis emits one per failed
+ * reconnection attempt, so an outage is logged when it starts, then at most once a minute, and once more
+ * when the connection is back. The URL is never logged (it may hold a password).
  */
 export function openRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
   const redis = new Redis(url, options);
-  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis connection error"));
+  const outage = new RepeatedWarning(logger, { message: "redis connection error; reconnecting in the background" });
+  redis.on("error", (error: Error) => outage.occurred({ err: error.message }));
+  redis.on("ready", () => outage.resolve("redis connection restored"));
   return redis;
 }
 

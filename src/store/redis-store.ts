@@ -47,6 +47,12 @@ export interface RedisStoreOptions {
  * the pipeline-page script; an empty batch costs none. The connection opens at construction, in the
  * background: calls made before it is up wait for it. While Redis is unreachable calls fail fast with
  * `StoreUnavailableError`, and the same store answers again once Redis is back.
+ *
+ * Fast means at once, once a call has failed: ioredis would make every call wait through a reconnection
+ * attempt first (`maxRetriesPerRequest`), and a GraphQL request that reads the store several times in a row
+ * would pay that wait each time. So during an outage one call at a time (the probe) still waits for the
+ * reconnection, and the others fail at once: a blip costs no error, and the first call after Redis returns
+ * succeeds even before the connection noticed.
  */
 export class RedisStore implements Store {
   readonly address: string;
@@ -56,12 +62,19 @@ export class RedisStore implements Store {
   private readonly children: ReturnType<typeof defineChildren>;
   private sent = 0;
   private closing: Promise<void> | undefined;
+  /** A call failed for want of Redis, and the connection has not been ready since. */
+  private unreachable = false;
+  /** During an outage: a call is waiting for the reconnection. */
+  private probing = false;
 
   constructor(options: RedisStoreOptions) {
     this.address = redisAddress(options.url);
     this.keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
     const logger = (options.logger ?? silentLogger).child({ component: "store", redis: this.address });
     this.redis = openRedis(options.url, logger, reconnectingOptions(options.reconnect));
+    this.redis.on("ready", () => {
+      this.unreachable = false;
+    });
     this.pipelinePage = definePipelinePage(this.redis);
     this.children = defineChildren(this.redis);
   }
@@ -284,12 +297,20 @@ export class RedisStore implements Store {
   /** Sends one round trip, and tells an unreachable Redis apart from an error Redis answered with. */
   private async send<T>(roundTrip: (redis: Redis) => Promise<T>): Promise<T> {
     if (this.closing !== undefined) throw new StoreClosedError();
+    const probe = this.unreachable && this.redis.status !== "ready";
+    if (probe && this.probing) {
+      throw new StoreUnavailableError(this.address, { cause: new Error(`not connected (${this.redis.status}); reconnecting in the background`) });
+    }
+    this.probing ||= probe;
     this.sent++;
     try {
       return await roundTrip(this.redis);
     } catch (error) {
       if (error instanceof ReplyError) throw error;
+      this.unreachable = true;
       throw new StoreUnavailableError(this.address, { cause: error });
+    } finally {
+      if (probe) this.probing = false;
     }
   }
 }

@@ -23,6 +23,12 @@ export interface TreeSyncContext {
   tallies: TreeTallies;
   /** Ids of the pipelines in the active set; kept up to date by each batch. */
   activeIds: Set<string>;
+  /**
+   * The project's first backfill (no high-water mark: never synced, or Redis lost its data). Workflows already
+   * stored then may come from the read path's write-back, which stores no job records, so every workflow's jobs
+   * are polled and their records checked, not only those of new, changed or live workflows.
+   */
+  backfilling: boolean;
   /** Sends the changes of one write; a no-op while the project's first backfill runs. */
   publish(events: readonly ChangeEvent[]): Promise<void>;
   /** Throws once the cycle must stop; called before the first write of a batch. */
@@ -100,7 +106,7 @@ function sameInstant(a: string | null | undefined, b: string | null | undefined)
 }
 
 async function pollJobs(revisions: readonly Revision<Workflow>[], context: TreeSyncContext): Promise<WorkflowPoll[]> {
-  const polled = revisions.filter(needsJobs);
+  const polled = context.backfilling ? revisions : revisions.filter(needsJobs);
   const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id)));
   context.tallies.workflow_jobs.pages += polled.length;
   const jobsById = new Map(polled.map(({ fetched }, index) => [fetched.id, lists[index]]));

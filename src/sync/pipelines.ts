@@ -13,7 +13,7 @@ import { syncPipelineTrees } from "./pipeline-tree.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
 import { isInWindow, isPastWindow, nextHighWaterMark, windowCoverage, windowStart } from "./window.js";
 
-export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "publish"> {
+export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "publish" | "backfilling"> {
   /** This project's pipelines in the active set. */
   active: readonly ActivePipeline[];
   now: number;
@@ -36,11 +36,13 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
   const cursorName = pipelineCursorName(projectSlug);
   const [highWaterMark] = await store.getCursors([cursorName]);
   const start = windowStart({ ...options, highWaterMark });
+  const backfilling = highWaterMark === undefined;
   const context: TreeSyncContext = {
     ...options,
     activeIds: new Set(options.active.map(({ id }) => id)),
+    backfilling,
     // The first backfill only teaches the cache its history: none of it is news to subscribers.
-    publish: highWaterMark === undefined ? async () => {} : options.publish,
+    publish: backfilling ? async () => {} : options.publish,
   };
 
   const inWindow: Pipeline[] = [];

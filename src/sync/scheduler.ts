@@ -1,10 +1,12 @@
 /**
  * Runs a sync cycle every interval while this instance holds the leader lock. Cycles never overlap
  * (the next is scheduled only when one ends), a cycle's abort signal fires when leadership is lost
- * or the scheduler stops, and a failed cycle is logged and retried at the next tick.
+ * or the scheduler stops, and a failed cycle is logged and retried at the next tick. Failures in a row
+ * (Redis down: every bid for the lock fails) are one repeated error, not a line per tick.
  */
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
+import { RepeatedWarning } from "../log-throttle.js";
 import type { LeaderLock } from "../store/leader-lock.js";
 import type { SyncEngine } from "./engine.js";
 import { cycleLogFields } from "./report.js";
@@ -34,6 +36,7 @@ export class SyncScheduler {
   readonly #random: () => number;
   readonly #onCycle: ((report: CycleReport) => void) | undefined;
   readonly #stopping = new AbortController();
+  readonly #failures: RepeatedWarning;
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
   #started = false;
@@ -46,6 +49,7 @@ export class SyncScheduler {
     this.#logger = (options.logger ?? silentLogger).child({ component: "sync-scheduler" });
     this.#random = options.random ?? Math.random;
     this.#onCycle = options.onCycle;
+    this.#failures = new RepeatedWarning(this.#logger, { level: "error", message: "sync cycle failed; the next one runs on schedule" });
     if (!(Number.isFinite(this.#intervalMs) && this.#intervalMs > 0)) {
       throw new RangeError(`intervalMs must be > 0, got ${this.#intervalMs}`);
     }
@@ -89,8 +93,9 @@ export class SyncScheduler {
       const report = await this.#engine.runCycle(signal);
       this.#logger.info({ ...cycleLogFields(report), leaderEpoch: this.#lock.fencingToken }, "sync cycle finished");
       this.#onCycle?.(report);
+      this.#failures.resolve("sync cycles run again");
     } catch (error) {
-      this.#logger.error({ err: error }, "sync cycle failed; the next one runs on schedule");
+      this.#failures.occurred({ err: error });
     }
   }
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
-import { RedisLeaderLock, RedisStore } from "../../src/store/index.js";
-import { runCli } from "../support/cli-process.js";
+import { RedisLeaderLock } from "../../src/store/index.js";
+import { runCli, sharedRedisEnv } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
-import { compareStoreWithTruth } from "../support/truth.js";
+import { compareRedisWithTruth } from "../support/truth.js";
 
 const DAY_MS = 86_400_000;
 const PREFIX = "cli-leader:";
@@ -32,14 +32,9 @@ afterAll(async () => {
 
 function syncer(): CliRun {
   const run = runCli(["sync"], {
-    CIRCLECI_TOKEN: sim.token,
-    CIRCLECI_BASE_URL: sim.url,
-    CIRCLECI_PROJECT_SLUGS: slugs.join(","),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: PREFIX,
+    ...sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: PREFIX }),
     SYNC_INTERVAL_SECONDS: "1",
     SYNC_LEADER_TTL_SECONDS: "2",
-    CIRCLECI_REQUESTS_PER_SECOND: "1000",
     LOG_LEVEL: "silent",
   });
   processes.push(run);
@@ -69,13 +64,8 @@ describe("two sync processes on one Redis (built CLI)", () => {
     expect(epochs(second)[0]).toBeGreaterThan(firstEpoch);
 
     // The new leader keeps the store equal to CircleCI.
-    const store = new RedisStore({ url: redis.url, prefix: PREFIX });
-    try {
-      const since = sim.world.state.now - 30 * DAY_MS;
-      expect(await compareStoreWithTruth(store, sim.world, { projectSlugs: slugs, since })).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    const since = sim.world.state.now - 30 * DAY_MS;
+    expect(await compareRedisWithTruth({ url: redis.url, prefix: PREFIX }, sim.world, { projectSlugs: slugs, since })).toEqual([]);
 
     // A graceful stop hands the lease back at once: a newcomer gets it without waiting for the TTL.
     second.child.kill("SIGTERM");

@@ -6,6 +6,7 @@ import { startServe } from "../../src/commands/serve.js";
 import type { ServeHandle } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
+import type { Logger } from "../../src/log.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { RedisStore } from "../../src/store/index.js";
 import { waitFor } from "../server/wait-for.js";
@@ -30,6 +31,10 @@ export interface GatewayOptions {
   orgId?: string;
   /** Client options the settings do not cover (timeouts, retries, the circuit breaker). */
   client?: Partial<CircleCIClientOptions>;
+  /** Default 15 (the setting's default); fault tests shorten it so that leadership moves within a test. */
+  syncLeaderTtlSeconds?: number;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 const CYCLE_DONE = /^sync cycle done: /;
@@ -46,12 +51,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       PORT: "0",
       SYNC_INTERVAL_SECONDS: String(options.syncIntervalSeconds),
       ...(options.orgId === undefined ? {} : { CIRCLECI_ORG_ID: options.orgId }),
+      ...(options.syncLeaderTtlSeconds === undefined ? {} : { SYNC_LEADER_TTL_SECONDS: String(options.syncLeaderTtlSeconds) }),
     },
   });
-  const runtime = createRuntime(config, silentLogger, options.client);
+  const logger = options.logger ?? silentLogger;
+  const runtime = createRuntime(config, logger, options.client);
   if (!(runtime.store instanceof RedisStore)) throw new Error("a gateway with REDIS_URL runs on a RedisStore");
   const lines: string[] = [];
-  const handle = await startServe(config, silentLogger, (line) => lines.push(line), runtime);
+  const handle = await startServe(config, logger, (line) => lines.push(line), runtime);
   return { ...handle, store: runtime.store, client: runtime.client, lines };
 }
 

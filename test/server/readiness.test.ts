@@ -21,6 +21,6 @@ describe("storeReadiness", () => {
     await store.close();
     const readiness = await storeReadiness(store)();
     expect(readiness.ready).toBe(false);
-    expect(readiness).toMatchObject({ reason: expect.stringMatching(/^the store does not answer: .*closed/) });
+    expect(readiness).toMatchObject({ reason: expect.stringMatching(/^degraded: the store does not answer: .*closed/) });
   });
 });

@@ -7,7 +7,7 @@ import type { Simulator } from "../../src/simulator/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { RedisEventBus, RedisLeaderLock } from "../../src/store/index.js";
 import type { ChangeEvent } from "../../src/store/index.js";
-import { runCli } from "../support/cli-process.js";
+import { runCli, sharedRedisEnv } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
@@ -48,14 +48,9 @@ afterAll(async () => {
 
 async function serve(syncIntervalSeconds: number): Promise<Instance> {
   const run = runCli(["serve"], {
-    CIRCLECI_TOKEN: sim.token,
-    CIRCLECI_BASE_URL: sim.url,
-    CIRCLECI_PROJECT_SLUGS: slugs.join(","),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: PREFIX,
+    ...sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: PREFIX }),
     PORT: "0",
     SYNC_INTERVAL_SECONDS: String(syncIntervalSeconds),
-    CIRCLECI_REQUESTS_PER_SECOND: "1000",
     LOG_LEVEL: "silent",
   });
   processes.push(run);

@@ -54,3 +54,15 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
 
   return { child, stdout: () => out, stderr: () => err, waitForLine, exited };
 }
+
+/** What a CLI process needs to sync from the simulator into a shared Redis (a test-sized rate budget included). */
+export function sharedRedisEnv(options: { sim: { token: string; url: string }; slugs: readonly string[]; redisUrl: string; prefix: string }): NodeJS.ProcessEnv {
+  return {
+    CIRCLECI_TOKEN: options.sim.token,
+    CIRCLECI_BASE_URL: options.sim.url,
+    CIRCLECI_PROJECT_SLUGS: options.slugs.join(","),
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: options.prefix,
+    CIRCLECI_REQUESTS_PER_SECOND: "1000",
+  };
+}

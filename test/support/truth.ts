@@ -17,6 +17,7 @@ import {
 } from "../../src/circleci/schemas.js";
 import type { z } from "zod";
 import { jobKey } from "../../src/simulator/state.js";
+import { RedisStore } from "../../src/store/redis-store.js";
 import type { World } from "../../src/simulator/world.js";
 import type { JobKey, Store } from "../../src/store/store.js";
 import { isTerminalJobStatus } from "../../src/sync/live.js";
@@ -38,6 +39,16 @@ export async function compareStoreWithTruth(store: Store, world: World, scope: T
   }
   if (scope.orgId !== undefined) differences.push(...(await compareContexts(store, world, scope.orgId)));
   return differences;
+}
+
+/** `compareStoreWithTruth` over what the instances of a deployment share: its Redis, under its prefix. */
+export async function compareRedisWithTruth(redis: { url: string; prefix: string }, world: World, scope: TruthScope): Promise<string[]> {
+  const store = new RedisStore({ url: redis.url, prefix: redis.prefix });
+  try {
+    return await compareStoreWithTruth(store, world, scope);
+  } finally {
+    await store.close();
+  }
 }
 
 async function compareProject(store: Store, world: World, slug: string, since: number): Promise<string[]> {

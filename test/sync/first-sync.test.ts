@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
 import { RedisStore } from "../../src/store/redis-store.js";
-import { startRig } from "./harness.js";
+import { isLiveWorkflowStatus } from "../../src/sync/live.js";
+import { DAY_MS, startRig } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -40,5 +42,26 @@ describe("store writes", () => {
     // Per page of pipelines: 4 reads and 5 writes at most; per project its cursor; per cycle ~10.
     expect(store.roundTrips).toBeLessThanOrEqual(9 * pages + 2 * rig.slugs.length + 10);
     expect(entities).toBeGreaterThan(10 * store.roundTrips);
+  });
+});
+
+describe("a first backfill over what the read path already wrote", () => {
+  it("still fetches the job records of settled subtrees the store holds without them (Redis came back empty)", async () => {
+    rig = await startRig();
+    const { state } = rig.sim.world;
+    // The read path's write-back: a settled pipeline with its workflows and jobs, and no job records.
+    const settled = [...state.pipelines.values()].find((pipeline) => {
+      const workflows = state.workflowsByPipeline.get(pipeline.id) ?? [];
+      const recent = Date.parse(pipeline.created_at) > state.now - DAY_MS;
+      return recent && workflows.length > 0 && workflows.every((id) => !isLiveWorkflowStatus(state.workflows.get(id)?.status ?? "running"));
+    });
+    if (settled === undefined) throw new Error("the world has no settled pipeline from the last day");
+    const workflows = (state.workflowsByPipeline.get(settled.id) ?? []).map((id) => workflowSchema.parse(state.workflows.get(id)));
+    await rig.store.putWorkflowJobs(new Map(workflows.map((workflow) => [workflow.id, workflowJobSchema.array().parse(state.jobsByWorkflow.get(workflow.id))])));
+    await rig.store.putWorkflows(workflows);
+    await rig.store.putPipelines([pipelineSchema.parse(settled)]);
+
+    expect((await rig.engine.runCycle()).ok).toBe(true);
+    expect(await rig.differences()).toEqual([]);
   });
 });
