@@ -77,6 +77,14 @@ export async function startServe(config: Config, logger: Logger, print: Print, r
           : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
+      limits: {
+        maxDepth: config.graphqlMaxDepth,
+        maxAliases: config.graphqlMaxAliases,
+        maxCost: config.graphqlMaxCost,
+        maxTokens: config.graphqlMaxTokens,
+        maxBatch: config.graphqlMaxBatch,
+      },
+      maxBodyBytes: config.httpMaxBodyBytes,
     });
     url = await server.listen();
   } catch (error) {

@@ -13,7 +13,12 @@ import type { Logger } from "../log.js";
 import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
+import { limitBatchSize, requireJsonPost } from "./http-guards.js";
 import { sandboxLandingPage } from "./landing.js";
+import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS } from "./limits/index.js";
+import type { QueryLimits } from "./limits/index.js";
+import { queryLimitsPlugin } from "./limits-plugin.js";
+import { persistedQueryCache } from "./persisted-queries.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { drainPlugins } from "./shutdown.js";
 import { attachGraphQLWebSocket } from "./websocket.js";
@@ -57,6 +62,16 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
    * with one of these keys (`/healthz` and `/readyz` stay open for probes). Default: no authentication.
    */
   apiKeys?: readonly string[];
+  /**
+   * Bounds on every operation, over HTTP (`/graphql` and `/subgraph`) and WebSocket, checked before it runs; a
+   * refusal is a `QUERY_TOO_COMPLEX` (or `BATCH_TOO_LARGE`) GraphQL error naming the limit. Default:
+   * `DEFAULT_QUERY_LIMITS` for each limit not given.
+   */
+  limits?: Partial<QueryLimits>;
+  /** Largest HTTP body (and WebSocket message) read; a larger body is answered 413 unread. Default `DEFAULT_MAX_BODY_BYTES` (100 KiB). */
+  maxBodyBytes?: number;
+  /** Query text kept for automatic persisted queries, per endpoint. Default `DEFAULT_PERSISTED_QUERY_CACHE_BYTES`. */
+  persistedQueryCacheBytes?: number;
 }
 
 export interface GatewayServer {
@@ -83,20 +98,32 @@ export class GatewayServerNotListeningError extends Error {
  * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
  * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a
  * `subgraphSchema` is given, the federation subgraph at `POST /subgraph`.
- * Apollo's CSRF prevention stays on: a GET or a "simple" POST needs a `Content-Type: application/json`,
- * `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` header.
+ * Apollo's CSRF prevention stays on: a GET needs an `Apollo-Require-Preflight` or `X-Apollo-Operation-Name`
+ * header, and a POST must be `Content-Type: application/json` (415 otherwise). Query limits, automatic persisted
+ * queries and batched requests (a JSON array, up to `limits.maxBatch` operations) apply on both HTTP endpoints.
  */
 export function createGatewayServer<TContext extends BaseContext>(options: GatewayServerOptions<TContext>): GatewayServer {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4000;
   const gracePeriodMs = options.gracePeriodMs ?? 10_000;
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createServer(app);
   const matchApiKey = options.apiKeys?.length ? createApiKeyMatcher(options.apiKeys) : undefined;
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger, matchApiKey });
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema: options.schema,
+    context: options.context,
+    logger,
+    matchApiKey,
+    limits,
+    maxMessageBytes: maxBodyBytes,
+  });
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     introspection: options.introspection ?? true,
@@ -104,7 +131,10 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     includeStacktraceInErrorResponses: false,
     // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
     stopOnTerminationSignals: false,
-    plugins: [sandboxLandingPage(), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
+    plugins: [sandboxLandingPage(), queryLimitsPlugin(limits), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
+    // Dashboards may batch their polls; `limitBatchSize` bounds the batch, which Apollo does not.
+    allowBatchedHttpRequests: true,
+    persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
     logger,
   });
   // `introspection` cannot hide the subgraph's SDL: a gateway composes from `_service { sdl }`, an ordinary field.
@@ -117,7 +147,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
           includeStacktraceInErrorResponses: false,
           stopOnTerminationSignals: false,
           // Inline traces feed Apollo Studio, which this service does not report to.
-          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), queryLimitsPlugin(limits)],
+          persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
           logger,
         });
 
@@ -143,9 +174,10 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
     if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
-    app.use(GRAPHQL_PATH, express.json(), expressMiddleware(apollo, { context }));
-    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
-    app.use(requestErrorHandler(logger));
+    const body = [requireJsonPost(), express.json({ limit: maxBodyBytes }), limitBatchSize(limits)];
+    app.use(GRAPHQL_PATH, ...body, expressMiddleware(apollo, { context }));
+    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, ...body, expressMiddleware(subgraph, { context }));
+    app.use(requestErrorHandler(logger, { bodyLimitSetting: BODY_LIMIT_SETTING }));
     try {
       await listenOn(httpServer, port, host);
     } catch (error) {
