@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
-import { limitBatchSize, requireJsonPost } from "./http-guards.js";
+import { limitRequestSize, requireJsonPost } from "./http-guards.js";
 import { sandboxLandingPage } from "./landing.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
@@ -132,7 +132,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
     stopOnTerminationSignals: false,
     plugins: [sandboxLandingPage(), queryLimitsPlugin(limits), ...drainPlugins(httpServer, webSocket, gracePeriodMs)],
-    // Dashboards may batch their polls; `limitBatchSize` bounds the batch, which Apollo does not.
+    // Dashboards may batch their polls; `limitRequestSize` bounds the batch, which Apollo does not.
     allowBatchedHttpRequests: true,
     persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
     logger,
@@ -174,7 +174,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
     if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
-    const body = [requireJsonPost(), express.json({ limit: maxBodyBytes }), limitBatchSize(limits)];
+    const body = [requireJsonPost(), express.json({ limit: maxBodyBytes }), limitRequestSize(limits)];
     app.use(GRAPHQL_PATH, ...body, expressMiddleware(apollo, { context }));
     if (subgraph !== undefined) app.use(SUBGRAPH_PATH, ...body, expressMiddleware(subgraph, { context }));
     app.use(requestErrorHandler(logger, { bodyLimitSetting: BODY_LIMIT_SETTING }));
