@@ -1,6 +1,6 @@
 import { createPubSub } from "@graphql-yoga/subscription";
 import { getIntrospectionQuery, parse } from "graphql";
-import type { ExecutionArgs, GraphQLSchema , GraphQLError} from "graphql";
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoSampleOperations } from "../../../src/commands/demo.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
