@@ -5,6 +5,7 @@ import { startServe } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { startSimulator } from "../../src/simulator/index.js";
+import { readOperation } from "./limits/operations.js";
 import type { Simulator } from "../../src/simulator/index.js";
 
 let sim: Simulator;
@@ -37,6 +38,35 @@ describe("startServe", () => {
       await serve.stop();
     }
     await expect(fetch(serve.url)).rejects.toThrow();
+  });
+
+  it("enforces the query and body limits it is configured with, and lets the dashboard through by default", async () => {
+    const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const limited = await startServe(
+      serveConfig({ PORT: "0", GRAPHQL_MAX_DEPTH: "2", GRAPHQL_MAX_BATCH: "1", HTTP_MAX_BODY_BYTES: "2048" }),
+      silentLogger,
+      () => undefined,
+    );
+    try {
+      const deep = await post(limited.url, { query: "{ projects { pipelines { nodes { id } } } }" });
+      expect(deep.status).toBe(400);
+      expect(((await deep.json()) as { errors: { message: string }[] }).errors[0]?.message).toMatch(/^query depth 4 exceeds the maximum of 2 \(GRAPHQL_MAX_DEPTH\)/);
+      expect((await post(limited.url, [{ query: "{ projects { slug } }" }, { query: "{ projects { slug } }" }])).status).toBe(400);
+      expect((await post(limited.url, { query: "{ projects { slug } }", variables: { padding: "x".repeat(2048) } })).status).toBe(413);
+    } finally {
+      await limited.stop();
+    }
+
+    const defaults = await startServe(serveConfig({ PORT: "0" }), silentLogger, () => undefined);
+    try {
+      const dashboard = await post(defaults.url, { query: readOperation("dashboard"), variables: { projectSlug: slug, first: 100 } });
+      expect(dashboard.status).toBe(200);
+      const body = (await dashboard.json()) as { data: { pipelines: { nodes: unknown[] } }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data.pipelines.nodes).toHaveLength(2);
+    } finally {
+      await defaults.stop();
+    }
   });
 
   it("names the setting when the port is taken", async () => {
