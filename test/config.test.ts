@@ -40,7 +40,7 @@ describe("loadConfig defaults", () => {
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
       graphqlMaxAliases: 50,
-      graphqlMaxCost: 100_000,
+      graphqlMaxCost: 500_000,
       graphqlMaxTokens: 2000,
       graphqlMaxBatch: 10,
       httpMaxBodyBytes: 102_400,

@@ -20,7 +20,7 @@ export type QueryLimitName = keyof QueryLimits;
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 12,
   maxAliases: 50,
-  maxCost: 100_000,
+  maxCost: 500_000,
   maxTokens: 2_000,
   maxBatch: 10,
 };

@@ -140,10 +140,12 @@ describe("the default limits", () => {
     }
   });
 
-  it("pass a dashboard over every project at 20 pipelines each, and refuse one nesting pages in pages", () => {
-    const everyProject = "{ projects { pipelines { nodes { vcs { branch } workflows { jobs { details { executor { type } } } } } } } }";
+  it("pass a dashboard over every project at 100 pipelines each, and refuse one nesting pages in pages", () => {
+    // 10 x (2 + 100 x (2 + 10 x (1 + 10 x 3))) = 312 020
+    const everyProject = "{ projects { pipelines(first: 100) { nodes { vcs { branch } workflows { jobs { details { executor { type } } } } } } } }";
     expect(Array.isArray(prepareOperation(schema, { query: everyProject }, DEFAULT_QUERY_LIMITS))).toBe(false);
-    const pagesInPages = '{ pipelines(projectSlug: "gh/a/b", first: 100) { nodes { project { pipelines(first: 100) { nodes { workflows { id } } } } } } }';
+    // 100 x 100 pipelines x 10 workflows x 10 jobs: over a million.
+    const pagesInPages = '{ pipelines(projectSlug: "gh/a/b", first: 100) { nodes { project { pipelines(first: 100) { nodes { workflows { jobs { id } } } } } } } }';
     expect(refusal(prepareOperation(schema, { query: pagesInPages }, DEFAULT_QUERY_LIMITS)).extensions.limit).toBe("GRAPHQL_MAX_COST");
   });
 });
