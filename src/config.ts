@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { canonicalProjectSlug, SLUG_FORMATS } from "./project-slug.js";
+import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
 
 /**
  * Every setting of the gateway, defined once: its environment variable, its CLI flag (the variable's name
@@ -176,6 +177,42 @@ export const SETTINGS = {
     help: "whether clients may introspect the schema (Apollo Sandbox and codegen need it): true or false",
     defaultText: "true",
     rule: boolean(true),
+  }),
+  graphqlMaxDepth: setting({
+    env: LIMIT_SETTINGS.maxDepth,
+    help: "deepest field nesting a query may have (introspection not counted)",
+    defaultText: String(DEFAULT_QUERY_LIMITS.maxDepth),
+    rule: integer(1, 1000, DEFAULT_QUERY_LIMITS.maxDepth),
+  }),
+  graphqlMaxAliases: setting({
+    env: LIMIT_SETTINGS.maxAliases,
+    help: "most aliased fields in one query, fragments expanded",
+    defaultText: String(DEFAULT_QUERY_LIMITS.maxAliases),
+    rule: integer(0, 100_000, DEFAULT_QUERY_LIMITS.maxAliases),
+  }),
+  graphqlMaxCost: setting({
+    env: LIMIT_SETTINGS.maxCost,
+    help: "largest estimated number of objects a query may return (list fields count by their `first`, nested lists multiply)",
+    defaultText: String(DEFAULT_QUERY_LIMITS.maxCost),
+    rule: integer(1, 1_000_000_000, DEFAULT_QUERY_LIMITS.maxCost),
+  }),
+  graphqlMaxTokens: setting({
+    env: LIMIT_SETTINGS.maxTokens,
+    help: "most lexical tokens in one query document, checked before parsing",
+    defaultText: String(DEFAULT_QUERY_LIMITS.maxTokens),
+    rule: integer(1, 1_000_000, DEFAULT_QUERY_LIMITS.maxTokens),
+  }),
+  graphqlMaxBatch: setting({
+    env: LIMIT_SETTINGS.maxBatch,
+    help: "most operations in one batched HTTP request (a JSON array)",
+    defaultText: String(DEFAULT_QUERY_LIMITS.maxBatch),
+    rule: integer(1, 1000, DEFAULT_QUERY_LIMITS.maxBatch),
+  }),
+  httpMaxBodyBytes: setting({
+    env: BODY_LIMIT_SETTING,
+    help: "largest GraphQL request body (and WebSocket message) in bytes; larger ones get 413",
+    defaultText: String(DEFAULT_MAX_BODY_BYTES),
+    rule: integer(1024, 100 * 1024 * 1024, DEFAULT_MAX_BODY_BYTES),
   }),
   syncIntervalSeconds: setting({
     env: "SYNC_INTERVAL_SECONDS",

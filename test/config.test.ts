@@ -38,6 +38,12 @@ describe("loadConfig defaults", () => {
       port: 4000,
       host: "127.0.0.1",
       graphqlIntrospection: true,
+      graphqlMaxDepth: 12,
+      graphqlMaxAliases: 50,
+      graphqlMaxCost: 500_000,
+      graphqlMaxTokens: 2000,
+      graphqlMaxBatch: 10,
+      httpMaxBodyBytes: 102_400,
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
       syncBackfillDays: 30,
@@ -167,6 +173,17 @@ describe("each setting's rule", () => {
     expect([introspection("false"), introspection("FALSE"), introspection("0")]).toEqual([false, false, false]);
     expect([introspection("true"), introspection("1")]).toEqual([true, true]);
     expect(loadConfig("serve", { env: required, argv: ["--graphql-introspection", "false"] }).config.graphqlIntrospection).toBe(false);
+  });
+
+  it("wants whole, bounded query limits and a body limit of at least 1 KiB", () => {
+    rejects({ GRAPHQL_MAX_DEPTH: "0" }, "GRAPHQL_MAX_DEPTH", /at least 1/);
+    rejects({ GRAPHQL_MAX_COST: "1e6" }, "GRAPHQL_MAX_COST", /whole number/);
+    rejects({ GRAPHQL_MAX_BATCH: "1001" }, "GRAPHQL_MAX_BATCH", /at most 1000/);
+    rejects({ HTTP_MAX_BODY_BYTES: "512" }, "HTTP_MAX_BODY_BYTES", /at least 1024/);
+    const env = { GRAPHQL_MAX_DEPTH: "20", GRAPHQL_MAX_ALIASES: "0", GRAPHQL_MAX_COST: "500", GRAPHQL_MAX_TOKENS: "300", GRAPHQL_MAX_BATCH: "1" };
+    const { config } = loadConfig("serve", { env: { ...required, ...env }, argv: ["--http-max-body-bytes", "2048"] });
+    expect([config.graphqlMaxDepth, config.graphqlMaxAliases, config.graphqlMaxCost, config.graphqlMaxTokens, config.graphqlMaxBatch]).toEqual([20, 0, 500, 300, 1]);
+    expect(config.httpMaxBodyBytes).toBe(2048);
   });
 
   it("wants whole, bounded sync intervals and positive windows", () => {

@@ -50,12 +50,20 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
   };
 }
 
+/** The operations the demo suggests trying: the query limits' defaults must let them through. */
+export function demoSampleOperations(slug: string): { query: string; subscription: string } {
+  return {
+    query: `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number state vcs { branch } workflows { name status jobs { name status } } } } }`,
+    subscription: "subscription { workflowStatusChanged { name status projectSlug } }",
+  };
+}
+
 function sampleOperations(url: string, slug: string): string[] {
-  const query = `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number state vcs { branch } workflows { name status jobs { name status } } } } }`;
+  const { query, subscription } = demoSampleOperations(slug);
   return [
     `Projects: the simulator's ${slug} and two more; new pipelines arrive every few seconds.`,
     `Sandbox: open ${url} in a browser (it loads Apollo's Sandbox from its CDN).`,
     `Query:   curl -s ${url} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`,
-    `Subscribe (WebSocket, graphql-transport-ws): subscription { workflowStatusChanged { name status projectSlug } }`,
+    `Subscribe (WebSocket, graphql-transport-ws): ${subscription}`,
   ];
 }

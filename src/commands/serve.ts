@@ -93,6 +93,14 @@ export async function startServe(
       apiKeys: config.gatewayApiKeys,
       metrics,
       formatError: formatGatewayError,
+      limits: {
+        maxDepth: config.graphqlMaxDepth,
+        maxAliases: config.graphqlMaxAliases,
+        maxCost: config.graphqlMaxCost,
+        maxTokens: config.graphqlMaxTokens,
+        maxBatch: config.graphqlMaxBatch,
+      },
+      maxBodyBytes: config.httpMaxBodyBytes,
     });
     url = await server.listen();
   } catch (error) {

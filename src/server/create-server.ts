@@ -19,7 +19,12 @@ import type { GatewayMetrics } from "../metrics/index.js";
 import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
+import { limitRequestSize, requireJsonPost } from "./http-guards.js";
 import { sandboxLandingPage } from "./landing.js";
+import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS } from "./limits/index.js";
+import type { QueryLimits } from "./limits/index.js";
+import { queryLimitsPlugin } from "./limits-plugin.js";
+import { persistedQueryCache } from "./persisted-queries.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { drainPlugins } from "./shutdown.js";
 import { attachGraphQLWebSocket } from "./websocket.js";
@@ -71,6 +76,16 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
   metrics?: Pick<GatewayMetrics, "contentType" | "render" | "observeRequest">;
   /** Apollo's `formatError`, for both `/graphql` and `/subgraph`: e.g. codes for upstream failures. Default: Apollo's. */
   formatError?: ApolloServerOptions<TContext>["formatError"];
+  /**
+   * Bounds on every operation, over HTTP (`/graphql` and `/subgraph`) and WebSocket, checked before it runs; a
+   * refusal is a `QUERY_TOO_COMPLEX` (or `BATCH_TOO_LARGE`) GraphQL error naming the limit. Default:
+   * `DEFAULT_QUERY_LIMITS` for each limit not given.
+   */
+  limits?: Partial<QueryLimits>;
+  /** Largest HTTP body (and WebSocket message) read; a larger body is answered 413 unread. Default `DEFAULT_MAX_BODY_BYTES` (100 KiB). */
+  maxBodyBytes?: number;
+  /** Query text kept for automatic persisted queries, per endpoint. Default `DEFAULT_PERSISTED_QUERY_CACHE_BYTES`. */
+  persistedQueryCacheBytes?: number;
 }
 
 export interface GatewayServer {
@@ -97,20 +112,32 @@ export class GatewayServerNotListeningError extends Error {
  * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
  * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a
  * `subgraphSchema` is given, the federation subgraph at `POST /subgraph`.
- * Apollo's CSRF prevention stays on: a GET or a "simple" POST needs a `Content-Type: application/json`,
- * `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` header.
+ * Apollo's CSRF prevention stays on: a GET needs an `Apollo-Require-Preflight` or `X-Apollo-Operation-Name`
+ * header, and a POST must be `Content-Type: application/json` (415 otherwise). Query limits, automatic persisted
+ * queries and batched requests (a JSON array, up to `limits.maxBatch` operations) apply on both HTTP endpoints.
  */
 export function createGatewayServer<TContext extends BaseContext>(options: GatewayServerOptions<TContext>): GatewayServer {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4000;
   const gracePeriodMs = options.gracePeriodMs ?? 10_000;
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createServer(app);
   const matchApiKey = options.apiKeys?.length ? createApiKeyMatcher(options.apiKeys) : undefined;
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, logger, matchApiKey });
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema: options.schema,
+    context: options.context,
+    logger,
+    matchApiKey,
+    limits,
+    maxMessageBytes: maxBodyBytes,
+  });
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     introspection: options.introspection ?? true,
@@ -124,9 +151,13 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     plugins: [
       sandboxLandingPage(),
       ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin(limits),
       ...drainPlugins(httpServer, webSocket, gracePeriodMs),
       ...(options.metrics === undefined ? [] : [requestTimingPlugin<TContext>(options.metrics)]),
     ],
+    // Dashboards may batch their polls; `limitRequestSize` bounds the batch, which Apollo does not.
+    allowBatchedHttpRequests: true,
+    persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
     logger,
   });
   // `introspection` cannot hide the subgraph's SDL: a gateway composes from `_service { sdl }`, an ordinary field.
@@ -140,7 +171,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
           formatError: options.formatError,
           stopOnTerminationSignals: false,
           // Inline traces feed Apollo Studio, which this service does not report to.
-          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), queryLimitsPlugin(limits)],
+          persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
           logger,
         });
 
@@ -167,9 +199,10 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH, METRICS_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
     if (options.metrics !== undefined) app.get(METRICS_PATH, metricsRoute(options.metrics));
-    app.use(GRAPHQL_PATH, noStore, express.json(), expressMiddleware(apollo, { context }));
-    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, express.json(), expressMiddleware(subgraph, { context }));
-    app.use(requestErrorHandler(logger));
+    const body = [requireJsonPost(), express.json({ limit: maxBodyBytes }), limitRequestSize(limits)];
+    app.use(GRAPHQL_PATH, noStore, ...body, expressMiddleware(apollo, { context }));
+    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, ...body, expressMiddleware(subgraph, { context }));
+    app.use(requestErrorHandler(logger, { bodyLimitSetting: BODY_LIMIT_SETTING }));
     try {
       await listenOn(httpServer, port, host);
     } catch (error) {

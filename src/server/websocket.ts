@@ -4,6 +4,8 @@ import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log.js";
+import { prepareOperation } from "./limits/index.js";
+import type { QueryLimits } from "./limits/index.js";
 import { authenticate, webSocketAuthorization } from "./auth.js";
 import type { ApiKeyMatcher } from "./auth.js";
 
@@ -20,6 +22,10 @@ export interface GraphQLWebSocketOptions<TContext> {
   logger: Logger;
   /** When given, a `connection_init` without a matching key is closed with 4401 Unauthorized. Default: no check. */
   matchApiKey?: ApiKeyMatcher;
+  /** Checked on every `subscribe` message before it runs, as over HTTP. */
+  limits: QueryLimits;
+  /** Largest message accepted; a larger one closes the connection with 1009 (message too big). */
+  maxMessageBytes: number;
 }
 
 export interface GraphQLWebSocket {
@@ -30,7 +36,7 @@ export interface GraphQLWebSocket {
 /** graphql-ws (subprotocol `graphql-transport-ws`) on the HTTP server's upgrade requests for `path`. */
 export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocket {
   // noServer: the HTTP server's errors (EADDRINUSE at listen) stay the HTTP server's, not a WebSocket "internal error".
-  const wsServer = new WebSocketServer({ noServer: true });
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   options.httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathnameOf(request) !== options.path) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
@@ -39,10 +45,10 @@ export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOption
     wsServer.handleUpgrade(request, socket, head, (client) => wsServer.emit("connection", client, request));
   });
   const logger = options.logger.child({ component: "graphql-ws" });
-  const { matchApiKey } = options;
+  const { matchApiKey, schema, limits } = options;
   const server = useServer(
     {
-      schema: options.schema,
+      schema,
       onConnect:
         matchApiKey === undefined
           ? undefined
@@ -54,6 +60,7 @@ export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOption
               ctx.extra.socket.close(UNAUTHORIZED_CLOSE_CODE, "Unauthorized");
               return false;
             },
+      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, limits),
       context: () => options.context(),
       onError: (_ctx, id, _payload, errors) => {
         logger.debug({ operationId: id, errors: errors.map((error) => error.message) }, "WebSocket operation refused");

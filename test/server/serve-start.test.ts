@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { startServe } from "../../src/commands/serve.js";
 import { silentLogger } from "../../src/log.js";
 import { useInProcessServe } from "../support/in-process-serve.js";
+import { readOperation } from "./limits/operations.js";
 
 const gateway = useInProcessServe();
 const serveConfig = gateway.config;
@@ -21,6 +22,25 @@ describe("startServe", () => {
       expect(await response.json()).toEqual({ data: { projects: [{ slug, name }] } });
     });
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it("enforces the query and body limits it is configured with, and lets the dashboard through by default", async () => {
+    const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await gateway.withServe({ GRAPHQL_MAX_DEPTH: "2", GRAPHQL_MAX_BATCH: "1", HTTP_MAX_BODY_BYTES: "2048" }, async (limited) => {
+      const deep = await post(limited.url, { query: "{ projects { pipelines { nodes { id } } } }" });
+      expect(deep.status).toBe(400);
+      expect(((await deep.json()) as { errors: { message: string }[] }).errors[0]?.message).toMatch(/^query depth 4 exceeds the maximum of 2 \(GRAPHQL_MAX_DEPTH\)/);
+      expect((await post(limited.url, [{ query: "{ projects { slug } }" }, { query: "{ projects { slug } }" }])).status).toBe(400);
+      expect((await post(limited.url, { query: "{ projects { slug } }", variables: { padding: "x".repeat(2048) } })).status).toBe(413);
+    });
+
+    await gateway.withServe({}, async (defaults) => {
+      const dashboard = await post(defaults.url, { query: readOperation("dashboard"), variables: { projectSlug: gateway.slug, first: 100 } });
+      expect(dashboard.status).toBe(200);
+      const body = (await dashboard.json()) as { data: { pipelines: { nodes: unknown[] } }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data.pipelines.nodes).toHaveLength(2);
+    });
   });
 
   it("names the setting when the port is taken", async () => {

@@ -110,7 +110,7 @@ describe("GraphQL over HTTP", () => {
     expect((await post(url, "{ hello }")).headers.get("cache-control")).toBe("no-store");
   });
 
-  it("refuses a GET or a simple POST without a preflight-forcing header (CSRF prevention)", async () => {
+  it("refuses a GET without a preflight-forcing header (CSRF prevention) and a POST that is not JSON", async () => {
     const { url } = await startServer();
     const getUrl = `${url}?query=${encodeURIComponent("{ hello }")}`;
 
@@ -118,7 +118,7 @@ describe("GraphQL over HTTP", () => {
     expect(plainGet.status).toBe(400);
     expect(await plainGet.text()).toMatch(/CSRF/);
     const textPost = await fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ hello }" }) });
-    expect(textPost.status).toBe(400);
+    expect(textPost.status).toBe(415);
 
     const preflightedGet = await fetch(getUrl, { headers: { "apollo-require-preflight": "true" } });
     expect(preflightedGet.status).toBe(200);
@@ -129,11 +129,17 @@ describe("GraphQL over HTTP", () => {
     const { url } = await startServer();
     const malformed = await fetch(url, { method: "POST", headers: JSON_HEADERS, body: "{ query: " });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ errors: [{ message: expect.stringMatching(/JSON at position/) }] });
+    expect(await malformed.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/^malformed JSON body: .*JSON at position/), extensions: { code: "BAD_REQUEST" } }],
+    });
 
-    const oversized = await post(url, `{ hello ${" ".repeat(200_000)}}`);
+    const padded = `{ hello ${" ".repeat(200_000)}}`;
+    const oversized = await post(url, padded);
     expect(oversized.status).toBe(413);
-    expect(await oversized.json()).toEqual({ errors: [{ message: "request entity too large" }] });
+    const bytes = Buffer.byteLength(JSON.stringify({ query: padded }));
+    expect(await oversized.json()).toEqual({
+      errors: [{ message: `request body of ${bytes} bytes exceeds the maximum of 102400 bytes (HTTP_MAX_BODY_BYTES)`, extensions: { code: "PAYLOAD_TOO_LARGE" } }],
+    });
   });
 
   it("shows Apollo Sandbox to a browser GET", async () => {

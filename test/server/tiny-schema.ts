@@ -1,5 +1,6 @@
 import { EventEmitter, on } from "node:events";
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
+import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
+import type { GraphQLFieldConfigMap } from "graphql";
 
 /** What the tiny schema's resolvers see: a number that tells one context (one request or operation) from another. */
 export interface TinyContext {
@@ -8,7 +9,8 @@ export interface TinyContext {
 
 /**
  * A schema just big enough to exercise the server's plumbing: a query, a query that answers only when the test
- * releases it (an in-flight request), one that echoes the context, and a subscription the test publishes into.
+ * releases it (an in-flight request), one that echoes the context, a subscription the test publishes into, a
+ * mutation, and `nested` / `items(first)` to build queries as deep and as costly as a limit test needs.
  */
 export function createTinySchema() {
   const ticks = new EventEmitter();
@@ -16,22 +18,35 @@ export function createTinySchema() {
   const released = new Promise<void>((resolve) => (release = resolve));
   let contexts = 0;
   let slowStarted = 0;
+  let mutations = 0;
 
-  const schema = new GraphQLSchema({
-    query: new GraphQLObjectType<unknown, TinyContext>({
-      name: "Query",
-      fields: {
-        hello: { type: GraphQLString, resolve: () => "world" },
-        contextId: { type: GraphQLInt, resolve: (_root, _args, context) => context.id },
-        slow: {
-          type: GraphQLString,
-          resolve: async () => {
-            slowStarted += 1;
-            await released;
-            return "finally";
-          },
+  const query: GraphQLObjectType<unknown, TinyContext> = new GraphQLObjectType<unknown, TinyContext>({
+    name: "Query",
+    fields: (): GraphQLFieldConfigMap<unknown, TinyContext> => ({
+      hello: { type: GraphQLString, resolve: () => "world" },
+      contextId: { type: GraphQLInt, resolve: (_root, _args, context) => context.id },
+      slow: {
+        type: GraphQLString,
+        resolve: async () => {
+          slowStarted += 1;
+          await released;
+          return "finally";
         },
       },
+      nested: { type: new GraphQLNonNull(query), resolve: () => ({}) },
+      items: {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(query))),
+        args: { first: { type: GraphQLInt, defaultValue: 2 } },
+        resolve: (_root, args: { first: number }) => Array.from({ length: args.first }, () => ({})),
+      },
+    }),
+  });
+
+  const schema = new GraphQLSchema({
+    query,
+    mutation: new GraphQLObjectType<unknown, TinyContext>({
+      name: "Mutation",
+      fields: { touch: { type: GraphQLInt, resolve: () => ++mutations } },
     }),
     subscription: new GraphQLObjectType<unknown, TinyContext>({
       name: "Subscription",
@@ -55,5 +70,7 @@ export function createTinySchema() {
     releaseSlow: () => release?.(),
     /** How many `slow` requests reached their resolver. */
     slowStarted: () => slowStarted,
+    /** How many `touch` mutations ran. */
+    mutations: () => mutations,
   };
 }

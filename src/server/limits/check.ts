@@ -1,0 +1,30 @@
+import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import { countTokens } from "./count-tokens.js";
+import { measureOperation } from "./measure-operation.js";
+import { firstViolation, limitError } from "./query-limits.js";
+import type { QueryLimits } from "./query-limits.js";
+
+/** The refusal for a document with too many tokens, decided before it is parsed; undefined when it may be parsed. */
+export function checkSource(source: string, limits: QueryLimits): GraphQLError | undefined {
+  const violation = firstViolation({ maxTokens: countTokens(source) }, limits);
+  return violation && limitError(violation);
+}
+
+/** The refusal for an operation over its depth, alias or cost limit; undefined when it may execute. */
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  limits: QueryLimits,
+): GraphQLError | undefined {
+  const { depth, aliases, cost } = measureOperation(schema, document, operation, variables);
+  const violation = firstViolation({ maxDepth: depth, maxAliases: aliases, maxCost: cost }, limits);
+  return violation && limitError(violation);
+}
+
+/** The refusal for a batched HTTP request of `size` operations; undefined when it may run. */
+export function checkBatch(size: number, limits: QueryLimits): GraphQLError | undefined {
+  const violation = firstViolation({ maxBatch: size }, limits);
+  return violation && limitError(violation);
+}

@@ -1,0 +1,42 @@
+import { getOperationAST, GraphQLError, parse, validate } from "graphql";
+import type { DocumentNode, ExecutionArgs, GraphQLSchema } from "graphql";
+import { checkOperation, checkSource } from "./check.js";
+import type { QueryLimits } from "./query-limits.js";
+
+export interface OperationRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * Parses, validates and measures one operation, in the order Apollo does over HTTP (tokens before parsing, the
+ * other limits after validation): what a transport without Apollo's pipeline (graphql-ws) runs before executing.
+ * Returns the execution arguments, or the errors to answer with.
+ */
+export function prepareOperation(schema: GraphQLSchema, request: OperationRequest, limits: QueryLimits): ExecutionArgs | readonly GraphQLError[] {
+  const tooLong = checkSource(request.query, limits);
+  if (tooLong !== undefined) return [tooLong];
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return invalid;
+  const operation = getOperationAST(document, request.operationName ?? undefined);
+  if (operation == null) {
+    return [
+      new GraphQLError(
+        request.operationName == null
+          ? "the document holds several operations: name the one to run in operationName"
+          : `the document holds no operation named "${request.operationName}"`,
+      ),
+    ];
+  }
+  const overLimit = checkOperation(schema, document, operation, request.variables, limits);
+  if (overLimit !== undefined) return [overLimit];
+  return { schema, document, operationName: request.operationName, variableValues: request.variables };
+}
