@@ -105,24 +105,15 @@ function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers)
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
-    new Gauge({
-      name: `${PREFIX}active_subscriptions`,
-      help: "GraphQL subscription operations open on this instance.",
-      registers,
-      collect() {
-        this.set(activeSubscriptions());
-      },
-    });
+    currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
   }
   if (isLeader !== undefined) {
-    new Gauge({
-      name: `${PREFIX}sync_leader`,
-      help: "1 while this instance holds the sync's leader lease (it is the one polling CircleCI), else 0.",
+    currentGauge(
+      `${PREFIX}sync_leader`,
+      "1 while this instance holds the sync's leader lease (it is the one polling CircleCI), else 0.",
+      () => (isLeader() === true ? 1 : 0),
       registers,
-      collect() {
-        this.set(isLeader() === true ? 1 : 0);
-      },
-    });
+    );
   }
 }
 
@@ -139,48 +130,39 @@ function registerCircleCIMetrics(stats: () => ClientStats, registers: Registers)
       }
     },
   });
-  new Counter({
-    name: `${PREFIX}circleci_retries_total`,
-    help: "CircleCI requests retried after a 5xx, a reset, a timeout or a broken body.",
+  totalCounter(`${PREFIX}circleci_retries_total`, "CircleCI requests retried after a 5xx, a reset, a timeout or a broken body.", () => stats().retries, registers);
+  currentGauge(
+    `${PREFIX}circleci_breaker_open`,
+    "1 while the circuit breaker holds CircleCI calls back after repeated failures (open, or probing), else 0.",
+    () => (stats().breaker.state === "closed" ? 0 : 1),
     registers,
-    collect() {
-      this.reset();
-      this.inc(stats().retries);
-    },
-  });
+  );
+  totalCounter(`${PREFIX}circleci_breaker_opens_total`, "Times the circuit breaker opened because CircleCI kept failing, re-openings after a failed probe included.", () => stats().breaker.opens, registers);
+  totalCounter(`${PREFIX}rate_limit_waits_total`, "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).", () => stats().rateLimitWaits.count, registers);
+  totalCounter(`${PREFIX}rate_limit_wait_seconds_total`, "Time CircleCI calls spent paused at CircleCI's request.", () => stats().rateLimitWaits.ms / 1000, registers);
+}
+
+/** A gauge without labels read at scrape time. */
+function currentGauge(name: string, help: string, value: () => number, registers: Registers): void {
   new Gauge({
-    name: `${PREFIX}circleci_breaker_open`,
-    help: "1 while the circuit breaker holds CircleCI calls back after repeated failures (open, or probing), else 0.",
+    name,
+    help,
     registers,
     collect() {
-      this.set(stats().breaker.state === "closed" ? 0 : 1);
+      this.set(value());
     },
   });
+}
+
+/** A counter without labels whose total some part already keeps: set to that total at scrape time. */
+function totalCounter(name: string, help: string, total: () => number, registers: Registers): void {
   new Counter({
-    name: `${PREFIX}circleci_breaker_opens_total`,
-    help: "Times the circuit breaker opened because CircleCI kept failing, re-openings after a failed probe included.",
+    name,
+    help,
     registers,
     collect() {
       this.reset();
-      this.inc(stats().breaker.opens);
-    },
-  });
-  new Counter({
-    name: `${PREFIX}rate_limit_waits_total`,
-    help: "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(stats().rateLimitWaits.count);
-    },
-  });
-  new Counter({
-    name: `${PREFIX}rate_limit_wait_seconds_total`,
-    help: "Time CircleCI calls spent paused at CircleCI's request.",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(stats().rateLimitWaits.ms / 1000);
+      this.inc(total());
     },
   });
 }
