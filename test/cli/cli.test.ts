@@ -44,7 +44,10 @@ describe("circleci-gateway (built CLI)", () => {
     running = runCli(["demo", "--port", "0"], { LOG_LEVEL: "warn" });
     const [, url] = await running.waitForLine(/^GraphQL: (http:\/\/127\.0\.0\.1:\d+\/graphql) /);
     const [, slug] = await running.waitForLine(/^Projects: the simulator's (\S+) and two more/);
+    const [, , metricsUrl] = await running.waitForLine(/^Health and metrics: (\S+), (\S+)$/);
     await running.waitForLine(/^sync cycle done: \d+ records/);
+    const metrics = await request(metricsUrl as string);
+    expect(await metrics.body.text()).toMatch(/^circleci_gateway_sync_cycles_total\{outcome="ok"\} [1-9]/m);
 
     const answer = await request(url as string, {
       method: "POST",
