@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --cpu-prof]`: every scenario of issue 7 in one run on this machine, so the
- * ratios compare figures measured side by side. Writes bench/results/latest.json and prints a table.
+ * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only sync,cold]`: every scenario of issue 7 in one run on this
+ * machine, so the ratios compare figures measured side by side. Writes bench/results/latest.json and prints a table.
  * `--cpu-prof` writes the gateway processes' V8 CPU profiles to bench/results/profiles/.
+ * `--only` runs the named scenarios alone and prints their figures as JSON: latest.json stays a full run's.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startTestRedis } from "../test/support/redis-server.js";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, RESULTS_FILE } from "./paths.js";
@@ -18,8 +20,25 @@ import { measureSyncCost } from "./scenarios/sync-cost.js";
 import { measureWarm } from "./scenarios/warm.js";
 import type { ServerMode } from "./server-process.js";
 import { benchSettings } from "./settings.js";
+import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
+const SCENARIOS = ["warm", "ceiling", "subscriptions", "passthrough", "naive", "cold", "sync"] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+/** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "ceiling", "subscriptions", "passthrough", "naive", "cold"];
+
+/** The scenarios `--only a,b` names, or every one. */
+function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
+  const index = argv.indexOf("--only");
+  if (index === -1) return new Set(SCENARIOS);
+  const names = (argv[index + 1] ?? "").split(",").filter((name) => name !== "");
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes a comma list of scenarios among ${SCENARIOS.join(", ")}; got "${argv[index + 1] ?? ""}"`);
+  }
+  return new Set(names as ScenarioName[]);
+}
 
 function step(text: string): void {
   console.log(`bench: ${text}`);
@@ -44,46 +63,85 @@ function countEntities(answer: unknown): number {
 }
 
 async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
-  const settings = benchSettings(args.has("--quick"));
-  const profile = args.has("--cpu-prof");
+  const argv = process.argv.slice(2);
+  const settings = benchSettings(argv.includes("--quick"));
+  const profile = argv.includes("--cpu-prof");
+  const selected = selectedScenarios(argv);
   if (profile) mkdirSync(PROFILES_DIR, { recursive: true });
   const startedAt = new Date();
-  const rig = await startGatewayRig(settings, profile ? { cpuProfileDir: fileURLToPath(PROFILES_DIR) } : {});
-  try {
-    step("filling the warm cache (a sync cycle)");
-    const memoryBefore = await rig.redisUsedMemory();
-    const backfill = await rig.engine.runCycle();
-    if (!backfill.ok) throw new Error("the warm cache's sync cycle failed");
-    const pipelinesStored = backfill.streams.find((stream) => stream.stream === "pipelines")?.records ?? 0;
-    const redisBytesPerPipeline = ((await rig.redisUsedMemory()) - memoryBefore) / Math.max(1, pipelinesStored);
-
-    const { warm, ceiling, subscriptions, answerObjects } = await withServer(rig, "cached", WARM_PREFIX, async (server) => {
-      const answer = await fetchDashboard(server.url, rig.body);
-      step("1 warm dashboard under load");
-      const warmResult = await measureWarm(rig, server);
-      step("2 in-process ceiling");
-      const ceilingResult = measureCeiling(rig, answer);
-      step("6 subscription latency");
-      const subscriptionResult = await measureSubscriptions(rig, server);
-      return { warm: warmResult, ceiling: ceilingResult, subscriptions: subscriptionResult, answerObjects: countEntities(answer) };
-    });
-    step("3 passthrough baseline");
-    const passthrough = await withServer(rig, "passthrough", WARM_PREFIX, (server) => measureBaseline(rig, server));
-    step("3 naive baseline");
-    const naive = await withServer(rig, "naive", WARM_PREFIX, (server) => measureBaseline(rig, server));
-    step("4 cold dashboard");
-    const cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
-    step("5 sync cost");
-    const sync = await measureSyncCost(settings, rig.redis);
-
-    const measurements: Measurements = { warm, ceiling, passthrough, naive, cold, sync, subscriptions, answerObjects, redisBytesPerPipeline };
-    const results = assemble(startedAt, settings, measurements);
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\n${formatTable(results)}\n\nbench: written to ${fileURLToPath(RESULTS_FILE)}`);
-  } finally {
-    await rig.close();
+  const measured: Partial<Measurements> = {};
+  if (GATEWAY_SCENARIOS.some((name) => selected.has(name))) {
+    const rig = await startGatewayRig(settings, profile ? { cpuProfileDir: fileURLToPath(PROFILES_DIR) } : {});
+    try {
+      Object.assign(measured, await measureGateway(rig, selected));
+      if (selected.has("sync")) measured.sync = await measureSync(settings, rig.redis);
+    } finally {
+      await rig.close();
+    }
+  } else {
+    const redis = await startTestRedis();
+    try {
+      measured.sync = await measureSync(settings, redis);
+    } finally {
+      await redis.stop();
+    }
   }
+
+  if (selected.size < SCENARIOS.length) {
+    console.log(JSON.stringify({ quick: settings.quick, scenarios: [...selected], measurements: measured }, null, 2));
+    return;
+  }
+  const results = assemble(startedAt, settings, measured as Measurements);
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${formatTable(results)}\n\nbench: written to ${fileURLToPath(RESULTS_FILE)}`);
+}
+
+function measureSync(settings: BenchSettings, redis: GatewayRig["redis"]): ReturnType<typeof measureSyncCost> {
+  step("5 sync cost");
+  return measureSyncCost(settings, redis);
+}
+
+/** The gateway scenarios among `selected`, after one sync cycle has filled the warm cache. */
+async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioName>): Promise<Partial<Measurements>> {
+  const measured: Partial<Measurements> = {};
+  step("filling the warm cache (a sync cycle)");
+  const memoryBefore = await rig.redisUsedMemory();
+  const backfill = await rig.engine.runCycle();
+  if (!backfill.ok) throw new Error("the warm cache's sync cycle failed");
+  const pipelinesStored = backfill.streams.find((stream) => stream.stream === "pipelines")?.records ?? 0;
+  measured.redisBytesPerPipeline = ((await rig.redisUsedMemory()) - memoryBefore) / Math.max(1, pipelinesStored);
+
+  if (selected.has("warm") || selected.has("ceiling") || selected.has("subscriptions")) {
+    await withServer(rig, "cached", WARM_PREFIX, async (server) => {
+      const answer = await fetchDashboard(server.url, rig.body);
+      measured.answerObjects = countEntities(answer);
+      if (selected.has("warm")) {
+        step("1 warm dashboard under load");
+        measured.warm = await measureWarm(rig, server);
+      }
+      if (selected.has("ceiling")) {
+        step("2 in-process ceiling");
+        measured.ceiling = measureCeiling(rig, answer);
+      }
+      if (selected.has("subscriptions")) {
+        step("6 subscription latency");
+        measured.subscriptions = await measureSubscriptions(rig, server);
+      }
+    });
+  }
+  if (selected.has("passthrough")) {
+    step("3 passthrough baseline");
+    measured.passthrough = await withServer(rig, "passthrough", WARM_PREFIX, (server) => measureBaseline(rig, server));
+  }
+  if (selected.has("naive")) {
+    step("3 naive baseline");
+    measured.naive = await withServer(rig, "naive", WARM_PREFIX, (server) => measureBaseline(rig, server));
+  }
+  if (selected.has("cold")) {
+    step("4 cold dashboard");
+    measured.cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
+  }
+  return measured;
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,11 @@
  * `requestsPerSecond`. Its burst is capped at the smaller of the two, so a quiet client that wakes
  * up sends a small burst and then a steady stream, never a spike.
  *
+ * A bucket alone lets its burst plus a second's refill out within one second: more than a server
+ * that counts `requestsPerSecond` per 1-second window allows, so a client set to the documented
+ * limit would draw 429s. The gate also never starts more than `windowLimit` requests within any
+ * second (a log of the last starts): whatever the server's window alignment, it stays within it.
+ *
  * When CircleCI says "slow down" (a 429, or a window with nothing remaining), `pauseFor` holds the
  * whole gate: requests already queued wait too, instead of each hammering the API on its own.
  */
@@ -24,13 +29,25 @@ export interface GatePauseStats {
   ms: number;
 }
 
+/** The span `windowLimit` counts starts over: the 1-second window servers count requests in. */
+export const WINDOW_MS = 1000;
+/**
+ * How much longer than `WINDOW_MS` a start is remembered. Servers count arrivals, not starts: a request
+ * that reaches them a few ms late can share a window with one started a full second after it.
+ */
+const ARRIVAL_JITTER_MS = 10;
+
 /** Call once when the request is done, whatever its outcome. */
 export type Release = () => void;
 
 export class RateLimitGate {
   readonly concurrency: number;
   readonly requestsPerSecond: number;
+  /** Most requests started within any `WINDOW_MS`. */
+  readonly windowLimit: number;
   private readonly capacity: number;
+  /** Start times of the requests admitted within the last `WINDOW_MS`, oldest first. */
+  private readonly started: number[] = [];
   private readonly now: () => number;
   private readonly waiting: (() => void)[] = [];
   private inFlight = 0;
@@ -45,6 +62,7 @@ export class RateLimitGate {
     this.concurrency = positive(options.concurrency ?? 8, "concurrency");
     this.requestsPerSecond = positive(options.requestsPerSecond ?? 20, "requestsPerSecond");
     this.capacity = Math.max(1, Math.min(this.concurrency, this.requestsPerSecond));
+    this.windowLimit = Math.max(1, Math.floor(this.requestsPerSecond));
     this.now = options.now ?? Date.now;
     this.tokens = this.capacity;
     this.refilledAt = this.now();
@@ -101,15 +119,23 @@ export class RateLimitGate {
     const now = this.now();
     this.refill(now);
     while (this.waiting.length > 0 && this.inFlight < this.concurrency) {
-      const readyAt = Math.max(this.pausedUntil, now + this.msUntilToken());
+      const readyAt = Math.max(this.pausedUntil, now + this.msUntilToken(), this.windowOpensAt(now));
       if (readyAt > now) {
         this.wakeUpAt(readyAt);
         return;
       }
       this.tokens -= 1;
       this.inFlight += 1;
+      this.started.push(now);
       this.waiting.shift()?.();
     }
+  }
+
+  /** When the last window's starts leave room for one more: now, or when the oldest of them leaves it. */
+  private windowOpensAt(now: number): number {
+    const span = WINDOW_MS + ARRIVAL_JITTER_MS;
+    while (this.started.length > 0 && (this.started[0] as number) <= now - span) this.started.shift();
+    return this.started.length < this.windowLimit ? now : (this.started[0] as number) + span;
   }
 
   private msUntilToken(): number {

@@ -4,6 +4,7 @@ import type { CircuitBreaker } from "./breaker.js";
 import { CircleCIUnavailableError } from "./errors.js";
 import { describeFailure, errorAfterRetries, errorForStatus, isUpstreamDown } from "./failure.js";
 import type { Failure } from "./failure.js";
+import { WINDOW_MS } from "./gate.js";
 import type { RateLimitGate } from "./gate.js";
 import { backoffDelayMs, classifyStatus, exhaustedWindowPauseMs, rateLimitedPauseMs } from "./retry.js";
 import type { RetryPolicy } from "./retry.js";
@@ -159,7 +160,7 @@ export class Requester {
     const pauseMs =
       classifyStatus(exchange.status) === "rate-limited"
         ? rateLimitedPauseMs(exchange.headers, now, attempt, this.options.retry)
-        : exhaustedWindowPauseMs(exchange.headers, now);
+        : exhaustedWindowPauseMs(exchange.headers, now, { limit: this.options.gate.windowLimit, ms: WINDOW_MS });
     if (pauseMs === undefined || pauseMs <= 0) return;
     this.options.gate.pauseFor(pauseMs);
     this.options.logger.warn(

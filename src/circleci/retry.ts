@@ -92,11 +92,24 @@ export function enforcedRateLimit(headers: ResponseHeaders, now: number): RateLi
   return (legacy.remaining ?? Infinity) < (standard.remaining ?? Infinity) ? legacy : standard;
 }
 
-/** A successful answer that spent the last request of its window: pause until it resets. */
-export function exhaustedWindowPauseMs(headers: ResponseHeaders, now: number): number | undefined {
+/** How many requests the client's own gate starts at most within how many ms. */
+export interface OwnWindow {
+  limit: number;
+  ms: number;
+}
+
+/**
+ * A successful answer that spent the last request of its window: pause until it resets. Unless the
+ * client's own window already keeps it within that one (a server window no longer than the client's
+ * that allows at least as many): then a remaining of 0 only says the client used its whole budget,
+ * its gate holds the next request until the window moves on, and the reset, in whole seconds, would
+ * overshoot by up to a second and waste the next window.
+ */
+export function exhaustedWindowPauseMs(headers: ResponseHeaders, now: number, own: OwnWindow): number | undefined {
   const window = enforcedRateLimit(headers, now);
   if (window === undefined || window.remaining === undefined || window.remaining > 0) return undefined;
-  return window.resetMs;
+  const withinOwn = window.limit !== undefined && window.limit >= own.limit && window.resetMs !== undefined && window.resetMs <= own.ms;
+  return withinOwn ? undefined : window.resetMs;
 }
 
 /** How long a 429 asks everyone to wait: Retry-After, else the window reset, else backoff. */

@@ -7,12 +7,21 @@
 const BASE58_ALPHABET = [..."123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"];
 const UUID_VARIANTS = [..."89ab"];
 
+/** Spreads small neighbouring seeds (1, 2, 3) apart before the first draw. */
+function initialState(seed: number): number {
+  return Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+}
+
 export class Random {
   #state: number;
 
   constructor(seed: number) {
-    // Spread small neighbouring seeds (1, 2, 3) apart before the first draw.
-    this.#state = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    this.#state = initialState(seed);
+  }
+
+  /** Starts the sequence of `seed` afresh, as a new instance would. */
+  reseed(seed: number): void {
+    this.#state = initialState(seed);
   }
 
   /** Uniform in [0, 1). */

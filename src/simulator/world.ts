@@ -46,6 +46,13 @@ export interface World {
   rerunWorkflow(workflowId: string, options?: { fromFailed?: boolean }): WorkflowWire;
   /** Resolve an on_hold approval job; its dependants then proceed. */
   approve(workflowId: string, approvalRequestId: string, approverId?: string): void;
+  /** Resolve every approval on hold (those that wait forever included); returns how many. */
+  approveAllOnHold(): number;
+  /**
+   * Every draw from here on comes from `seed` alone. Two worlds whose histories differ, once nothing is
+   * live in either, then live the same future: the same new pipelines with the same workflows and jobs.
+   */
+  reseed(seed: number): void;
   /** Make a project invisible to the token (404) or visible again; data is kept. */
   setProjectHidden(slug: string, hidden: boolean): void;
   /** Resolve any accepted slug spelling to the canonical stored slug, or undefined. Hidden projects resolve too. */
@@ -73,7 +80,7 @@ export function createWorld(options: WorldOptions = {}): World {
   lifecycle.advance(settings.now - state.now);
   lifecycle.rerunChance = settings.rerunChance;
   if (settings.pipelineEveryMs !== null) for (const slug of slugs) lifecycle.startActivity(slug, settings.pipelineEveryMs);
-  return new SimulatedWorld(state, lifecycle, me);
+  return new SimulatedWorld(state, lifecycle, rng, me);
 }
 
 interface Settings {
@@ -118,10 +125,13 @@ class SimulatedWorld implements World {
   readonly me: UserWire;
   readonly #lifecycle: Lifecycle;
 
-  constructor(state: SimState, lifecycle: Lifecycle, me: UserWire) {
+  readonly #rng: Random;
+
+  constructor(state: SimState, lifecycle: Lifecycle, rng: Random, me: UserWire) {
     this.state = state;
     this.me = me;
     this.#lifecycle = lifecycle;
+    this.#rng = rng;
   }
 
   advance(ms: number): void {
@@ -138,6 +148,20 @@ class SimulatedWorld implements World {
 
   approve(workflowId: string, approvalRequestId: string, approverId: string = this.me.id): void {
     this.#lifecycle.approve(workflowId, approvalRequestId, approverId);
+  }
+
+  approveAllOnHold(): number {
+    // Listed first: an approval moves its workflow on, which may add workflows (continuations) to the state.
+    const onHold = [...this.state.jobsByWorkflow].flatMap(([workflowId, jobs]) =>
+      jobs.flatMap((job) => (job.status === "on_hold" && job.approval_request_id !== undefined ? [{ workflowId, approvalId: job.approval_request_id }] : [])),
+    );
+    for (const { workflowId, approvalId } of onHold) this.approve(workflowId, approvalId);
+    return onHold.length;
+  }
+
+  reseed(seed: number): void {
+    if (!Number.isInteger(seed)) throw new RangeError(`reseed needs an integer seed, got ${seed}`);
+    this.#rng.reseed(seed);
   }
 
   setProjectHidden(slug: string, hidden: boolean): void {

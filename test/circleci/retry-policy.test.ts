@@ -53,6 +53,8 @@ describe("rate-limit headers", () => {
     expect(enforcedRateLimit({ "x-ratelimit-reset": reset }, now)?.resetMs).toBe(4000);
   });
 
+  const own = { limit: 100, ms: 1000 };
+
   it("lets the lower limit win when the families disagree", () => {
     const headers = {
       "ratelimit-limit": "100",
@@ -63,13 +65,24 @@ describe("rate-limit headers", () => {
       "x-ratelimit-reset": "5",
     };
     expect(enforcedRateLimit(headers, now)).toEqual({ limit: 10, remaining: 2, resetMs: 5000 });
-    expect(exhaustedWindowPauseMs(headers, now)).toBeUndefined();
+    expect(exhaustedWindowPauseMs(headers, now, own)).toBeUndefined();
   });
 
   it("pauses pre-emptively only when the enforced window is spent", () => {
-    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }, now)).toBe(2000);
-    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "1", "x-ratelimit-reset": "2" }, now)).toBeUndefined();
-    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "0" }, now)).toBeUndefined();
+    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }, now, own)).toBe(2000);
+    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "1", "x-ratelimit-reset": "2" }, now, own)).toBeUndefined();
+    expect(exhaustedWindowPauseMs({ "x-ratelimit-remaining": "0" }, now, own)).toBeUndefined();
+  });
+
+  it("does not pause for a spent window that the client's own window already keeps it within", () => {
+    const spent = (limit: string, reset: string) => ({ "ratelimit-limit": limit, "ratelimit-remaining": "0", "ratelimit-reset": reset });
+    // The server's 1-second window allows as many as the gate starts per second (or more): the gate holds the next request itself.
+    expect(exhaustedWindowPauseMs(spent("100", "1"), now, own)).toBeUndefined();
+    expect(exhaustedWindowPauseMs(spent("150", "1"), now, own)).toBeUndefined();
+    // Fewer than the gate's budget, a longer window, or no limit to compare: the server's word is all there is.
+    expect(exhaustedWindowPauseMs(spent("99", "1"), now, own)).toBe(1000);
+    expect(exhaustedWindowPauseMs(spent("100", "60"), now, own)).toBe(60_000);
+    expect(exhaustedWindowPauseMs({ "ratelimit-remaining": "0", "ratelimit-reset": "1" }, now, own)).toBe(1000);
   });
 
   it("takes a 429's pause from Retry-After, then the reset, then backoff", () => {

@@ -248,6 +248,8 @@ function worldAround(state: ReturnType<typeof emptyState>): World {
     triggerPipeline: unsupported,
     rerunWorkflow: unsupported,
     approve: unsupported,
+    approveAllOnHold: unsupported,
+    reseed: unsupported,
     setProjectHidden: (slug, hidden) => {
       if (hidden) state.hiddenProjects.add(slug);
       else state.hiddenProjects.delete(slug);

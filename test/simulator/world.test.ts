@@ -311,6 +311,45 @@ describe("createWorld: live work at now", () => {
   });
 });
 
+describe("world actions for comparable futures", () => {
+  /** A world of `days` of history with nothing left live: every approval given, then two quiet days. */
+  function settledWorld(days: number): World {
+    const settled = createWorld({ now: NOW, projects: 1, pipelinesPerProject: 8 * days, historyDays: days });
+    expect(settled.approveAllOnHold()).toBeGreaterThan(0); // the approval every world holds forever
+    settled.advance(2 * 24 * 3600_000);
+    expect([...settled.state.workflows.values()].filter((w) => w.stopped_at === null)).toEqual([]);
+    return settled;
+  }
+
+  /** The new pipelines' shapes, without the numbers and timestamps that history moves. */
+  function futureOf(settled: World, seed: number | undefined): unknown[] {
+    const [slug] = [...settled.state.projects.keys()] as [string];
+    if (seed !== undefined) settled.reseed(seed);
+    const created = [0, 1, 2].map(() => {
+      const pipeline = settled.triggerPipeline(slug);
+      settled.advance(60_000);
+      return pipeline.id;
+    });
+    settled.advance(30 * 60_000);
+    return created.map((id) =>
+      (settled.state.workflowsByPipeline.get(id) ?? []).map((workflowId) => ({
+        workflow: settled.state.workflows.get(workflowId)?.status,
+        jobs: (settled.state.jobsByWorkflow.get(workflowId) ?? []).map((job) => [job.name, job.type, job.status]),
+      })),
+    );
+  }
+
+  it("lives the same future after reseed, however long the history behind it", () => {
+    const short = futureOf(settledWorld(1), 99);
+    expect(short.flat().length).toBeGreaterThan(0);
+    expect(futureOf(settledWorld(10), 99)).toEqual(short);
+  });
+
+  it("lives a different future without reseed: the histories left the shared source in different places", () => {
+    expect(futureOf(settledWorld(10), undefined)).not.toEqual(futureOf(settledWorld(1), undefined));
+  });
+});
+
 describe("world actions on projects", () => {
   it("resolves every accepted slug spelling to the canonical one", () => {
     const gh = [...state.projects.keys()].find((s) => s.startsWith("gh/")) as string;

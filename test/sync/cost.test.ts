@@ -28,7 +28,7 @@ async function steadyStateCosts(pipelinesPerProject: number): Promise<CycleCosts
   await rig.engine.runCycle();
   const backfill = counters.total();
 
-  approveEverything(rig);
+  world.approveAllOnHold();
   world.advance(DAY_MS);
   for (const slug of rig.slugs) world.triggerPipeline(slug, { errored: true });
   world.advance(HOUR_MS);
@@ -41,15 +41,6 @@ async function steadyStateCosts(pipelinesPerProject: number): Promise<CycleCosts
   expect(report.ok).toBe(true);
   expect(await rig.differences()).toEqual([]);
   return { backfill, steady: counters.byEndpoint() };
-}
-
-function approveEverything(rig: SyncRig): void {
-  const { world } = rig.sim;
-  for (const [workflowId, jobs] of world.state.jobsByWorkflow) {
-    for (const job of jobs) {
-      if (job.status === "on_hold" && job.approval_request_id !== undefined) world.approve(workflowId, job.approval_request_id);
-    }
-  }
 }
 
 describe("steady-state cost", () => {
