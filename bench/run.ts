@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --cpu-prof]`: every scenario of issue 7 in one run on this machine, so the
- * ratios compare figures measured side by side. Writes bench/results/latest.json and prints a table.
- * `--cpu-prof` writes the gateway processes' V8 CPU profiles to bench/results/profiles/.
+ * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only warm,ceiling]`: every scenario of issue 7 in one run on
+ * this machine, so the ratios compare figures measured side by side. Writes bench/results/latest.json and prints a
+ * table. `--cpu-prof` writes the gateway processes' V8 CPU profiles to bench/results/profiles/. `--only warm,ceiling`
+ * runs just the warm dashboard and the ceiling (the loop for tuning the read path): it prints their figures and
+ * leaves latest.json alone, as a partial run has no ratios against the baselines.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -43,8 +45,32 @@ function countEntities(answer: unknown): number {
   return nodes.length + workflows.length + jobs.length + jobs.filter((job) => job.details !== null).length;
 }
 
+/** The warm dashboard against the ceiling alone, printed: the read path's figures without the slow baselines. */
+async function runWarmAndCeiling(rig: GatewayRig): Promise<void> {
+  const figures = await withServer(rig, "cached", WARM_PREFIX, async (server) => {
+    const answer = await fetchDashboard(server.url, rig.body);
+    step("1 warm dashboard under load");
+    const warm = await measureWarm(rig, server);
+    step("2 in-process ceiling");
+    const ceiling = measureCeiling(rig, answer);
+    return { warm, ceiling, gatewayToCeiling: warm.requestsPerSecond / ceiling.executionsPerSecond };
+  });
+  console.log(JSON.stringify(figures, null, 2));
+}
+
+/** `--only warm,ceiling` (the one subset supported), or undefined for the full run. */
+function onlyScenarios(argv: readonly string[]): "warm,ceiling" | undefined {
+  const index = argv.indexOf("--only");
+  if (index === -1) return undefined;
+  const wanted = argv[index + 1];
+  if (wanted !== "warm,ceiling") throw new Error(`--only supports "warm,ceiling", not ${JSON.stringify(wanted)}`);
+  return wanted;
+}
+
 async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
+  const only = onlyScenarios(argv);
   const settings = benchSettings(args.has("--quick"));
   const profile = args.has("--cpu-prof");
   if (profile) mkdirSync(PROFILES_DIR, { recursive: true });
@@ -55,6 +81,7 @@ async function main(): Promise<void> {
     const memoryBefore = await rig.redisUsedMemory();
     const backfill = await rig.engine.runCycle();
     if (!backfill.ok) throw new Error("the warm cache's sync cycle failed");
+    if (only !== undefined) return await runWarmAndCeiling(rig);
     const pipelinesStored = backfill.streams.find((stream) => stream.stream === "pipelines")?.records ?? 0;
     const redisBytesPerPipeline = ((await rig.redisUsedMemory()) - memoryBefore) / Math.max(1, pipelinesStored);
 
