@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, RESULTS_FILE } from "./paths.js";
-import { assemble, formatTable } from "./results.js";
+import { assemble, ceilingRatios, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
@@ -53,7 +53,7 @@ async function runWarmAndCeiling(rig: GatewayRig): Promise<void> {
     const warm = await measureWarm(rig, server);
     step("2 in-process ceiling");
     const ceiling = measureCeiling(rig, answer);
-    return { warm, ceiling, gatewayToCeiling: warm.requestsPerSecond / ceiling.executionsPerSecond };
+    return { warm, ceiling, ...ceilingRatios(warm, ceiling) };
   });
   console.log(JSON.stringify(figures, null, 2));
 }
