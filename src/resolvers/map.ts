@@ -121,6 +121,11 @@ export const mapWorkflow = mappedOnce((workflow: WireWorkflow): Workflow => {
   };
 });
 
+/** A list as the L1 holds it, mapped once too: a warm answer reuses the list and its items. */
+export const mapWorkflows = mappedOnce((workflows: readonly WireWorkflow[]): Workflow[] => workflows.map(mapWorkflow));
+
+export const mapJobs = mappedOnce((jobs: readonly WorkflowJob[]): Job[] => jobs.map(mapJob));
+
 export const mapJob = mappedOnce((job: WorkflowJob): Job => {
   return {
     id: job.id,
