@@ -47,6 +47,8 @@ export interface BenchResults {
   measurements: Measurements;
   ratios: {
     gatewayToCeiling: number;
+    /** Ceiling CPU per execution / gateway CPU per request: the same ratio, unmoved by other load on the machine. */
+    gatewayToCeilingCpu: number;
     passthroughToWarmP50: number;
     passthroughToWarmP99: number;
     naiveToWarmP50: number;
@@ -65,7 +67,7 @@ export function machine(): Machine {
 export function assemble(startedAt: Date, settings: BenchSettings, measurements: Measurements): BenchResults {
   const { warm, ceiling, passthrough, naive, cold } = measurements;
   const ratios = {
-    gatewayToCeiling: warm.requestsPerSecond / ceiling.executionsPerSecond,
+    ...ceilingRatios(warm, ceiling),
     passthroughToWarmP50: passthrough.latencyP50Ms / warm.latencyP50Ms,
     passthroughToWarmP99: passthrough.latencyP99Ms / warm.latencyP99Ms,
     naiveToWarmP50: naive.latencyP50Ms / warm.latencyP50Ms,
@@ -82,6 +84,14 @@ export function assemble(startedAt: Date, settings: BenchSettings, measurements:
     measurements,
     ratios,
     targets: judge(measurements, ratios.gatewayToCeiling),
+  };
+}
+
+/** The warm dashboard against the ceiling, by throughput and by CPU per answer. */
+export function ceilingRatios(warm: WarmResult, ceiling: CeilingResult): { gatewayToCeiling: number; gatewayToCeilingCpu: number } {
+  return {
+    gatewayToCeiling: warm.requestsPerSecond / ceiling.executionsPerSecond,
+    gatewayToCeilingCpu: ceiling.cpuMsPerExecution / warm.gatewayCpuMsPerRequest,
   };
 }
 
@@ -107,7 +117,7 @@ export function formatTable(results: BenchResults): string {
     ["setup", `CircleCI latency ${setup.latencyMs} ms, rate limit ${setup.gatewayRateLimit}/s, gate concurrency ${setup.gatewayConcurrency}, page size ${setup.pageSize}${results.quick ? ", QUICK run" : ""}`],
     ["dashboard", `${setup.dashboardFirst} pipelines, ${m.answerObjects} objects, ${kib(m.ceiling.answerBytes)} of JSON`],
     ["1 warm", `${m.warm.connections} clients: ${fixed(m.warm.requestsPerSecond)} req/s, p50 ${ms(m.warm.latencyP50Ms)}, p99 ${ms(m.warm.latencyP99Ms)}, ${m.warm.circleciCalls} CircleCI calls, ${fixed(m.warm.redisRoundTripsPerRequest, 2)} Redis round trips/req, ${m.warm.failures} failures`],
-    ["2 ceiling", `${fixed(m.ceiling.executionsPerSecond)} executions/s in-process; gateway / ceiling ${fixed(ratios.gatewayToCeiling, 2)}`],
+    ["2 ceiling", `${fixed(m.ceiling.executionsPerSecond)} executions/s in-process (${fixed(m.ceiling.cpuMsPerExecution, 1)} ms CPU each; gateway ${fixed(m.warm.gatewayCpuMsPerRequest, 1)} ms per request); gateway / ceiling ${fixed(ratios.gatewayToCeiling, 2)} by throughput, ${fixed(ratios.gatewayToCeilingCpu, 2)} by CPU`],
     ["3 passthrough", baseline(m.passthrough, ratios.passthroughToWarmP50, ratios.passthroughToWarmP99)],
     ["3 naive", baseline(m.naive, ratios.naiveToWarmP50, ratios.naiveToWarmP99)],
     ["4 cold", `${m.cold.clients} clients at once: ${m.cold.circleciCalls} calls (${m.cold.neededCalls} needed, ${m.cold.duplicateCalls} duplicates, ${m.cold.missingCalls} missing), ${ms(m.cold.wallMs)} vs ${ms(m.cold.latencyBoundMs)} latency bound (x${fixed(ratios.coldWallToLatencyBound, 2)})`],

@@ -10,7 +10,7 @@ import { startTestRedis } from "../test/support/redis-server.js";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, RESULTS_FILE } from "./paths.js";
-import { assemble, formatTable } from "./results.js";
+import { assemble, ceilingRatios, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   }
 
   if (selected.size < SCENARIOS.length) {
-    console.log(JSON.stringify({ quick: settings.quick, scenarios: [...selected], measurements: measured }, null, 2));
+    const { warm, ceiling } = measured;
+    const ratios = warm !== undefined && ceiling !== undefined ? ceilingRatios(warm, ceiling) : undefined;
+    console.log(JSON.stringify({ quick: settings.quick, scenarios: [...selected], measurements: measured, ratios }, null, 2));
     return;
   }
   const results = assemble(startedAt, settings, measured as Measurements);

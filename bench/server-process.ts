@@ -25,6 +25,8 @@ export type ServerSpec = z.infer<typeof serverSpecSchema>;
 export const serverStatsSchema = z.object({
   redisRoundTrips: z.number(),
   rssBytes: z.number(),
+  /** The gateway process's CPU time so far (user + system), in microseconds. */
+  cpuMicros: z.number(),
   subscribers: z.number(),
 });
 export type ServerStats = z.infer<typeof serverStatsSchema>;

@@ -31,6 +31,11 @@ function loadersFor(spec: ServerSpec, config: Config, runtime: Runtime): LoaderF
   }
 }
 
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 async function main(): Promise<void> {
   const spec = serverSpecSchema.parse(JSON.parse(process.env[SPEC_VARIABLE] ?? "null"));
   const { config } = loadConfig("serve", {
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
     if (message.type === "stats") {
       reply({
         type: "stats",
-        stats: { redisRoundTrips: store.roundTrips, rssBytes: process.memoryUsage().rss, subscribers: handle.subscriberCount() },
+        stats: { redisRoundTrips: store.roundTrips, rssBytes: process.memoryUsage().rss, cpuMicros: cpuMicros(), subscribers: handle.subscriberCount() },
       });
     } else {
       void handle.stop().then(() => process.exit(0));

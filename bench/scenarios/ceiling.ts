@@ -11,6 +11,8 @@ import { REPO_ROOT } from "../paths.js";
 
 export interface CeilingResult {
   executionsPerSecond: number;
+  /** CPU time per execution, in ms (see `WarmResult.gatewayCpuMsPerRequest`). */
+  cpuMsPerExecution: number;
   /** Bytes of one serialized answer. */
   answerBytes: number;
 }
@@ -26,10 +28,16 @@ export function measureCeiling(rig: GatewayRig, answer: unknown): CeilingResult 
   };
   const answerBytes = run().length;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let executions = 0;
   while (performance.now() - started < rig.settings.ceilingMs) {
     run();
     executions += 1;
   }
-  return { executionsPerSecond: executions / ((performance.now() - started) / 1000), answerBytes };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    executionsPerSecond: executions / ((performance.now() - started) / 1000),
+    cpuMsPerExecution: (cpu.user + cpu.system) / 1000 / executions,
+    answerBytes,
+  };
 }

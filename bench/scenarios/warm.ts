@@ -16,6 +16,11 @@ export interface WarmResult {
   circleciCalls: number;
   redisRoundTripsPerRequest: number;
   gatewayRssPeakBytes: number;
+  /**
+   * The gateway's CPU time per request, in ms: what one answer costs, which (unlike requests per second) other
+   * processes on the machine do not move.
+   */
+  gatewayCpuMsPerRequest: number;
 }
 
 const RSS_SAMPLE_MS = 250;
@@ -43,5 +48,6 @@ export async function measureWarm(rig: GatewayRig, server: ServerProcess): Promi
     circleciCalls: rig.sim.counters.total() - callsBefore,
     redisRoundTripsPerRequest: (after.redisRoundTrips - before.redisRoundTrips) / Math.max(1, load.requests),
     gatewayRssPeakBytes: Math.max(rssPeak, after.rssBytes),
+    gatewayCpuMsPerRequest: (after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, load.requests),
   };
 }

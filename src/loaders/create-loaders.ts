@@ -3,7 +3,6 @@
  * fetches, the concurrency bound, the stats), and handing each GraphQL request its own `Loaders`
  * (DataLoader caches live exactly as long as the request).
  */
-import DataLoader from "dataloader";
 import type { CircleCIClient, WorkflowJob } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
@@ -13,8 +12,8 @@ import { Fallthrough } from "./fallthrough.js";
 import type { RequestFallthrough } from "./fallthrough.js";
 import { L1Cache, jobKeyId, l1Key } from "./l1-cache.js";
 import type { L1Kind } from "./l1-cache.js";
-import { loadLayered } from "./layered-load.js";
 import type { LayeredContext, LayeredSource } from "./layered-load.js";
+import { LayeredLoader } from "./layered-loader.js";
 import type { Loaders } from "./loaders.js";
 import { loadPipelinePage } from "./pipeline-page.js";
 import { copyStats, emptyStats } from "./stats.js";
@@ -111,9 +110,8 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     return streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
   }
 
-  function loader<K, V>(source: LayeredSource<K, V>): DataLoader<K, V, string> {
-    const layered = cache ? source : { ...source, readStore: nothingStored };
-    return new DataLoader<K, V, string>((keys) => loadLayered(keys, layered, context), { cacheKeyFn: source.idOf });
+  function loader<K, V>(source: LayeredSource<K, V>): LayeredLoader<K, V> {
+    return new LayeredLoader<K, V>(cache ? source : { ...source, readStore: nothingStored<K, V> }, context);
   }
 
   function forRequest(): Loaders {

@@ -10,3 +10,4 @@ export type { Loaders, PipelinePage, PipelinePageOptions } from "./loaders.js";
 export type { LayerCounts, LoaderStats } from "./stats.js";
 export { InvalidCursorError, InvalidPageSizeError, LoaderInputError } from "./errors.js";
 export { MAX_PAGE_SIZE } from "./cursor.js";
+export { loadNow } from "./layered-loader.js";

@@ -45,6 +45,8 @@ interface Boxed {
 
 export class L1Cache {
   readonly #entries: LRUCache<string, Boxed> | undefined;
+  /** Store reads in flight, by key (see `track`). */
+  readonly #reading = new Map<string, Promise<unknown>>();
 
   constructor(options: L1CacheOptions) {
     if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) throw new RangeError(`l1TtlMs must be >= 0, got ${options.ttlMs}`);
@@ -62,13 +64,36 @@ export class L1Cache {
     this.#entries?.set(key, { value });
   }
 
+  /** The store read of `key` a request has in flight (`track`), for another request that misses it meanwhile. */
+  reading<T>(key: string): Promise<T | undefined> | undefined {
+    return this.#reading.get(key) as Promise<T | undefined> | undefined;
+  }
+
+  /**
+   * Shares `read` (a store read of `key`: its value, or undefined where the store lacks it) with every request
+   * that misses the key until it settles, and keeps what it found. Under load, entries of one dashboard expire
+   * together and every request in flight missed them at once, each reading and decoding the same documents: now
+   * one does. An eviction (`delete`) while the read is in flight forgets it: the read may predate the change,
+   * so it neither serves later requests nor enters the cache.
+   */
+  track(key: string, read: Promise<unknown>): void {
+    this.#reading.set(key, read);
+    const settle = (value: unknown): void => {
+      if (this.#reading.get(key) !== read) return;
+      this.#reading.delete(key);
+      if (value !== undefined) this.set(key, value);
+    };
+    read.then(settle, () => settle(undefined));
+  }
+
   delete(key: string): void {
     this.#entries?.delete(key);
+    this.#reading.delete(key);
   }
 
   deletePrefix(prefix: string): void {
-    if (this.#entries === undefined) return;
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+    const keys = [...(this.#entries?.keys() ?? []), ...this.#reading.keys()];
+    for (const key of keys) if (key.startsWith(prefix)) this.delete(key);
   }
 
   /** Evicts every entry the event makes stale: the entity itself and the lists and pages it belongs to. */

@@ -25,7 +25,7 @@ export interface LayeredContext {
 }
 
 export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSource<K, V>, context: LayeredContext): Promise<(V | Error)[]> {
-  const { l1, stats, outage } = context;
+  const { l1, stats } = context;
   const cacheKeys = keys.map((key) => l1Key(source.kind, source.idOf(key)));
   const results = new Array<V | Error>(keys.length);
   const l1Misses: number[] = [];
@@ -38,19 +38,12 @@ export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSourc
   stats.l1.misses += l1Misses.length;
   if (l1Misses.length === 0) return results;
 
-  const stored = await outage.read(
-    () => source.readStore(l1Misses.map((index) => keys[index] as K)),
-    l1Misses.map(() => undefined),
-  );
+  const stored = await Promise.all(readStore(l1Misses, keys, cacheKeys, source, context));
   const storeMisses: number[] = [];
   l1Misses.forEach((index, position) => {
     const value = stored[position];
-    if (value === undefined) {
-      storeMisses.push(index);
-    } else {
-      results[index] = value;
-      l1.set(cacheKeys[index] as string, value);
-    }
+    if (value === undefined) storeMisses.push(index);
+    else results[index] = value;
   });
   stats.store.hits += l1Misses.length - storeMisses.length;
   stats.store.misses += storeMisses.length;
@@ -69,4 +62,30 @@ export async function loadLayered<K, V>(keys: readonly K[], source: LayeredSourc
     ),
   );
   return results;
+}
+
+/**
+ * The store's answer for each missed key: joins another request's read of the key when one is in flight, and
+ * reads the rest in one batch, each key's read shared through the L1 (`track`) until it settles.
+ */
+function readStore<K, V>(
+  misses: readonly number[],
+  keys: readonly K[],
+  cacheKeys: readonly string[],
+  source: LayeredSource<K, V>,
+  { l1, outage }: LayeredContext,
+): Promise<V | undefined>[] {
+  const reads = misses.map((index) => l1.reading<V>(cacheKeys[index] as string));
+  const unread = misses.flatMap((index, position) => (reads[position] === undefined ? [position] : []));
+  if (unread.length === 0) return reads as Promise<V | undefined>[];
+  const batch = outage.read(
+    () => source.readStore(unread.map((position) => keys[misses[position] as number] as K)),
+    unread.map(() => undefined),
+  );
+  unread.forEach((position, offset) => {
+    const read = batch.then((values) => values[offset]);
+    l1.track(cacheKeys[misses[position] as number] as string, read);
+    reads[position] = read;
+  });
+  return reads as Promise<V | undefined>[];
 }

@@ -7,8 +7,9 @@ import { JobDetail } from "../schema/job-detail.js";
 import { Pipeline } from "../schema/pipeline.js";
 import { Project } from "../schema/project.js";
 import { Workflow } from "../schema/workflow.js";
+import { loadNow } from "../loaders/index.js";
 import type { GatewayContext } from "./context.js";
-import { mapJob, mapJobDetail, mapPipeline, mapProject, mapWorkflow } from "./map.js";
+import { mapJobDetail, mapJobs, mapPipeline, mapProject, mapWorkflows } from "./map.js";
 import { loadPipelineConnection } from "./pipeline-connection.js";
 
 /*
@@ -38,8 +39,8 @@ export class PipelineResolver {
   }
 
   @FieldResolver(() => [Workflow], { description: "The workflows it started, oldest first (reruns after what they rerun)." })
-  async workflows(@Root() pipeline: Pipeline, @Ctx() { loaders }: GatewayContext): Promise<Workflow[]> {
-    return (await loaders.workflowsOfPipeline.load(pipeline.id)).map(mapWorkflow);
+  workflows(@Root() pipeline: Pipeline, @Ctx() { loaders }: GatewayContext): Workflow[] | Promise<Workflow[]> {
+    return whenLoaded(loadNow(loaders.workflowsOfPipeline, pipeline.id), mapWorkflows);
   }
 }
 
@@ -52,8 +53,8 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => [Job], { description: "Its jobs, in CircleCI's order." })
-  async jobs(@Root() workflow: Workflow, @Ctx() { loaders }: GatewayContext): Promise<Job[]> {
-    return (await loaders.jobsOfWorkflow.load(workflow.id)).map(mapJob);
+  jobs(@Root() workflow: Workflow, @Ctx() { loaders }: GatewayContext): Job[] | Promise<Job[]> {
+    return whenLoaded(loadNow(loaders.jobsOfWorkflow, workflow.id), mapJobs);
   }
 }
 
@@ -63,9 +64,14 @@ export class JobResolver {
     nullable: true,
     description: "The job in detail (executor, timings, steps); null for approval jobs and jobs without a number yet.",
   })
-  async details(@Root() job: Job, @Ctx() { loaders }: GatewayContext): Promise<JobDetail | null> {
+  details(@Root() job: Job, @Ctx() { loaders }: GatewayContext): JobDetail | null | Promise<JobDetail | null> {
     if (job.type !== JobType.BUILD || job.jobNumber === null) return null;
-    const record = await loaders.jobRecord.load({ projectSlug: job.projectSlug, number: job.jobNumber });
-    return record === null ? null : mapJobDetail(record);
+    const record = loadNow(loaders.jobRecord, { projectSlug: job.projectSlug, number: job.jobNumber });
+    return whenLoaded(record, (loaded) => (loaded === null ? null : mapJobDetail(loaded)));
   }
+}
+
+/** `map` of a value `loadNow` gave: at once when it came at once, so the field completes synchronously. */
+function whenLoaded<V, R>(value: V | Promise<V>, map: (loaded: V) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(map) : map(value);
 }

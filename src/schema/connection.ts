@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { ArgsType, Field, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { Pipeline } from "./pipeline.js";
 
-@ObjectType({ description: "Where a page ends, and whether another follows (Relay cursor connections)." })
+@ObjectType({ ...PLAIN_FIELDS, description: "Where a page ends, and whether another follows (Relay cursor connections)." })
 export class PageInfo {
   @Field(() => Boolean, { description: "Whether there are more items after this page." })
   hasNextPage!: boolean;
@@ -11,7 +12,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType({ description: "A pipeline in a page, with its cursor." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A pipeline in a page, with its cursor." })
 export class PipelineEdge {
   @Field(() => String, { description: "An opaque cursor: pass it as `after` to get the pipelines after this one." })
   cursor!: string;
@@ -20,7 +21,7 @@ export class PipelineEdge {
   node!: Pipeline;
 }
 
-@ObjectType({ description: "A page of pipelines, newest first. Pages stay stable while new pipelines arrive." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A page of pipelines, newest first. Pages stay stable while new pipelines arrive." })
 export class PipelineConnection {
   @Field(() => [PipelineEdge], { description: "The pipelines of the page, each with its cursor." })
   edges!: PipelineEdge[];

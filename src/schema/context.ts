@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { Field, ID, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { DateTimeISO } from "./scalars.js";
 
-@ObjectType({ description: "An environment variable of a context: its name only, CircleCI never returns values." })
+@ObjectType({ ...PLAIN_FIELDS, description: "An environment variable of a context: its name only, CircleCI never returns values." })
 export class ContextVariable {
   @Field(() => String, { description: "The variable's name." })
   variable!: string;
@@ -14,7 +15,7 @@ export class ContextVariable {
   updatedAt!: Date | null;
 }
 
-@ObjectType({ description: "A CircleCI context of the organization: a named set of environment variables jobs can use." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A CircleCI context of the organization: a named set of environment variables jobs can use." })
 export class Context {
   @Field(() => ID, { description: "CircleCI's context id (a UUID)." })
   id!: string;

@@ -1,9 +1,10 @@
 import "reflect-metadata";
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { JobStatus } from "./enums.js";
 import { DateTimeISO } from "./scalars.js";
 
-@ObjectType({ description: "The machine a job ran on." })
+@ObjectType({ ...PLAIN_FIELDS, description: "The machine a job ran on." })
 export class Executor {
   @Field(() => String, { nullable: true, description: "The executor type, e.g. `docker`, `machine`, `macos`." })
   type!: string | null;
@@ -12,7 +13,7 @@ export class Executor {
   resourceClass!: string | null;
 }
 
-@ObjectType({ description: "A message CircleCI attached to a job (a warning, an infrastructure notice...)." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A message CircleCI attached to a job (a warning, an infrastructure notice...)." })
 export class JobMessage {
   @Field(() => String, { description: "The kind of message." })
   type!: string;
@@ -24,7 +25,7 @@ export class JobMessage {
   reason!: string | null;
 }
 
-@ObjectType({ description: "One parallel container's run of a step." })
+@ObjectType({ ...PLAIN_FIELDS, description: "One parallel container's run of a step." })
 export class StepAction {
   @Field(() => Int, { description: "The container index (0 when the job is not parallel)." })
   index!: number;
@@ -45,7 +46,7 @@ export class StepAction {
   runTimeMillis!: number | null;
 }
 
-@ObjectType({ description: "A step of a job: a command, a checkout, a cache operation..." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A step of a job: a command, a checkout, a cache operation..." })
 export class Step {
   @Field(() => String, { description: "The step's name." })
   name!: string;
@@ -54,7 +55,7 @@ export class Step {
   actions!: StepAction[];
 }
 
-@ObjectType({ description: "A build job in detail: where and how long it ran, and (once it has finished) its steps." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A build job in detail: where and how long it ran, and (once it has finished) its steps." })
 export class JobDetail {
   @Field(() => Int, { description: "The job number within the project." })
   number!: number;

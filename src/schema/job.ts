@@ -1,10 +1,11 @@
 import "reflect-metadata";
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { JobStatus, JobType } from "./enums.js";
 import { DateTimeISO } from "./scalars.js";
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "A job of a workflow, as the workflow lists it. Build jobs have a number and `details`." })
+@ObjectType({ ...PLAIN_FIELDS, description: "A job of a workflow, as the workflow lists it. Build jobs have a number and `details`." })
 export class Job {
   @Field(() => ID, { description: "CircleCI's job id (a UUID)." })
   id!: string;

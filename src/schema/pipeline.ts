@@ -1,9 +1,10 @@
 import "reflect-metadata";
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { PipelineState } from "./enums.js";
 import { DateTimeISO } from "./scalars.js";
 
-@ObjectType({ description: "Who started a pipeline." })
+@ObjectType({ ...PLAIN_FIELDS, description: "Who started a pipeline." })
 export class Actor {
   @Field(() => String, { description: "The user's login at the VCS provider (or a system name for scheduled runs)." })
   login!: string;
@@ -12,7 +13,7 @@ export class Actor {
   avatarUrl!: string | null;
 }
 
-@ObjectType({ description: "What started a pipeline." })
+@ObjectType({ ...PLAIN_FIELDS, description: "What started a pipeline." })
 export class Trigger {
   @Field(() => String, {
     description: "How it was started: `webhook`, `api`, `explicit`, `scheduled_pipeline`, or a kind CircleCI added since.",
@@ -26,7 +27,7 @@ export class Trigger {
   actor!: Actor | null;
 }
 
-@ObjectType({ description: "The commit a pipeline builds." })
+@ObjectType({ ...PLAIN_FIELDS, description: "The commit a pipeline builds." })
 export class PipelineVcs {
   @Field(() => String, { nullable: true, description: "The VCS provider, e.g. `GitHub`." })
   providerName!: string | null;
@@ -59,7 +60,7 @@ export class PipelineVcs {
   commitBody!: string | null;
 }
 
-@ObjectType({ description: "Why a pipeline could not run (a config error, a permission problem...)." })
+@ObjectType({ ...PLAIN_FIELDS, description: "Why a pipeline could not run (a config error, a permission problem...)." })
 export class PipelineError {
   @Field(() => String, { description: "The kind of error, e.g. `config`, `config-fetch`, `permission`, `plan`." })
   type!: string;
@@ -69,7 +70,7 @@ export class PipelineError {
 }
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "One run of a project's configuration for a commit: the workflows it started." })
+@ObjectType({ ...PLAIN_FIELDS, description: "One run of a project's configuration for a commit: the workflows it started." })
 export class Pipeline {
   @Field(() => ID, { description: "CircleCI's pipeline id (a UUID)." })
   id!: string;

@@ -1,8 +1,10 @@
 import "reflect-metadata";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 
 @Directive('@key(fields: "slug")')
 @ObjectType({
+  ...PLAIN_FIELDS,
   description:
     "A CircleCI project. A configured project CircleCI cannot show (deleted, or hidden from the token) keeps its slug, " +
     "with the name and organization read from the slug and the other fields null.",

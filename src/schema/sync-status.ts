@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { Field, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { DateTimeISO } from "./scalars.js";
 
-@ObjectType({ description: "How one sync stream (for one project, where it is per project) is doing." })
+@ObjectType({ ...PLAIN_FIELDS, description: "How one sync stream (for one project, where it is per project) is doing." })
 export class StreamStatus {
   @Field(() => String, {
     description: "The stream: `projects`, `pipelines`, `workflows`, `workflow_jobs`, `job_details` or `contexts`.",
@@ -22,7 +23,7 @@ export class StreamStatus {
   records!: number;
 }
 
-@ObjectType({ description: "The background sync that keeps the cache warm: how fresh the answers are." })
+@ObjectType({ ...PLAIN_FIELDS, description: "The background sync that keeps the cache warm: how fresh the answers are." })
 export class SyncStatus {
   @Field(() => Boolean, { description: "Whether a sync cycle is running now." })
   running!: boolean;

@@ -1,10 +1,11 @@
 import "reflect-metadata";
 import { Directive, Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { PLAIN_FIELDS } from "./plain-fields.js";
 import { WorkflowStatus } from "./enums.js";
 import { DateTimeISO } from "./scalars.js";
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "One run of a workflow of a pipeline. A rerun is a new workflow with the same name." })
+@ObjectType({ ...PLAIN_FIELDS, description: "One run of a workflow of a pipeline. A rerun is a new workflow with the same name." })
 export class Workflow {
   @Field(() => ID, { description: "CircleCI's workflow id (a UUID)." })
   id!: string;
