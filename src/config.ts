@@ -152,6 +152,12 @@ export const SETTINGS = {
     defaultText: "20",
     rule: positiveNumber(1000, 20),
   }),
+  circleciReadTimeoutSeconds: setting({
+    env: "CIRCLECI_READ_TIMEOUT_SECONDS",
+    help: "longest a GraphQL request waits for CircleCI for what the cache lacks; past it those fields fail with CIRCLECI_UNAVAILABLE and the fetches finish in the background, filling the cache",
+    defaultText: "30",
+    rule: integer(1, 3600, 30),
+  }),
   redisUrl: setting({
     env: "REDIS_URL",
     help: "redis:// URL of the shared store; unset means the embedded in-process store (one instance only)",

@@ -33,6 +33,7 @@ describe("loadConfig defaults", () => {
       baseUrl: "https://circleci.com",
       circleciConcurrency: 8,
       circleciRequestsPerSecond: 20,
+      circleciReadTimeoutSeconds: 30,
       redisUrl: undefined,
       redisPrefix: "ccgw:",
       port: 4000,

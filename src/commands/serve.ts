@@ -129,6 +129,7 @@ function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): Loader
     client: runtime.client,
     concurrency: config.circleciConcurrency,
     syncLookbackHours: config.syncLookbackHours,
+    readTimeoutMs: config.circleciReadTimeoutSeconds * 1000,
     logger,
   });
 }

@@ -35,6 +35,8 @@ export interface LoaderFactoryOptions {
    * so the sync finds them new and publishes their events.
    */
   syncLookbackHours?: number;
+  /** Longest one request waits for its CircleCI fetches (`CIRCLECI_READ_TIMEOUT_SECONDS`), in ms. Default 30 000. */
+  readTimeoutMs?: number;
   /** Receives failed write-backs. Default: silent. */
   logger?: Logger;
   /**
@@ -64,6 +66,7 @@ export const DEFAULT_L1_TTL_MS = 2000;
 export const DEFAULT_L1_MAX_ENTRIES = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SYNC_LOOKBACK_HOURS = 6;
+export const DEFAULT_READ_TIMEOUT_MS = 30_000;
 const HOUR_MS = 3_600_000;
 
 export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
@@ -79,6 +82,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     stats,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     syncLookbackMs: (options.syncLookbackHours ?? DEFAULT_SYNC_LOOKBACK_HOURS) * HOUR_MS,
+    readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     logger,
     writeBack: cache,
   });

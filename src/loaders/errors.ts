@@ -1,3 +1,16 @@
+import { CircleCIError } from "../circleci/index.js";
+
+/** A request gave up waiting for CircleCI: the fields that needed it fail, the rest of the answer stands. */
+export class ReadTimeoutError extends CircleCIError {
+  constructor(timeoutMs: number) {
+    super(
+      `CircleCI did not answer within ${timeoutMs / 1000} s, the read deadline (CIRCLECI_READ_TIMEOUT_SECONDS): it is rate-limiting or failing.`,
+      "The fetch goes on in the background and fills the cache: ask again shortly; if this lasts, check https://status.circleci.com and CIRCLECI_REQUESTS_PER_SECOND.",
+      { endpoint: "the read path's fetches" },
+    );
+  }
+}
+
 /**
  * Input the read path refuses. Resolvers map every `LoaderInputError` to a GraphQL `BAD_USER_INPUT`
  * error: the client sent it, and only the client can fix it.

@@ -5,6 +5,7 @@
  * Results prime the L1, and settled subtrees are written back to the store (`write-back.ts`).
  */
 import { CircleCIError } from "../circleci/index.js";
+import { ReadTimeoutError } from "./errors.js";
 import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
@@ -28,6 +29,11 @@ export interface FallthroughOptions {
   concurrency: number;
   /** The sync's overlap: what it will still re-read is left for it to write. */
   syncLookbackMs: number;
+  /**
+   * Longest one request waits for CircleCI, from when its loaders were made: a rate-limited or failing upstream
+   * (retries, `Retry-After` pauses of the shared gate) must not hold a request for minutes.
+   */
+  readTimeoutMs: number;
   logger: Logger;
   /** false: fetched data is never written to the store (the cache is off). */
   writeBack: boolean;
@@ -76,7 +82,7 @@ export class Fallthrough {
   }
 
   forRequest(): RequestFallthrough {
-    return new RequestFallthrough(this, new RequestMemo(this.#inFlight));
+    return new RequestFallthrough(this, new RequestMemo(this.#inFlight), Date.now() + this.options.readTimeoutMs);
   }
 
   /** One client call under the bound, counted. */
@@ -127,10 +133,13 @@ export class Fallthrough {
 export class RequestFallthrough {
   readonly #shared: Fallthrough;
   readonly #memo: RequestMemo;
+  /** Epoch ms past which this request stops waiting for CircleCI. */
+  readonly #deadline: number;
 
-  constructor(shared: Fallthrough, memo: RequestMemo) {
+  constructor(shared: Fallthrough, memo: RequestMemo, deadline: number) {
     this.#shared = shared;
     this.#memo = memo;
+    this.#deadline = deadline;
   }
 
   /** Kept in the L1 only: the store's project list is the configured projects, refreshed by the sync. */
@@ -259,12 +268,14 @@ export class RequestFallthrough {
   /**
    * The fetch for `key`, once per request and once across concurrent requests. The L1 is read again
    * first: a request that missed it a moment ago may find that another request's fetch has just filled it.
+   * The request waits for it until its deadline only; the fetch itself goes on, for the L1 and the store.
    */
   #once<T>(key: string, cached: () => { value: T } | undefined, fetch: () => Promise<T>): Promise<T> {
-    return this.#memo.get(key, async () => {
+    const fetched = this.#memo.get(key, async () => {
       const hit = cached();
       return hit === undefined ? fetch() : hit.value;
     });
+    return untilDeadline(fetched, this.#deadline, this.#shared.options.readTimeoutMs);
   }
 
   get #client(): CircleCIClient {
@@ -284,6 +295,16 @@ export class RequestFallthrough {
 function oldestFirst(workflows: readonly Workflow[]): Workflow[] {
   const scored = (workflow: Workflow) => ({ member: workflow.id, score: timestampScore(workflow.created_at) });
   return [...workflows].sort((a, b) => compareScored(scored(a), scored(b)));
+}
+
+function untilDeadline<T>(fetched: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ReadTimeoutError(timeoutMs)), Math.max(0, deadline - Date.now()));
+  });
+  // A fetch that lost the race may still fail later: that is the write-back's and the next request's concern.
+  fetched.catch(() => undefined);
+  return Promise.race([fetched, expired]).finally(() => clearTimeout(timer));
 }
 
 function isNotFound(error: unknown): boolean {

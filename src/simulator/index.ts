@@ -55,6 +55,8 @@ export interface Simulator {
   setLatency(ms: number): void;
   setRateLimit(options: RateLimitOptions | null): void;
   setFaults(options: FaultOptions | null): void;
+  /** Starts, retimes or (null) stops the live world's clock: a frozen world is a truth that holds still. */
+  setLive(live: { tickMs?: number; speed?: number } | null): void;
   /** Deterministic faults for tests: the next `count` (default 1) requests to `endpoint` (or any) get this fault. */
   inject(fault: ScriptedFault): void;
   /** Closes the server and the live timer; idempotent. */
@@ -89,7 +91,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     rateLimit: options.rateLimit ?? null,
   });
   const url = await server.listen(options.host ?? "127.0.0.1", options.port ?? 0);
-  const stopLiveWorld = options.live ? runLiveWorld(world, options.live) : () => {};
+  let stopLiveWorld = options.live ? runLiveWorld(world, options.live) : () => {};
+  const setLive = (live: { tickMs?: number; speed?: number } | null) => {
+    stopLiveWorld();
+    stopLiveWorld = live ? runLiveWorld(world, live) : () => {};
+  };
 
   let stopped: Promise<void> | undefined;
   return {
@@ -100,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setLatency: (ms) => server.setLatency(ms),
     setRateLimit: (rateLimit) => server.setRateLimit(rateLimit),
     setFaults: (faultOptions) => faults.configure(faultOptions),
+    setLive,
     inject: (fault) => faults.inject(fault),
     stop() {
       stopped ??= (async () => {

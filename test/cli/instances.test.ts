@@ -3,12 +3,13 @@ import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { dataOf } from "../e2e/gateway.js";
 import { DashboardDocument } from "../generated/graphql.js";
-import { runCli, sharedRedisEnv } from "../support/cli-process.js";
+import { sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { subscribePipelineCreated } from "../support/pipeline-subscriber.js";
 import type { PipelineSubscriber } from "../support/pipeline-subscriber.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
+import { cycleEpochs, tenures as tenuresOf } from "../support/sync-leadership.js";
 import { compareRedisWithTruth } from "../support/truth.js";
 import { waitFor } from "../server/wait-for.js";
 
@@ -22,7 +23,6 @@ const LEASE_SECONDS = 2;
 const INTERVAL_SECONDS = 1;
 /** Scheduling slack of three Node processes and a test runner on a loaded CI machine. */
 const SLACK_MS = 2000;
-const CYCLE_DONE = /^sync cycle done: .*\(leader epoch (\d+)\)$/;
 
 interface Instance {
   run: CliRun;
@@ -58,36 +58,19 @@ function liveWorld(): void {
 }
 
 async function startInstance(): Promise<Instance> {
-  const run = runCli(["serve"], {
+  const { run, url } = await startServeProcess({
     ...sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: PREFIX }),
-    PORT: "0",
     SYNC_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
     SYNC_LEADER_TTL_SECONDS: String(LEASE_SECONDS),
     LOG_LEVEL: "info",
   });
-  const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
   const instance = { run, url, subscriber: subscribePipelineCreated(url) };
   instances.push(instance);
   return instance;
 }
 
-/** The leader epoch of every cycle this instance completed, in order. */
-function epochs(instance: Instance): number[] {
-  return instance.run
-    .stdout()
-    .split("\n")
-    .flatMap((line) => line.match(CYCLE_DONE)?.[1] ?? [])
-    .map(Number);
-}
-
-/** When this instance's tenures began (its JSON log's `became leader` lines). */
-function tenures(instance: Instance): { time: number; fencingToken: number }[] {
-  return instance.run
-    .stdout()
-    .split("\n")
-    .filter((line) => line.startsWith("{") && line.includes('"became leader"'))
-    .map((line) => JSON.parse(line) as { time: number; fencingToken: number });
-}
+const epochs = (instance: Instance) => cycleEpochs(instance.run);
+const tenures = (instance: Instance) => tenuresOf(instance.run);
 
 async function untilEveryoneHears(listeners: readonly Instance[]): Promise<void> {
   const heard = listeners.map(({ subscriber }) => subscriber.received.length);

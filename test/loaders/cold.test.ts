@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CircleCIError } from "../../src/circleci/index.js";
+import { ReadTimeoutError } from "../../src/loaders/errors.js";
+import { waitFor } from "../server/wait-for.js";
 import { dashboard, newestPipelineIds, startRig, truthOf, useRedis } from "./rig.js";
 import type { LoaderRig } from "./rig.js";
 
@@ -42,6 +44,20 @@ describe("a cold dashboard (empty store)", () => {
     expect(first.records.map((record) => record.number).sort()).toEqual([...truth.jobNumbers].sort());
     expect(rig.sim.counters.byEndpoint()).toEqual(neededCalls(rig, ids));
     expect(factory.stats.circleci).toEqual({ fetched: rig.sim.counters.total(), notFound: 0, failed: 0 });
+  });
+
+  it("stops waiting for CircleCI at the request's read deadline; the fetch goes on, and a later request gets its result", async () => {
+    const rig = await coldRig();
+    const id = newestPipelineIds(rig.sim, rig.synced[0] as string)[0] as string;
+    // A 429 pauses the client's whole gate for its Retry-After: far past this request's deadline.
+    rig.sim.inject({ kind: "429", retryAfterSeconds: 2 });
+    const factory = rig.factory({ readTimeoutMs: 200 });
+    await expect(factory.forRequest().pipeline.load(id)).rejects.toBeInstanceOf(ReadTimeoutError);
+    const answered = () => rig.sim.counters.byStatus()["200"] ?? 0;
+    await waitFor("the fetch to be answered in the background", () => answered() >= 2, 10_000);
+    const callsBefore = rig.sim.counters.total();
+    expect((await factory.forRequest().pipeline.load(id))?.id).toBe(id);
+    expect(rig.sim.counters.total()).toBe(callsBefore);
   });
 
   it("never has more CircleCI fetches in flight than its concurrency bound", async () => {

@@ -363,4 +363,18 @@ describe("counters and concurrency", () => {
     expect(world.state.now - initialNow).toBe(advanced);
     await sim.stop();
   });
+  it("freezes a live world and sets it going again (setLive)", async () => {
+    const world = tinyWorld().world;
+    sim = await startSimulator({ world, live: { tickMs: 20, speed: 1000 } });
+    sim.setLive(null);
+    const frozenAt = world.state.now;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(world.state.now).toBe(frozenAt);
+    sim.setLive({ tickMs: 20, speed: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const moved = world.state.now - frozenAt;
+    expect(moved).toBeGreaterThanOrEqual(200);
+    expect(moved % 200).toBe(0);
+    await sim.stop();
+  });
 });

@@ -66,3 +66,10 @@ export function sharedRedisEnv(options: { sim: { token: string; url: string }; s
     CIRCLECI_REQUESTS_PER_SECOND: "1000",
   };
 }
+
+/** A built `serve` process on a free port, once it says where its GraphQL endpoint is. */
+export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<{ run: CliRun; url: string }> {
+  const run = runCli(["serve"], { ...env, PORT: "0" });
+  const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
+  return { run, url };
+}

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * A private `redis-server` per test run, on a free loopback port, so tests never touch a shared Redis and
@@ -8,9 +11,20 @@ import { connect, createServer } from "node:net";
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** Kills it (SIGKILL: a crash, no chance to save). A persistent server keeps its data dir for `start`. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: the server keeps nothing on disk). */
+  /** Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent. */
   start(): Promise<void>;
+  /** Stops it for good and removes its data dir, if any. */
+  dispose(): Promise<void>;
+}
+
+export interface TestRedisOptions {
+  /**
+   * Keep the data across `stop`/`start`, as a production Redis with persistence does: an append-only file
+   * fsynced on every write, so even a SIGKILL loses nothing acknowledged. Default false (nothing on disk).
+   */
+  persistent?: boolean;
 }
 
 const INSTALL_HINT =
@@ -21,15 +35,18 @@ export function redisServerAvailable(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
   const port = await freePort();
+  const dataDir = options.persistent ? await mkdtemp(join(tmpdir(), "test-redis-")) : undefined;
+  const persistence =
+    dataDir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
     child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"],
       { stdio: "ignore" },
     );
     await waitForPing(port);
@@ -44,8 +61,13 @@ export async function startTestRedis(): Promise<TestRedis> {
     await exited;
   }
 
+  async function dispose(): Promise<void> {
+    await stop();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  }
+
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, dispose };
 }
 
 function freePort(): Promise<number> {

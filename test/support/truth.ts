@@ -51,6 +51,17 @@ export async function compareRedisWithTruth(redis: { url: string; prefix: string
   }
 }
 
+/** The status of every workflow and workflow job the world holds now (those the client can parse), by id. */
+export function truthStatuses(world: World): { workflows: Map<string, string>; jobs: Map<string, string> } {
+  const { state } = world;
+  const workflows = validOnly(workflowSchema, [...state.workflows.values()]);
+  const jobs = validOnly(workflowJobSchema, [...state.jobsByWorkflow.values()].flat());
+  return {
+    workflows: new Map(workflows.map(({ id, status }) => [id, status])),
+    jobs: new Map(jobs.map(({ id, status }) => [id, status])),
+  };
+}
+
 async function compareProject(store: Store, world: World, slug: string, since: number): Promise<string[]> {
   const { state } = world;
   const truthProject = state.projects.get(slug);
