@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only sync,cold]`: every scenario of issue 7 in one run on this
- * machine, so the ratios compare figures measured side by side. Writes bench/results/latest.json and prints a table.
+ * machine, so the ratios compare figures measured side by side. Writes bench/results/latest.json (a --quick run: quick.json) and prints a table.
  * `--cpu-prof` writes the gateway processes' V8 CPU profiles to bench/results/profiles/.
  * `--only` runs the named scenarios alone and prints their figures as JSON: latest.json stays a full run's.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { startTestRedis } from "../test/support/redis-server.js";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
-import { PROFILES_DIR, RESULTS_FILE } from "./paths.js";
+import { PROFILES_DIR, QUICK_RESULTS_FILE, RESULTS_FILE } from "./paths.js";
 import { assemble, ceilingRatios, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
@@ -94,8 +94,9 @@ async function main(): Promise<void> {
     return;
   }
   const results = assemble(startedAt, settings, measured as Measurements);
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${formatTable(results)}\n\nbench: written to ${fileURLToPath(RESULTS_FILE)}`);
+  const file = settings.quick ? QUICK_RESULTS_FILE : RESULTS_FILE;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${formatTable(results)}\n\nbench: written to ${fileURLToPath(file)}`);
 }
 
 function measureSync(settings: BenchSettings, redis: GatewayRig["redis"]): ReturnType<typeof measureSyncCost> {

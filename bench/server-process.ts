@@ -55,7 +55,8 @@ export interface ServerProcessOptions {
 
 export async function startServerProcess(spec: ServerSpec, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const child = fork(new URL("./server.js", import.meta.url), [], {
-    env: { ...process.env, [SPEC_VARIABLE]: JSON.stringify(spec) },
+    // As deployed (`npm start`): graphql-js skips its development-only checks under NODE_ENV=production.
+    env: { ...process.env, NODE_ENV: "production", [SPEC_VARIABLE]: JSON.stringify(spec) },
     execArgv: options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
