@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
-import { CircleCIClient, CircleCIUnavailableError, ProjectNotFoundError, RateLimitedError } from "../../src/circleci/index.js";
-import { startSimulator } from "../../src/simulator/index.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import { describe, expect, it } from "vitest";
+import { CircleCIUnavailableError, ProjectNotFoundError, RateLimitedError } from "../../src/circleci/index.js";
 import { endOutage, OUTAGE_TIMEOUTS, outages } from "../support/outages.js";
-import { tinyWorld } from "../simulator/tiny-world.js";
+import { useSimulatedCircleCI } from "./support/simulated-circleci.js";
 
 /** The circuit breaker against the simulator: the simulator's counters prove what reached "CircleCI". */
 const THRESHOLD = 3;
@@ -14,27 +12,15 @@ const COOLDOWN_MS = 400;
 const PAST_COOLDOWN_MS = COOLDOWN_MS + 20;
 const SLUG = "gh/acme/api";
 
-let sim: Simulator | undefined;
-let client: CircleCIClient | undefined;
+const setUp = useSimulatedCircleCI();
 
-afterEach(async () => {
-  await client?.close();
-  await sim?.stop();
-  client = undefined;
-  sim = undefined;
-});
-
-async function start(): Promise<{ sim: Simulator; client: CircleCIClient }> {
-  sim = await startSimulator({ world: tinyWorld().world });
-  client = new CircleCIClient({
-    token: sim.token,
-    baseUrl: sim.url,
+function start(): ReturnType<typeof setUp> {
+  return setUp({
     requestsPerSecond: 10_000,
     retry: { maxAttempts: ATTEMPTS, baseDelayMs: 1, maxDelayMs: 5 },
     timeouts: OUTAGE_TIMEOUTS,
     breaker: { failureThreshold: THRESHOLD, cooldownMs: COOLDOWN_MS, maxCooldownMs: 4 * COOLDOWN_MS },
   });
-  return { sim, client };
 }
 
 const settle = <T>(call: Promise<T>) => call.then((value) => ({ value }), (error: unknown) => ({ error }));
