@@ -24,6 +24,7 @@ export { StoreClosedError, StoreError, StoreUnavailableError } from "./errors.js
 export { DEFAULT_PREFIX, keyLayout } from "./keys.js";
 export { EventBusClosedError, MemoryEventBus } from "./events.js";
 export type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, EventEnvelope, Unsubscribe } from "./events.js";
+export { publishStaged, stagedBatchId, writeAndPublish } from "./outbox.js";
 export { RedisEventBus } from "./redis-event-bus.js";
 export type { RedisEventBusOptions } from "./redis-event-bus.js";
 export { LeaderLockClosedError, LeadershipLostError, LocalLeaderLock, RedisLeaderLock } from "./leader-lock.js";

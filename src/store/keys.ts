@@ -43,6 +43,8 @@ export interface KeyLayout {
   readonly statuses: string;
   /** String: `SyncSummaryRecord` JSON. */
   readonly summary: string;
+  /** Hash: batch id (sorting oldest first) -> the staged change events of one write, JSON. */
+  readonly outbox: string;
   /** String with a TTL: the sync leader's lease. */
   readonly leader: string;
   /** Integer: incremented by every new leader, the fencing token. */
@@ -70,6 +72,7 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     cursor: (name) => `${data}cursor:${name}`,
     statuses: `${data}statuses`,
     summary: `${data}summary`,
+    outbox: `${data}outbox`,
     leader: `${data}leader`,
     leaderEpoch: `${data}leader:epoch`,
   };

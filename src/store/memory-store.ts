@@ -1,6 +1,7 @@
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus, encodeDocument } from "./codec.js";
 import { StoreClosedError } from "./errors.js";
+import type { ChangeEvent } from "./events.js";
 import { jobRecordId, keyLayout, streamStatusId } from "./keys.js";
 import { MemorySortedSet } from "./memory-sorted-set.js";
 import {
@@ -17,6 +18,7 @@ import type {
   JobKey,
   JobRecord,
   PipelineListOptions,
+  StagedEvents,
   Store,
   StoredContext,
   StoredProject,
@@ -47,6 +49,7 @@ export class MemoryStore implements Store {
   private readonly cursors = new Map<string, string>();
   private readonly statuses = new Map<string, string>();
   private summary: string | undefined;
+  private readonly outbox = new Map<string, ChangeEvent[]>();
   private closed = false;
 
   async getProjects(slugs: readonly string[]): Promise<(StoredProject | undefined)[]> {
@@ -181,6 +184,21 @@ export class MemoryStore implements Store {
   async putSyncSummary(summary: SyncSummaryRecord): Promise<void> {
     this.assertOpen();
     this.summary = encodeDocument(summary);
+  }
+
+  async stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void> {
+    this.assertOpen();
+    this.outbox.set(batchId, structuredClone([...events]));
+  }
+
+  async listStagedEvents(): Promise<StagedEvents[]> {
+    this.assertOpen();
+    return [...this.outbox.keys()].sort().map((batchId) => ({ batchId, events: structuredClone(this.outbox.get(batchId) ?? []) }));
+  }
+
+  async clearStagedEvents(batchIds: readonly string[]): Promise<void> {
+    this.assertOpen();
+    for (const batchId of batchIds) this.outbox.delete(batchId);
   }
 
   async ping(): Promise<void> {

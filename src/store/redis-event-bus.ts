@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { z } from "zod";
-import { pipelineSchema, workflowJobSchema, workflowSchema } from "../circleci/schemas.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
+import { decodeChangeEvent, encodeChangeEvent } from "./change-event-codec.js";
 import { EventBusClosedError, ListenerSet, envelop } from "./events.js";
-import type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, Unsubscribe } from "./events.js";
+import type { ChangeEvent, ChangeListener, EventBus, EventBusOptions, Unsubscribe } from "./events.js";
 import { DEFAULT_PREFIX } from "./keys.js";
 import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
 
@@ -115,42 +114,4 @@ export class RedisEventBus implements EventBus {
   #assertOpen(): void {
     if (this.#closed) throw new EventBusClosedError();
   }
-}
-
-const envelopeShape = { eventId: z.uuid(), origin: z.string().min(1), projectSlug: z.string() };
-
-/**
- * The wire form, checked on receipt: another instance may run another version, and anyone with access
- * to Redis can publish on the channel. Unknown fields are dropped, as everywhere CircleCI data enters.
- */
-const deliveredChangeEventSchema: z.ZodType<DeliveredChangeEvent> = z.discriminatedUnion("type", [
-  z.object({ ...envelopeShape, type: z.literal("pipeline.created"), pipeline: pipelineSchema }),
-  z.object({
-    ...envelopeShape,
-    type: z.literal("workflow.status_changed"),
-    workflow: workflowSchema,
-    previousStatus: z.string().nullable(),
-  }),
-  z.object({
-    ...envelopeShape,
-    type: z.literal("job.status_changed"),
-    workflowId: z.string(),
-    job: workflowJobSchema,
-    previousStatus: z.string().nullable(),
-  }),
-]);
-
-export function encodeChangeEvent(event: DeliveredChangeEvent): string {
-  return JSON.stringify(event);
-}
-
-export function decodeChangeEvent(message: string): { event: DeliveredChangeEvent } | { error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(message);
-  } catch (error) {
-    return { error: `not JSON: ${(error as Error).message}` };
-  }
-  const result = deliveredChangeEventSchema.safeParse(json);
-  return result.success ? { event: result.data } : { error: z.prettifyError(result.error) };
 }

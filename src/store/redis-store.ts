@@ -1,8 +1,10 @@
 import { ReplyError, type ChainableCommander, type Redis } from "ioredis";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger, type Logger } from "../log.js";
+import { decodeStagedBatch, encodeStagedBatch } from "./change-event-codec.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus, encodeDocument } from "./codec.js";
 import { StoreClosedError, StoreUnavailableError } from "./errors.js";
+import type { ChangeEvent } from "./events.js";
 import { DEFAULT_PREFIX, keyLayout, streamStatusId, type KeyLayout } from "./keys.js";
 import {
   assertPageSize,
@@ -22,6 +24,7 @@ import type {
   JobKey,
   JobRecord,
   PipelineListOptions,
+  StagedEvents,
   Store,
   StoredContext,
   StoredProject,
@@ -58,6 +61,7 @@ export class RedisStore implements Store {
   readonly address: string;
   private readonly redis: Redis;
   private readonly keys: KeyLayout;
+  private readonly logger: Logger;
   private readonly pipelinePage: ReturnType<typeof definePipelinePage>;
   private readonly children: ReturnType<typeof defineChildren>;
   private sent = 0;
@@ -71,6 +75,7 @@ export class RedisStore implements Store {
     this.address = redisAddress(options.url);
     this.keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
     const logger = (options.logger ?? silentLogger).child({ component: "store", redis: this.address });
+    this.logger = logger;
     this.redis = openRedis(options.url, logger, reconnectingOptions(options.reconnect));
     this.redis.on("ready", () => {
       this.unreachable = false;
@@ -240,6 +245,20 @@ export class RedisStore implements Store {
     await this.send((redis) => redis.set(this.keys.summary, encodeDocument(summary)));
   }
 
+  async stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void> {
+    await this.send((redis) => redis.hset(this.keys.outbox, batchId, encodeStagedBatch(events)));
+  }
+
+  async listStagedEvents(): Promise<StagedEvents[]> {
+    const batches = await this.send((redis) => redis.hgetall(this.keys.outbox));
+    return stagedInOrder(Object.entries(batches), this.logger);
+  }
+
+  async clearStagedEvents(batchIds: readonly string[]): Promise<void> {
+    if (batchIds.length === 0) return;
+    await this.send((redis) => redis.hdel(this.keys.outbox, ...batchIds));
+  }
+
   async ping(): Promise<void> {
     await this.send((redis) => redis.ping());
   }
@@ -342,4 +361,15 @@ function addToSortedSets(multi: ChainableCommander, entries: readonly SortedSetE
 
 function documentEntries<T>(documents: readonly T[], keyOf: (document: T) => string): string[] {
   return documents.flatMap((document) => [keyOf(document), encodeDocument(document)]);
+}
+
+/** Batch ids sort oldest first (`stagedBatchId`); a batch that no longer decodes is reported and skipped. */
+function stagedInOrder(batches: [string, string][], logger: Logger): StagedEvents[] {
+  return batches
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([batchId, text]) => {
+      const { events, invalid } = decodeStagedBatch(text);
+      if (invalid > 0) logger.warn({ batchId, invalid }, "dropped staged change events that no longer decode");
+      return { batchId, events };
+    });
 }

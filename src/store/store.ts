@@ -1,4 +1,5 @@
 import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { ChangeEvent } from "./events.js";
 
 /**
  * The cache, as the sync writes it and the loaders read it. Documents are CircleCI's own (validated
@@ -68,9 +69,23 @@ export interface Store {
   putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void>;
   putSyncSummary(summary: SyncSummaryRecord): Promise<void>;
 
+  /**
+   * The outbox. A writer stages the change events of a write before making it and clears them once published,
+   * so a crash between the write and the publish leaves them here for the next sync cycle to publish: every
+   * change reaches subscribers at least once. Batches are listed oldest first.
+   */
+  stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void>;
+  listStagedEvents(): Promise<StagedEvents[]>;
+  clearStagedEvents(batchIds: readonly string[]): Promise<void>;
+
   /** Resolves when the store answers; rejects with the reason otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StagedEvents {
+  batchId: string;
+  events: ChangeEvent[];
 }
 
 export interface PipelineListOptions {

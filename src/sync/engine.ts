@@ -9,6 +9,7 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { canonicalProjectSlug, SLUG_FORMATS } from "../project-slug.js";
 import type { EventBus } from "../store/events.js";
+import { publishStaged, writeAndPublish } from "../store/outbox.js";
 import type { ActivePipeline, Store } from "../store/store.js";
 import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
 import { mapConcurrent } from "./map-concurrent.js";
@@ -37,6 +38,12 @@ export interface SyncEngineOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Fetches in flight per fan-out (the client's gate still caps the total). Default 8. */
   concurrency?: number;
+  /**
+   * Staged change events at least this old (real time) are published at the start of a cycle: their writer died or
+   * its bus failed between its write and its publish. Younger ones may belong to a writer still at work (a webhook).
+   * Default 10 000.
+   */
+  stagedEventsMinAgeMs?: number;
 }
 
 export class SyncCycleInProgressError extends Error {
@@ -48,6 +55,7 @@ export class SyncCycleInProgressError extends Error {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_STAGED_EVENTS_MIN_AGE_MS = 10_000;
 
 /**
  * Keeps the store equal to CircleCI, one `runCycle` at a time:
@@ -55,8 +63,9 @@ const DEFAULT_CONCURRENCY = 8;
  *   and the trees of new, in-window and active pipelines only: O(projects + new + live), never history.
  * - Crash safety: children are written before parents and a project's cursor last, so a cycle
  *   killed or aborted anywhere is redone by the next one from the same window, and converges.
- * - Events: each write publishes exactly the changes it made (against the documents it replaced);
- *   a project's first backfill publishes none, since learning history is not news.
+ * - Events: each write publishes exactly the changes it made (against the documents it replaced),
+ *   through the store's outbox, so a crash between the write and the publish only delays them to the
+ *   next cycle; a project's first backfill publishes none, since learning history is not news.
  */
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
@@ -109,6 +118,7 @@ export class SyncEngine {
       lastCycleStartedAt: startedAt,
       lastCycleCompletedAt: previous.lastCycleCompletedAt,
     });
+    await this.#publishStaged();
 
     const finished = await this.#streams(stop);
     const completedAt = this.#isoNow();
@@ -127,6 +137,17 @@ export class SyncEngine {
     const ok = streams.every((stream) => stream.error === undefined);
     this.#logger.info({ ok, calls }, "sync cycle done");
     return { ok, aborted: false, startedAt, completedAt, streams, calls };
+  }
+
+  /** Announcements an interrupted writer left in the outbox go out before anything new (at least once). */
+  async #publishStaged(): Promise<void> {
+    const { store, bus, stagedEventsMinAgeMs } = this.#options;
+    try {
+      const published = await publishStaged(store, bus, stagedEventsMinAgeMs ?? DEFAULT_STAGED_EVENTS_MIN_AGE_MS);
+      if (published > 0) this.#logger.info({ published }, "published the change events an interrupted write had staged");
+    } catch (error) {
+      this.#logger.warn({ err: error }, "could not publish the staged change events; they stay staged for the next cycle");
+    }
   }
 
   /** The reports of the streams that finished; a stop ends the list where the cycle stopped. */
@@ -181,7 +202,7 @@ export class SyncEngine {
         now: this.#now(),
         lookbackHours: this.#options.lookbackHours,
         backfillDays: this.#options.backfillDays,
-        publish: (events) => (events.length === 0 ? Promise.resolve() : bus.publish(events)),
+        commit: (events, write) => writeAndPublish(store, bus, events, write),
         checkpoint: () => stop.checkpoint(),
         onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });

@@ -2,7 +2,7 @@
  * One batch of a project's pipelines, with everything under them: workflows, workflow jobs and job
  * records. Fetches concurrently, reads what the store holds in a few batch calls, then writes
  * children before parents (job records, workflow jobs, workflows, pipelines, the active set) so a
- * parent in the store always implies its children were written, and publishes each write's changes.
+ * parent in the store always implies its children were written, and announces each write's changes.
  */
 import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "../store/events.js";
@@ -29,8 +29,11 @@ export interface TreeSyncContext {
    * are polled and their records checked, not only those of new, changed or live workflows.
    */
   backfilling: boolean;
-  /** Sends the changes of one write; a no-op while the project's first backfill runs. */
-  publish(events: readonly ChangeEvent[]): Promise<void>;
+  /**
+   * Makes one write and announces its changes through the store's outbox (`writeAndPublish`), so a crash between
+   * the two cannot lose them; while the project's first backfill runs, only writes.
+   */
+  commit(events: readonly ChangeEvent[], write: () => Promise<void>): Promise<void>;
   /** Throws once the cycle must stop; called before the first write of a batch. */
   checkpoint(): void;
 }
@@ -138,10 +141,9 @@ function sightingsOf(polls: readonly WorkflowPoll[]): JobSighting[] {
 async function writeWorkflowJobs(polls: readonly WorkflowPoll[], revisions: readonly JobRevision[], context: TreeSyncContext): Promise<void> {
   const lists = new Map(polls.flatMap(({ revision, jobs }) => (jobs === undefined ? [] : [[revision.fetched.id, jobs] as const])));
   if (lists.size === 0) return;
-  await context.store.putWorkflowJobs(lists);
+  await context.commit(jobChanges(context.projectSlug, revisions), () => context.store.putWorkflowJobs(lists));
   const changed = new Set(revisions.filter(({ stored, fetched }) => !sameDocument(stored, fetched)).map(({ fetched }) => fetched.id));
   context.tallies.workflow_jobs.records += changed.size;
-  await context.publish(jobChanges(context.projectSlug, revisions));
 }
 
 async function writeChanged<T>(
@@ -152,9 +154,8 @@ async function writeChanged<T>(
 ): Promise<void> {
   const changed = revisions.filter(({ stored, fetched }) => !sameDocument(stored, fetched));
   if (changed.length === 0) return;
-  await write(changed.map(({ fetched }) => fetched));
+  await context.commit(how.events(changed), () => write(changed.map(({ fetched }) => fetched)));
   context.tallies[how.stream].records += changed.length;
-  await context.publish(how.events(changed));
 }
 
 /**

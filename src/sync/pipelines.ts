@@ -13,13 +13,13 @@ import { syncPipelineTrees } from "./pipeline-tree.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
 import { isInWindow, isPastWindow, nextHighWaterMark, windowCoverage, windowStart } from "./window.js";
 
-export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "publish" | "backfilling"> {
+export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "commit" | "backfilling"> {
   /** This project's pipelines in the active set. */
   active: readonly ActivePipeline[];
   now: number;
   lookbackHours: number;
   backfillDays: number;
-  publish(events: readonly ChangeEvent[]): Promise<void>;
+  commit(events: readonly ChangeEvent[], write: () => Promise<void>): Promise<void>;
   /** After each page of the walk: its size, and how much of the window the walk has covered (0 to 1). */
   onPage(items: number, covered: number): void;
 }
@@ -42,7 +42,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
     activeIds: new Set(options.active.map(({ id }) => id)),
     backfilling,
     // The first backfill only teaches the cache its history: none of it is news to subscribers.
-    publish: backfilling ? async () => {} : options.publish,
+    commit: backfilling ? (_events, write) => write() : options.commit,
   };
 
   const inWindow: Pipeline[] = [];

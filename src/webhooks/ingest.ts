@@ -1,4 +1,5 @@
 import type { ChangeEvent, EventBus } from "../store/events.js";
+import { writeAndPublish } from "../store/outbox.js";
 import type { Store } from "../store/store.js";
 import { jobChanges, workflowChanges } from "../sync/changes.js";
 import { reviseJob, reviseWorkflow } from "./apply.js";
@@ -13,28 +14,36 @@ import type { JobCompleted, WebhookEvent, WorkflowCompleted } from "./schemas.js
  * drops it then.
  */
 export async function ingestWebhookEvent(event: WebhookEvent, store: Store, bus: EventBus): Promise<ChangeEvent[]> {
-  const changes = event.type === "workflow-completed" ? await applyWorkflowCompleted(event, store) : await applyJobCompleted(event, store);
-  if (changes.length > 0) await bus.publish(changes);
-  return changes;
+  const revision = event.type === "workflow-completed" ? await reviseStoredWorkflow(event, store) : await reviseStoredJob(event, store);
+  if (revision === undefined) return [];
+  await writeAndPublish(store, bus, revision.changes, revision.write);
+  return revision.changes;
 }
 
-async function applyWorkflowCompleted(event: WorkflowCompleted, store: Store): Promise<ChangeEvent[]> {
+/** What a delivery changes in the store, and the write that makes it. */
+interface Revision {
+  changes: ChangeEvent[];
+  write(): Promise<void>;
+}
+
+async function reviseStoredWorkflow(event: WorkflowCompleted, store: Store): Promise<Revision | undefined> {
   const [stored] = await store.getWorkflows([event.workflow.id]);
-  if (stored === undefined) return [];
+  if (stored === undefined) return undefined;
   const revised = reviseWorkflow(stored, event.workflow);
-  if (revised === undefined) return [];
-  await store.putWorkflows([revised]);
-  return workflowChanges(stored.project_slug, [{ stored, fetched: revised }]);
+  if (revised === undefined) return undefined;
+  return { changes: workflowChanges(stored.project_slug, [{ stored, fetched: revised }]), write: () => store.putWorkflows([revised]) };
 }
 
-async function applyJobCompleted(event: JobCompleted, store: Store): Promise<ChangeEvent[]> {
+async function reviseStoredJob(event: JobCompleted, store: Store): Promise<Revision | undefined> {
   const workflowId = event.workflow.id;
   const [jobs] = await store.getJobsOf([workflowId]);
   const stored = jobs?.find((job) => job.id === event.job.id);
-  if (jobs === undefined || stored === undefined) return [];
+  if (jobs === undefined || stored === undefined) return undefined;
   const revised = reviseJob(stored, event.job);
-  if (revised === undefined) return [];
-  // The store replaces a workflow's whole job list, so the list is written back with only this job changed.
-  await store.putWorkflowJobs(new Map([[workflowId, jobs.map((job) => (job.id === revised.id ? revised : job))]]));
-  return jobChanges(stored.project_slug, [{ stored, fetched: revised, workflowId }]);
+  if (revised === undefined) return undefined;
+  return {
+    changes: jobChanges(stored.project_slug, [{ stored, fetched: revised, workflowId }]),
+    // The store replaces a workflow's whole job list, so the list is written back with only this job changed.
+    write: () => store.putWorkflowJobs(new Map([[workflowId, jobs.map((job) => (job.id === revised.id ? revised : job))]])),
+  };
 }

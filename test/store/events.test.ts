@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
 import { EventBusClosedError, MemoryEventBus } from "../../src/store/events.js";
 import type { ChangeEvent, DeliveredChangeEvent, EventBus, EventBusOptions } from "../../src/store/events.js";
-import { RedisEventBus, decodeChangeEvent, encodeChangeEvent } from "../../src/store/redis-event-bus.js";
+import { decodeChangeEvent, encodeChangeEvent } from "../../src/store/change-event-codec.js";
+import { RedisEventBus } from "../../src/store/redis-event-bus.js";
 import { pipeline, uuidFor, workflow, workflowJob } from "../circleci/support/resources.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";

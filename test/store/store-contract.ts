@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Pipeline } from "../../src/circleci/index.js";
 import { StoreClosedError } from "../../src/store/errors.js";
+import { stagedBatchId } from "../../src/store/outbox.js";
 import type { Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
 import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, type WorldDocuments } from "./fixtures.js";
 
@@ -385,6 +386,30 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         await store.putSyncSummary({ running: false, cycles: 4 });
         expect(await store.getSyncStatus()).toMatchObject({ running: false, cycles: 4 });
         expect(await store.getSyncStatus()).not.toHaveProperty("lastCycleStartedAt");
+      });
+    });
+
+    describe("outbox", () => {
+      it("keeps staged batches until cleared, lists them oldest first, and hands out copies", async () => {
+        const [first, second] = world.pipelines;
+        if (first === undefined || second === undefined) throw new Error("world needs two pipelines");
+        const created = (pipeline: Pipeline) => ({ type: "pipeline.created" as const, projectSlug: pipeline.project_slug, pipeline });
+        const older = stagedBatchId(1_000);
+        const newer = stagedBatchId(2_000);
+        await store.stageEvents(newer, [created(second)]);
+        await store.stageEvents(older, [created(first), created(second)]);
+        const staged = await store.listStagedEvents();
+        expect(staged).toStrictEqual([
+          { batchId: older, events: [created(first), created(second)] },
+          { batchId: newer, events: [created(second)] },
+        ]);
+        (staged[0]?.events[0] as { projectSlug: string }).projectSlug = "changed by a reader";
+        expect((await store.listStagedEvents())[0]?.events[0]).toStrictEqual(created(first));
+
+        await store.clearStagedEvents([older, "never-staged"]);
+        expect(await store.listStagedEvents()).toStrictEqual([{ batchId: newer, events: [created(second)] }]);
+        await store.clearStagedEvents([newer]);
+        expect(await store.listStagedEvents()).toStrictEqual([]);
       });
     });
 

@@ -42,3 +42,36 @@ describe("a cycle that dies at any write", () => {
     expect(keys.sort()).toEqual(expected);
   });
 });
+
+/**
+ * The gap between a write and its announcement: the bus fails (or the process dies) after the store took the
+ * change. The next cycle finds nothing to write, so only the outbox can still announce it.
+ */
+describe("a cycle whose announcements fail after their writes", () => {
+  it("announces every change on the next cycle, from the outbox, though nothing is left to write", async () => {
+    const current = (rig = await startRig({
+      simulator: { world: { seed: 5, now: NOW, projects: 2, pipelinesPerProject: 6, historyDays: 14 } },
+      engine: { stagedEventsMinAgeMs: 0 },
+    }));
+    const expected = await syncThenMakeActivity(current, 3 * 60_000);
+    expect(expected.length).toBeGreaterThan(0);
+
+    const { bus } = current;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async () => {
+      throw new Error("the bus went down after the write");
+    };
+    const failed = await current.engine.runCycle();
+    expect(failed.ok).toBe(false);
+    expect(await current.takeEvents()).toEqual([]);
+    expect((await current.store.listStagedEvents()).length).toBeGreaterThan(0);
+
+    bus.publish = publish;
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+    // At least once: a parent whose children's announcement failed is written, and announced, by this cycle too.
+    const keys = new Set((await current.takeEvents()).map(eventKey));
+    expect([...keys].sort()).toEqual(expected);
+    expect(await current.store.listStagedEvents()).toEqual([]);
+  });
+});
