@@ -107,14 +107,9 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
 
 /** Gives every approval and lets time pass, twice (an approval job only waits once the jobs before it ran), so no work is left live. */
 export function settle(sim: Simulator): void {
-  const { world } = sim;
   for (let round = 0; round < 2; round++) {
-    for (const [workflowId, jobs] of world.state.jobsByWorkflow) {
-      for (const job of jobs) {
-        if (job.status === "on_hold" && job.approval_request_id !== undefined) world.approve(workflowId, job.approval_request_id);
-      }
-    }
-    world.advance(DAY_MS / 2);
+    sim.world.approveAllOnHold();
+    sim.world.advance(DAY_MS / 2);
   }
 }
 
