@@ -1,6 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { CircleCIClient } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import type { CircleCIClient, CircleCIClientOptions, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { createLoaderFactory } from "../../src/loaders/index.js";
 import type { LoaderFactory, LoaderFactoryOptions, Loaders } from "../../src/loaders/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
@@ -10,10 +9,10 @@ import { RedisStore } from "../../src/store/redis-store.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
 import { startTestRedis } from "../support/redis-server.js";
+import { DAY_MS, NOW, simulatorClient } from "../support/simulator-client.js";
 import type { TestRedis } from "../support/redis-server.js";
 
-export const NOW = Date.parse("2025-06-01T12:00:00.000Z");
-export const DAY_MS = 86_400_000;
+export { DAY_MS, NOW } from "../support/simulator-client.js";
 export const BACKFILL_DAYS = 10;
 export const LOOKBACK_HOURS = 6;
 
@@ -59,14 +58,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     world: { seed: 11, now: NOW, projects: 3, pipelinesPerProject: options.pipelinesPerProject ?? 70, historyDays: 14 },
   });
   settle(sim);
-  const client = new CircleCIClient({
-    token: sim.token,
-    baseUrl: sim.url,
-    requestsPerSecond: 10_000,
-    concurrency: 16,
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    ...options.client,
-  });
+  const client = simulatorClient(sim, { concurrency: 16, ...options.client });
   rigs += 1;
   const store = new RedisStore({ url: redis.url, prefix: `loaders-test-${process.pid}-${rigs}:` });
   const bus = new MemoryEventBus();

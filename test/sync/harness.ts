@@ -1,6 +1,5 @@
 import { setImmediate as tick } from "node:timers/promises";
-import { CircleCIClient } from "../../src/circleci/index.js";
-import type { CircleCIClientOptions } from "../../src/circleci/index.js";
+import type { CircleCIClient, CircleCIClientOptions } from "../../src/circleci/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator, SimulatorOptions } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
@@ -9,11 +8,10 @@ import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
 import type { SyncEngineOptions } from "../../src/sync/index.js";
+import { DAY_MS, HOUR_MS, NOW, simulatorClient } from "../support/simulator-client.js";
 import { compareStoreWithTruth } from "../support/truth.js";
 
-export const NOW = Date.parse("2025-06-01T12:00:00.000Z");
-export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
+export { DAY_MS, HOUR_MS, NOW } from "../support/simulator-client.js";
 
 /** A simulator, a client on it, a store, a bus that records what it carried, and an engine on the simulator's clock. */
 export interface SyncRig {
@@ -45,13 +43,7 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     world: { seed: 7, now: NOW, projects: 2, pipelinesPerProject: 12, historyDays: 14 },
     ...options.simulator,
   });
-  const client = new CircleCIClient({
-    token: sim.token,
-    baseUrl: sim.url,
-    requestsPerSecond: 10_000,
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    ...options.client,
-  });
+  const client = simulatorClient(sim, options.client);
   const store = options.store ?? new MemoryStore();
   const bus = new MemoryEventBus();
   const slugs = [...sim.world.state.projects.keys()];

@@ -1,9 +1,9 @@
 import { afterEach } from "vitest";
-import { CircleCIClient } from "../../../src/circleci/index.js";
-import type { CircleCIClientOptions } from "../../../src/circleci/index.js";
+import type { CircleCIClient, CircleCIClientOptions } from "../../../src/circleci/index.js";
 import { startSimulator } from "../../../src/simulator/index.js";
 import type { Simulator, SimulatorOptions } from "../../../src/simulator/index.js";
 import { tinyWorld } from "../../simulator/tiny-world.js";
+import { simulatorClient } from "../../support/simulator-client.js";
 
 export type SimulatedCircleCISetUp = (
   client?: Partial<CircleCIClientOptions>,
@@ -28,7 +28,7 @@ export function useSimulatedCircleCI(): SimulatedCircleCISetUp {
 
   return async (clientOptions = {}, simulatorOptions = {}) => {
     sim = await startSimulator({ ...simulatorOptions, world: tinyWorld().world });
-    client = new CircleCIClient({ token: sim.token, baseUrl: sim.url, ...clientOptions });
+    client = simulatorClient(sim, clientOptions);
     return { sim, client };
   };
 }
