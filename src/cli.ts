@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, settingsHelp } from "./config.js";
 import type { Command, Config } from "./config.js";
 import { createLogger } from "./log.js";
 import type { Logger } from "./log.js";
+import { messageOf } from "./error-message.js";
 
 interface CommandSpec {
   summary: string;
@@ -127,7 +128,7 @@ if (isEntryPoint()) {
   main(process.argv.slice(2), process.env).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof Error ? error.message : String(error));
+      console.error(messageOf(error));
       process.exit(1);
     },
   );

@@ -20,6 +20,7 @@ import type { L1Cache } from "./l1-cache.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
 import { writeFinalJobRecord, writeSubtree } from "./write-back.js";
+import { messageOf } from "../error-message.js";
 
 export interface FallthroughOptions {
   client: CircleCIClient;
@@ -117,7 +118,7 @@ export class Fallthrough {
     if (!this.options.writeBack) return;
     const running = write().then(
       () => undefined,
-      (error: unknown) => this.#writeFailures.occurred({ err: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => this.#writeFailures.occurred({ err: messageOf(error) }),
     );
     this.#writes.add(running);
     void running.finally(() => this.#writes.delete(running));

@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Store } from "../store/index.js";
+import { messageOf } from "../error-message.js";
 
 /** Whether this instance should receive traffic, and when not, why (shown to whoever probes `/readyz`). */
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -47,8 +48,4 @@ export function healthRoutes(readiness: ReadinessCheck): Router {
     else res.status(503).json({ status: "not ready", reason: result.reason });
   });
   return router;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

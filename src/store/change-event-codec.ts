@@ -38,7 +38,7 @@ const deliveredChangeEventSchema: z.ZodType<DeliveredChangeEvent> = z.discrimina
   z.object({ ...changeShapes.jobStatusChanged, ...envelopeShape }),
 ]);
 
-export type Decoded<T> = { event: T } | { error: string };
+type Decoded<T> = { event: T } | { error: string };
 
 export function encodeChangeEvent(event: DeliveredChangeEvent | ChangeEvent): string {
   return JSON.stringify(event);

@@ -1,3 +1,5 @@
+import { messageOf } from "../error-message.js";
+
 /** Base class of the errors a `Store` raises itself, so callers can tell them from programming errors. */
 export class StoreError extends Error {
   override name = "StoreError";
@@ -13,7 +15,7 @@ export class StoreUnavailableError extends StoreError {
   readonly address: string;
 
   constructor(address: string, options: { cause: unknown }) {
-    super(`Redis at ${address} is unreachable: ${describe(options.cause)}`, options);
+    super(`Redis at ${address} is unreachable: ${messageOf(options.cause)}`, options);
     this.address = address;
   }
 }
@@ -25,8 +27,4 @@ export class StoreClosedError extends StoreError {
   constructor() {
     super("the store is closed");
   }
-}
-
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -5,6 +5,7 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
 import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
+import { messageOf } from "../error-message.js";
 
 /**
  * Who syncs: every instance serves, only the holder of this lock writes what it polls from CircleCI.
@@ -160,7 +161,7 @@ export class RedisLeaderLock implements LeaderLock {
     try {
       await this.release();
     } catch (error) {
-      this.#logger.warn({ err: errorMessage(error) }, "could not release the leader lock; it expires by itself");
+      this.#logger.warn({ err: messageOf(error) }, "could not release the leader lock; it expires by itself");
     }
     if (this.#ownsConnection) await closeRedis(this.#redis);
   }
@@ -189,7 +190,7 @@ export class RedisLeaderLock implements LeaderLock {
     } catch (error) {
       if (this.#tenure !== tenure) return;
       // Transient until the lease runs out: the expiry timer decides.
-      this.#logger.warn({ err: errorMessage(error) }, "leader lock renewal failed");
+      this.#logger.warn({ err: messageOf(error) }, "leader lock renewal failed");
       this.#scheduleRenewal(tenure);
       return;
     }
@@ -267,8 +268,4 @@ function leaseMs(options: RedisLeaderLockOptions): number {
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   if (!Number.isInteger(ttlMs) || ttlMs < 3) throw new RangeError(`ttlMs must be an integer >= 3, got ${ttlMs}`);
   return ttlMs;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,7 @@ export function stagedBatchId(now: number = Date.now()): string {
   return `${String(now).padStart(15, "0")}-${randomUUID()}`;
 }
 
-export function stagedAt(batchId: string): number {
+function stagedAt(batchId: string): number {
   return Number(batchId.slice(0, batchId.indexOf("-")));
 }
 

@@ -14,11 +14,12 @@ import type { ActivePipeline, Store } from "../store/store.js";
 import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
-import { messageOf, syncProjects } from "./projects.js";
+import { syncProjects } from "./projects.js";
 import { emptyTally, emptyTreeTallies, streamReport, TREE_STREAMS } from "./report.js";
 import type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 import { nextStreamStatuses } from "./status.js";
 import { CycleStop, SyncAbortedError } from "./stop.js";
+import { messageOf } from "../error-message.js";
 
 export interface SyncEngineOptions {
   client: CircleCIClient;

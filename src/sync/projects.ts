@@ -10,6 +10,7 @@ import { sameDocument } from "./changes.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { emptyTally, streamReport } from "./report.js";
 import type { StreamReport } from "./report.js";
+import { messageOf } from "../error-message.js";
 
 export interface ProjectsOutcome {
   /** Slugs whose other streams run this cycle. */
@@ -66,8 +67,4 @@ function nextDocument(answer: Answer, previous: StoredProject | undefined, at: s
     ...(previous?.project === undefined ? {} : { project: previous.project }),
     unreachable: { since: previous?.unreachable?.since ?? at, message: answer.error.message },
   };
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

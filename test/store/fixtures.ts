@@ -10,7 +10,7 @@ import {
   workflowSchema,
 } from "../../src/circleci/schemas.js";
 import { createWorld } from "../../src/simulator/world.js";
-import type { JobRecord, StoredContext, StoredProject } from "../../src/store/store.js";
+import type { JobRecord, Store, StoredContext, StoredProject } from "../../src/store/store.js";
 
 /** What a sync of a simulated world would write: every document parsed by the client's own schemas. */
 export interface WorldDocuments {
@@ -103,4 +103,14 @@ export function job(n: number, status = "success"): WorkflowJob {
 /** `minute` minutes after a fixed instant, in CircleCI's millisecond format. */
 export function at(minute: number): string {
   return new Date(Date.parse("2026-01-01T00:00:00.000Z") + minute * 60_000).toISOString();
+}
+
+/** Writes every document of `world`: projects, pipelines, workflows, job lists, job records and contexts. */
+export async function writeWorldDocuments(store: Store, world: WorldDocuments): Promise<void> {
+  await store.putProjects(world.projects);
+  await store.putPipelines(world.pipelines);
+  await store.putWorkflows(world.workflows);
+  await store.putWorkflowJobs(world.jobsByWorkflow);
+  await store.putJobRecords(world.jobRecords);
+  await store.replaceContexts(world.contexts);
 }

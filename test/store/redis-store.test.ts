@@ -3,7 +3,7 @@ import { Redis, ReplyError } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createStore, keyLayout, MemoryStore, RedisStore, StoreUnavailableError } from "../../src/store/index.js";
 import { startTestRedis, type TestRedis } from "../support/redis-server.js";
-import { PROJECT, at, idOf, pipeline, worldDocuments } from "./fixtures.js";
+import { PROJECT, at, idOf, pipeline, worldDocuments, writeWorldDocuments } from "./fixtures.js";
 import { storeContract } from "./store-contract.js";
 
 let server: TestRedis;
@@ -37,12 +37,7 @@ describe("RedisStore on Redis", () => {
   const world = worldDocuments();
 
   async function writeWorld(store: RedisStore): Promise<void> {
-    await store.putProjects(world.projects);
-    await store.putPipelines(world.pipelines);
-    await store.putWorkflows(world.workflows);
-    await store.putWorkflowJobs(world.jobsByWorkflow);
-    await store.putJobRecords(world.jobRecords);
-    await store.replaceContexts(world.contexts);
+    await writeWorldDocuments(store, world);
     await store.setActivePipelines({ add: [{ id: idOf(1), projectSlug: PROJECT }] });
     await store.setCursors(new Map([["pipelines", at(1)]]));
     await store.putStreamStatuses([{ stream: "contexts", records: 1 }]);

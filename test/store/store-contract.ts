@@ -3,7 +3,7 @@ import type { Pipeline } from "../../src/circleci/index.js";
 import { StoreClosedError } from "../../src/store/errors.js";
 import { stagedBatchId } from "../../src/store/outbox.js";
 import type { Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
-import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, type WorldDocuments } from "./fixtures.js";
+import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
 
 /**
  * The behaviour every `Store` shares, run against each implementation. `createStore` must return a store
@@ -22,14 +22,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       await store.close();
     });
 
-    async function writeWorld(): Promise<void> {
-      await store.putProjects(world.projects);
-      await store.putPipelines(world.pipelines);
-      await store.putWorkflows(world.workflows);
-      await store.putWorkflowJobs(world.jobsByWorkflow);
-      await store.putJobRecords(world.jobRecords);
-      await store.replaceContexts(world.contexts);
-    }
+    const writeWorld = () => writeWorldDocuments(store, world);
 
     /** Every page of a listing, walked with `after` cursors. */
     async function walk(projectSlug: string, first: number, branch?: string): Promise<string[][]> {
