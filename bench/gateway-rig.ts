@@ -10,6 +10,7 @@ import type { Simulator } from "../src/simulator/index.js";
 import { RedisEventBus } from "../src/store/index.js";
 import { RedisStore } from "../src/store/redis-store.js";
 import { SyncEngine } from "../src/sync/index.js";
+import { StoreWriter } from "../src/writer/index.js";
 import { startTestRedis } from "../test/support/redis-server.js";
 import type { TestRedis } from "../test/support/redis-server.js";
 import { REPO_ROOT } from "./paths.js";
@@ -58,7 +59,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
   const engine = new SyncEngine({
     client,
     store,
-    bus,
+    writer: new StoreWriter({ store, bus }),
     projectSlugs: [slug],
     lookbackHours: LOOKBACK_HOURS,
     backfillDays: historyDays + 1,

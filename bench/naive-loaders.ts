@@ -12,8 +12,9 @@ import { emptyStats } from "../src/loaders/stats.js";
 import type { LoaderFactory, Loaders } from "../src/loaders/index.js";
 import type { JobKey, JobRecord, Store, StoredProject } from "../src/store/index.js";
 import { collect } from "../src/sync/map-concurrent.js";
+import type { ReadPathWriter } from "../src/writer/index.js";
 
-export function createNaiveLoaderFactory(options: { store: Store; client: CircleCIClient; concurrency: number }): LoaderFactory {
+export function createNaiveLoaderFactory(options: { store: Store; client: CircleCIClient; writer: ReadPathWriter; concurrency: number }): LoaderFactory {
   const { client } = options;
   const listing = createLoaderFactory({ ...options, cache: false });
 

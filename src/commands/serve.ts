@@ -66,6 +66,7 @@ export async function startServe(
     loaders: () => loaders.stats,
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
+    writer: () => runtime.writer.stats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -88,7 +89,7 @@ export async function startServe(
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
           ? undefined
-          : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
+          : circleciWebhookRouter({ secret: config.webhookSecret, writer: runtime.writer, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
@@ -127,8 +128,8 @@ function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): Loader
   return createLoaderFactory({
     store: runtime.store,
     client: runtime.client,
+    writer: runtime.writer,
     concurrency: config.circleciConcurrency,
-    syncLookbackHours: config.syncLookbackHours,
     readTimeoutMs: config.circleciReadTimeoutSeconds * 1000,
     logger,
   });

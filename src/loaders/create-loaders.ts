@@ -19,22 +19,20 @@ import { loadPipelinePage } from "./pipeline-page.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
 import { StoreOutage } from "./store-outage.js";
+import type { ReadPathWriter } from "../writer/index.js";
 
 export interface LoaderFactoryOptions {
   store: Store;
   /** Serves what the store lacks; its rate-limit gate paces every call. */
   client: CircleCIClient;
+  /** Stores what the read path fetched, where it may (the writer keeps what the sync will still read for the sync). */
+  writer: ReadPathWriter;
   /** How long an L1 entry lives, in ms. Default 2000; 0 disables the L1. */
   l1TtlMs?: number;
   /** L1 capacity, in entries (least recently used evicted first). Default 10 000. */
   l1MaxEntries?: number;
   /** CircleCI fetches in flight at once, over all requests. Default 8. */
   concurrency?: number;
-  /**
-   * The sync's `SYNC_LOOKBACK_HOURS`. Default 6. Pipelines the sync will still read are not written back,
-   * so the sync finds them new and publishes their events.
-   */
-  syncLookbackHours?: number;
   /** Longest one request waits for its CircleCI fetches (`CIRCLECI_READ_TIMEOUT_SECONDS`), in ms. Default 30 000. */
   readTimeoutMs?: number;
   /** Receives failed write-backs. Default: silent. */
@@ -65,23 +63,20 @@ export interface LoaderFactory {
 export const DEFAULT_L1_TTL_MS = 2000;
 export const DEFAULT_L1_MAX_ENTRIES = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_SYNC_LOOKBACK_HOURS = 6;
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
-const HOUR_MS = 3_600_000;
 
 export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
-  const { store, client } = options;
+  const { store, client, writer } = options;
   const cache = options.cache ?? true;
   const l1 = new L1Cache({ ttlMs: cache ? (options.l1TtlMs ?? DEFAULT_L1_TTL_MS) : 0, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
   const stats = emptyStats();
   const logger = (options.logger ?? silentLogger).child({ component: "loaders" });
   const fallthrough = new Fallthrough({
     client,
-    store,
+    writer,
     l1,
     stats,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    syncLookbackMs: (options.syncLookbackHours ?? DEFAULT_SYNC_LOOKBACK_HOURS) * HOUR_MS,
     readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     logger,
     writeBack: cache,

@@ -2,7 +2,8 @@
  * The CircleCI side of the read path: what to fetch when neither the L1 nor the store holds a key.
  * Every fetch is keyed, shared by concurrent requests and memoised per request (`shared-fetches.ts`);
  * every call to the client runs under one concurrency bound, behind the client's own rate-limit gate.
- * Results prime the L1, and settled subtrees are written back to the store (`write-back.ts`).
+ * Results prime the L1, and are handed to the writer, which stores what the read path may store (settled subtrees
+ * out of the sync's reach, final job records) where the store holds nothing.
  */
 import { CircleCIError } from "../circleci/index.js";
 import { ReadTimeoutError } from "./errors.js";
@@ -10,7 +11,7 @@ import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circlec
 import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
-import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
+import type { JobKey, JobRecord, StoredProject } from "../store/store.js";
 import { isTerminalJobStatus } from "../sync/index.js";
 import { collect } from "../sync/map-concurrent.js";
 import { isAfterCursor } from "./cursor.js";
@@ -19,17 +20,16 @@ import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
 import type { L1Cache } from "./l1-cache.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
-import { writeFinalJobRecord, writeSubtree } from "./write-back.js";
 import { messageOf } from "../error-message.js";
+import type { ReadPathWriter } from "../writer/index.js";
 
 export interface FallthroughOptions {
   client: CircleCIClient;
-  store: Store;
+  /** Stores what may be stored of what was fetched. */
+  writer: ReadPathWriter;
   l1: L1Cache;
   stats: LoaderStats;
   concurrency: number;
-  /** The sync's overlap: what it will still re-read is left for it to write. */
-  syncLookbackMs: number;
   /**
    * Longest one request waits for CircleCI, from when its loaders were made: a rate-limited or failing upstream
    * (retries, `Retry-After` pauses of the shared gate) must not hold a request for minutes.
@@ -186,7 +186,7 @@ export class RequestFallthrough {
       this.#shared.writeBack(async () => {
         const jobs = await Promise.all(jobLists);
         const workflowsWithJobs = listed.map((workflow, index) => ({ workflow, jobs: jobs[index] ?? [] }));
-        await writeSubtree(this.#store, { pipeline, workflows: workflowsWithJobs }, this.#shared.options.syncLookbackMs);
+        await this.#writer.storeSettledSubtree({ pipeline, workflows: workflowsWithJobs });
       });
       return { pipeline, workflows: listed };
     });
@@ -207,7 +207,7 @@ export class RequestFallthrough {
         return { workflow: null, jobs: [] };
       }
       this.#l1.set(workflowKey, workflow);
-      this.#shared.writeBack(() => writeSubtree(this.#store, { workflows: [{ workflow, jobs }] }, this.#shared.options.syncLookbackMs));
+      this.#shared.writeBack(() => this.#writer.storeSettledSubtree({ workflows: [{ workflow, jobs }] }));
       return { workflow, jobs };
     });
   }
@@ -238,7 +238,7 @@ export class RequestFallthrough {
         if (build !== undefined) record = { ...record, steps: build.steps };
       }
       this.#l1.set(key, record);
-      this.#shared.writeBack(() => writeFinalJobRecord(this.#store, record));
+      this.#shared.writeBack(() => this.#writer.storeFinalJobRecord(record));
       return record;
     });
   }
@@ -283,8 +283,8 @@ export class RequestFallthrough {
     return this.#shared.options.client;
   }
 
-  get #store(): Store {
-    return this.#shared.options.store;
+  get #writer(): ReadPathWriter {
+    return this.#shared.options.writer;
   }
 
   get #l1(): L1Cache {

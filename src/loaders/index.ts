@@ -3,7 +3,6 @@ export {
   DEFAULT_CONCURRENCY,
   DEFAULT_L1_MAX_ENTRIES,
   DEFAULT_L1_TTL_MS,
-  DEFAULT_SYNC_LOOKBACK_HOURS,
 } from "./create-loaders.js";
 export type { LoaderFactory, LoaderFactoryOptions } from "./create-loaders.js";
 export type { Loaders, PipelinePage, PipelinePageOptions } from "./loaders.js";

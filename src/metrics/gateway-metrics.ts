@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { ClientStats } from "../circleci/index.js";
 import type { LoaderStats } from "../loaders/index.js";
 import type { CycleReport } from "../sync/index.js";
+import type { WriterStats } from "../writer/index.js";
 
 /** Where the scrape-time metrics come from; each source is optional, so a process exposes what it has. */
 export interface MetricSources {
@@ -16,6 +17,8 @@ export interface MetricSources {
   activeSubscriptions?: () => number;
   /** Whether this instance holds the sync's leader lease; undefined when it does not sync at all. */
   isLeader?: () => boolean | undefined;
+  /** The store writer's counters. */
+  writer?: () => WriterStats;
 }
 
 export interface GatewayMetrics {
@@ -101,8 +104,9 @@ export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" 
 type Registers = Registry[];
 
 function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
-  const { circleci, loaders, activeSubscriptions, isLeader } = sources;
+  const { circleci, loaders, activeSubscriptions, isLeader, writer } = sources;
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
+  if (writer !== undefined) registerWriterMetrics(writer, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
     currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
@@ -140,6 +144,21 @@ function registerCircleCIMetrics(stats: () => ClientStats, registers: Registers)
   totalCounter(`${PREFIX}circleci_breaker_opens_total`, "Times the circuit breaker opened because CircleCI kept failing, re-openings after a failed probe included.", () => stats().breaker.opens, registers);
   totalCounter(`${PREFIX}rate_limit_waits_total`, "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).", () => stats().rateLimitWaits.count, registers);
   totalCounter(`${PREFIX}rate_limit_wait_seconds_total`, "Time CircleCI calls spent paused at CircleCI's request.", () => stats().rateLimitWaits.ms / 1000, registers);
+}
+
+function registerWriterMetrics(stats: () => WriterStats, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}store_writes_refused_total`,
+    help: "Writes the store refused, by reason: fence (a newer sync leader has written: this instance lost its lease) or conflict (another writer changed a document first; retried).",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      const { fence, conflict } = stats().refused;
+      this.inc({ reason: "fence" }, fence);
+      this.inc({ reason: "conflict" }, conflict);
+    },
+  });
 }
 
 /** A gauge without labels read at scrape time. */

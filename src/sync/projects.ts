@@ -6,7 +6,8 @@
 import { AuthenticationError, ProjectNotFoundError } from "../circleci/index.js";
 import type { CircleCIClient, Project } from "../circleci/index.js";
 import type { Store, StoredProject } from "../store/store.js";
-import { sameDocument } from "./changes.js";
+import { sameDocument } from "../writer/index.js";
+import type { SyncWriter } from "../writer/index.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { emptyTally, streamReport } from "./report.js";
 import type { StreamReport } from "./report.js";
@@ -25,6 +26,7 @@ type Answer = { slug: string; project: Project } | { slug: string; error: unknow
 export async function syncProjects(options: {
   client: CircleCIClient;
   store: Store;
+  writer: SyncWriter;
   projectSlugs: readonly string[];
   concurrency: number;
   at: string;
@@ -54,7 +56,7 @@ export async function syncProjects(options: {
     reports.push(streamReport("projects", answer.slug, tally, "error" in answer ? messageOf(answer.error) : undefined));
   });
   options.checkpoint();
-  if (documents.length > 0) await store.putProjects(documents);
+  await options.writer.putProjects(documents);
   return { reachable: answers.flatMap((answer) => ("project" in answer ? [answer.slug] : [])), reports };
 }
 

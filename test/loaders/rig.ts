@@ -8,6 +8,7 @@ import { MemoryEventBus } from "../../src/store/events.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
+import { StoreWriter } from "../../src/writer/index.js";
 import { startTestRedis } from "../support/redis-server.js";
 import { DAY_MS, NOW, simulatorClient } from "../support/simulator-client.js";
 import type { TestRedis } from "../support/redis-server.js";
@@ -22,6 +23,8 @@ export interface LoaderRig {
   client: CircleCIClient;
   store: RedisStore;
   bus: MemoryEventBus;
+  /** The store's writer, as the sync and the read path share it. */
+  writer: StoreWriter;
   engine: SyncEngine;
   /** Projects the engine syncs. */
   synced: string[];
@@ -64,10 +67,11 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
   const bus = new MemoryEventBus();
   const slugs = [...sim.world.state.projects.keys()];
   const synced = slugs.slice(0, 2);
+  const writer = new StoreWriter({ store, bus, syncLookbackMs: LOOKBACK_HOURS * 3_600_000 });
   const engine = new SyncEngine({
     client,
     store,
-    bus,
+    writer,
     projectSlugs: synced,
     lookbackHours: LOOKBACK_HOURS,
     backfillDays: BACKFILL_DAYS,
@@ -79,11 +83,12 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     client,
     store,
     bus,
+    writer,
     engine,
     synced,
     unsynced: slugs.slice(2),
     factory(factoryOptions = {}) {
-      const factory = createLoaderFactory({ store, client, syncLookbackHours: LOOKBACK_HOURS, ...factoryOptions });
+      const factory = createLoaderFactory({ store, client, writer, ...factoryOptions });
       factories.push(factory);
       return factory;
     },

@@ -2,6 +2,7 @@ import { setImmediate as tick } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKFILL_DAYS, DAY_MS, dashboard, newestPipelineIds, startRig, truthOf, useRedis } from "./rig.js";
 import type { LoaderRig } from "./rig.js";
+import { commitAsSync } from "../support/writes.js";
 
 const redis = useRedis();
 let rig: LoaderRig;
@@ -114,7 +115,7 @@ describe("L1 invalidation", () => {
 
     // The store moves on; the L1 still answers what it held.
     const renamed = { ...workflow, name: `${workflow.name}-renamed` };
-    await rig.store.putWorkflows([renamed]);
+    await commitAsSync(rig.writer, slug, { workflows: [renamed] });
     expect((await factory.forRequest().workflow.load(workflow.id))?.name).toBe(workflow.name);
 
     await rig.bus.publish([{ type: "workflow.status_changed", projectSlug: slug, workflow: renamed, previousStatus: workflow.status }]);
@@ -127,7 +128,7 @@ describe("L1 invalidation", () => {
     const after = factory.stats;
     expect(after.store.hits - before.store.hits).toBe(2);
     expect(after.l1.hits - before.l1.hits).toBe(1);
-    await rig.store.putWorkflows([workflow]);
+    await commitAsSync(rig.writer, slug, { workflows: [workflow] });
   });
 
   it("evicts a workflow's job list and the job's record on a job change, and a project's CircleCI pages on a new pipeline", async () => {
@@ -176,13 +177,13 @@ describe("a job by id (federation's Job references)", () => {
     expect(first.roundTrips).toBe(1);
 
     const renamed = { ...job, name: `${job.name}-renamed` };
-    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))]]));
+    await commitAsSync(rig.writer, slug, { jobLists: new Map([[workflow.id, jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))]]) });
     const cached = await cost(() => factory.forRequest().job.load(job.id));
     expect(cached).toEqual({ result: job, calls: 0, roundTrips: 0 });
 
     factory.invalidate({ type: "job.status_changed", projectSlug: slug, workflowId: workflow.id, job: renamed, previousStatus: job.status });
     expect((await factory.forRequest().job.load(job.id))?.name).toBe(renamed.name);
-    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs]]));
+    await commitAsSync(rig.writer, slug, { jobLists: new Map([[workflow.id, jobs]]) });
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CircleCIClient, JobDetails, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
-import type { EventBus } from "../../src/store/events.js";
 import type { JobRecord, Store } from "../../src/store/store.js";
-import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "../../src/sync/changes.js";
+import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "../../src/writer/changes.js";
+import type { StoreWriter } from "../../src/writer/index.js";
 import { SyncEngine } from "../../src/sync/index.js";
 import { hasJobRecord, isRecordStale } from "../../src/sync/job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "../../src/sync/live.js";
@@ -144,7 +144,7 @@ describe("engine options", () => {
   const base = {
     client: {} as CircleCIClient,
     store: {} as Store,
-    bus: {} as EventBus,
+    writer: {} as StoreWriter,
     projectSlugs: ["github/acme/api"],
     lookbackHours: 6,
     backfillDays: 30,

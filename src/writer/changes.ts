@@ -1,7 +1,7 @@
 /**
- * The change events a write implies, from the stored document (read just before the write) and
- * the new one. Pure, so "re-reading an unchanged entity emits nothing" is a property of these
- * functions rather than of the I/O around them.
+ * The change events a write implies, from the stored document (read just before the write, which is then
+ * written only if it is still what was read) and the one written. Pure, so "re-reading an unchanged entity
+ * emits nothing" is a property of these functions rather than of the I/O around them.
  */
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "../store/events.js";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { isLiveWorkflowStatus, isTerminalJobStatus } from "../../src/sync/live.js";
-import { reviseJob, reviseWorkflow, supersedes } from "../../src/webhooks/apply.js";
-import type { Progress } from "../../src/webhooks/apply.js";
+import { reviseJob, reviseWorkflow } from "../../src/writer/news.js";
+import { laterJob, laterWorkflow, sameProgress, supersedes } from "../../src/writer/progress.js";
+import type { Progress } from "../../src/writer/progress.js";
 
 const T1 = "2025-06-01T12:00:00.000100Z";
 const T2 = "2025-06-01T12:00:00.000200Z";
@@ -141,3 +142,25 @@ function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
   return items.flatMap((item, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]));
 }
+
+describe("sameProgress and the merge of concurrent writers", () => {
+  const ended = (status: string, stopped_at: string | null) => ({ ...job, status, stopped_at });
+
+  it("sees one state in timestamps of different precision, and two in timestamps that differ at the finer one", () => {
+    expect(sameProgress(ended("success", "2025-06-01T12:00:00.123Z"), ended("success", "2025-06-01T12:00:00.123456Z"))).toBe(true);
+    expect(sameProgress(ended("success", "2025-06-01T12:00:00.123Z"), ended("success", "2025-06-01T12:00:00.124Z"))).toBe(false);
+    expect(sameProgress(ended("success", T1), ended("success", T2))).toBe(false);
+    expect(sameProgress(ended("success", T1), ended("failed", T1))).toBe(false);
+    expect(sameProgress(ended("running", null), ended("running", null))).toBe(true);
+    expect(sameProgress(ended("success", T1), ended("success", null))).toBe(false);
+  });
+
+  it("takes the sync's re-read of a state a webhook wrote (the document may be richer), never a live one over it", () => {
+    const fromWebhook = { ...job, status: "canceled", stopped_at: "2025-06-01T12:00:00.123456Z" };
+    const fromApi = { ...job, status: "canceled", stopped_at: "2025-06-01T12:00:00.123Z", canceled_by: "5f8b7c1e-0000-4000-8000-000000000009" };
+    expect(laterJob(fromWebhook, fromApi)).toEqual(fromApi);
+    expect(laterJob(fromWebhook, { ...job, status: "running" })).toEqual(fromWebhook);
+    expect(laterJob(undefined, fromApi)).toEqual(fromApi);
+    expect(laterWorkflow({ ...workflow, status: "failed", stopped_at: T2 }, { ...workflow, status: "running" })).toMatchObject({ status: "failed" });
+  });
+});
