@@ -56,6 +56,7 @@ export class RedisInvalidations implements Invalidations {
   #nextRead: Promise<Map<string, number>> | undefined;
   #connectedBefore = false;
   #closed = false;
+  #sequenceReads = 0;
 
   private constructor(url: string, options: RedisInvalidationsOptions) {
     this.#keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
@@ -80,6 +81,11 @@ export class RedisInvalidations implements Invalidations {
         },
       );
     });
+  }
+
+  /** Round trips sent to read the write sequence so far (each shared by the barriers that arrived before it). */
+  get sequenceReads(): number {
+    return this.#sequenceReads;
   }
 
   subscribe(listener: InvalidationListener): () => void {
@@ -148,6 +154,7 @@ export class RedisInvalidations implements Invalidations {
     this.#nextRead ??= Promise.resolve().then(async () => {
       this.#nextRead = undefined;
       const { sequences } = this.#keys;
+      this.#sequenceReads += 1;
       const values = await this.#reader.mget(...sequences);
       return new Map(sequences.map((key, index) => [key, Number(values[index] ?? 0)]));
     });

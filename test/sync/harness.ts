@@ -108,6 +108,16 @@ export function interceptWrites(store: Store, onWrite: (batch: WriteBatch) => vo
   });
 }
 
+/** The store, where `meddle` runs once, right before the first write `when` picks reaches it: another writer at work. */
+export function meddleOnce(store: Store, meddle: () => Promise<unknown>, when: (batch: WriteBatch) => boolean = () => true): Store {
+  let armed = true;
+  return interceptWrites(store, async (batch) => {
+    if (!armed || !when(batch)) return;
+    armed = false;
+    await meddle();
+  });
+}
+
 /** What a batch writes, by kind, e.g. `["summary"]` or `["job", "jobList", "workflow", "pipeline"]`. */
 export function writeKinds(batch: WriteBatch): string[] {
   return [...new Set(batch.writes.map((write) => write.kind))];
