@@ -10,7 +10,7 @@ import type { Revision } from "../writer/changes.js";
 import type { SyncWriter } from "../writer/index.js";
 import { fetchStaleJobRecords } from "./job-records.js";
 import type { JobSighting } from "./job-records.js";
-import { isLiveWorkflowStatus, isPipelineActive } from "./live.js";
+import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive } from "./live.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
 import type { TreeTallies } from "./report.js";
 
@@ -35,8 +35,10 @@ export interface TreeSyncContext {
 
 interface WorkflowPoll {
   revision: Revision<Workflow>;
-  /** Undefined when the workflow is terminal and unchanged: its jobs were final when they were written. */
+  /** Undefined when the workflow is terminal and unchanged, and the store holds its jobs finished. */
   jobs: WorkflowJob[] | undefined;
+  /** When `jobs` is undefined: the jobs the store holds for it. */
+  storedJobs?: WorkflowJob[];
 }
 
 export async function syncPipelineTrees(pipelines: readonly Pipeline[], context: TreeSyncContext): Promise<void> {
@@ -80,7 +82,7 @@ async function revisionsOf<T extends { id: string }>(
 }
 
 /** Jobs are read for every workflow that is new, changed (status or stop time), or still live. */
-function needsJobs({ stored, fetched }: Revision<Workflow>): boolean {
+function changedOrLive({ stored, fetched }: Revision<Workflow>): boolean {
   return (
     stored === undefined ||
     stored.status !== fetched.status ||
@@ -94,18 +96,31 @@ function sameInstant(a: string | null | undefined, b: string | null | undefined)
   return Date.parse(a) === Date.parse(b);
 }
 
+/**
+ * The jobs of every workflow that is new, changed or live are read. So are those of a terminal, unchanged one whose
+ * jobs the store holds unfinished: another writer (a webhook, the read path) stored its end before the sync saw it.
+ */
 async function pollJobs(revisions: readonly Revision<Workflow>[], context: TreeSyncContext): Promise<WorkflowPoll[]> {
-  const polled = context.backfilling ? revisions : revisions.filter(needsJobs);
+  const settled = context.backfilling ? [] : revisions.filter((revision) => !changedOrLive(revision));
+  const storedLists = settled.length === 0 ? [] : await context.store.getJobsOf(settled.map(({ fetched }) => fetched.id));
+  const stored = new Map(settled.map(({ fetched }, index) => [fetched.id, storedLists[index] ?? []]));
+  const unfinished = ({ fetched }: Revision<Workflow>): boolean =>
+    (stored.get(fetched.id) ?? []).some((job) => isJobInProgress(job.status, fetched.status));
+  const polled = context.backfilling ? revisions : revisions.filter((revision) => changedOrLive(revision) || unfinished(revision));
   const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id)));
   context.tallies.workflow_jobs.pages += polled.length;
   const jobsById = new Map(polled.map(({ fetched }, index) => [fetched.id, lists[index]]));
-  return revisions.map((revision) => ({ revision, jobs: jobsById.get(revision.fetched.id) }));
+  return revisions.map((revision) => {
+    const jobs = jobsById.get(revision.fetched.id);
+    return { revision, jobs, ...(jobs === undefined ? { storedJobs: stored.get(revision.fetched.id) } : {}) };
+  });
 }
 
 function sightingsOf(polls: readonly WorkflowPoll[]): JobSighting[] {
-  return polls.flatMap(({ revision, jobs }) =>
-    (jobs ?? []).map((job) => ({ job, workflowId: revision.fetched.id, workflowIsNew: revision.stored === undefined })),
-  );
+  return polls.flatMap(({ revision, jobs, storedJobs }) => [
+    ...(jobs ?? []).map((job) => ({ job, workflowId: revision.fetched.id, workflowIsNew: revision.stored === undefined })),
+    ...(storedJobs ?? []).map((job) => ({ job, workflowId: revision.fetched.id, workflowIsNew: false, inStore: true })),
+  ]);
 }
 
 /**

@@ -128,6 +128,13 @@ describe("job records", () => {
     expect(isRecordStale(record("success", "w1"), { ...sighting, workflowIsNew: true })).toBe(true);
     expect(isRecordStale(record("success", "w2"), { ...sighting, workflowIsNew: true })).toBe(false);
   });
+
+  it("seen only in the store (the workflow ended unchanged), are re-read when they disagree with the job, not when missing", () => {
+    const sighting = { job: job("j1", "success"), workflowId: "w1", workflowIsNew: false, inStore: true };
+    expect(isRecordStale(record("running", "w1"), sighting)).toBe(true);
+    expect(isRecordStale(record("success", "w1"), sighting)).toBe(false);
+    expect(isRecordStale(undefined, sighting)).toBe(false);
+  });
 });
 
 describe("stream statuses", () => {

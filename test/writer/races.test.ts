@@ -104,6 +104,49 @@ describe("a webhook's terminal status and a sync commit that read the job as liv
   });
 });
 
+describe("another writer that stored an end before the sync saw it", () => {
+  /** A workflow the store holds as running, once CircleCI shows it finished. */
+  function workflowFinishing(current: SyncRig): Workflow {
+    const running = [...current.sim.world.state.workflows.values()].filter((workflow) => workflow.status === "running").map((workflow) => workflow.id);
+    for (let step = 0; step < 120; step++) {
+      current.sim.world.advance(30_000);
+      const done = running.map((id) => current.sim.world.state.workflows.get(id)).find((workflow) => workflow !== undefined && workflow.status !== "running" && workflow.status !== "failing" && workflow.status !== "on_hold");
+      if (done !== undefined) return workflowSchema.parse(done);
+    }
+    throw new Error("no running workflow finished");
+  }
+
+  it("a workflow-completed delivery: the next cycle still brings the workflow's jobs and their records up to date", async () => {
+    const current = (rig = await racingRig());
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    const finished = workflowFinishing(current);
+    expect(await current.writer.completeWorkflow(finished)).toHaveLength(1);
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+  });
+
+  it("the read path's subtree stored while the sync's first backfill commits what it read earlier: the next cycle converges", async () => {
+    const current = (rig = await racingRig());
+    const { state } = current.sim.world;
+    before = {
+      when: (batch) => batch.writes.some((write) => write.kind === "jobList"),
+      run: async () => {
+        // The backfill read its batch; CircleCI moves on, and a dashboard reads a workflow's end and stores it.
+        const finished = workflowFinishing(current);
+        const workflows = (state.workflowsByPipeline.get(finished.pipeline_id) ?? []).map((id) => ({
+          workflow: workflowSchema.parse(state.workflows.get(id)),
+          jobs: workflowJobSchema.array().parse(state.jobsByWorkflow.get(id)),
+        }));
+        expect(await current.writer.storeSettledSubtree({ workflows: workflows.filter(({ workflow }) => workflow.id === finished.id) })).toBe(true);
+      },
+    };
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(before).toBeUndefined();
+    expect((await current.engine.runCycle()).ok).toBe(true);
+    expect(await current.differences()).toEqual([]);
+  });
+});
+
 describe("two webhooks for two jobs of one workflow at once", () => {
   it("each patch its own job: neither is lost", async () => {
     const current = (rig = await racingRig());
