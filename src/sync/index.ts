@@ -5,4 +5,3 @@ export type { SyncSchedulerOptions } from "./scheduler.js";
 export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 export { MISSING_ORGANIZATION_ID } from "./contexts.js";
 export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
-export { pipelineCursorName } from "./window.js";

@@ -29,6 +29,13 @@ function recordingBus() {
   };
 }
 
+/** A writer over an embedded store, announcing to a recording bus. */
+function memoryWriter() {
+  const store = new MemoryStore();
+  const bus = recordingBus();
+  return { store, bus, writer: new StoreWriter({ store, bus }) };
+}
+
 function trees(documents: Partial<FetchedTrees>): FetchedTrees {
   return { projectSlug: PROJECT, pipelines: [], workflows: [], jobLists: new Map(), jobRecords: [], active: { add: [], remove: [] }, announce: true, ...documents };
 }
@@ -62,9 +69,7 @@ describe("a commit's announcements", () => {
   });
 
   it("stay staged when the publish fails after the write, for publishStaged to send", async () => {
-    const store = new MemoryStore();
-    const bus = recordingBus();
-    const writer = new StoreWriter({ store, bus });
+    const { store, bus, writer } = memoryWriter();
     bus.down = true;
     await expect(writer.forSync(undefined).commitPipelineTrees(trees({ pipelines: [p1] }))).rejects.toThrow("bus down");
     expect(await store.getPipelines([p1.id])).toEqual([p1]);
@@ -77,9 +82,7 @@ describe("a commit's announcements", () => {
   });
 
   it("are neither staged nor published when the write is refused", async () => {
-    const store = new MemoryStore();
-    const bus = recordingBus();
-    const writer = new StoreWriter({ store, bus });
+    const { store, bus, writer } = memoryWriter();
     await writer.forSync(7).putSyncSummary({ running: true, cycles: 0 });
     const refused = await writer.forSync(6).commitPipelineTrees(trees({ pipelines: [p1] })).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(WriteFencedError);
@@ -100,9 +103,7 @@ describe("a commit's announcements", () => {
 
 describe("publishStaged", () => {
   it("sends batches of every project oldest first, and leaves those younger than the minimum age to their writer", async () => {
-    const store = new MemoryStore();
-    const bus = recordingBus();
-    const writer = new StoreWriter({ store, bus });
+    const { store, bus, writer } = memoryWriter();
     bus.down = true;
     const other = pipelineAt(2, at(2), { project: "gh/acme/other" });
     await writer.forSync(undefined).commitPipelineTrees(trees({ pipelines: [p1] })).catch(() => undefined);
@@ -119,9 +120,7 @@ describe("publishStaged", () => {
   });
 
   it("stops at a failing publish with the rest still staged", async () => {
-    const store = new MemoryStore();
-    const bus = recordingBus();
-    const writer = new StoreWriter({ store, bus });
+    const { store, bus, writer } = memoryWriter();
     bus.down = true;
     await writer.forSync(undefined).commitPipelineTrees(trees({ pipelines: [p1] })).catch(() => undefined);
     await expect(writer.publishStaged(0)).rejects.toThrow("bus down");
@@ -169,9 +168,7 @@ describe("a write that finds the store changed since it read it", () => {
 
 describe("webhook news", () => {
   it("patches one job's document and announces it; a replay changes nothing", async () => {
-    const store = new MemoryStore();
-    const bus = recordingBus();
-    const writer = new StoreWriter({ store, bus });
+    const { store, bus, writer } = memoryWriter();
     const jobs = [job(1, "running"), job(2, "queued")];
     await writer.forSync(undefined).commitPipelineTrees(trees({ pipelines: [p1], workflows: [w1], jobLists: new Map([[w1.id, jobs]]), announce: false }));
     const heard: string[][] = [];
