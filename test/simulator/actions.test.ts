@@ -9,13 +9,12 @@ import type { World } from "../../src/simulator/world.js";
 import { loadOpenApi, responseValidator } from "../support/openapi.js";
 import { get, post } from "./http.js";
 import type { Answer } from "./http.js";
-import { failedWorkflow, ghSlug, jobsOf, workflowsOf } from "./world-fixtures.js";
+import { awaitingApproval, failedWorkflow, ghSlug, heldWorkflow, jobsOf, runningBuildJob } from "./world-fixtures.js";
 import { serialize } from "./world-inspection.js";
 
 /** The write endpoints over real HTTP against a generated world: answers, effects on the world, refusals. */
 
 const NOW = Date.parse("2025-06-01T12:00:00.000Z");
-const MINUTE = 60_000;
 const spec = loadOpenApi("test/fixtures/openapi-v2.json");
 
 let sim: Simulator;
@@ -42,21 +41,6 @@ function expectAnswer(answer: Answer, status: number, operationId: string): void
 
 function expectRefusal(answer: Answer, status: number, message: string): void {
   expect({ status: answer.status, body: answer.json() }).toEqual({ status, body: { message } });
-}
-
-/** A pipeline whose first workflow waits on an approval nobody resolves, a minute in: its first jobs run. */
-function heldWorkflow(): { workflow: WorkflowWire; approval: WorkflowJobWire } {
-  const pipeline = world.triggerPipeline(ghSlug(world), { holdForApproval: true });
-  world.advance(MINUTE);
-  const [workflow] = workflowsOf(world, pipeline.id) as [WorkflowWire];
-  return { workflow, approval: jobsOf(world, workflow.id).find((job) => job.type === "approval") as WorkflowJobWire };
-}
-
-function runningBuildJob(): WorkflowJobWire {
-  const { workflow } = heldWorkflow();
-  const job = jobsOf(world, workflow.id).find((candidate) => candidate.status === "running");
-  if (!job) throw new Error("nothing runs a minute into a held workflow");
-  return job;
 }
 
 describe("POST /project/{slug}/pipeline", () => {
@@ -166,7 +150,7 @@ describe("POST /workflow/{id}/rerun", () => {
 
   it("refuses a workflow still running, an unknown one, and bodies that do not fit", async () => {
     const failed = failedWorkflow(world);
-    const { workflow: running } = heldWorkflow();
+    const { workflow: running } = heldWorkflow(world);
     const [job] = jobsOf(world, failed.id) as [WorkflowJobWire];
     const before = world.state.workflows.size;
     expectRefusal(await write(`/workflow/${running.id}/rerun`, {}), 400, "Workflow must be in a terminal state to be rerun");
@@ -181,9 +165,7 @@ describe("POST /workflow/{id}/rerun", () => {
 
 describe("approve and cancel", () => {
   it("approving moves the approval job to success and releases what waits on it", async () => {
-    const { workflow, approval } = heldWorkflow();
-    world.advance(30 * MINUTE);
-    expect(approval.status).toBe("on_hold");
+    const { workflow, approval } = awaitingApproval(world);
     const answer = await write(`/workflow/${workflow.id}/approve/${approval.approval_request_id}`);
     expectAnswer(answer, 202, "approvePendingApprovalJobById");
     expect(answer.json()).toEqual({ message: "Accepted." });
@@ -199,7 +181,7 @@ describe("approve and cancel", () => {
   });
 
   it("canceling a workflow stops its live jobs and ends it canceled", async () => {
-    const { workflow, approval } = heldWorkflow();
+    const { workflow, approval } = heldWorkflow(world);
     const answer = await write(`/workflow/${workflow.id}/cancel`);
     expectAnswer(answer, 202, "cancelWorkflow");
     expect(answer.json()).toEqual({ message: "Accepted." });
@@ -211,13 +193,13 @@ describe("approve and cancel", () => {
 
   it("cancels a job by its number or by its id", async () => {
     const slug = ghSlug(world);
-    const byNumber = runningBuildJob();
+    const byNumber = runningBuildJob(world);
     const answer = await write(`/project/${slug}/job/${byNumber.job_number}/cancel`);
     expectAnswer(answer, 200, "cancelJobByJobNumber");
     expect(answer.json()).toEqual({ message: "Accepted." });
     expect((await read(`/project/${slug}/job/${byNumber.job_number}`)).json()).toMatchObject({ status: "canceled" });
 
-    const byId = runningBuildJob();
+    const byId = runningBuildJob(world);
     const again = await write(`/jobs/${byId.id}/cancel`);
     expectAnswer(again, 200, "cancelJobByJobID");
     expect(byId).toMatchObject({ status: "canceled", canceled_by: world.me.id });
@@ -230,7 +212,7 @@ describe("approve and cancel", () => {
 
 describe("access and faults", () => {
   it("a read-only token reads, and every write answers it 403 and changes nothing", async () => {
-    const { workflow, approval } = heldWorkflow();
+    const { workflow, approval } = heldWorkflow(world);
     const job = jobsOf(world, workflow.id).find((candidate) => candidate.job_number !== undefined) as WorkflowJobWire;
     const slug = ghSlug(world);
     expect((await get(`${sim.url}/api/v2/project/${slug}`, auth(sim.readOnlyToken))).status).toBe(200);
