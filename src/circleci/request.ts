@@ -44,13 +44,13 @@ type Verdict<T> =
   | { kind: "done"; value: T }
   | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
   | { kind: "fail"; failure: Failure }
-  | { kind: "unknown"; failure: Failure };
+  | { kind: "unknown"; failure: Failure; action: Action };
 
 /** How a request's attempts ended: a value, a last failure, an unknown outcome, or the breaker stopping its retries. */
 type Outcome<T> =
   | { kind: "done"; value: T }
   | { kind: "failed"; failure: Failure; attempts: number; permanent: boolean }
-  | { kind: "unknown"; failure: Failure }
+  | { kind: "unknown"; failure: Failure; action: Action }
   | { kind: "refused"; error: CircleCIUnavailableError };
 
 /** A write's body and what it does; absent for a read. */
@@ -68,7 +68,7 @@ interface Write {
  * A read is retried with backoff while the failure is transient. A write is retried only when
  * CircleCI provably did not act on it: a 429, or a connection that never opened. Once it may have
  * arrived, any failure to get a usable answer is an `OutcomeUnknownError` at once: sending it again
- * could trigger a second pipeline or cancel a rerun.
+ * could trigger a second pipeline or start a second rerun.
  */
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
@@ -111,7 +111,10 @@ export class Requester {
     // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
     if (!permanent && isUpstreamDown(failure)) this.failed(describeFailure(route, failure), probe);
     else this.answered();
-    if (outcome.kind === "unknown") throw outcomeUnknown(route, (write as Write).action, failure);
+    if (outcome.kind === "unknown") {
+      this.options.logger.warn({ endpoint: route.endpoint, failure }, "a CircleCI write may or may not have taken effect: not sent again");
+      throw outcomeUnknown(route, outcome.action, failure);
+    }
     throw failure.kind === "status" && permanent
       ? errorForStatus(route, failure.status, failure.upstreamMessage)
       : errorAfterRetries(route, failure, outcome.attempts);
@@ -150,7 +153,7 @@ export class Requester {
     const maxAttempts = probe ? 1 : retry.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt, write);
-      const verdict = write ? this.judgeWrite(exchange, parse) : this.judge(exchange, parse);
+      const verdict = write ? this.judgeWrite(exchange, parse, write.action) : this.judge(exchange, parse);
       if (verdict.kind === "done" || verdict.kind === "unknown") return verdict;
       if (verdict.kind === "fail") return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: true };
       if (attempt >= maxAttempts) return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: false };
@@ -239,7 +242,7 @@ export class Requester {
    * opened); refused by a 4xx; any other failure came after it may have arrived, so its outcome is
    * unknown and it must not go out again.
    */
-  private judgeWrite<T>(exchange: Exchange, parse: (body: unknown) => Validation<T>): Verdict<T> {
+  private judgeWrite<T>(exchange: Exchange, parse: (body: unknown) => Validation<T>, action: Action): Verdict<T> {
     const verdict = this.judge(exchange, parse);
     switch (verdict.kind) {
       case "done":
@@ -247,9 +250,9 @@ export class Requester {
         return verdict;
       case "retry":
         if (verdict.wait === "gate" || (exchange.kind === "network" && exchange.phase === "connect")) return verdict;
-        return { kind: "unknown", failure: verdict.failure };
+        return { kind: "unknown", failure: verdict.failure, action };
       case "fail":
-        return exchange.kind === "response" ? verdict : { kind: "unknown", failure: verdict.failure };
+        return exchange.kind === "response" ? verdict : { kind: "unknown", failure: verdict.failure, action };
     }
   }
 }
