@@ -3,15 +3,27 @@ import { CircuitBreaker } from "./breaker.js";
 import { definedOnly } from "../defined-only.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { MissingOrganizationIdError } from "./errors.js";
+import type { ActionMessage, PipelineCreation, WorkflowRerun } from "./action-schemas.js";
+import {
+  approveJobRequest,
+  cancelJobByIdRequest,
+  cancelJobRequest,
+  cancelWorkflowRequest,
+  needsPipelineRun,
+  rerunWorkflowRequest,
+  runPipelineRequest,
+  triggerPipelineRequest,
+} from "./actions.js";
+import type { ActionRequest, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
+import { MissingOrganizationIdError, PipelineNotCreatedError } from "./errors.js";
 import { RateLimitGate } from "./gate.js";
 import { itemsOf, walkPages } from "./pagination.js";
 import type { Page } from "./pagination.js";
 import { Requester } from "./request.js";
 import type { RequestEvent } from "./request.js";
 import { defaultRetryPolicy } from "./retry.js";
-import { route, v1ProjectParams } from "./route.js";
-import type { Missing, Query, Route } from "./route.js";
+import { missingProject as project, missingResource as resource, route, v1ProjectParams } from "./route.js";
+import type { Query, Route } from "./route.js";
 import {
   contextEnvVarSchema,
   contextSchema,
@@ -79,7 +91,8 @@ type IdKey = "id" | "variable";
  * The only code that speaks HTTP to CircleCI. Every call shares one rate-limit gate and one
  * keep-alive pool; lists are lazy async iterables; failures are `CircleCIError`s whose message
  * says what to fix. While CircleCI keeps failing, a circuit breaker fails calls fast with
- * `CircleCIUnavailableError` and probes it back.
+ * `CircleCIUnavailableError` and probes it back. Writes (trigger, rerun, cancel, approve) are
+ * never sent twice: see `OutcomeUnknownError`.
  */
 export class CircleCIClient {
   private readonly transport: Transport;
@@ -205,6 +218,60 @@ export class CircleCIClient {
     );
   }
 
+  /*
+   * Writes. Each is retried only while CircleCI provably did not act on it (a 429, through the shared
+   * gate; a connection that never opened). Any other failure once it may have arrived (a reset or a
+   * timeout after sending, a 5xx, an answer that cannot be read) is an `OutcomeUnknownError` at once.
+   * A 4xx is the usual error class carrying CircleCI's message (`PermissionError` for a token without
+   * write access).
+   */
+
+  /**
+   * Triggers a pipeline on `branch` or `tag` (neither: the project's default branch). GitHub App and
+   * GitLab projects (`circleci/…` slugs) go through `runPipeline`, with the ref as both config and
+   * checkout ref, since the classic endpoint refuses them. The answer may still be `pending`: its
+   * workflows appear a moment later.
+   */
+  triggerPipeline(slug: string, options: TriggerOptions = {}): Promise<PipelineCreation> {
+    if (!needsPipelineRun(slug)) return this.act(triggerPipelineRequest(slug, options));
+    const { branch, tag, parameters } = options;
+    const ref = branch === undefined && tag === undefined ? undefined : definedOnly({ branch, tag });
+    return this.runPipeline(slug, definedOnly({ config: ref, checkout: ref, parameters }));
+  }
+
+  /** The newer trigger, for every kind of project but GitLab. `PipelineNotCreatedError` when CircleCI created none. */
+  async runPipeline(slug: string, options: RunPipelineOptions = {}): Promise<PipelineCreation> {
+    const request = runPipelineRequest(slug, options);
+    const answer = await this.act(request);
+    if ("id" in answer) return answer;
+    const { endpoint, action } = request.route;
+    throw new PipelineNotCreatedError({ endpoint, does: action.does, upstreamMessage: this.scrub(answer.message) });
+  }
+
+  /** A NEW workflow in the same pipeline; the workflow must have finished (a running one: `BadRequestError`). */
+  rerunWorkflow(id: string, options: RerunOptions = {}): Promise<WorkflowRerun> {
+    return this.act(rerunWorkflowRequest(id, options));
+  }
+
+  /** Accepted: the workflow's live jobs stop and it ends `canceled` shortly after. */
+  cancelWorkflow(id: string): Promise<ActionMessage> {
+    return this.act(cancelWorkflowRequest(id));
+  }
+
+  /** `approvalRequestId` is the approval job's `approval_request_id` (seen equal to its id). */
+  approveJob(workflowId: string, approvalRequestId: string): Promise<ActionMessage> {
+    return this.act(approveJobRequest(workflowId, approvalRequestId));
+  }
+
+  cancelJob(slug: string, jobNumber: number): Promise<ActionMessage> {
+    return this.act(cancelJobRequest(slug, jobNumber));
+  }
+
+  /** By the job's id, for jobs that have no number yet. */
+  cancelJobById(jobId: string): Promise<ActionMessage> {
+    return this.act(cancelJobByIdRequest(jobId));
+  }
+
   get stats(): ClientStats {
     return this.recorder.snapshot(this.gate.pauseStats, this.breaker.stats);
   }
@@ -216,6 +283,10 @@ export class CircleCIClient {
 
   private getOne<T>(target: Route, schema: z.ZodType<T>): Promise<T> {
     return this.requester.get(target, (body) => validate(schema, body));
+  }
+
+  private act<T>({ route: target, body, schema }: ActionRequest<T>): Promise<T> {
+    return this.requester.write(target, body, (answer) => validate(schema, answer));
   }
 
   private items<K extends IdKey, T extends Record<K, string>>(
@@ -261,13 +332,5 @@ export class CircleCIClient {
     this.onInvalidItem?.(event);
     return undefined;
   }
-}
-
-function resource(description: string): Missing {
-  return { kind: "resource", description };
-}
-
-function project(slug: string): Missing {
-  return { kind: "project", slug };
 }
 

@@ -42,6 +42,7 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     throw error;
   }
   for (const line of sampleOperations(gateway.url, firstSlug)) print(line);
+  print(sampleAction(simulator, firstSlug));
   return {
     async stop() {
       await gateway.stop();
@@ -56,6 +57,12 @@ export function demoSampleOperations(slug: string): { query: string; subscriptio
     query: `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number state vcs { branch } workflows { name status jobs { name status } } } } }`,
     subscription: "subscription { workflowStatusChanged { name status projectSlug } }",
   };
+}
+
+/** The simulated CircleCI takes CircleCI's write endpoints too: what it does shows in the gateway after a sync. */
+function sampleAction(simulator: { url: string; token: string }, slug: string): string {
+  const trigger = `${simulator.url}/api/v2/project/${slug}/pipeline`;
+  return `Act (on the simulated CircleCI; the gateway shows it after its next sync): curl -s -X POST ${trigger} -H 'Circle-Token: ${simulator.token}' -H 'content-type: application/json' -d '{"branch":"demo"}'`;
 }
 
 function sampleOperations(url: string, slug: string): string[] {

@@ -12,7 +12,7 @@ export interface V2Context {
 }
 
 /** 404 bodies as CircleCI words them (API.md §1, §4). Hidden and missing look the same on purpose. */
-const NOT_FOUND = {
+export const NOT_FOUND = {
   project: "Project not found",
   pipeline: "Pipeline not found",
   workflow: "Workflow not found",
@@ -113,12 +113,12 @@ function pageReply<T>(context: V2Context, kind: ListKind, request: RouteRequest,
   return page ? jsonReply(200, page) : errorReply(404, NOT_FOUND.page);
 }
 
-function visibleProject(world: World, slug: string | undefined): ProjectWire | undefined {
+export function visibleProject(world: World, slug: string | undefined): ProjectWire | undefined {
   const canonical = slug === undefined ? undefined : world.canonicalSlug(slug);
   return canonical === undefined ? undefined : visibleProjectBySlug(world.state, canonical);
 }
 
-function visibleProjectBySlug(state: SimState, canonicalSlug: string): ProjectWire | undefined {
+export function visibleProjectBySlug(state: SimState, canonicalSlug: string): ProjectWire | undefined {
   return state.hiddenProjects.has(canonicalSlug) ? undefined : state.projects.get(canonicalSlug);
 }
 
@@ -127,7 +127,7 @@ function visiblePipeline(world: World, id: string | undefined): PipelineWire | u
   return pipeline && visibleProjectBySlug(world.state, pipeline.project_slug) ? pipeline : undefined;
 }
 
-function visibleWorkflow(world: World, id: string | undefined): WorkflowWire | undefined {
+export function visibleWorkflow(world: World, id: string | undefined): WorkflowWire | undefined {
   const workflow = world.state.workflows.get(id ?? "");
   return workflow && visibleProjectBySlug(world.state, workflow.project_slug) ? workflow : undefined;
 }
