@@ -67,6 +67,7 @@ const countObject: GraphQLIsTypeOfFn<unknown, unknown> = (_value, context) => {
   return true;
 };
 
+/** A schema whose objects `meterObjectTypes` cannot count: thrown when the server is built, before it serves. */
 export class UnmeterableSchemaError extends Error {
   override readonly name = "UnmeterableSchemaError";
   readonly code = "UNMETERABLE_SCHEMA";
