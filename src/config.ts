@@ -198,7 +198,7 @@ export const SETTINGS = {
   }),
   graphqlMaxCost: setting({
     env: LIMIT_SETTINGS.maxCost,
-    help: "largest estimated number of objects a query may return (list fields count by their `first`, nested lists multiply)",
+    help: "most objects a query may return: estimated before it runs (a list counts its `first`, else the items it usually holds; nested lists multiply), then counted as it runs",
     defaultText: String(DEFAULT_QUERY_LIMITS.maxCost),
     rule: integer(1, 1_000_000_000, DEFAULT_QUERY_LIMITS.maxCost),
   }),

@@ -41,7 +41,7 @@ describe("loadConfig defaults", () => {
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
       graphqlMaxAliases: 50,
-      graphqlMaxCost: 500_000,
+      graphqlMaxCost: 5_000_000,
       graphqlMaxTokens: 2000,
       graphqlMaxBatch: 10,
       httpMaxBodyBytes: 102_400,

@@ -4,6 +4,7 @@ import { parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../src/config.js";
 import { buildGatewaySchema } from "../src/resolvers/build-schema.js";
+import { DEFAULT_QUERY_LIMITS, prepareOperation } from "../src/server/limits/index.js";
 
 /** The README is the front door: what it shows must be what the code does, so it is checked like code. */
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -14,11 +15,15 @@ function codeBlocks(language: string): string[] {
 }
 
 describe("README", () => {
-  it("shows GraphQL operations that are valid against the gateway's schema", async () => {
+  it("shows GraphQL operations that are valid against the gateway's schema and pass the default limits", async () => {
     const schema = await buildGatewaySchema({ pubSub: createPubSub() });
     const operations = codeBlocks("graphql");
     expect(operations.length).toBeGreaterThanOrEqual(3);
-    for (const operation of operations) expect(validate(schema, parse(operation)).map((error) => error.message), operation).toEqual([]);
+    for (const operation of operations) {
+      expect(validate(schema, parse(operation)).map((error) => error.message), operation).toEqual([]);
+      const prepared = prepareOperation(schema, { query: operation, variables: { slug: "gh/a/b" } }, DEFAULT_QUERY_LIMITS);
+      expect("meter" in prepared ? "passes" : prepared.map((error) => error.message), operation).toBe("passes");
+    }
   });
 
   it("lists every setting in its configuration table, with the default --help prints", () => {

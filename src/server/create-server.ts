@@ -21,7 +21,7 @@ import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
 import { limitRequestSize, requireJsonPost } from "./http-guards.js";
 import { sandboxLandingPage } from "./landing.js";
-import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS } from "./limits/index.js";
+import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, meterObjectTypes } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
 import { queryLimitsPlugin } from "./limits-plugin.js";
 import { persistedQueryCache } from "./persisted-queries.js";
@@ -35,6 +35,7 @@ export const SUBGRAPH_PATH = "/subgraph";
 export const METRICS_PATH = "/metrics";
 
 export interface GatewayServerOptions<TContext extends BaseContext> {
+  /** Its object types are made to count the objects each operation produces, for the actual cost (`meterObjectTypes`). */
   schema: GraphQLSchema;
   /**
    * An Apollo Federation subgraph schema (`_service`, `_entities`) served over HTTP at `/subgraph`, for a
@@ -77,9 +78,10 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
   /** Apollo's `formatError`, for both `/graphql` and `/subgraph`: e.g. codes for upstream failures. Default: Apollo's. */
   formatError?: ApolloServerOptions<TContext>["formatError"];
   /**
-   * Bounds on every operation, over HTTP (`/graphql` and `/subgraph`) and WebSocket, checked before it runs; a
-   * refusal is a `QUERY_TOO_COMPLEX` (or `BATCH_TOO_LARGE`) GraphQL error naming the limit. Default:
-   * `DEFAULT_QUERY_LIMITS` for each limit not given.
+   * Bounds on every operation, over HTTP (`/graphql` and `/subgraph`) and WebSocket, checked before it runs (the
+   * cost also while it runs: the objects it produces); a refusal is a `QUERY_TOO_COMPLEX` (or `BATCH_TOO_LARGE`)
+   * GraphQL error naming the limit, and every answer carries `extensions.cost`. Default: `DEFAULT_QUERY_LIMITS` for
+   * each limit not given.
    */
   limits?: Partial<QueryLimits>;
   /** Largest HTTP body (and WebSocket message) read; a larger body is answered 413 unread. Default `DEFAULT_MAX_BODY_BYTES` (100 KiB). */
@@ -123,6 +125,8 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  meterObjectTypes(options.schema);
+  if (options.subgraphSchema !== undefined) meterObjectTypes(options.subgraphSchema);
 
   const app = express();
   app.disable("x-powered-by");

@@ -4,7 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log.js";
-import { prepareOperation } from "./limits/index.js";
+import { costMeterOf, prepareOperation } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
 import { authenticate, webSocketAuthorization } from "./auth.js";
 import type { ApiKeyMatcher } from "./auth.js";
@@ -12,7 +12,7 @@ import type { ApiKeyMatcher } from "./auth.js";
 /** graphql-ws returns 4403 Forbidden for a refused `connection_init`; a missing or wrong key is 4401 by its convention. */
 const UNAUTHORIZED_CLOSE_CODE = 4401;
 
-export interface GraphQLWebSocketOptions<TContext> {
+export interface GraphQLWebSocketOptions<TContext extends object> {
   httpServer: Server;
   /** The same path as GraphQL over HTTP, so one URL serves queries and subscriptions. */
   path: string;
@@ -34,7 +34,7 @@ export interface GraphQLWebSocket {
 }
 
 /** graphql-ws (subprotocol `graphql-transport-ws`) on the HTTP server's upgrade requests for `path`. */
-export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocket {
+export function attachGraphQLWebSocket<TContext extends object>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocket {
   // noServer: the HTTP server's errors (EADDRINUSE at listen) stay the HTTP server's, not a WebSocket "internal error".
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   options.httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -60,8 +60,19 @@ export function attachGraphQLWebSocket<TContext>(options: GraphQLWebSocketOption
               ctx.extra.socket.close(UNAUTHORIZED_CLOSE_CODE, "Unauthorized");
               return false;
             },
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, limits),
-      context: () => options.context(),
+      onSubscribe: async (_ctx, _id, payload) => {
+        const prepared = prepareOperation(schema, payload, limits);
+        if (!("meter" in prepared)) return prepared;
+        const { args, meter } = prepared;
+        const contextValue = await options.context();
+        meter.attachTo(contextValue);
+        return { ...args, contextValue };
+      },
+      // Each `next` reports its own execution: a query's one result, or one event of a subscription.
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const meter = costMeterOf(args.contextValue);
+        return meter === undefined ? undefined : { ...result, extensions: { ...result.extensions, cost: meter.settle() } };
+      },
       onError: (_ctx, id, _payload, errors) => {
         logger.debug({ operationId: id, errors: errors.map((error) => error.message) }, "WebSocket operation refused");
       },

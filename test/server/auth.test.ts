@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/log.js";
 import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import { answerOf } from "../support/answer.js";
 import { createTinySchema } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
@@ -135,7 +136,7 @@ describe("HTTP with API keys", () => {
     for (const authorization of [`Bearer ${KEYS[0]}`, `Bearer ${KEYS[1]}`, `bearer ${KEYS[0]}`]) {
       const response = await postQuery(url, authorization);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ data: { hello: "world" } });
+      expect(await response.json()).toEqual(answerOf({ hello: "world" }));
     }
   });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startServe } from "../../src/commands/serve.js";
 import { silentLogger } from "../../src/log.js";
+import { answerOf } from "../support/answer.js";
 import { useInProcessServe } from "../support/in-process-serve.js";
 import { readOperation } from "./limits/operations.js";
 
@@ -19,7 +20,7 @@ describe("startServe", () => {
       const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ projects { slug name } }"}' });
       const { sim, slug } = gateway;
       const name = sim.world.state.projects.get(slug)?.name;
-      expect(await response.json()).toEqual({ data: { projects: [{ slug, name }] } });
+      expect(await response.json()).toEqual(answerOf({ projects: [{ slug, name }] }));
     });
     await expect(fetch(url)).rejects.toThrow();
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
 import type { ReadinessCheck } from "../../src/server/index.js";
+import { answerOf } from "../support/answer.js";
 import { createTinySchema } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
@@ -122,7 +123,7 @@ describe("GraphQL over HTTP", () => {
 
     const preflightedGet = await fetch(getUrl, { headers: { "apollo-require-preflight": "true" } });
     expect(preflightedGet.status).toBe(200);
-    expect(await preflightedGet.json()).toEqual({ data: { hello: "world" } });
+    expect(await preflightedGet.json()).toEqual(answerOf({ hello: "world" }));
   });
 
   it("answers a malformed or oversized body with a JSON error, not a stack trace", async () => {
@@ -209,7 +210,7 @@ describe("lifecycle", () => {
     releaseSlow();
     const response = await inFlight;
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { slow: "finally" } });
+    expect(await response.json()).toEqual(answerOf({ slow: "finally" }));
     await closing;
     expect(closed).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { getOperationAST, GraphQLError, parse, validate } from "graphql";
 import type { DocumentNode, ExecutionArgs, GraphQLSchema } from "graphql";
 import { checkOperation, checkSource } from "./check.js";
+import type { CostMeter } from "./cost-meter.js";
 import type { QueryLimits } from "./query-limits.js";
 
 export interface OperationRequest {
@@ -9,12 +10,18 @@ export interface OperationRequest {
   variables?: Readonly<Record<string, unknown>> | null;
 }
 
+/** An operation that may execute: its arguments (without a context) and its cost meter, to attach to the context. */
+export interface PreparedOperation {
+  args: ExecutionArgs;
+  meter: CostMeter;
+}
+
 /**
  * Parses, validates and measures one operation, in the order Apollo does over HTTP (tokens before parsing, the
  * other limits after validation): what a transport without Apollo's pipeline (graphql-ws) runs before executing.
- * Returns the execution arguments, or the errors to answer with.
+ * Returns the operation to execute, or the errors to answer with.
  */
-export function prepareOperation(schema: GraphQLSchema, request: OperationRequest, limits: QueryLimits): ExecutionArgs | readonly GraphQLError[] {
+export function prepareOperation(schema: GraphQLSchema, request: OperationRequest, limits: QueryLimits): PreparedOperation | readonly GraphQLError[] {
   const tooLong = checkSource(request.query, limits);
   if (tooLong !== undefined) return [tooLong];
   let document: DocumentNode;
@@ -36,7 +43,7 @@ export function prepareOperation(schema: GraphQLSchema, request: OperationReques
       ),
     ];
   }
-  const overLimit = checkOperation(schema, document, operation, request.variables, limits);
-  if (overLimit !== undefined) return [overLimit];
-  return { schema, document, operationName: request.operationName, variableValues: request.variables };
+  const { meter, refusal } = checkOperation(schema, document, operation, request.variables, limits);
+  if (refusal !== undefined) return [refusal];
+  return { args: { schema, document, operationName: request.operationName, variableValues: request.variables }, meter };
 }

@@ -1,8 +1,9 @@
 import { createPubSub } from "@graphql-yoga/subscription";
-import { getIntrospectionQuery, parse } from "graphql";
-import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
+import { getIntrospectionQuery, getNamedType, isIntrospectionType, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo } from "graphql";
+import type { GraphQLError, GraphQLObjectType, GraphQLSchema } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoSampleOperations } from "../../../src/commands/demo.js";
+import { MAX_PAGE_SIZE } from "../../../src/loaders/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
 import {
   checkBatch,
@@ -13,8 +14,9 @@ import {
   prepareOperation,
   violationMessage,
 } from "../../../src/server/limits/index.js";
-import type { QueryLimits } from "../../../src/server/limits/index.js";
-import { allOperationFiles } from "./operations.js";
+import type { PreparedOperation, QueryLimits } from "../../../src/server/limits/index.js";
+import { everyFieldSelections } from "./every-field-query.js";
+import { allOperationFiles, PIPELINE_TREES } from "./operations.js";
 
 let schema: GraphQLSchema;
 
@@ -24,8 +26,8 @@ beforeAll(async () => {
 
 const limits = (overrides: Partial<QueryLimits>): QueryLimits => ({ ...DEFAULT_QUERY_LIMITS, ...overrides });
 
-function refusal(outcome: ExecutionArgs | readonly GraphQLError[]): GraphQLError {
-  if (!Array.isArray(outcome)) throw new Error("expected a refusal, got execution arguments");
+function refusal(outcome: PreparedOperation | readonly GraphQLError[]): GraphQLError {
+  if ("meter" in outcome) throw new Error("expected a refusal, got an operation to execute");
   expect(outcome).toHaveLength(1);
   return outcome[0] as GraphQLError;
 }
@@ -99,10 +101,12 @@ describe("prepareOperation", () => {
     expect(Array.isArray(prepareOperation(schema, { query: costly, variables: { n: 99 } }, limits({ maxCost: 100 })))).toBe(false);
   });
 
-  it("returns what graphql-ws executes when every limit holds", () => {
-    const args = prepareOperation(schema, { query: deep, operationName: null, variables: { x: 1 } }, DEFAULT_QUERY_LIMITS);
-    expect(Array.isArray(args)).toBe(false);
-    expect(args).toMatchObject({ schema, operationName: null, variableValues: { x: 1 } });
+  it("returns what graphql-ws executes when every limit holds, with the operation's cost meter", () => {
+    const prepared = prepareOperation(schema, { query: deep, operationName: null, variables: { x: 1 } }, DEFAULT_QUERY_LIMITS);
+    if (!("meter" in prepared)) throw new Error(`refused: ${prepared[0]?.message}`);
+    expect(prepared.args).toMatchObject({ schema, operationName: null, variableValues: { x: 1 } });
+    // pipeline 1 + project 1 + pipelines connection (1 + 20 nodes x (1 + workflows x (1 + jobs)))
+    expect(prepared.meter.settle()).toEqual({ requested: 2 + 1 + 20 * (1 + 3 * (1 + 10)), maximum: DEFAULT_QUERY_LIMITS.maxCost });
   });
 });
 
@@ -117,6 +121,10 @@ describe("the default limits", () => {
         expect(Array.isArray(outcome) ? { file, operationName, errors: outcome.map((error) => error.message) } : "passes").toBe("passes");
       }
     }
+  });
+
+  it("pass 100 pipelines with their whole trees, down to each step's actions", () => {
+    expect(requestedCost(PIPELINE_TREES, { slug: "gh/a/b" })).toBeLessThan(DEFAULT_QUERY_LIMITS.maxCost / 10);
   });
 
   it("pass the demo's sample query and subscription", () => {
@@ -140,12 +148,70 @@ describe("the default limits", () => {
     }
   });
 
-  it("pass a dashboard over every project at 100 pipelines each, and refuse one nesting pages in pages", () => {
-    // 10 x (2 + 100 x (2 + 10 x (1 + 10 x 3))) = 312 020
-    const everyProject = "{ projects { pipelines(first: 100) { nodes { vcs { branch } workflows { jobs { details { executor { type } } } } } } } }";
-    expect(Array.isArray(prepareOperation(schema, { query: everyProject }, DEFAULT_QUERY_LIMITS))).toBe(false);
-    // 100 x 100 pipelines x 10 workflows x 10 jobs: over a million.
-    const pagesInPages = '{ pipelines(projectSlug: "gh/a/b", first: 100) { nodes { project { pipelines(first: 100) { nodes { workflows { jobs { id } } } } } } } }';
-    expect(refusal(prepareOperation(schema, { query: pagesInPages }, DEFAULT_QUERY_LIMITS)).extensions.limit).toBe("GRAPHQL_MAX_COST");
+  it("pass one page of 100 pipelines per project with every field of the schema, and refuse a few such pages aliased", () => {
+    const selections = everyFieldSelections(schema, { maxDepth: DEFAULT_QUERY_LIMITS.maxDepth, first: MAX_PAGE_SIZE, values: PLACEHOLDERS });
+    const every = `{ ${[...selections.values()].join(" ")} }`;
+    expect(fieldsOf(every)).toEqual(fieldsOfSchema());
+    const requested = requestedCost(every);
+    expect(requested).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxCost);
+    expect(requested).toBeGreaterThan(DEFAULT_QUERY_LIMITS.maxCost * 0.8);
+
+    // Every project's page twice, and one project's page (about a twentieth of the whole) 25 times.
+    for (const [rootField, copies] of [["projects", 2], ["pipelines", 25]] as const) {
+      const { query, single } = aliasedCopies(selections, rootField, copies);
+      const error = refusal(prepareOperation(schema, { query }, DEFAULT_QUERY_LIMITS));
+      expect(error.extensions).toMatchObject({ limit: "GRAPHQL_MAX_COST", measured: copies * requestedCost(`{ ${single} }`) });
+    }
   });
 });
+
+/** What the estimate says an operation that passes every default limit costs. */
+function requestedCost(query: string, variables?: Record<string, unknown>): number {
+  const prepared = prepareOperation(schema, { query, variables }, DEFAULT_QUERY_LIMITS);
+  if (!("meter" in prepared)) throw new Error(`refused: ${prepared[0]?.message}`);
+  return prepared.meter.requested;
+}
+
+/** `copies` aliased copies of a root field's selection, its fields spread from one fragment so the document stays short. */
+function aliasedCopies(selections: ReadonlyMap<string, string>, rootField: string, copies: number) {
+  const single = selections.get(rootField) as string;
+  const brace = single.indexOf("{");
+  const type = getNamedType(schema.getQueryType()?.getFields()[rootField]?.type);
+  const aliases = Array.from({ length: copies }, (_, index) => `copy${index}: ${single.slice(0, brace)}{ ...Fields }`);
+  return { single, query: `{ ${aliases.join(" ")} } fragment Fields on ${type?.name} ${single.slice(brace)}` };
+}
+
+/** A literal for each required argument: the estimate does not read them. */
+const PLACEHOLDERS = {
+  "Query.project.slug": '"gh/a/b"',
+  "Query.pipeline.id": '"p"',
+  "Query.pipelines.projectSlug": '"gh/a/b"',
+  "Query.workflow.id": '"w"',
+  "Query.job.projectSlug": '"gh/a/b"',
+  "Query.job.number": "1",
+};
+
+/** The coordinates (`Type.field`) an operation selects. */
+function fieldsOf(source: string): Set<string> {
+  const coordinates = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    parse(source),
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        coordinates.add(`${typeInfo.getParentType()?.name ?? "?"}.${typeInfo.getFieldDef()?.name ?? "?"}`);
+      },
+    }),
+  );
+  return coordinates;
+}
+
+/** Every field of every object type a query can reach. */
+function fieldsOfSchema(): Set<string> {
+  const subscription = schema.getSubscriptionType();
+  return new Set(
+    Object.values(schema.getTypeMap())
+      .filter((type) => isObjectType(type) && !isIntrospectionType(type) && type !== subscription)
+      .flatMap((type) => Object.keys((type as GraphQLObjectType).getFields()).map((field) => `${type.name}.${field}`)),
+  );
+}
