@@ -35,11 +35,14 @@ let tab: OfflinePage | undefined;
 beforeAll(async () => {
   sim = await startSimulator({ world: { seed: 17, projects: 1, pipelinesPerProject: 6, historyDays: 1 } });
   [slug] = [...sim.world.state.projects.keys()] as [string];
-  [open, keyed, browser] = await Promise.all([
-    startGateway({ GRAPHQL_IDE: "graphiql" }),
-    startGateway({ GATEWAY_API_KEYS: KEY }),
-    launchOfflineBrowser(),
+  // Settled, not raced: when one fails, the others are assigned before afterAll stops them.
+  const started = await Promise.allSettled([
+    startGateway({ GRAPHQL_IDE: "graphiql" }).then((gateway) => (open = gateway)),
+    startGateway({ GATEWAY_API_KEYS: KEY }).then((gateway) => (keyed = gateway)),
+    launchOfflineBrowser().then((launched) => (browser = launched)),
   ]);
+  const failure = started.find((outcome) => outcome.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
 }, 60_000);
 
 afterEach(async () => {
@@ -63,7 +66,12 @@ async function startGateway(env: NodeJS.ProcessEnv): Promise<Gateway> {
     SYNC_INTERVAL_SECONDS: "1",
     ...env,
   });
-  await run.waitForLine(/^sync cycle done:/, 30_000);
+  try {
+    await run.waitForLine(/^sync cycle done:/, 30_000);
+  } catch (error) {
+    await stopProcess(run);
+    throw error;
+  }
   return { run, url, origin: new URL(url).origin };
 }
 

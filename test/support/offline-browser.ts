@@ -39,9 +39,12 @@ export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 }
 
-const INSTALL_HINT =
-  "Chromium was not found at /usr/bin/chromium. The browser tests drive Debian's Chromium: install it with " +
-  "`sudo apt-get install chromium` (or set CHROMIUM_PATH to a Chromium), then run the tests again.";
+function installHint(path: string): string {
+  return (
+    `Chromium was not found at ${path}. The browser tests drive Debian's Chromium: install it with ` +
+    "`sudo apt-get install chromium` (or set CHROMIUM_PATH to a Chromium), then run the tests again."
+  );
+}
 
 /**
  * Run as root there is no user namespace for Chromium's sandbox. The rest keeps a headless Chromium from
@@ -64,7 +67,7 @@ const ACTION_TIMEOUT_MS = 10_000;
 
 export async function launchOfflineBrowser(): Promise<OfflineBrowser> {
   const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw new Error(INSTALL_HINT);
+  if (!existsSync(executablePath)) throw new Error(installHint(executablePath));
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
   let closed: Promise<void> | undefined;
 
