@@ -167,6 +167,14 @@ describe("with GATEWAY_API_KEYS set", () => {
     expect(refused.errors?.[0]?.extensions.code).toBe("UNAUTHENTICATED");
     expect(refused.errors?.[0]?.message).toMatch(/Authorization header is missing/);
 
+    // GraphiQL's own headers editor is one way to send the key ...
+    await graphiql.setHeaders({ Authorization: `Bearer ${KEY}` });
+    await graphiql.run();
+    const withHeader = await graphiql.waitForResponse<{ data?: { projects: { slug: string }[] } }>((response) => response.data !== undefined);
+    expect(withHeader.data?.projects).toEqual([{ slug }]);
+    await graphiql.setHeaders({});
+
+    // ... the page's key bar the other, for HTTP and WebSocket alike.
     await tab.page.locator("#api-key-input").fill(KEY);
     await tab.page.getByRole("button", { name: "Use key" }).click();
     await expect.poll(() => status.innerText()).toMatch(/A key is in use/);

@@ -7,7 +7,8 @@ interface CodeMirrorElement {
 
 const EDITORS = {
   query: ".graphiql-query-editor .CodeMirror",
-  variables: ".graphiql-editor-tool .graphiql-editor:first-child .CodeMirror",
+  /** The variables or the headers editor, whichever tab below the query is open. */
+  tool: ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
   response: ".result-window .CodeMirror",
 } as const;
 
@@ -25,7 +26,12 @@ export class GraphiQLPage {
   }
 
   async setVariables(variables: Record<string, unknown>): Promise<void> {
-    await this.setEditor("variables", JSON.stringify(variables, null, 2));
+    await this.setToolEditor("Variables", variables);
+  }
+
+  /** Types into GraphiQL's own headers editor (the alternative to the page's API key bar). */
+  async setHeaders(headers: Record<string, string>): Promise<void> {
+    await this.setToolEditor("Headers", headers);
   }
 
   /** Presses GraphiQL's run button. */
@@ -56,6 +62,11 @@ export class GraphiQLPage {
     const docs = this.page.locator(".graphiql-doc-explorer");
     await docs.waitFor();
     return docs;
+  }
+
+  private async setToolEditor(tab: "Variables" | "Headers", value: Record<string, unknown>): Promise<void> {
+    await this.page.getByRole("button", { name: tab, exact: true }).click();
+    await this.setEditor("tool", JSON.stringify(value, null, 2));
   }
 
   private editor(name: keyof typeof EDITORS): Locator {
