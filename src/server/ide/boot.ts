@@ -1,10 +1,10 @@
 /**
  * The GraphiQL page's own script. It runs in the browser, not in Node: `bootScript` serializes `bootGraphiQL`'s
  * source into a static asset, so the function may use nothing from this module's scope (no imports, no
- * constants outside it), only what it is handed: `operationTypeOf` (serialized beside it), the element ids,
- * and the browser's `window` after the vendor bundles (React,
- * ReactDOM, GraphiQL, graphql-ws) have set their globals. The types below are the few browser APIs it touches,
- * written out here because the project compiles for Node, without the DOM's types.
+ * constants outside it), only what it is handed: `operationTypeOf` (serialized beside it), the element ids, and
+ * the browser's `window` once the vendor bundles (React, ReactDOM, GraphiQL, graphql-ws) have set their globals.
+ * The types below are the few browser APIs it touches, written out because the project compiles for Node,
+ * without the DOM's types.
  */
 
 import { operationTypeOf } from "./operation-type.js";

@@ -51,7 +51,7 @@ export function createIdeRoutes(options: IdeOptions): IdeRequestHandler {
 
   return (request, response, next) => {
     if (request.method !== "GET" && request.method !== "HEAD") return next();
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const [path = "/"] = (request.url ?? "/").split("?");
     if (path === options.graphqlPath) {
       if (!prefersHtml(request.headers.accept)) return next();
       if (endpointPage === undefined) return sendText(request, response, 406, ideOffText(endpointUrl(request, options.graphqlPath)));
