@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { canonicalProjectSlug, SLUG_FORMATS } from "./project-slug.js";
+import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
 
 /**
@@ -183,6 +184,12 @@ export const SETTINGS = {
     help: "whether clients may introspect the schema (Apollo Sandbox and codegen need it): true or false",
     defaultText: "true",
     rule: boolean(true),
+  }),
+  graphqlIde: setting({
+    env: IDE_SETTING,
+    help: "what a browser GET of /graphql shows: sandbox (Apollo Sandbox, loaded from Apollo's CDN), graphiql (GraphiQL, served by the gateway: works offline) or off (a 406 that says how to query); /graphiql serves GraphiQL unless off",
+    defaultText: DEFAULT_GRAPHQL_IDE,
+    rule: z.enum(GRAPHQL_IDES, { error: `must be one of ${GRAPHQL_IDES.join(", ")}` }).default(DEFAULT_GRAPHQL_IDE),
   }),
   graphqlMaxDepth: setting({
     env: LIMIT_SETTINGS.maxDepth,

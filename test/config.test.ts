@@ -39,6 +39,7 @@ describe("loadConfig defaults", () => {
       port: 4000,
       host: "127.0.0.1",
       graphqlIntrospection: true,
+      graphqlIde: "sandbox",
       graphqlMaxDepth: 12,
       graphqlMaxAliases: 50,
       graphqlMaxCost: 5_000_000,
@@ -225,6 +226,12 @@ describe("each setting's rule", () => {
   it("wants a known log level", () => {
     rejects({ LOG_LEVEL: "loud" }, "LOG_LEVEL", /one of fatal, error, warn, info, debug, trace, silent/);
     rejects({ LOG_FORMAT: "xml" }, "LOG_FORMAT", /one of auto, json, pretty/);
+  });
+
+  it("takes the IDE a browser sees: sandbox, graphiql or off", () => {
+    rejects({ GRAPHQL_IDE: "playground" }, "GRAPHQL_IDE", /one of sandbox, graphiql, off/);
+    expect(loadConfig("serve", { env: { ...required, GRAPHQL_IDE: "graphiql" } }).config.graphqlIde).toBe("graphiql");
+    expect(loadConfig("serve", { env: { ...required }, argv: ["--graphql-ide", "off"] }).config.graphqlIde).toBe("off");
   });
 });
 

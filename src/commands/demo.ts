@@ -69,7 +69,6 @@ function sampleOperations(url: string, slug: string): string[] {
   const { query, subscription } = demoSampleOperations(slug);
   return [
     `Projects: the simulator's ${slug} and two more; new pipelines arrive every few seconds.`,
-    `Sandbox: open ${url} in a browser (it loads Apollo's Sandbox from its CDN).`,
     `Query:   curl -s ${url} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`,
     `Subscribe (WebSocket, graphql-transport-ws): ${subscription}`,
     `Health and metrics: ${new URL("/readyz", url).href}, ${new URL("/metrics", url).href}`,

@@ -10,6 +10,7 @@ import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/b
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
 import { formatGatewayError } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
+import { ideNotice } from "../server/ide/index.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
@@ -84,6 +85,7 @@ export async function startServe(
       host: config.host,
       port: config.port,
       introspection: config.graphqlIntrospection,
+      ide: config.graphqlIde,
       readiness: storeReadiness(runtime.store),
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
@@ -108,7 +110,8 @@ export async function startServe(
     throw explainListenFailure(error, config);
   }
 
-  print(`GraphQL: ${url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
+  print(`GraphQL: ${url} (HTTP and WebSocket)`);
+  print(ideNotice(config.graphqlIde, url));
   if (config.syncIntervalSeconds === 0) {
     print(
       config.redisUrl === undefined

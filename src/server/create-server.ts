@@ -20,7 +20,8 @@ import { createApiKeyMatcher, requireApiKey } from "./auth.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
 import { limitRequestSize, requireJsonPost } from "./http-guards.js";
-import { sandboxLandingPage } from "./landing.js";
+import { createIdeRoutes, DEFAULT_GRAPHQL_IDE } from "./ide/index.js";
+import type { GraphqlIde } from "./ide/index.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, meterObjectTypes } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
 import { queryLimitsPlugin } from "./limits-plugin.js";
@@ -54,6 +55,8 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
   port?: number;
   /** Whether the schema can be introspected (Sandbox and codegen need it). Default true. */
   introspection?: boolean;
+  /** What a browser GET of `/graphql` shows, and whether `/graphiql` is served (not when `off`). Default `sandbox`. */
+  ide?: GraphqlIde;
   /**
    * Routes that authenticate their own requests, mounted before GraphQL and before anything that asks for an API
    * key: CircleCI's webhook cannot send a key, its HMAC signature is its auth. Each route parses its own body.
@@ -111,9 +114,10 @@ export class GatewayServerNotListeningError extends Error {
 }
 
 /**
- * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
- * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a
- * `subgraphSchema` is given, the federation subgraph at `POST /subgraph`.
+ * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`; a browser's GET gets the IDE
+ * that `ide` names, and GraphiQL is at `/graphiql`), GraphQL over WebSocket on the same path
+ * (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a `subgraphSchema` is given, the federation subgraph
+ * at `POST /subgraph`.
  * Apollo's CSRF prevention stays on: a GET needs an `Apollo-Require-Preflight` or `X-Apollo-Operation-Name`
  * header, and a POST must be `Content-Type: application/json` (415 otherwise). Query limits, automatic persisted
  * queries and batched requests (a JSON array, up to `limits.maxBatch` operations) apply on both HTTP endpoints.
@@ -132,6 +136,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
   app.disable("x-powered-by");
   const httpServer = createServer(app);
   const matchApiKey = options.apiKeys?.length ? createApiKeyMatcher(options.apiKeys) : undefined;
+  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired: matchApiKey !== undefined });
   const webSocket = attachGraphQLWebSocket({
     httpServer,
     path: GRAPHQL_PATH,
@@ -153,8 +158,9 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     // Apollo's cache-control plugin runs a hook on every resolved field (a large share of a dashboard's CPU) to
     // compute a header from cache hints this schema never sets: its answer is always no-store, set below instead.
     plugins: [
-      sandboxLandingPage(),
       ApolloServerPluginCacheControlDisabled(),
+      // A browser's GET never reaches Apollo: the IDE routes answer it.
+      ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(limits),
       ...drainPlugins(httpServer, webSocket, gracePeriodMs),
       ...(options.metrics === undefined ? [] : [requestTimingPlugin<TContext>(options.metrics)]),
@@ -200,6 +206,7 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     }
     const context = async (): Promise<TContext> => options.context();
     app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
+    app.use(ideRoutes);
     if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH, METRICS_PATH], requireApiKey(matchApiKey, logger));
     if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
     if (options.metrics !== undefined) app.get(METRICS_PATH, metricsRoute(options.metrics));

@@ -15,8 +15,9 @@ describe("startServe", () => {
     let url = "";
     await gateway.withServe({}, async (serve, lines) => {
       url = serve.url;
-      expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
-      expect(lines[1]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
+      expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket)`);
+      expect(lines[1]).toMatch(/^IDE: open \S+\/graphql in a browser for Apollo Sandbox .* or \S+\/graphiql for GraphiQL \(served by the gateway: works offline\)\.$/);
+      expect(lines[2]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
       const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ projects { slug name } }"}' });
       const { sim, slug } = gateway;
       const name = sim.world.state.projects.get(slug)?.name;

@@ -70,6 +70,12 @@ export function sharedRedisEnv(options: { sim: { token: string; url: string }; s
 /** A built `serve` process on a free port, once it says where its GraphQL endpoint is. */
 export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<{ run: CliRun; url: string }> {
   const run = runCli(["serve"], { ...env, PORT: "0" });
-  const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
-  return { run, url };
+  try {
+    const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
+    return { run, url };
+  } catch (error) {
+    // A process that never said where it listens is nobody's to stop: stop it here.
+    if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    throw error;
+  }
 }
