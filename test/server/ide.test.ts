@@ -1,3 +1,4 @@
+import { answerOf } from "../support/answer.js";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -128,7 +129,7 @@ describe("a browser GET of /graphql", () => {
     const [, example] = text.match(/curl (\S+) -H 'content-type: application\/json' -d '(.+)'/) ?? [];
     expect(example).toBe(url);
     const answer = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text.match(/-d '(.+)'/)?.[1] as string });
-    expect(await answer.json()).toEqual({ data: { __typename: "Query" } });
+    expect(await answer.json()).toEqual(answerOf({ __typename: "Query" }));
     expect((await browserGet(new URL("/graphiql", url).href)).status).toBe(404);
   });
 
@@ -137,7 +138,7 @@ describe("a browser GET of /graphql", () => {
       const { url } = await gatewayWith(ide);
       const query = `${url}?query=${encodeURIComponent("{ hello }")}`;
       const preflighted = await fetch(query, { headers: { "apollo-require-preflight": "true" } });
-      expect(await preflighted.json()).toEqual({ data: { hello: "world" } });
+      expect(await preflighted.json()).toEqual(answerOf({ hello: "world" }));
       const plain = await fetch(url, { headers: { accept: "application/json" } });
       expect(plain.status).toBe(400);
       expect(plain.headers.get("content-type")).toMatch(/^application\/json/);
