@@ -44,6 +44,7 @@ export type {
   Project,
   Step,
   StepAction,
+  TestResult,
   TriggerType,
   User,
   Workflow,
