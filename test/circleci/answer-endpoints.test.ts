@@ -1,41 +1,27 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/circleci/index.js";
-import type { CircleCIClient, InvalidItemEvent, Pipeline } from "../../src/circleci/index.js";
+import type { InvalidItemEvent, Pipeline } from "../../src/circleci/index.js";
 import { testResultSchema } from "../../src/circleci/schemas.js";
-import { startSimulator } from "../../src/simulator/index.js";
-import type { Simulator } from "../../src/simulator/index.js";
 import { testResultsOf } from "../../src/simulator/test-results.js";
 import { createWorld } from "../../src/simulator/world.js";
-import { NOW, simulatorClient } from "../support/simulator-client.js";
+import { NOW } from "../support/simulator-client.js";
+import { collect } from "./support/collect.js";
 import { sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import { useSimulatedCircleCI } from "./support/simulated-circleci.js";
 
 /**
  * The client's test results and organization pipeline feed against the simulator over loopback, in pages
  * of 3; and, against a scripted server, how tolerant the test result items are.
  */
 
-let sim: Simulator | undefined;
-let client: CircleCIClient | undefined;
+const setUpSimulated = useSimulatedCircleCI();
 let invalid: InvalidItemEvent[] = [];
 
-afterEach(async () => {
-  await client?.close();
-  await sim?.stop();
-  client = undefined;
-  sim = undefined;
-});
-
 async function setUp(projects = 2) {
-  sim = await startSimulator({ world: createWorld({ seed: 7, now: NOW, projects, pipelinesPerProject: 12 }), pageSize: 3 });
   invalid = [];
-  client = simulatorClient(sim, { onInvalidItem: (event) => invalid.push(event) });
+  const world = createWorld({ seed: 7, now: NOW, projects, pipelinesPerProject: 12 });
+  const { sim, client } = await setUpSimulated({ onInvalidItem: (event) => invalid.push(event) }, { world, pageSize: 3 });
   return { sim, client, state: sim.world.state };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of iterable) all.push(item);
-  return all;
 }
 
 describe("test results", () => {
