@@ -32,11 +32,12 @@ import {
   pageEnvelopeSchema,
   pipelineSchema,
   projectSchema,
+  testResultSchema,
   userSchema,
   workflowJobSchema,
   workflowSchema,
 } from "./schemas.js";
-import type { Context, ContextEnvVar, JobDetails, JobSteps, Pipeline, Project, User, Workflow, WorkflowJob } from "./schemas.js";
+import type { Context, ContextEnvVar, JobDetails, JobSteps, Pipeline, Project, TestResult, User, Workflow, WorkflowJob } from "./schemas.js";
 import { StatsRecorder } from "./stats.js";
 import type { ClientStats } from "./stats.js";
 import { tokenPrefix, tokenScrubber } from "./token.js";
@@ -84,8 +85,34 @@ export interface CircleCIClientOptions {
 
 type ItemSchema<T> = z.ZodType<T>;
 
-/** How a list is identified: `id`, except env vars, which are identified by name. */
-type IdKey = "id" | "variable";
+/**
+ * How the items of a list are told apart: to skip those already yielded when a walk restarts, and to name
+ * an item that was skipped as invalid (`rawId`, undefined when the list's items have no id).
+ */
+interface ItemIdentity<T> {
+  of(item: T): string;
+  rawId(raw: unknown): string | undefined;
+}
+
+/** Items identified by one of their fields: `id`, or `variable` for env vars. */
+function byField<K extends string>(key: K): ItemIdentity<Record<K, string>> {
+  return {
+    of: (item) => item[key],
+    rawId: (raw) => {
+      const value = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+}
+
+/**
+ * Test results carry no id: a result is told apart by all it says, so only a result listed twice word for
+ * word (which says nothing new) is yielded once.
+ */
+const testResultIdentity: ItemIdentity<TestResult> = {
+  of: (test) => JSON.stringify([test.classname, test.file, test.name, test.result, test.message ?? null, test.run_time, test.source]),
+  rawId: () => undefined,
+};
 
 /**
  * The only code that speaks HTTP to CircleCI. Every call shares one rate-limit gate and one
@@ -152,8 +179,24 @@ export class CircleCIClient {
     return this.pages(
       (query) => route("v2", "/project/{slug}/pipeline", { slug }, project(slug), { branch: options.branch, ...query }),
       pipelineSchema,
-      "id",
+      byField("id"),
     );
+  }
+
+  /**
+   * The pipelines of an organization (`gh/acme`, `bb/acme` or `circleci/<org-id>`) over all its projects,
+   * configured or not, page by page; `mine` keeps the token user's own. Items are shaped like a project's
+   * pipelines. CircleCI covers the org's 250 most recently built projects and does not document the
+   * order, so a walk that stops early must check every page's dates itself.
+   */
+  orgPipelinePages(orgSlug: string, options: { mine?: boolean } = {}): AsyncIterable<Page<Pipeline>> {
+    const missing = resource(`organization ${orgSlug}`);
+    const mine = options.mine === undefined ? undefined : String(options.mine);
+    return this.pages((query) => route("v2", "/pipeline", {}, missing, { "org-slug": orgSlug, mine, ...query }), pipelineSchema, byField("id"));
+  }
+
+  listOrgPipelines(orgSlug: string, options: { mine?: boolean } = {}): AsyncIterable<Pipeline> {
+    return itemsOf(this.orgPipelinePages(orgSlug, options));
   }
 
   listPipelines(slug: string, options: { branch?: string } = {}): AsyncIterable<Pipeline> {
@@ -169,7 +212,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/pipeline/{id}/workflow", { id: pipelineId }, resource(`pipeline ${pipelineId}`), query),
       workflowSchema,
-      "id",
+      byField("id"),
     );
   }
 
@@ -181,7 +224,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/workflow/{id}/job", { id: workflowId }, resource(`workflow ${workflowId}`), query),
       workflowJobSchema,
-      "id",
+      byField("id"),
     );
   }
 
@@ -189,6 +232,16 @@ export class CircleCIClient {
   getJobDetails(slug: string, jobNumber: number): Promise<JobDetails> {
     const missing = resource(`job ${jobNumber} in project ${slug}`);
     return this.getOne(route("v2", "/project/{slug}/job/{number}", { slug, number: jobNumber }, missing), jobDetailsSchema);
+  }
+
+  /** The test results a build job stored (none while it runs, and none for most jobs that did not finish). */
+  listTestResults(slug: string, jobNumber: number): AsyncIterable<TestResult> {
+    const missing = resource(`job ${jobNumber} in project ${slug}`);
+    return this.items(
+      (query) => route("v2", "/project/{slug}/{number}/tests", { slug, number: jobNumber }, missing, query),
+      testResultSchema,
+      testResultIdentity,
+    );
   }
 
   /** Steps come only from v1.1. The result never holds `output_url` (presigned, expires within minutes). */
@@ -204,7 +257,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/context", {}, resource(`organization ${orgId}`), { "owner-id": orgId, ...query }),
       contextSchema,
-      "id",
+      byField("id"),
     );
   }
 
@@ -214,7 +267,7 @@ export class CircleCIClient {
       (query) =>
         route("v2", "/context/{id}/environment-variable", { id: contextId }, resource(`context ${contextId}`), query),
       contextEnvVarSchema,
-      "variable",
+      byField("variable"),
     );
   }
 
@@ -289,19 +342,11 @@ export class CircleCIClient {
     return this.requester.write(target, body, (answer) => validate(schema, answer));
   }
 
-  private items<K extends IdKey, T extends Record<K, string>>(
-    routeFor: (query: Query) => Route,
-    schema: ItemSchema<T>,
-    idKey: K,
-  ): AsyncIterable<T> {
-    return itemsOf(this.pages(routeFor, schema, idKey));
+  private items<T>(routeFor: (query: Query) => Route, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>): AsyncIterable<T> {
+    return itemsOf(this.pages(routeFor, schema, identity));
   }
 
-  private pages<K extends IdKey, T extends Record<K, string>>(
-    routeFor: (query: Query) => Route,
-    schema: ItemSchema<T>,
-    idKey: K,
-  ): AsyncIterable<Page<T>> {
+  private pages<T>(routeFor: (query: Query) => Route, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>): AsyncIterable<Page<T>> {
     const endpoint = routeFor({}).endpoint;
     return {
       [Symbol.asyncIterator]: () =>
@@ -310,21 +355,21 @@ export class CircleCIClient {
           maxPages: this.maxPages,
           fetchPage: (pageToken) =>
             this.requester.get(routeFor({ "page-token": pageToken }), (body) => validate(pageEnvelopeSchema, body)),
-          parseItem: (raw) => this.parseItem(endpoint, schema, idKey, raw),
-          idOf: (item) => item[idKey],
+          parseItem: (raw) => this.parseItem(endpoint, schema, identity, raw),
+          idOf: (item) => identity.of(item),
           onRestart: () => this.logger.warn({ endpoint }, "page token expired (404): restarting the walk from page 1"),
         }),
     };
   }
 
   /** One bad item never fails its page: it is reported, counted and skipped. */
-  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, idKey: IdKey, raw: unknown): T | undefined {
+  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>, raw: unknown): T | undefined {
     const result = validate(schema, raw);
     if (result.ok) return result.value;
-    const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[idKey] : undefined;
+    const rawId = identity.rawId(raw);
     const event: InvalidItemEvent = {
       endpoint,
-      id: typeof rawId === "string" ? this.scrub(rawId) : null,
+      id: rawId === undefined ? null : this.scrub(rawId),
       issues: this.scrub(result.issues),
     };
     this.recorder.invalidItem();

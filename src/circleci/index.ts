@@ -48,6 +48,7 @@ export type {
   Project,
   Step,
   StepAction,
+  TestResult,
   TriggerType,
   User,
   Workflow,

@@ -29,7 +29,7 @@ export interface KnownDeviation {
   why: string;
 }
 
-const PIPELINE = { listPipelinesForProject: "/properties/items/items", getPipelineByNumber: "", getPipelineById: "" };
+const PIPELINE = { listPipelinesForProject: "/properties/items/items", listPipelines: "/properties/items/items", getPipelineByNumber: "", getPipelineById: "" };
 const WORKFLOW_JOB = { listWorkflowJobs: "/properties/items/items" };
 const JOB_DETAILS = { getJobDetails: "" };
 
