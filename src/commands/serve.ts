@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
-import { formatGatewayError } from "../resolvers/errors.js";
+import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
@@ -66,6 +66,7 @@ export async function startServe(
     loaders: () => loaders.stats,
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
+    answerCache: () => server?.answerCacheStats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -92,7 +93,7 @@ export async function startServe(
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
-      formatError: formatGatewayError,
+      errorCode: gatewayErrorCode,
       limits: {
         maxDepth: config.graphqlMaxDepth,
         maxAliases: config.graphqlMaxAliases,
@@ -101,6 +102,8 @@ export async function startServe(
         maxBatch: config.graphqlMaxBatch,
       },
       maxBodyBytes: config.httpMaxBodyBytes,
+      invalidations: runtime.invalidations,
+      answerCacheEntries: runtime.invalidations === undefined ? 0 : config.graphqlAnswerCacheEntries,
     });
     url = await server.listen();
   } catch (error) {

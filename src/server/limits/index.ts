@@ -1,6 +1,4 @@
 export { checkBatch, checkOperation, checkSource } from "./check.js";
-export { prepareOperation } from "./prepare-operation.js";
-export type { OperationRequest } from "./prepare-operation.js";
 export { countTokens } from "./count-tokens.js";
 export { LIST_SIZE_ESTIMATE, measureOperation } from "./measure-operation.js";
 export type { OperationMeasures } from "./measure-operation.js";
