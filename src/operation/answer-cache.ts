@@ -70,7 +70,10 @@ interface Heard {
 export class AnswerCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #keysByTag = new Map<Tag, Set<string>>();
+  /** The execution an identical request may join, by key. */
   readonly #flights = new Map<string, Flight>();
+  /** Every execution in progress, joinable or not (one a fresher execution of its key replaced). */
+  readonly #running = new Set<Flight>();
   #position = 0;
   /** Invalidations heard since the oldest flight in progress started: what ending flights are checked against. */
   #heard: Heard[] = [];
@@ -116,7 +119,8 @@ export class AnswerCache {
       const kept = this.peek(key);
       if (kept !== undefined) return kept;
       const flight = this.#flights.get(key);
-      if (flight === undefined) break;
+      // Already touched by a write this request must see: waiting for it would only end in executing afresh.
+      if (flight === undefined || this.#firstTouch(flight) <= position) break;
       const produced = await flight.done;
       if (flight.touchedAt > position) {
         this.#stats.shared += 1;
@@ -144,26 +148,28 @@ export class AnswerCache {
     done.catch(() => undefined);
     const flight: Flight = { startedAt: this.#position, recorder, done, touchedAt: Number.POSITIVE_INFINITY };
     this.#flights.set(key, flight);
+    this.#running.add(flight);
     let produced: Produced;
     try {
       produced = await produce(recorder);
     } catch (error) {
-      this.#land(key);
+      this.#land(key, flight);
       fail(error);
       throw error;
     }
     // Decided before anyone waiting reads it, and before the flight is forgotten.
     flight.touchedAt = this.#firstTouch(flight);
-    this.#land(key);
+    this.#land(key, flight);
     if (produced.keepable && flight.touchedAt === Number.POSITIVE_INFINITY && !recorder.usedUnstoredData) this.#keep(key, produced.answer, recorder.tags);
     settle(produced);
     return produced.answer;
   }
 
-  #land(key: string): void {
-    this.#flights.delete(key);
+  #land(key: string, landed: Flight): void {
+    if (this.#flights.get(key) === landed) this.#flights.delete(key);
+    this.#running.delete(landed);
     let oldest = this.#position;
-    for (const flight of this.#flights.values()) oldest = Math.min(oldest, flight.startedAt);
+    for (const flight of this.#running) oldest = Math.min(oldest, flight.startedAt);
     // What no flight in progress can be touched by.
     this.#heard = this.#heard.filter((heard) => heard.at > oldest);
   }
@@ -199,7 +205,7 @@ export class AnswerCache {
 
   #invalidate(changed: ReadonlySet<Tag> | "all"): void {
     this.#position += 1;
-    if (this.#flights.size > 0) this.#heard.push({ at: this.#position, tags: changed });
+    if (this.#running.size > 0) this.#heard.push({ at: this.#position, tags: changed });
     if (changed === "all") {
       this.#entries.clear();
       return;

@@ -39,7 +39,8 @@ export class PersistedQueries {
     if (!parsed.success) return refused(badRequest("`extensions.persistedQuery` must be {\"version\": 1, \"sha256Hash\": \"<hex>\"}"));
     if (parsed.data.version !== 1) return refused(badRequest("Unsupported persisted query version"));
     const hash = parsed.data.sha256Hash;
-    if (request.query === undefined) {
+    // graphql-ws requires a `query` string: an empty one means "by hash alone" there.
+    if (request.query === undefined || request.query === "") {
       const known = this.#texts.get(hash);
       if (known === undefined) {
         return { ok: false, error: new GraphQLError("PersistedQueryNotFound", { extensions: { code: PERSISTED_QUERY_NOT_FOUND } }), unknownHash: true };
