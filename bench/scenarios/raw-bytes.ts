@@ -6,15 +6,11 @@
 import { fork } from "node:child_process";
 import { z } from "zod";
 import { runLoad } from "../load-process.js";
+import type { LoadResult } from "../load-process.js";
 import type { GatewayRig } from "../gateway-rig.js";
 
-export interface RawBytesResult {
+export interface RawBytesResult extends LoadResult {
   connections: number;
-  requests: number;
-  requestsPerSecond: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  failures: number;
 }
 
 const readyMessage = z.object({ type: z.literal("ready"), url: z.string() });
@@ -32,8 +28,7 @@ export async function measureRawBytes(rig: GatewayRig, answer: Buffer): Promise<
     const { connections, warmupSeconds, durationSeconds } = rig.settings.warm;
     const spec = { url, body: rig.body, connections, timeoutSeconds: 30 };
     await runLoad({ ...spec, durationSeconds: warmupSeconds });
-    const load = await runLoad({ ...spec, durationSeconds });
-    return { connections, requests: load.requests, requestsPerSecond: load.requestsPerSecond, latencyP50Ms: load.latencyP50Ms, latencyP99Ms: load.latencyP99Ms, failures: load.failures };
+    return { connections, ...(await runLoad({ ...spec, durationSeconds })) };
   } finally {
     if (child.exitCode === null) child.send({ type: "stop" });
     await exited;

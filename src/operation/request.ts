@@ -28,6 +28,12 @@ const EXPECTED: Record<keyof OperationRequest, string> = {
   extensions: "a JSON object (not a JSON-encoded string)",
 };
 
+/**
+ * How deep `variables` and `extensions` may nest. No input of a GraphQL schema nests like this; a JSON value that
+ * does would break whatever walks it recursively (JSON.stringify among them) on its way to a 400.
+ */
+export const MAX_JSON_NESTING = 64;
+
 /** A request that is not one: a BAD_REQUEST naming the field at fault. */
 export function badRequest(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: BAD_REQUEST } });
@@ -39,9 +45,25 @@ export function parseOperationRequest(value: unknown): OperationRequest | GraphQ
     return badRequest(`a GraphQL request must be a JSON object such as {"query": "{ ... }"}, got ${describe(value)}`);
   }
   const parsed = requestSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const field = parsed.error.issues[0]?.path[0] as keyof OperationRequest;
-  return badRequest(`\`${field}\` in a GraphQL request must be ${EXPECTED[field]}, got ${describe((value as Record<string, unknown>)[field])}`);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path[0] as keyof OperationRequest;
+    return badRequest(`\`${field}\` in a GraphQL request must be ${EXPECTED[field]}, got ${describe((value as Record<string, unknown>)[field])}`);
+  }
+  for (const field of ["variables", "extensions"] as const) {
+    if (nestsDeeperThan(parsed.data[field], MAX_JSON_NESTING)) return badRequest(`\`${field}\` in a GraphQL request nests deeper than ${MAX_JSON_NESTING} levels`);
+  }
+  return parsed.data;
+}
+
+/** Walks without recursion, so a hostile value cannot overflow the stack here either. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== "object" || next.value === null) continue;
+    if (next.depth >= limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }
 
 function describe(value: unknown): string {

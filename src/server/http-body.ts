@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-export type BodyRead = { ok: true; text: string } | { ok: false; message: string };
+export type BodyRead = { ok: true; text: string } | { ok: false; message: string } | { ok: false; aborted: true };
 
 /** "request body of 204800 bytes exceeds the maximum of 102400 bytes (HTTP_MAX_BODY_BYTES)"; the size when known. */
 export function bodyTooLargeMessage(length: number | undefined, limit: number, setting: string | undefined): string {
@@ -11,12 +11,12 @@ export function bodyTooLargeMessage(length: number | undefined, limit: number, s
 /**
  * The body as UTF-8 text, or why it is refused: over `maxBytes`. A declared length over the limit is refused
  * before a byte is read (Node discards the rest); a body that turns out longer is read to its end but not kept,
- * so the connection stays usable.
+ * so the connection stays usable. A client that goes away before the end has nothing left to answer: `aborted`.
  */
 export function readBody(request: IncomingMessage, maxBytes: number, setting: string): Promise<BodyRead> {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve({ ok: false, message: bodyTooLargeMessage(declared, maxBytes, setting) });
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
     request.on("data", (chunk: Buffer) => {
@@ -27,6 +27,8 @@ export function readBody(request: IncomingMessage, maxBytes: number, setting: st
       if (received > maxBytes) resolve({ ok: false, message: bodyTooLargeMessage(undefined, maxBytes, setting) });
       else resolve({ ok: true, text: Buffer.concat(chunks, received).toString("utf8") });
     });
-    request.once("error", reject);
+    // After `end`, these settle nothing: a promise resolves once.
+    request.once("close", () => resolve({ ok: false, aborted: true }));
+    request.once("error", () => resolve({ ok: false, aborted: true }));
   });
 }

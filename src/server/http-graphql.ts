@@ -64,7 +64,7 @@ export function graphqlOverHttp(options: GraphQLOverHttpOptions): GraphQLOverHtt
       return sendError(response, 415, `a POST to ${path} needs a JSON body with Content-Type: application/json (got ${got})`, "UNSUPPORTED_MEDIA_TYPE");
     }
     const body = await readBody(request, maxBodyBytes, BODY_LIMIT_SETTING);
-    if (!body.ok) return sendError(response, 413, body.message, "PAYLOAD_TOO_LARGE");
+    if (!body.ok) return "aborted" in body ? undefined : sendError(response, 413, body.message, "PAYLOAD_TOO_LARGE");
     const parsed = parseJson(body.text);
     if (parsed instanceof Error) return sendError(response, 400, `malformed JSON body: ${parsed.message}`, BAD_REQUEST);
     const session = pipeline.open(caller, "http-post");

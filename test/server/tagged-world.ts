@@ -3,6 +3,7 @@ import { GraphQLError, GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType
 import type { GraphQLFieldConfigMap } from "graphql";
 import type { ReadTracker } from "../../src/loaders/read-tracker.js";
 import type { ExecutionScope } from "../../src/operation/index.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import type { InvalidationListener, Invalidations } from "../../src/store/invalidations.js";
 import type { Tag } from "../../src/store/tags.js";
 
@@ -34,8 +35,7 @@ export const SECRET_DETAIL = "connection to 10.0.0.7:6379 refused (internal deta
  * real barrier guarantees). `holdBarriers` makes barriers wait for `releaseBarriers`.
  */
 export class TestInvalidations implements Invalidations {
-  readonly #listeners = new Set<InvalidationListener>();
-  readonly #resetListeners = new Set<() => void>();
+  readonly #delivered = new LocalInvalidations();
   #pending: Tag[][] = [];
   #held: (() => void)[] | undefined;
   barriers = 0;
@@ -47,11 +47,11 @@ export class TestInvalidations implements Invalidations {
   deliver(): void {
     const pending = this.#pending;
     this.#pending = [];
-    for (const tags of pending) for (const listener of [...this.#listeners]) listener(tags);
+    for (const tags of pending) this.#delivered.publish(tags);
   }
 
   reset(): void {
-    for (const listener of [...this.#resetListeners]) listener();
+    this.#delivered.reset();
   }
 
   holdBarriers(): void {
@@ -65,15 +65,11 @@ export class TestInvalidations implements Invalidations {
   }
 
   subscribe(listener: InvalidationListener): () => void {
-    const entry: InvalidationListener = (changed) => listener(changed);
-    this.#listeners.add(entry);
-    return () => void this.#listeners.delete(entry);
+    return this.#delivered.subscribe(listener);
   }
 
   onReset(listener: () => void): () => void {
-    const entry = (): void => listener();
-    this.#resetListeners.add(entry);
-    return () => void this.#resetListeners.delete(entry);
+    return this.#delivered.onReset(listener);
   }
 
   /** Delivers every write committed so far (those before the call among them), once released when held. */
@@ -83,9 +79,8 @@ export class TestInvalidations implements Invalidations {
     this.deliver();
   }
 
-  async close(): Promise<void> {
-    this.#listeners.clear();
-    this.#resetListeners.clear();
+  close(): Promise<void> {
+    return this.#delivered.close();
   }
 }
 

@@ -200,6 +200,12 @@ const RULES: RuleCase[] = [
     result: codeOnly("BAD_USER_INPUT", expect.stringMatching(/^Variable "\$id" of required type "ID!" was not provided/)),
   },
   {
+    rule: "variables nested deeper than any input are BAD_REQUEST",
+    request: { query: "{ hello }", variables: { deep: Array.from({ length: 70 }).reduce<unknown>((inner) => [inner], []) } },
+    status: 400,
+    result: { errors: [{ message: expect.stringMatching(/^`variables` in a GraphQL request nests deeper than 64 levels/), extensions: { code: "BAD_REQUEST" } }] },
+  },
+  {
     rule: "a document with several operations and no operationName is OPERATION_RESOLUTION_FAILURE",
     request: { query: "query A { hello } query B { hello }" },
     status: 400,
