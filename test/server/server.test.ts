@@ -1,10 +1,11 @@
 import { connect, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import { Router } from "express";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
+import { AnswerCacheWithoutInvalidationsError, createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
 import type { ReadinessCheck } from "../../src/server/index.js";
 import { createTinySchema } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
@@ -150,6 +151,31 @@ describe("GraphQL over HTTP", () => {
     expect(await response.text()).toMatch(/embeddable-sandbox/);
   });
 
+  it("shows the landing page it is given, or none, and answers a non-browser GET as GraphQL either way", async () => {
+    const custom = await startServer({ landingPage: { html: ({ path }) => `<h1>GraphiQL for ${path}</h1>` } });
+    const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+    expect(await (await fetch(custom.url, { headers: browser })).text()).toBe("<h1>GraphiQL for /graphql</h1>");
+    const curl = await fetch(`${custom.url}?query=${encodeURIComponent("{ hello }")}`, { headers: { accept: "*/*", "apollo-require-preflight": "true" } });
+    expect(await curl.json()).toEqual({ data: { hello: "world" } });
+
+    const none = await startServer({ landingPage: null });
+    const refused = await fetch(none.url, { headers: browser });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/CSRF/);
+  });
+
+  it("serves the routes it is given beside GraphQL, behind the API key when keys are set", async () => {
+    const status = Router().get("/", (_request, response) => void response.json({ status: "fine" }));
+    const open = await startServer({ routes: [{ path: "/status", handler: status }] });
+    expect(await (await fetch(`${open.origin}/status`)).json()).toEqual({ status: "fine" });
+
+    const key = "route-key-0123456789abcdef";
+    const guarded = await startServer({ apiKeys: [key], routes: [{ path: "/status", handler: status }] });
+    expect((await fetch(`${guarded.origin}/status`)).status).toBe(401);
+    expect((await fetch(`${guarded.origin}/status`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await fetch(`${guarded.origin}/elsewhere`)).status).toBe(404);
+  });
+
   it("allows introspection by default, and refuses it when turned off", async () => {
     const open = await startServer();
     const openBody = (await (await post(open.url, "{ __schema { queryType { name } } }")).json()) as { data?: unknown };
@@ -233,6 +259,11 @@ describe("lifecycle", () => {
     await server.close();
     await ended;
     socket.destroy();
+  });
+
+  it("refuses an answer cache without invalidations: nothing would ever evict its answers", () => {
+    const tiny = createTinySchema();
+    expect(() => createGatewayServer({ schema: tiny.schema, context: tiny.context, answerCacheEntries: 10 })).toThrow(AnswerCacheWithoutInvalidationsError);
   });
 
   it("listen rejects when the port is taken, and close afterwards is a no-op", async () => {
