@@ -43,10 +43,8 @@ export interface PipelineOptions<TContext> {
   schema: GraphQLSchema;
   /** Builds the context of one execution (each operation of a batch, each subscription): per-request state lives here. */
   context: (scope: ExecutionScope) => TContext | Promise<TContext>;
-  /** Default true; false refuses `__schema` and `__type` (the message names `introspectionSetting`). */
+  /** Default true; false refuses `__schema` and `__type`, naming GRAPHQL_INTROSPECTION. */
   introspection?: boolean;
-  /** The setting that turns introspection back on, named when it is refused. Default `GRAPHQL_INTROSPECTION`. */
-  introspectionSetting?: string;
   /** In order; see `OperationPlugin` for the stages. */
   plugins?: readonly OperationPlugin<TContext>[];
   /** Codes for errors resolvers throw that carry none (e.g. CircleCI failing); the rest are masked. */
@@ -110,7 +108,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
   const logger = (options.logger ?? silentLogger).child({ component: "operation", endpoint: options.name });
   const plugins = options.plugins ?? [];
   const codeOf: ErrorCoder = options.errorCode ?? (() => undefined);
-  const introspectionRules = options.introspection === false ? [forbidIntrospection(options.introspectionSetting ?? "GRAPHQL_INTROSPECTION")] : [];
+  const introspectionRules = options.introspection === false ? [forbidIntrospection("GRAPHQL_INTROSPECTION")] : [];
   const documents = new DocumentCache(schema, { rules: introspectionRules });
   const persisted = new PersistedQueries(options.persistedQueryCacheBytes);
   const facts = new WeakMap<PreparedOperation, SessionFacts>();
@@ -119,7 +117,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
     return { operationType, answer: refusedAnswer(errors, refusal), errors };
   }
 
-  /** Everything between the text and execution, in order; synchronous, so no write can slip in between the checks. */
+  /** Everything between the text and execution, in the order of `OperationPlugin`'s stages. */
   function check(source: string, request: OperationRequest, transport: Transport): PreparedOperation | Outcome {
     for (const plugin of plugins) {
       const error = plugin.checkSource?.(source);
@@ -235,7 +233,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
         const ends = begin();
         const admitted = await admit(request, ends, true);
         if (!("operation" in admitted)) return end(ends, admitted);
-        return end(ends, { operationType: admitted.operationType, answer: await executeWith(admitted, facts.get(admitted) as SessionFacts) });
+        return end(ends, { operationType: admitted.operationType, answer: await executeWith(admitted, factsOf(admitted)) });
       },
       async prepare(request) {
         const ends = begin();
@@ -260,10 +258,15 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) return format(stream, []);
       return mapEvents(stream, async (payload) => {
-        // The event announces a write: what it executes must not come from a cache older than that write.
-        await invalidations?.barrier();
-        const watchers = watch(prepared, context);
-        return format(await execute({ ...args, rootValue: payload }), watchers);
+        try {
+          // The event announces a write: what it executes must not come from a cache older than that write.
+          await invalidations?.barrier();
+          const watchers = watch(prepared, context);
+          return format(await execute({ ...args, rootValue: payload }), watchers);
+        } catch (error) {
+          logger.error({ err: error }, "a subscription event failed outside its resolvers");
+          return { errors: [internalError().toJSON()] };
+        }
       });
     } catch (error) {
       logger.error({ err: error }, "a subscription failed to open");
