@@ -19,6 +19,8 @@ export const serverSpecSchema = z.object({
   projectSlugs: z.array(z.string()),
   concurrency: z.number().int().positive(),
   requestsPerSecond: z.number().positive(),
+  /** GRAPHQL_ANSWER_CACHE_ENTRIES; 0 keeps every answer executing. */
+  answerCacheEntries: z.number().int().nonnegative(),
 });
 export type ServerSpec = z.infer<typeof serverSpecSchema>;
 

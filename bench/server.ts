@@ -11,6 +11,7 @@ import { createLoaderFactory } from "../src/loaders/index.js";
 import type { LoaderFactory } from "../src/loaders/index.js";
 import { silentLogger } from "../src/log.js";
 import { RedisStore } from "../src/store/index.js";
+import { LocalInvalidations } from "../src/store/invalidations.js";
 import { createNaiveLoaderFactory } from "./naive-loaders.js";
 import { serverSpecSchema, SPEC_VARIABLE } from "./server-process.js";
 import type { RunnerMessage, ServerMessage, ServerSpec } from "./server-process.js";
@@ -49,9 +50,12 @@ async function main(): Promise<void> {
       REDIS_PREFIX: spec.redisPrefix,
       PORT: "0",
       SYNC_INTERVAL_SECONDS: "0",
+      GRAPHQL_ANSWER_CACHE_ENTRIES: String(spec.answerCacheEntries),
     },
   });
-  const runtime = createRuntime(config, silentLogger);
+  // The runner writes nothing while it measures, so invalidations of this process's own are all the answer cache
+  // needs here; without any, serve keeps no answers.
+  const runtime: Runtime = { ...createRuntime(config, silentLogger), invalidations: spec.answerCacheEntries > 0 ? new LocalInvalidations() : undefined };
   const store = runtime.store;
   if (!(store instanceof RedisStore)) throw new Error("the benchmark gateway runs on Redis: REDIS_URL is set");
   const handle = await startServe(config, silentLogger, () => undefined, runtime, loadersFor(spec, config, runtime));

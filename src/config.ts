@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { canonicalProjectSlug, SLUG_FORMATS } from "./project-slug.js";
+import { DEFAULT_ANSWER_CACHE_ENTRIES } from "./operation/answer-cache.js";
 import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
 
@@ -220,6 +221,12 @@ export const SETTINGS = {
     help: "most operations in one batched HTTP request (a JSON array)",
     defaultText: String(DEFAULT_QUERY_LIMITS.maxBatch),
     rule: integer(1, 1000, DEFAULT_QUERY_LIMITS.maxBatch),
+  }),
+  graphqlAnswerCacheEntries: setting({
+    env: "GRAPHQL_ANSWER_CACHE_ENTRIES",
+    help: "whole answers of queries kept in memory, each until a write changes something it was built from; 0 turns the answer cache off",
+    defaultText: String(DEFAULT_ANSWER_CACHE_ENTRIES),
+    rule: integer(0, 1_000_000, DEFAULT_ANSWER_CACHE_ENTRIES),
   }),
   httpMaxBodyBytes: setting({
     env: BODY_LIMIT_SETTING,

@@ -45,6 +45,7 @@ describe("loadConfig defaults", () => {
       graphqlMaxCost: 5_000_000,
       graphqlMaxTokens: 2000,
       graphqlMaxBatch: 10,
+      graphqlAnswerCacheEntries: 1000,
       httpMaxBodyBytes: 102_400,
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
@@ -186,6 +187,12 @@ describe("each setting's rule", () => {
     const { config } = loadConfig("serve", { env: { ...required, ...env }, argv: ["--http-max-body-bytes", "2048"] });
     expect([config.graphqlMaxDepth, config.graphqlMaxAliases, config.graphqlMaxCost, config.graphqlMaxTokens, config.graphqlMaxBatch]).toEqual([20, 0, 500, 300, 1]);
     expect(config.httpMaxBodyBytes).toBe(2048);
+  });
+
+  it("takes 0 to turn the answer cache off, and refuses a negative or fractional size", () => {
+    expect(loadConfig("serve", { env: { ...required, GRAPHQL_ANSWER_CACHE_ENTRIES: "0" } }).config.graphqlAnswerCacheEntries).toBe(0);
+    rejects({ GRAPHQL_ANSWER_CACHE_ENTRIES: "-1" }, "GRAPHQL_ANSWER_CACHE_ENTRIES", /whole number/);
+    rejects({ GRAPHQL_ANSWER_CACHE_ENTRIES: "2.5" }, "GRAPHQL_ANSWER_CACHE_ENTRIES", /whole number/);
   });
 
   it("wants whole, bounded sync intervals and positive windows", () => {

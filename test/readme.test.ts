@@ -4,7 +4,7 @@ import { parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../src/config.js";
 import { buildGatewaySchema } from "../src/resolvers/build-schema.js";
-import { DEFAULT_QUERY_LIMITS, prepareOperation } from "../src/server/limits/index.js";
+import { preparer } from "./operation/prepare.js";
 import { README, readmeCodeBlocks } from "./support/readme.js";
 
 /** The README is the front door: what it shows must be what the code does, so it is checked like code. */
@@ -15,10 +15,11 @@ describe("README", () => {
     const schema = await buildGatewaySchema({ pubSub: createPubSub() });
     const operations = readmeCodeBlocks("graphql");
     expect(operations.length).toBeGreaterThanOrEqual(3);
+    const prepare = preparer(schema);
     for (const operation of operations) {
       expect(validate(schema, parse(operation)).map((error) => error.message), operation).toEqual([]);
-      const prepared = prepareOperation(schema, { query: operation, variables: { slug: "gh/a/b" } }, DEFAULT_QUERY_LIMITS);
-      expect("meter" in prepared ? "passes" : prepared.map((error) => error.message), operation).toBe("passes");
+      const prepared = await prepare({ query: operation, variables: { slug: "gh/a/b" } });
+      expect(prepared.ready ? "passes" : prepared.errors.map((error) => error.message), operation).toBe("passes");
     }
   });
 

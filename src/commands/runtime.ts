@@ -4,12 +4,18 @@ import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { createStore, MemoryEventBus, RedisEventBus } from "../store/index.js";
 import type { EventBus, Store } from "../store/index.js";
+import type { Invalidations } from "../store/invalidations.js";
 
 /** The parts every command shares, built from the settings: the CircleCI client, the store and the event bus. */
 export interface Runtime {
   client: CircleCIClient;
   store: Store;
   bus: EventBus;
+  /**
+   * What the store's writes make stale, as this instance hears it. Absent while the store announces none: then
+   * nothing would ever evict a cached answer, so `serve` keeps none whatever GRAPHQL_ANSWER_CACHE_ENTRIES says.
+   */
+  invalidations?: Invalidations;
   close(): Promise<void>;
 }
 

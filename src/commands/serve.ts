@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
-import { formatGatewayError } from "../resolvers/errors.js";
+import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { ideNotice } from "../server/ide/index.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
@@ -67,6 +67,7 @@ export async function startServe(
     loaders: () => loaders.stats,
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
+    answerCache: () => server?.answerCacheStats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -94,7 +95,7 @@ export async function startServe(
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
-      formatError: formatGatewayError,
+      errorCode: gatewayErrorCode,
       limits: {
         maxDepth: config.graphqlMaxDepth,
         maxAliases: config.graphqlMaxAliases,
@@ -103,6 +104,8 @@ export async function startServe(
         maxBatch: config.graphqlMaxBatch,
       },
       maxBodyBytes: config.httpMaxBodyBytes,
+      invalidations: runtime.invalidations,
+      answerCacheEntries: runtime.invalidations === undefined ? 0 : config.graphqlAnswerCacheEntries,
     });
     url = await server.listen();
   } catch (error) {

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ClientStats } from "../circleci/index.js";
 import type { LoaderStats } from "../loaders/index.js";
+import type { AnswerCacheStats } from "../operation/index.js";
 import type { CycleReport } from "../sync/index.js";
 
 /** Where the scrape-time metrics come from; each source is optional, so a process exposes what it has. */
@@ -16,6 +17,8 @@ export interface MetricSources {
   activeSubscriptions?: () => number;
   /** Whether this instance holds the sync's leader lease; undefined when it does not sync at all. */
   isLeader?: () => boolean | undefined;
+  /** The answer cache's counters; undefined while there is none. */
+  answerCache?: () => AnswerCacheStats | undefined;
 }
 
 export interface GatewayMetrics {
@@ -27,7 +30,7 @@ export interface GatewayMetrics {
   observeCycle(report: CycleReport): void;
   /** Times one root field's resolver (`Query.pipelines`), in seconds. */
   observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
-  /** Times one GraphQL request over HTTP, from arrival to response, in seconds. */
+  /** Times one GraphQL operation, from arrival to answer, in seconds. */
   observeRequest(operationType: string, outcome: "ok" | "error", seconds: number): void;
 }
 
@@ -67,7 +70,7 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
   });
   const requests = new Histogram({
     name: `${PREFIX}graphql_request_duration_seconds`,
-    help: "GraphQL requests over HTTP, from arrival to response, by operation type and outcome.",
+    help: "GraphQL operations (each of an HTTP batch; queries and mutations over WebSocket too), from arrival to answer, by operation type and outcome.",
     labelNames: ["operation_type", "outcome"],
     buckets: LATENCY_BUCKETS,
     registers,
@@ -101,8 +104,9 @@ export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" 
 type Registers = Registry[];
 
 function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
-  const { circleci, loaders, activeSubscriptions, isLeader } = sources;
+  const { circleci, loaders, activeSubscriptions, isLeader, answerCache } = sources;
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
+  if (answerCache !== undefined) registerAnswerCacheMetrics(answerCache, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
     currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
@@ -195,4 +199,22 @@ function registerCacheMetrics(stats: () => LoaderStats, registers: Registers): v
       this.inc({ result: "failed" }, failed);
     },
   });
+}
+
+function registerAnswerCacheMetrics(stats: () => AnswerCacheStats | undefined, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}answer_cache_lookups_total`,
+    help: "GraphQL queries looked up in the answer cache, by result (hit: served from memory, shared: joined an identical execution in progress, miss: executed).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      const counts = stats();
+      if (counts === undefined) return;
+      this.inc({ result: "hit" }, counts.hits);
+      this.inc({ result: "shared" }, counts.shared);
+      this.inc({ result: "miss" }, counts.misses);
+    },
+  });
+  currentGauge(`${PREFIX}answer_cache_entries`, "Whole answers the answer cache holds now.", () => stats()?.entries ?? 0, registers);
 }

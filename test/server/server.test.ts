@@ -1,10 +1,11 @@
 import { connect, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import { Router } from "express";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
+import { AnswerCacheWithoutInvalidationsError, createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
 import type { ReadinessCheck } from "../../src/server/index.js";
 import { answerOf } from "../support/answer.js";
 import { createTinySchema } from "./tiny-schema.js";
@@ -151,6 +152,18 @@ describe("GraphQL over HTTP", () => {
     expect(await response.text()).toMatch(/embeddable-sandbox/);
   });
 
+  it("serves the routes it is given beside GraphQL, behind the API key when keys are set", async () => {
+    const status = Router().get("/", (_request, response) => void response.json({ status: "fine" }));
+    const open = await startServer({ routes: [{ path: "/status", handler: status }] });
+    expect(await (await fetch(`${open.origin}/status`)).json()).toEqual({ status: "fine" });
+
+    const key = "route-key-0123456789abcdef";
+    const guarded = await startServer({ apiKeys: [key], routes: [{ path: "/status", handler: status }] });
+    expect((await fetch(`${guarded.origin}/status`)).status).toBe(401);
+    expect((await fetch(`${guarded.origin}/status`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await fetch(`${guarded.origin}/elsewhere`)).status).toBe(404);
+  });
+
   it("allows introspection by default, and refuses it when turned off", async () => {
     const open = await startServer();
     const openBody = (await (await post(open.url, "{ __schema { queryType { name } } }")).json()) as { data?: unknown };
@@ -234,6 +247,11 @@ describe("lifecycle", () => {
     await server.close();
     await ended;
     socket.destroy();
+  });
+
+  it("refuses an answer cache without invalidations: nothing would ever evict its answers", () => {
+    const tiny = createTinySchema();
+    expect(() => createGatewayServer({ schema: tiny.schema, context: tiny.context, answerCacheEntries: 10 })).toThrow(AnswerCacheWithoutInvalidationsError);
   });
 
   it("listen rejects when the port is taken, and close afterwards is a no-op", async () => {

@@ -4,8 +4,6 @@ export { checkBatch, checkOperation, checkSource } from "./check.js";
 export type { OperationCheck } from "./check.js";
 export { CostMeter, costMeterOf, meterObjectTypes, UnmeterableSchemaError } from "./cost-meter.js";
 export type { CostReport } from "./cost-meter.js";
-export { prepareOperation } from "./prepare-operation.js";
-export type { OperationRequest, PreparedOperation } from "./prepare-operation.js";
 export { countTokens } from "./count-tokens.js";
 export { measureOperation } from "./measure-operation.js";
 export type { OperationMeasures } from "./measure-operation.js";

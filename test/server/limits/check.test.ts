@@ -1,20 +1,21 @@
 import { createPubSub } from "@graphql-yoga/subscription";
-import { getIntrospectionQuery, getNamedType, isIntrospectionType, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo } from "graphql";
-import type { GraphQLError, GraphQLObjectType, GraphQLSchema } from "graphql";
+import { getIntrospectionQuery, getNamedType, getOperationAST, isIntrospectionType, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo } from "graphql";
+import type { GraphQLObjectType, GraphQLSchema } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoSampleOperations } from "../../../src/commands/demo.js";
 import { MAX_PAGE_SIZE } from "../../../src/loaders/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
 import {
   checkBatch,
+  checkOperation,
   countTokens,
   DEFAULT_QUERY_LIMITS,
   firstViolation,
   limitError,
-  prepareOperation,
   violationMessage,
 } from "../../../src/server/limits/index.js";
-import type { PreparedOperation, QueryLimits } from "../../../src/server/limits/index.js";
+import type { QueryLimits } from "../../../src/server/limits/index.js";
+import { preparer, refusal } from "../../operation/prepare.js";
 import { everyFieldSelections } from "./every-field-query.js";
 import { allOperationFiles, PIPELINE_TREES } from "./operations.js";
 
@@ -25,12 +26,6 @@ beforeAll(async () => {
 });
 
 const limits = (overrides: Partial<QueryLimits>): QueryLimits => ({ ...DEFAULT_QUERY_LIMITS, ...overrides });
-
-function refusal(outcome: PreparedOperation | readonly GraphQLError[]): GraphQLError {
-  if ("meter" in outcome) throw new Error("expected a refusal, got an operation to execute");
-  expect(outcome).toHaveLength(1);
-  return outcome[0] as GraphQLError;
-}
 
 describe("countTokens", () => {
   it("counts what graphql-js's parser counts for maxTokens: punctuators, names, values; no comments or commas", () => {
@@ -74,51 +69,16 @@ describe("refusals", () => {
   });
 });
 
-describe("prepareOperation", () => {
-  const deep = '{ pipeline(id: "p") { project { pipelines { nodes { workflows { jobs { id } } } } } } }';
-
-  it("refuses too many tokens before parsing", () => {
-    const error = refusal(prepareOperation(schema, { query: "{ syncStatus { running cycles } }" }, limits({ maxTokens: 5 })));
-    expect(error.message).toMatch(/^query token count 7 exceeds the maximum of 5 \(GRAPHQL_MAX_TOKENS\)/);
-  });
-
-  it("answers a syntax error, validation errors or a missing operation as they are", () => {
-    expect(refusal(prepareOperation(schema, { query: "{ syncStatus { " }, DEFAULT_QUERY_LIMITS)).message).toMatch(/^Syntax Error/);
-    const invalid = prepareOperation(schema, { query: "{ nope }" }, DEFAULT_QUERY_LIMITS);
-    expect(refusal(invalid).message).toMatch(/Cannot query field "nope"/);
-    const twoOperations = "query A { syncStatus { running } } query B { projects { slug } }";
-    expect(refusal(prepareOperation(schema, { query: twoOperations }, DEFAULT_QUERY_LIMITS)).message).toMatch(/operationName/);
-    expect(refusal(prepareOperation(schema, { query: twoOperations, operationName: "C" }, DEFAULT_QUERY_LIMITS)).message).toMatch(/no operation named "C"/);
-  });
-
-  it("refuses depth, aliases and cost over their limits, after validation", () => {
-    expect(refusal(prepareOperation(schema, { query: deep }, limits({ maxDepth: 6 }))).message).toMatch(/^query depth 7 exceeds the maximum of 6/);
-    const aliased = "{ a: syncStatus { running } b: syncStatus { running } }";
-    expect(refusal(prepareOperation(schema, { query: aliased }, limits({ maxAliases: 1 }))).message).toMatch(/^query alias count 2 exceeds the maximum of 1/);
-    const costly = 'query($n: Int) { pipelines(projectSlug: "gh/a/b", first: $n) { nodes { id } } }';
-    const refused = refusal(prepareOperation(schema, { query: costly, variables: { n: 100 } }, limits({ maxCost: 100 })));
-    expect(refused.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", measured: 101, maximum: 100 });
-    expect(Array.isArray(prepareOperation(schema, { query: costly, variables: { n: 99 } }, limits({ maxCost: 100 })))).toBe(false);
-  });
-
-  it("returns what graphql-ws executes when every limit holds, with the operation's cost meter", () => {
-    const prepared = prepareOperation(schema, { query: deep, operationName: null, variables: { x: 1 } }, DEFAULT_QUERY_LIMITS);
-    if (!("meter" in prepared)) throw new Error(`refused: ${prepared[0]?.message}`);
-    expect(prepared.args).toMatchObject({ schema, operationName: null, variableValues: { x: 1 } });
-    // pipeline 1 + project 1 + pipelines connection (1 + 20 nodes x (1 + workflows x (1 + jobs)))
-    expect(prepared.meter.settle()).toEqual({ requested: 2 + 1 + 20 * (1 + 3 * (1 + 10)), maximum: DEFAULT_QUERY_LIMITS.maxCost });
-  });
-});
-
 describe("the default limits", () => {
-  it("pass every operation in test/operations, at the largest page", () => {
+  it("pass every operation in test/operations, at the largest page", async () => {
     const files = allOperationFiles();
     expect(files.length).toBeGreaterThanOrEqual(6);
+    const prepare = preparer(schema);
     for (const { file, source } of files) {
       for (const operation of parse(source).definitions) {
         const operationName = "name" in operation ? operation.name?.value : undefined;
-        const outcome = prepareOperation(schema, { query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1 } }, DEFAULT_QUERY_LIMITS);
-        expect(Array.isArray(outcome) ? { file, operationName, errors: outcome.map((error) => error.message) } : "passes").toBe("passes");
+        const outcome = await prepare({ query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1 } });
+        expect(outcome.ready ? "passes" : { file, operationName, errors: outcome.errors.map((error) => error.message) }).toBe("passes");
       }
     }
   });
@@ -127,9 +87,10 @@ describe("the default limits", () => {
     expect(requestedCost(PIPELINE_TREES, { slug: "gh/a/b" })).toBeLessThan(DEFAULT_QUERY_LIMITS.maxCost / 10);
   });
 
-  it("pass the demo's sample query and subscription", () => {
+  it("pass the demo's sample query and subscription", async () => {
+    const prepare = preparer(schema);
     for (const query of Object.values(demoSampleOperations("gh/a/b"))) {
-      expect(Array.isArray(prepareOperation(schema, { query }, DEFAULT_QUERY_LIMITS))).toBe(false);
+      expect((await prepare({ query })).ready).toBe(true);
     }
   });
 
@@ -144,11 +105,11 @@ describe("the default limits", () => {
     });
     const subgraph = await buildFederatedSubgraphSchema();
     for (const target of [schema, subgraph]) {
-      expect(Array.isArray(prepareOperation(target, { query: introspection }, DEFAULT_QUERY_LIMITS))).toBe(false);
+      expect((await preparer(target)({ query: introspection })).ready).toBe(true);
     }
   });
 
-  it("pass one page of 100 pipelines per project with every field of the schema, and refuse a few such pages aliased", () => {
+  it("pass one page of 100 pipelines per project with every field of the schema, and refuse a few such pages aliased", async () => {
     const selections = everyFieldSelections(schema, { maxDepth: DEFAULT_QUERY_LIMITS.maxDepth, first: MAX_PAGE_SIZE, values: PLACEHOLDERS });
     const every = `{ ${[...selections.values()].join(" ")} }`;
     expect(fieldsOf(every)).toEqual(fieldsOfSchema());
@@ -159,7 +120,7 @@ describe("the default limits", () => {
     // Every project's page twice, and one project's page (about a twentieth of the whole) 25 times.
     for (const [rootField, copies] of [["projects", 2], ["pipelines", 25]] as const) {
       const { query, single } = aliasedCopies(selections, rootField, copies);
-      const error = refusal(prepareOperation(schema, { query }, DEFAULT_QUERY_LIMITS));
+      const error = refusal(await preparer(schema)({ query }));
       expect(error.extensions).toMatchObject({ limit: "GRAPHQL_MAX_COST", measured: copies * requestedCost(`{ ${single} }`) });
     }
   });
@@ -167,9 +128,12 @@ describe("the default limits", () => {
 
 /** What the estimate says an operation that passes every default limit costs. */
 function requestedCost(query: string, variables?: Record<string, unknown>): number {
-  const prepared = prepareOperation(schema, { query, variables }, DEFAULT_QUERY_LIMITS);
-  if (!("meter" in prepared)) throw new Error(`refused: ${prepared[0]?.message}`);
-  return prepared.meter.requested;
+  const document = parse(query);
+  const operation = getOperationAST(document);
+  if (operation == null) throw new Error("the query needs exactly one operation");
+  const { meter, refusal: refused } = checkOperation(schema, document, operation, variables, DEFAULT_QUERY_LIMITS);
+  if (refused !== undefined) throw new Error(`refused: ${refused.message}`);
+  return meter.requested;
 }
 
 /** `copies` aliased copies of a root field's selection, its fields spread from one fragment so the document stays short. */
