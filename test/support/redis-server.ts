@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { own, stopProcess } from "./owned-processes.js";
+import { makeProcessDir } from "./process-registry.js";
 
 /**
  * A private `redis-server` per test run, on a free loopback port, so tests never touch a shared Redis and
@@ -11,6 +11,8 @@ import { join } from "node:path";
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** The running server's pid; undefined while it is stopped. */
+  readonly pid: number | undefined;
   /** Kills it (SIGKILL: a crash, no chance to save). A persistent server keeps its data dir for `start`. */
   stop(): Promise<void>;
   /** Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent. */
@@ -38,27 +40,30 @@ export function redisServerAvailable(): boolean {
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
   const port = await freePort();
-  const dataDir = options.persistent ? await mkdtemp(join(tmpdir(), "test-redis-")) : undefined;
+  const dataDir = options.persistent ? makeProcessDir("redis-") : undefined;
   const persistence =
     dataDir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"],
-      { stdio: "ignore" },
+    child = own(
+      spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"], {
+        stdio: "ignore",
+      }),
+      `redis-server :${port}`,
     );
-    await waitForPing(port);
+    try {
+      await waitForPing(port);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
   }
 
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill("SIGKILL");
-    await exited;
+    if (running !== undefined) await stopProcess(running);
   }
 
   async function dispose(): Promise<void> {
@@ -67,7 +72,16 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   }
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, dispose };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
+    start,
+    stop,
+    dispose,
+  };
 }
 
 function freePort(): Promise<number> {
