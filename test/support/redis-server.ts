@@ -15,7 +15,10 @@ export interface TestRedis {
   readonly pid: number | undefined;
   /** Kills it (SIGKILL: a crash, no chance to save). A persistent server keeps its data dir for `start`. */
   stop(): Promise<void>;
-  /** Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent. */
+  /**
+   * Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent.
+   * Does nothing while it runs (a second server could not bind the port, and the first would be lost to `stop`).
+   */
   start(): Promise<void>;
   /** Stops it for good and removes its data dir, if any. */
   dispose(): Promise<void>;
@@ -46,6 +49,7 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
     child = own(
       spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"], {
         stdio: "ignore",
