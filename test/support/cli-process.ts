@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { own } from "./owned-processes.js";
+import { own, stopProcess } from "./owned-processes.js";
 
 /** The built CLI (`npm test` builds first): running dist/ catches ESM import-order bugs Vitest hides. */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -76,7 +76,7 @@ export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<{ run: 
     return { run, url };
   } catch (error) {
     // A process that never said where it listens is nobody's to stop: stop it here.
-    if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    await stopProcess(run.child);
     throw error;
   }
 }
