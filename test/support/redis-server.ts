@@ -42,26 +42,15 @@ export function redisServerAvailable(): boolean {
 
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
-  const port = await freePort();
-  const dataDir = options.persistent ? makeProcessDir("redis-") : undefined;
-  const persistence =
-    dataDir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir];
+  const [port] = (await freePorts(1)) as [number];
+  const persistent = options.persistent ?? false;
+  const dataDir = persistent ? makeProcessDir("redis-") : undefined;
+  const args = [...persistenceArgs(persistent), ...(dataDir === undefined ? [] : ["--dir", dataDir])];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
     if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
-    child = own(
-      spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"], {
-        stdio: "ignore",
-      }),
-      `redis-server :${port}`,
-    );
-    try {
-      await waitForPing(port);
-    } catch (error) {
-      await stop();
-      throw error;
-    }
+    child = await launchRedisServer(port, args);
   }
 
   async function stop(): Promise<void> {
@@ -88,20 +77,64 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+/**
+ * Nothing on disk (no RDB snapshot, no append-only file), or, persistent, an append-only file fsynced on every
+ * write, so that even a SIGKILL loses nothing acknowledged.
+ */
+export function persistenceArgs(persistent: boolean): string[] {
+  return ["--save", "", ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"])];
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+/**
+ * A `redis-server` on loopback `port` with `args`, owned (see owned-processes.ts), once it answers PING; it is
+ * stopped again when it does not answer, and the error carries the end of its log (a port taken, a bad flag).
+ */
+export async function launchRedisServer(port: number, args: readonly string[]): Promise<ChildProcess> {
+  const child = own(
+    spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "no", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+    `redis-server :${port}`,
+  );
+  let log = "";
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-2_000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  try {
+    await waitForPing(port, child);
+    return child;
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`${(error as Error).message}; its log ends:\n${log}`, { cause: error });
+  }
+}
+
+/** Distinct loopback ports free at the moment (held together while chosen, so no two are the same). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            if (typeof address === "object" && address !== null) resolve(address.port);
+            else reject(new Error("a listening socket without a port"));
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING`);
+    }
     if (await ping(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
