@@ -34,8 +34,8 @@ export interface TestCluster {
   pid(port: number): number | undefined;
   /** Who serves which slots now, as the running nodes all see it. */
   topology(): Promise<ClusterTopology>;
-  /** The port of the primary that serves `key`'s hash slot now. */
-  primaryFor(key: string): Promise<number>;
+  /** The port of the primary that serves each key's hash slot now, in the order of `keys`. */
+  primariesFor(keys: readonly string[]): Promise<number[]>;
   /**
    * Fails over one primary (default: the one serving slot 0) and resolves once every running node agrees the
    * cluster is ok again with the replica promoted. `kill`: SIGKILL the primary (a crash; it stays stopped until
@@ -116,19 +116,21 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     url: nodes.map((node) => `redis://${HOST}:${node.port}`).join(","),
     pid: (port) => byPort(port).child?.pid,
     topology: async () => agreedTopology(await views(running())),
-    async primaryFor(key) {
+    async primariesFor(keys) {
       const [port] = running() as [number];
-      const slot = Number(await command(port, "CLUSTER", "KEYSLOT", key));
-      const owner = (await cluster.topology()).primaries.find((primary) => primary.slots.some(([from, to]) => slot >= from && slot <= to));
-      if (owner === undefined) throw new Error(`no primary serves slot ${slot} of key "${key}"`);
-      return owner.port;
+      const [slots, { primaries }] = await Promise.all([ask(port, keys.map((key) => ["CLUSTER", "KEYSLOT", key])), cluster.topology()]);
+      return slots.map((slot, index) => {
+        const owner = primaries.find((primary) => primary.slots.some(([from, to]) => Number(slot) >= from && Number(slot) <= to));
+        if (owner === undefined) throw new Error(`no primary serves slot ${slot} of key "${keys[index]}"`);
+        return owner.port;
+      });
     },
     async failover({ how, primary }) {
       const before = await cluster.topology();
       const target = primary === undefined ? before.primaries.find((candidate) => candidate.slots.some(([from]) => from === 0)) : before.primaries.find((candidate) => candidate.port === primary);
-      if (target === undefined) throw new Error(`port ${primary} is not a primary of this cluster now: ${describe(before)}`);
+      if (target === undefined) throw new Error(`port ${primary} is not a primary of this cluster now: ${describeTopology(before)}`);
       const [replica] = target.replicas;
-      if (replica === undefined) throw new Error(`the primary on port ${target.port} has no replica to promote: ${describe(before)}`);
+      if (replica === undefined) throw new Error(`the primary on port ${target.port} has no replica to promote: ${describeTopology(before)}`);
       const startedAt = performance.now();
       if (how === "kill") {
         const node = byPort(target.port);
@@ -136,11 +138,11 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
         node.child = undefined;
         if (child !== undefined) await stopProcess(child);
       } else {
-        await command(replica, "CLUSTER", "FAILOVER");
+        await ask(replica, [["CLUSTER", "FAILOVER"]]);
       }
       await waitUntil(`the replica on port ${replica} took over from port ${target.port} (${how})`, async () => {
-        const topology = agreedTopology(await views(running()));
-        return topology.primaries.some((candidate) => candidate.port === replica && candidate.slots.length > 0) && (await healthy(running()));
+        const topology = await healthyTopology(running());
+        return topology?.primaries.some((candidate) => candidate.port === replica) ?? false;
       });
       return { how, stopped: target.port, promoted: replica, tookMs: Math.round(performance.now() - startedAt) };
     },
@@ -148,7 +150,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       const node = byPort(port);
       if (node.child !== undefined) throw new Error(`the node on port ${port} is running: only a stopped node can be restarted`);
       await launch(node);
-      await waitUntil(`the node on port ${port} rejoined`, () => healthy(running()));
+      await waitUntil(`the node on port ${port} rejoined`, async () => (await healthyTopology(running())) !== undefined);
     },
     async dispose() {
       await Promise.all(nodes.map(async (node) => {
@@ -161,9 +163,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   };
 
   try {
-    await Promise.all(nodes.map(launch));
+    // Settled all, so that none is still starting when a failure to start another disposes of them.
+    const launched = await Promise.allSettled(nodes.map(launch));
+    const failure = launched.find((outcome) => outcome.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
     await create(nodes.map((node) => node.port));
-    await waitUntil("the new cluster is ok on every node", () => healthy(running()));
+    await waitUntil("the new cluster is ok on every node", async () => (await healthyTopology(running())) !== undefined);
     return cluster;
   } catch (error) {
     await cluster.dispose();
@@ -185,13 +190,18 @@ async function create(ports: readonly number[]): Promise<void> {
   if (code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${code}; is redis-tools installed?):\n${output}`);
 }
 
-/** One command to one node over a connection of its own, which fails at once when the node is down. */
-async function command(port: number, ...args: [string, ...string[]]): Promise<unknown> {
+/** Commands to one node, in one round trip over a connection of its own that fails at once when the node is down. */
+async function ask(port: number, commands: readonly string[][]): Promise<unknown[]> {
   const client = new Redis({ host: HOST, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on("error", () => undefined);
   try {
     await client.connect();
-    return await client.call(...args);
+    // A pipeline's commands are named as ioredis's methods are: in lower case.
+    const replies = (await client.pipeline(commands.map(([name = "", ...args]) => [name.toLowerCase(), ...args])).exec()) ?? [];
+    return replies.map(([error, reply]) => {
+      if (error !== null) throw error;
+      return reply;
+    });
   } finally {
     client.disconnect();
   }
@@ -212,11 +222,7 @@ interface NodeView {
 async function views(ports: readonly number[]): Promise<NodeView[]> {
   return Promise.all(
     ports.map(async (port) => {
-      const [info, nodes, replication] = await Promise.all([
-        command(port, "CLUSTER", "INFO"),
-        command(port, "CLUSTER", "NODES"),
-        command(port, "INFO", "replication"),
-      ]);
+      const [info, nodes, replication] = await ask(port, [["CLUSTER", "INFO"], ["CLUSTER", "NODES"], ["INFO", "replication"]]);
       return { port, info: fields(String(info)), ...parseNodes(String(nodes)), masterLink: fields(String(replication)).get("master_link_status") };
     }),
   );
@@ -275,10 +281,11 @@ function agreedTopology(nodeViews: readonly NodeView[]): ClusterTopology {
 }
 
 /**
- * Ok on every one of `ports`: `cluster_state:ok`, all 16384 slots assigned and served, every replica linked to
- * its primary and in sync, and all of them seeing the same primaries for the same slots.
+ * The topology, once the cluster is ok on every one of `ports`: `cluster_state:ok`, all 16384 slots assigned and
+ * served, every replica linked to its primary and in sync, and all of them seeing the same primaries for the same
+ * slots. Undefined while it is not.
  */
-async function healthy(ports: readonly number[]): Promise<boolean> {
+async function healthyTopology(ports: readonly number[]): Promise<ClusterTopology | undefined> {
   const nodeViews = await views(ports);
   const ok = nodeViews.every(
     (view) =>
@@ -287,9 +294,7 @@ async function healthy(ports: readonly number[]): Promise<boolean> {
       view.info.get("cluster_slots_ok") === String(SLOTS) &&
       (!view.replica || view.masterLink === "up"),
   );
-  if (!ok) return false;
-  agreedTopology(nodeViews);
-  return true;
+  return ok ? agreedTopology(nodeViews) : undefined;
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
@@ -309,6 +314,6 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
   }
 }
 
-function describe(topology: ClusterTopology): string {
+function describeTopology(topology: ClusterTopology): string {
   return topology.primaries.map(({ port, replicas }) => `primary ${port} (replicas ${replicas.join(", ") || "none"})`).join("; ");
 }
