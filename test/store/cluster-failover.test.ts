@@ -2,6 +2,7 @@ import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCluster, type TestCluster } from "../support/redis-cluster.js";
 
+const WRITERS = 4;
 let cluster: TestCluster;
 const clients: Cluster[] = [];
 
@@ -58,6 +59,7 @@ interface Write {
 function writeContinuously(concurrency: number, write: (key: string, value: string) => Promise<boolean>) {
   const completed: Write[] = [];
   const errors: string[] = [];
+  const inFlight = new Map<string, number>();
   let next = 0;
   let stopped = false;
   const loops = Array.from({ length: concurrency }, async () => {
@@ -66,21 +68,32 @@ function writeContinuously(concurrency: number, write: (key: string, value: stri
       const key = `failover-test:${n}`;
       const value = `value-${n}`;
       const startedAt = performance.now();
+      inFlight.set(key, startedAt);
       try {
         const acknowledged = await write(key, value);
         completed.push({ key, value, startedAt, doneAt: performance.now(), acknowledged });
       } catch (error) {
         errors.push(`${key}: ${(error as Error).message}`);
+      } finally {
+        inFlight.delete(key);
       }
     }
   });
   const acknowledged = () => completed.filter((done) => done.acknowledged);
+  const state = () =>
+    `${acknowledged().length} acknowledged, ${completed.length} completed, errors ${JSON.stringify(errors.slice(0, 5))}, in flight ${JSON.stringify(
+      [...inFlight].map(([key, startedAt]) => `${key} for ${Math.round(performance.now() - startedAt)} ms`),
+    )}`;
   return {
     completed,
     errors,
     acknowledged,
-    async until(count: number): Promise<void> {
-      while (acknowledged().length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+    async until(count: number, timeoutMs = 30_000): Promise<void> {
+      const deadline = performance.now() + timeoutMs;
+      while (acknowledged().length < count) {
+        if (performance.now() > deadline) throw new Error(`not ${count} acknowledged writes within ${timeoutMs} ms: ${state()}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
     async stop(): Promise<void> {
       stopped = true;
@@ -97,10 +110,18 @@ function writeContinuously(concurrency: number, write: (key: string, value: stri
 async function setConfirmed(client: Cluster, key: string, value: string, giveUpAfterMs = 30_000): Promise<boolean> {
   const deadline = performance.now() + giveUpAfterMs;
   for (;;) {
-    const [set, wait] = (await client.pipeline().set(key, value).wait(1, 200).exec()) ?? [];
-    const error = set?.[0] ?? wait?.[0];
-    if (error == null) return set?.[1] === "OK" && Number(wait?.[1]) >= 1;
+    let error: Error;
+    try {
+      const [set, wait] = (await client.pipeline().set(key, value).wait(1, 200).exec()) ?? [];
+      const failed = set?.[0] ?? wait?.[0];
+      if (failed == null) return set?.[1] === "OK" && Number(wait?.[1]) >= 1;
+      error = failed;
+    } catch (thrown) {
+      error = thrown as Error;
+    }
     if (!/^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message) || performance.now() > deadline) throw error;
+    // The client learns a slot's new primary from a MOVED it handles itself, which a pipeline's it did not is not.
+    if (error.message.startsWith("MOVED ")) client.refreshSlotsCache();
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -137,7 +158,7 @@ describe("a Redis Cluster for tests: three primaries with a replica each, failin
 
   it("loses no acknowledged write in a manual failover (CLUSTER FAILOVER on the replica), and goes on writing to the promoted node", { timeout: 60_000 }, async () => {
     const client = connect();
-    const writer = writeContinuously(4, async (key, value) => (await client.set(key, value)) === "OK");
+    const writer = writeContinuously(WRITERS, async (key, value) => (await client.set(key, value)) === "OK");
     await writer.until(200);
     const before = (await cluster.topology()).primaries.find(({ slots }) => slots.some(([from]) => from === 0));
     const failover = await cluster.failover({ how: "manual" });
@@ -160,7 +181,7 @@ describe("a Redis Cluster for tests: three primaries with a replica each, failin
   it("keeps every write a replica confirmed (WAIT 1) when a primary is killed, writes through it, and takes the node back as a replica", { timeout: 90_000 }, async () => {
     const client = connect();
     // Acknowledged only once a replica holds it: the promoted replica then has everything its dead primary confirmed.
-    const writer = writeContinuously(4, (key, value) => setConfirmed(client, key, value));
+    const writer = writeContinuously(WRITERS, (key, value) => setConfirmed(client, key, value));
     await writer.until(200);
     const killedAt = performance.now();
     const failover = await cluster.failover({ how: "kill" });
@@ -176,8 +197,11 @@ describe("a Redis Cluster for tests: three primaries with a replica each, failin
     const topology = await cluster.topology();
     expect(topology.primaries.find(({ port }) => port === failover.promoted)?.replicas).toStrictEqual([failover.stopped]);
     expect(topology.primaries.map(({ port }) => port)).not.toContain(failover.stopped);
-    // No write failed: those sent to the dead primary, or while no node served its slots, were sent again.
-    expect(writer.errors).toStrictEqual([]);
+    // No write failed but those in flight (at most one a writer) on the primary's connection when it died: they
+    // may or may not have run, and the client does not send them again. Later ones, sent to the dead primary or
+    // while no node served its slots, were sent again.
+    expect(writer.errors.length).toBeLessThanOrEqual(WRITERS);
+    for (const error of writer.errors) expect(error).toMatch(/: Command aborted due to connection close$/);
     const outage = writer.completed.filter(({ startedAt }) => startedAt > killedAt && startedAt < okAt);
     expect(await cluster.primariesFor(outage.map(({ key }) => key))).toContain(failover.promoted);
     // Once the node is back as its replica, writes to the promoted primary's slots are confirmed again.
