@@ -43,11 +43,11 @@ function ownedProcesses(): Map<number, OwnedProcess> {
   return processes;
 }
 
-/** Takes ownership of a child the caller just spawned (synchronously after `spawn`, before it can exit). */
+/** Takes ownership of a child the caller spawned (best synchronously after `spawn`, before it can exit unseen). */
 export function own<T extends ChildProcess>(child: T, description: string, options: OwnOptions = {}): T {
   const pid = child.pid;
-  // No pid: it never started, and its "error" event says why.
-  if (pid === undefined) return child;
+  // No pid: it never started, and its "error" event says why. Exited: there is nothing left to stop.
+  if (pid === undefined || hasExited(child)) return child;
   const processes = ownedProcesses();
   const group = options.group ?? false;
   processes.set(pid, { child, pid, description, group });
