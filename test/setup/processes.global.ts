@@ -1,4 +1,4 @@
-import { describeProcesses } from "../support/owned-processes.js";
+import { describeProcesses, send } from "../support/owned-processes.js";
 import { createRunDir, registeredEntries, removeRunDir, RUN_DIR_VARIABLE, stillRunning } from "../support/process-registry.js";
 import type { RegistryEntry } from "../support/process-registry.js";
 
@@ -13,21 +13,13 @@ export default function setup(): () => Promise<void> {
   process.env[RUN_DIR_VARIABLE] = runDir;
   return async () => {
     const left = registeredEntries(runDir).filter(stillRunning);
-    for (const entry of left) kill(entry);
+    for (const entry of left) send(entry, "SIGKILL");
     await waitUntilGone(left);
     if (left.length > 0) {
       console.error(`test run: a test worker died and left processes running; stopped ${describeProcesses(left)}`);
     }
     removeRunDir(runDir);
   };
-}
-
-function kill(entry: RegistryEntry): void {
-  try {
-    process.kill(entry.group ? -entry.pid : entry.pid, "SIGKILL");
-  } catch {
-    // Gone in the meantime.
-  }
 }
 
 async function waitUntilGone(entries: readonly RegistryEntry[], timeoutMs = 5_000): Promise<void> {

@@ -62,7 +62,8 @@ export function own<T extends ChildProcess>(child: T, description: string, optio
 /** Children stopped through `stopProcess` (`child.killed` marks those stopped through `child.kill`). */
 const askedToStop = new WeakSet<ChildProcess>();
 
-function send(owned: Pick<OwnedProcess, "pid" | "group">, signal: NodeJS.Signals): void {
+/** Signals the process (or its whole group); one that is gone already is no error. */
+export function send(owned: Pick<OwnedProcess, "pid" | "group">, signal: NodeJS.Signals): void {
   try {
     process.kill(owned.group ? -owned.pid : owned.pid, signal);
   } catch {
@@ -94,6 +95,7 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
  * to stop (the leaks: a child that was signalled and is still on its way out is not one).
  */
 export async function stopLeftovers(): Promise<OwnedProcess[]> {
+  if (ownedProcesses().size === 0) return [];
   // Lets exits that already happened be delivered first, so a child that just ended is not taken for a leftover.
   await new Promise((resolve) => setTimeout(resolve, 50));
   const left = [...ownedProcesses().values()];
