@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { own } from "./owned-processes.js";
 
 /**
  * Debian's Chromium driven by playwright-core, with the network cut off: every request and WebSocket a page
@@ -68,7 +69,16 @@ const ACTION_TIMEOUT_MS = 10_000;
 export async function launchOfflineBrowser(): Promise<OfflineBrowser> {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath)) throw new Error(installHint(executablePath));
-  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
+  // Launched as a server so that its process is in hand: owned, it cannot outlive the test run (owned-processes.ts).
+  const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_FLAGS });
+  own(server.process(), "chromium (offline browser)", { group: true });
+  let browser: Browser;
+  try {
+    browser = await chromium.connect(server.wsEndpoint());
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   let closed: Promise<void> | undefined;
 
   async function openPage({ allowedOrigins, viewport }: Parameters<OfflineBrowser["openPage"]>[0]): Promise<OfflinePage> {
@@ -122,5 +132,5 @@ export async function launchOfflineBrowser(): Promise<OfflineBrowser> {
     }
   }
 
-  return { openPage, close: () => (closed ??= browser.close()) };
+  return { openPage, close: () => (closed ??= browser.close().then(() => server.close())) };
 }
