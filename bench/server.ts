@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       REDIS_PREFIX: spec.redisPrefix,
       PORT: "0",
       SYNC_INTERVAL_SECONDS: "0",
+      GRAPHQL_ANSWER_CACHE_ENTRIES: String(spec.answerCacheEntries),
     },
   });
   const runtime = createRuntime(config, silentLogger);

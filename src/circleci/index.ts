@@ -1,5 +1,7 @@
 export { CircleCIClient } from "./client.js";
 export type { CircleCIClientOptions, InvalidItemEvent } from "./client.js";
+export type { ActionMessage, PipelineCreation, WorkflowRerun } from "./action-schemas.js";
+export type { GitRef, PipelineParameters, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
 export type { RequestEvent } from "./request.js";
 export type { ClientStats } from "./stats.js";
 export type { BreakerState, BreakerStats } from "./breaker.js";
@@ -12,8 +14,10 @@ export {
   MissingOrganizationIdError,
   NetworkError,
   NotFoundError,
+  OutcomeUnknownError,
   PaginationError,
   PermissionError,
+  PipelineNotCreatedError,
   ProjectNotFoundError,
   RateLimitedError,
   ResponseFormatError,
@@ -44,6 +48,7 @@ export type {
   Project,
   Step,
   StepAction,
+  TestResult,
   TriggerType,
   User,
   Workflow,

@@ -8,8 +8,9 @@ import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
-import { formatGatewayError } from "../resolvers/errors.js";
+import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
+import { ideNotice } from "../server/ide/index.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
@@ -67,6 +68,7 @@ export async function startServe(
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
     writer: () => runtime.writer.stats,
+    answerCache: () => server?.answerCacheStats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -85,6 +87,7 @@ export async function startServe(
       host: config.host,
       port: config.port,
       introspection: config.graphqlIntrospection,
+      ide: config.graphqlIde,
       readiness: storeReadiness(runtime.store),
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
@@ -93,7 +96,7 @@ export async function startServe(
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
-      formatError: formatGatewayError,
+      errorCode: gatewayErrorCode,
       limits: {
         maxDepth: config.graphqlMaxDepth,
         maxAliases: config.graphqlMaxAliases,
@@ -102,6 +105,11 @@ export async function startServe(
         maxBatch: config.graphqlMaxBatch,
       },
       maxBodyBytes: config.httpMaxBodyBytes,
+      invalidations: runtime.invalidations,
+      // The loaders do not report yet what each execution read (its ReadTracker tags): a kept answer would name no
+      // tag, so no write would ever evict it. Until they do, no answer is kept; every request still waits on the
+      // invalidation barrier.
+      answerCacheEntries: 0,
     });
     url = await server.listen();
   } catch (error) {
@@ -109,7 +117,8 @@ export async function startServe(
     throw explainListenFailure(error, config);
   }
 
-  print(`GraphQL: ${url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
+  print(`GraphQL: ${url} (HTTP and WebSocket)`);
+  print(ideNotice(config.graphqlIde, url));
   if (config.syncIntervalSeconds === 0) {
     print(
       config.redisUrl === undefined

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ClientStats } from "../circleci/index.js";
 import type { LoaderStats } from "../loaders/index.js";
+import type { AnswerCacheStats } from "../operation/index.js";
 import type { CycleReport } from "../sync/index.js";
 import type { WriterStats } from "../writer/index.js";
 
@@ -19,6 +20,8 @@ export interface MetricSources {
   isLeader?: () => boolean | undefined;
   /** The store writer's counters. */
   writer?: () => WriterStats;
+  /** The answer cache's counters; undefined while there is none. */
+  answerCache?: () => AnswerCacheStats | undefined;
 }
 
 export interface GatewayMetrics {
@@ -30,7 +33,7 @@ export interface GatewayMetrics {
   observeCycle(report: CycleReport): void;
   /** Times one root field's resolver (`Query.pipelines`), in seconds. */
   observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
-  /** Times one GraphQL request over HTTP, from arrival to response, in seconds. */
+  /** Times one GraphQL operation, from arrival to answer, in seconds. */
   observeRequest(operationType: string, outcome: "ok" | "error", seconds: number): void;
 }
 
@@ -70,7 +73,7 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
   });
   const requests = new Histogram({
     name: `${PREFIX}graphql_request_duration_seconds`,
-    help: "GraphQL requests over HTTP, from arrival to response, by operation type and outcome.",
+    help: "GraphQL operations (each of an HTTP batch; queries and mutations over WebSocket too), from arrival to answer, by operation type and outcome.",
     labelNames: ["operation_type", "outcome"],
     buckets: LATENCY_BUCKETS,
     registers,
@@ -104,9 +107,10 @@ export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" 
 type Registers = Registry[];
 
 function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
-  const { circleci, loaders, activeSubscriptions, isLeader, writer } = sources;
+  const { circleci, loaders, activeSubscriptions, isLeader, writer, answerCache } = sources;
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
   if (writer !== undefined) registerWriterMetrics(writer, registers);
+  if (answerCache !== undefined) registerAnswerCacheMetrics(answerCache, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
     currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
@@ -214,4 +218,22 @@ function registerCacheMetrics(stats: () => LoaderStats, registers: Registers): v
       this.inc({ result: "failed" }, failed);
     },
   });
+}
+
+function registerAnswerCacheMetrics(stats: () => AnswerCacheStats | undefined, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}answer_cache_lookups_total`,
+    help: "GraphQL queries looked up in the answer cache, by result (hit: served from memory, shared: joined an identical execution in progress, miss: executed).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      const counts = stats();
+      if (counts === undefined) return;
+      this.inc({ result: "hit" }, counts.hits);
+      this.inc({ result: "shared" }, counts.shared);
+      this.inc({ result: "miss" }, counts.misses);
+    },
+  });
+  currentGauge(`${PREFIX}answer_cache_entries`, "Whole answers the answer cache holds now.", () => stats()?.entries ?? 0, registers);
 }
