@@ -74,7 +74,6 @@ export async function startServe(
     const pubSub = createPubSub({ eventTarget: topics });
     // Live before the server listens: a subscriber never misses an event published after it connected.
     stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
-    await loaders.subscribe(runtime.bus);
     const schema = await buildGatewaySchema({ pubSub });
     timeRootResolvers(schema, metrics);
     server = createGatewayServer<GatewayContext>({
@@ -127,6 +126,7 @@ function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): Loader
   return createLoaderFactory({
     store: runtime.store,
     client: runtime.client,
+    invalidations: runtime.invalidations,
     concurrency: config.circleciConcurrency,
     syncLookbackHours: config.syncLookbackHours,
     readTimeoutMs: config.circleciReadTimeoutSeconds * 1000,

@@ -1,12 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { CircleCIClient } from "../../src/circleci/index.js";
 import { createLoaderFactory } from "../../src/loaders/index.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 
 describe("loader factory options", () => {
   // Never called: the checks run before any request.
   const client = new CircleCIClient({ token: "unused", baseUrl: "http://127.0.0.1:9" });
   const store = new MemoryStore();
+  const invalidations = new LocalInvalidations();
   afterAll(async () => {
     await client.close();
   });
@@ -14,15 +16,14 @@ describe("loader factory options", () => {
   it.each([
     [{ concurrency: 0 }, /concurrency must be an integer >= 1, got 0/],
     [{ concurrency: 1.5 }, /concurrency must be an integer >= 1/],
-    [{ l1TtlMs: -1 }, /l1TtlMs must be >= 0, got -1/],
     [{ l1MaxEntries: 0 }, /l1MaxEntries must be an integer >= 1, got 0/],
   ])("refuses %j with a RangeError that names the option", (options, message) => {
-    expect(() => createLoaderFactory({ store, client, ...options })).toThrow(RangeError);
-    expect(() => createLoaderFactory({ store, client, ...options })).toThrow(message);
+    expect(() => createLoaderFactory({ store, client, invalidations, ...options })).toThrow(RangeError);
+    expect(() => createLoaderFactory({ store, client, invalidations, ...options })).toThrow(message);
   });
 
   it("serves the store's contexts and sync status through the L1", async () => {
-    const factory = createLoaderFactory({ store, client });
+    const factory = createLoaderFactory({ store, client, invalidations });
     await store.replaceContexts([{ id: "c1", name: "deploy", created_at: "2025-05-30T10:00:00.000Z", environment_variables: [] }]);
     const loaders = factory.forRequest();
     expect((await loaders.contexts()).map((context) => context.name)).toEqual(["deploy"]);

@@ -5,6 +5,7 @@ import type { LoaderFactory, LoaderFactoryOptions, Loaders } from "../../src/loa
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
@@ -22,6 +23,8 @@ export interface LoaderRig {
   client: CircleCIClient;
   store: RedisStore;
   bus: MemoryEventBus;
+  /** What the loaders evict by: tests publish the tags of the writes they make behind the read path's back. */
+  invalidations: LocalInvalidations;
   engine: SyncEngine;
   /** Projects the engine syncs. */
   synced: string[];
@@ -62,6 +65,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
   rigs += 1;
   const store = new RedisStore({ url: redis.url, prefix: `loaders-test-${process.pid}-${rigs}:` });
   const bus = new MemoryEventBus();
+  const invalidations = new LocalInvalidations();
   const slugs = [...sim.world.state.projects.keys()];
   const synced = slugs.slice(0, 2);
   const engine = new SyncEngine({
@@ -79,11 +83,12 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     client,
     store,
     bus,
+    invalidations,
     engine,
     synced,
     unsynced: slugs.slice(2),
     factory(factoryOptions = {}) {
-      const factory = createLoaderFactory({ store, client, syncLookbackHours: LOOKBACK_HOURS, ...factoryOptions });
+      const factory = createLoaderFactory({ store, client, invalidations, syncLookbackHours: LOOKBACK_HOURS, ...factoryOptions });
       factories.push(factory);
       return factory;
     },

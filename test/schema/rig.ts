@@ -2,6 +2,7 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import { graphql } from "graphql";
 import type { ExecutionResult, GraphQLSchema } from "graphql";
 import { createLoaderFactory } from "../../src/loaders/index.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import type { LoaderFactory, Loaders } from "../../src/loaders/index.js";
 import { buildGatewaySchema } from "../../src/resolvers/build-schema.js";
 import type { GatewayContext } from "../../src/resolvers/context.js";
@@ -23,7 +24,7 @@ export interface SchemaRig {
 export async function startSchemaRig(): Promise<SchemaRig> {
   const sync = await startRig();
   await sync.engine.runCycle();
-  const factory = createLoaderFactory({ store: sync.store, client: sync.client });
+  const factory = createLoaderFactory({ store: sync.store, client: sync.client, invalidations: new LocalInvalidations() });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
   const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs });
   return {
