@@ -20,7 +20,7 @@ function reply(message: ServerMessage): void {
 }
 
 function loadersFor(spec: ServerSpec, config: Config, runtime: Runtime): LoaderFactory | undefined {
-  const options = { store: runtime.store, client: runtime.client, writer: runtime.writer, concurrency: config.circleciConcurrency };
+  const options = { store: runtime.store, client: runtime.client, writer: runtime.writer, invalidations: runtime.invalidations, concurrency: config.circleciConcurrency };
   switch (spec.mode) {
     case "cached":
       return undefined;

@@ -77,13 +77,12 @@ export async function startServe(
     const pubSub = createPubSub({ eventTarget: topics });
     // Live before the server listens: a subscriber never misses an event published after it connected.
     stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
-    await loaders.subscribe(runtime.bus);
     const schema = await buildGatewaySchema({ pubSub });
     timeRootResolvers(schema, metrics);
     server = createGatewayServer<GatewayContext>({
       schema,
       subgraphSchema: await buildFederatedSubgraphSchema(),
-      context: () => ({ loaders: loaders.forRequest(), projectSlugs }),
+      context: ({ tracker }) => ({ loaders: loaders.forRequest({ tracker }), projectSlugs }),
       host: config.host,
       port: config.port,
       introspection: config.graphqlIntrospection,
@@ -106,10 +105,7 @@ export async function startServe(
       },
       maxBodyBytes: config.httpMaxBodyBytes,
       invalidations: runtime.invalidations,
-      // The loaders do not report yet what each execution read (its ReadTracker tags): a kept answer would name no
-      // tag, so no write would ever evict it. Until they do, no answer is kept; every request still waits on the
-      // invalidation barrier.
-      answerCacheEntries: 0,
+      answerCacheEntries: config.graphqlAnswerCacheEntries,
     });
     url = await server.listen();
   } catch (error) {
@@ -138,6 +134,7 @@ function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): Loader
     store: runtime.store,
     client: runtime.client,
     writer: runtime.writer,
+    invalidations: runtime.invalidations,
     concurrency: config.circleciConcurrency,
     readTimeoutMs: config.circleciReadTimeoutSeconds * 1000,
     logger,

@@ -5,6 +5,7 @@ import type { LoaderFactory, LoaderFactoryOptions, Loaders } from "../../src/loa
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
+import { RedisInvalidations } from "../../src/store/redis-invalidations.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
@@ -25,6 +26,8 @@ export interface LoaderRig {
   bus: MemoryEventBus;
   /** The store's writer, as the sync and the read path share it. */
   writer: StoreWriter;
+  /** What the loaders evict by: the writer's, as every instance on this Redis receives them. */
+  invalidations: RedisInvalidations;
   engine: SyncEngine;
   /** Projects the engine syncs. */
   synced: string[];
@@ -63,7 +66,9 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
   settle(sim);
   const client = simulatorClient(sim, { concurrency: 16, ...options.client });
   rigs += 1;
-  const store = new RedisStore({ url: redis.url, prefix: `loaders-test-${process.pid}-${rigs}:` });
+  const prefix = `loaders-test-${process.pid}-${rigs}:`;
+  const store = new RedisStore({ url: redis.url, prefix });
+  const invalidations = RedisInvalidations.connect(redis.url, { prefix });
   const bus = new MemoryEventBus();
   const slugs = [...sim.world.state.projects.keys()];
   const synced = slugs.slice(0, 2);
@@ -84,11 +89,12 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     store,
     bus,
     writer,
+    invalidations,
     engine,
     synced,
     unsynced: slugs.slice(2),
     factory(factoryOptions = {}) {
-      const factory = createLoaderFactory({ store, client, writer, ...factoryOptions });
+      const factory = createLoaderFactory({ store, client, writer, invalidations, ...factoryOptions });
       factories.push(factory);
       return factory;
     },
@@ -96,6 +102,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
       await Promise.all(factories.map((factory) => factory.close()));
       await client.close();
       await bus.close();
+      await invalidations.close();
       await store.close();
       await sim.stop();
     },

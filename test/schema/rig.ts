@@ -23,7 +23,7 @@ export interface SchemaRig {
 export async function startSchemaRig(): Promise<SchemaRig> {
   const sync = await startRig();
   await sync.engine.runCycle();
-  const factory = createLoaderFactory({ store: sync.store, client: sync.client, writer: sync.writer });
+  const factory = createLoaderFactory({ store: sync.store, client: sync.client, writer: sync.writer, invalidations: sync.invalidations });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
   const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs });
   return {

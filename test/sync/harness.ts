@@ -4,6 +4,7 @@ import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator, SimulatorOptions } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
 import type { ChangeEvent, DeliveredChangeEvent } from "../../src/store/events.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
 import type { WriteBatch } from "../../src/store/writes.js";
@@ -22,6 +23,8 @@ export interface SyncRig {
   store: Store;
   bus: MemoryEventBus;
   writer: StoreWriter;
+  /** What the store's writes invalidate; only the embedded store's are heard (a store given in the options keeps its own). */
+  invalidations: LocalInvalidations;
   engine: SyncEngine;
   slugs: string[];
   orgId: string;
@@ -47,7 +50,8 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     ...options.simulator,
   });
   const client = simulatorClient(sim, options.client);
-  const store = options.store ?? new MemoryStore();
+  const invalidations = new LocalInvalidations();
+  const store = options.store ?? new MemoryStore({ invalidations });
   const bus = new MemoryEventBus();
   const writer = new StoreWriter({ store, bus });
   const slugs = [...sim.world.state.projects.keys()];
@@ -71,6 +75,7 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     store,
     bus,
     writer,
+    invalidations,
     engine,
     slugs,
     orgId,
