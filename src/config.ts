@@ -65,6 +65,15 @@ function commaList(input: string): string[] {
     .filter((part) => part.length > 0);
 }
 
+/** Bearer keys of the gateway: long enough that guessing one is hopeless. */
+function gatewayKeys() {
+  return z
+    .string()
+    .transform(commaList)
+    .refine((keys) => keys.every((key) => key.length >= 16), "each key must be at least 16 characters long")
+    .default([]);
+}
+
 const projectSlugs = z.string().transform((input, ctx) => {
   const slugs = new Set<string>();
   for (const raw of commaList(input)) {
@@ -263,11 +272,14 @@ export const SETTINGS = {
     help: "comma-separated keys; when set, every request needs Authorization: Bearer <key>",
     defaultText: "none",
     secret: true,
-    rule: z
-      .string()
-      .transform(commaList)
-      .refine((keys) => keys.every((key) => key.length >= 16), "each key must be at least 16 characters long")
-      .default([]),
+    rule: gatewayKeys(),
+  }),
+  gatewayWriteKeys: setting({
+    env: "GATEWAY_WRITE_KEYS",
+    help: "comma-separated keys that may also run mutations (trigger, rerun, cancel, approve on CircleCI); they read too. None: actions are off",
+    defaultText: "none",
+    secret: true,
+    rule: gatewayKeys(),
   }),
   webhookSecret: setting({
     env: "CIRCLECI_WEBHOOK_SECRET",

@@ -52,6 +52,7 @@ describe("loadConfig defaults", () => {
       syncBackfillDays: 30,
       syncLeaderTtlSeconds: 15,
       gatewayApiKeys: [],
+      gatewayWriteKeys: [],
       webhookSecret: undefined,
       logLevel: "info",
       logFormat: "auto",
@@ -224,6 +225,13 @@ describe("each setting's rule", () => {
     expect(error.message).not.toContain("short-key");
     const { config } = loadConfig("serve", { env: { ...required, GATEWAY_API_KEYS: "0123456789abcdef0123, fedcba9876543210fedc" } });
     expect(config.gatewayApiKeys).toEqual(["0123456789abcdef0123", "fedcba9876543210fedc"]);
+  });
+
+  it("holds write keys to the same rule, apart from the read keys", () => {
+    const error = rejects({ GATEWAY_WRITE_KEYS: "write-0123456789abcdef,tiny" }, "GATEWAY_WRITE_KEYS", /at least 16 characters/);
+    expect(error.message).not.toContain("tiny");
+    const { config } = loadConfig("serve", { env: { ...required, GATEWAY_WRITE_KEYS: "write-0123456789abcdef" } });
+    expect(config).toMatchObject({ gatewayWriteKeys: ["write-0123456789abcdef"], gatewayApiKeys: [] });
   });
 
   it("takes the webhook secret as given", () => {

@@ -11,6 +11,8 @@ export type Refusal =
   | "unknown-persisted-query"
   /** A mutation or subscription over a transport that only carries queries (HTTP GET). */
   | "query-only"
+  /** The caller may not run it (a mutation without a write key). */
+  | "forbidden"
   /** The gateway failed before it could run the operation; the cause is in the log. */
   | "internal";
 

@@ -14,3 +14,5 @@ export const OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE";
 export const PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND";
 /** Anything the gateway did not expect: the client sees this code and a fixed message, the log has the cause. */
 export const INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR";
+/** The caller may not run the operation (a mutation without a write key): the message says which setting grants it. */
+export const FORBIDDEN = "FORBIDDEN";

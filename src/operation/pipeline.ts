@@ -25,6 +25,10 @@ export interface Caller {
    * another, whatever rules later decide what a scope sees.
    */
   readonly scope: string;
+  /** `write`: may run mutations (actions on CircleCI) as well as queries and subscriptions; `read`: not mutations. */
+  readonly access: "read" | "write";
+  /** How logs name the caller: a digest prefix of its key, never the key. */
+  readonly name: string;
 }
 
 /** How an operation arrived: HTTP GET carries queries only, POST no subscriptions, WebSocket anything. */
@@ -35,6 +39,8 @@ export interface ExecutionScope {
   /** Where the execution's reads report the tags they depend on: the answer is kept until one of them changes. */
   readonly tracker: ReadTracker;
   readonly scope: string;
+  /** Who the execution runs for (actions are logged under its name). */
+  readonly caller: Caller;
 }
 
 export interface PipelineOptions<TContext> {
@@ -118,7 +124,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
   }
 
   /** Everything between the text and execution, in the order of `OperationPlugin`'s stages. */
-  function check(source: string, request: OperationRequest, transport: Transport): PreparedOperation | Outcome {
+  function check(source: string, request: OperationRequest, transport: Transport, caller: Caller): PreparedOperation | Outcome {
     for (const plugin of plugins) {
       const error = plugin.checkSource?.(source);
       if (error !== undefined) return refused([error], "invalid");
@@ -141,10 +147,10 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
       return refused([badRequest("subscriptions run over WebSocket (subprotocol graphql-transport-ws) on this path, not over HTTP")], "invalid", operationType);
     }
     const variables = request.variables ?? undefined;
-    const operation: ResolvedOperation = { schema, source, document, definition, variables };
+    const operation: ResolvedOperation = { schema, source, document, definition, variables, caller };
     for (const plugin of plugins) {
       const refusal = plugin.checkOperation?.(operation);
-      if (refusal !== undefined) return refused([refusal.error], "invalid", operationType, refusal.extensions);
+      if (refusal !== undefined) return refused([refusal.error], refusal.refusal ?? "invalid", operationType, refusal.extensions);
     }
     const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], variables ?? {}, { maxErrors: 25 });
     if (coerced.errors !== undefined) return refused(coerced.errors.map(badVariable), "invalid", operationType);
@@ -171,7 +177,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
   /** One execution, start to answer; never throws: a failure outside the resolvers is an internal error. */
   async function produce(prepared: PreparedOperation, caller: Caller, tracker: ReadTracker): Promise<Produced> {
     try {
-      const context = await options.context({ tracker, scope: caller.scope });
+      const context = await options.context({ tracker, scope: caller.scope, caller });
       const watchers = watch(prepared, context);
       const result = await execute(argsOf(prepared, context));
       return { answer: answerOf(format(result, watchers)), keepable: result.errors === undefined };
@@ -221,7 +227,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
           return { operationType: OperationTypeNode.QUERY, answer: kept };
         }
       }
-      const prepared = check(resolved.source, request, transport);
+      const prepared = check(resolved.source, request, transport, caller);
       if (!("operation" in prepared)) return prepared;
       if (resolved.register !== undefined) persisted.register(resolved.register, resolved.source);
       facts.set(prepared, { caller, position: at, ends });
@@ -253,7 +259,7 @@ export function createOperationPipeline<TContext>(options: PipelineOptions<TCont
   async function subscribe(prepared: PreparedOperation): Promise<AsyncIterableIterator<FormattedExecutionResult> | FormattedExecutionResult> {
     const { caller } = factsOf(prepared);
     try {
-      const context = await options.context({ tracker: untrackedReads, scope: caller.scope });
+      const context = await options.context({ tracker: untrackedReads, scope: caller.scope, caller });
       const args = argsOf(prepared, context);
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) return format(stream, []);

@@ -1,4 +1,6 @@
 import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationTypeNode } from "graphql";
+import type { Refusal } from "./answer.js";
+import type { Caller } from "./pipeline.js";
 
 /** An operation the pipeline has parsed, validated and resolved in its document. */
 export interface ResolvedOperation {
@@ -10,6 +12,8 @@ export interface ResolvedOperation {
   readonly definition: OperationDefinitionNode;
   /** As the client sent them (not yet coerced). */
   readonly variables: Readonly<Record<string, unknown>> | undefined;
+  /** Who sent it. */
+  readonly caller: Caller;
 }
 
 /** How an answered operation ended, for whoever measures it. */
@@ -24,6 +28,8 @@ export interface OperationEnd {
 export interface OperationRefusal {
   readonly error: GraphQLError;
   readonly extensions?: Record<string, unknown>;
+  /** What a transport makes of it: `invalid` (the default; HTTP 400) or `forbidden` (the caller may not; HTTP 403). */
+  readonly refusal?: Extract<Refusal, "invalid" | "forbidden">;
 }
 
 /** Watches one execution. */
@@ -38,13 +44,15 @@ export interface ExecutionWatcher {
  * 1. `onOperation`: an operation arrived (queries and mutations; a subscription only when it is refused, since an
  *    open subscription is not a request with an end).
  * 2. `checkSource`: its text is known (its own, or the persisted query's), before it is parsed.
- * 3. `checkOperation`: it is parsed, valid and resolved in its document, before its variables are coerced.
+ * 3. `checkOperation`: it is parsed, valid and resolved in its document (its caller known), before its variables are
+ *    coerced.
  * 4. `onExecute`: it is about to execute with `context` (each event of a subscription too): the place to create a
  *    per-execution meter, read by the returned watcher's `extensions` when the execution ends.
  *
  * An answer served from the answer cache passes stage 1 only: it ran, and passed 2 and 3, when it was made.
- * A check that returns an error refuses the operation with it (HTTP 400): the error carries its own code; a
- * refusal by `checkOperation` may add to the answer's `extensions` (what the refused operation would have cost).
+ * A check that returns an error refuses the operation with it (HTTP 400, or 403 for a `forbidden` refusal): the error
+ * carries its own code; a refusal by `checkOperation` may add to the answer's `extensions` (what the refused operation
+ * would have cost).
  */
 export interface OperationPlugin<TContext> {
   onOperation?(): ((end: OperationEnd) => void) | undefined;

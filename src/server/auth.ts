@@ -10,8 +10,18 @@ export type AuthFailure = "missing" | "invalid";
 
 export type AuthOutcome = { ok: true; caller: Caller } | { ok: false; failure: AuthFailure };
 
-/** The caller of a gateway without API keys: everyone is the same caller. */
-export const PUBLIC_CALLER: Caller = { scope: "public" };
+/** The caller of a gateway without API keys: everyone is the same caller, who reads. */
+export const PUBLIC_CALLER: Caller = { scope: "public", access: "read", name: "anonymous" };
+
+/** The keys a gateway admits, and what each may do. */
+export interface GatewayKeys {
+  /** `GATEWAY_API_KEYS`: each may read. None (and no write keys): reads need no key. */
+  read: readonly string[];
+  /** `GATEWAY_WRITE_KEYS`: each may read and run mutations. */
+  write: readonly string[];
+  /** Every caller the keys admit may run mutations, without a write key (the demo, whose CircleCI is a simulator). */
+  writeWithoutKey?: boolean;
+}
 
 /**
  * Finds which configured key was presented (its index), without revealing, by timing, which part or which key
@@ -52,22 +62,48 @@ export function createApiKeyMatcher(keys: readonly string[]): ApiKeyMatcher {
   };
 }
 
-/**
- * The outcome for one `Authorization` header value. Each key is its own scope (named by its position, never by the
- * key): today every key sees the same data, and a rule that one day tells them apart cannot leak a cached answer.
- */
-export function authenticate(header: string | undefined, matches: ApiKeyMatcher): AuthOutcome {
-  const key = parseBearerToken(header);
-  if (key === undefined) return { ok: false, failure: "missing" };
-  const index = matches(key);
-  return index === undefined ? { ok: false, failure: "invalid" } : { ok: true, caller: { scope: `key:${index}` } };
+/** Matchers of the read keys and of the write keys. */
+export interface KeyMatchers {
+  read: ApiKeyMatcher;
+  write: ApiKeyMatcher;
 }
 
-/** With keys: every caller must present one. Without: everyone is `PUBLIC_CALLER`. */
-export function createAuthenticator(keys: readonly string[]): Authenticator {
-  if (keys.length === 0) return () => ({ ok: true, caller: PUBLIC_CALLER });
-  const matches = createApiKeyMatcher(keys);
-  return (header) => authenticate(header, matches);
+/**
+ * The outcome for one `Authorization` header value. Each key is its own scope (named by its kind and position, never
+ * by the key): today every key sees the same data, and a rule that one day tells them apart cannot leak a cached
+ * answer. A write key gives `write` access. Without a key the caller is `anonymous`, when `anonymous` is given (reads
+ * need no key); a key that matches none is refused either way.
+ */
+export function authenticate(header: string | undefined, matchers: KeyMatchers, anonymous?: Caller): AuthOutcome {
+  const key = parseBearerToken(header);
+  if (key === undefined) return anonymous === undefined ? { ok: false, failure: "missing" } : { ok: true, caller: anonymous };
+  // Both sets are compared whatever the first says, so the time does not tell which kind of key was sent.
+  const [write, read] = [matchers.write(key), matchers.read(key)];
+  const name = keyName(key);
+  if (write !== undefined) return { ok: true, caller: { scope: `write:${write}`, access: "write", name } };
+  if (read !== undefined) return { ok: true, caller: { scope: `key:${read}`, access: "read", name } };
+  return { ok: false, failure: "invalid" };
+}
+
+/**
+ * With read keys, every caller must present a key; with write keys alone, reads need none but a key presented must
+ * be one; with neither, everyone is `PUBLIC_CALLER` whatever they send. `writeWithoutKey` gives every admitted
+ * caller write access.
+ */
+export function createAuthenticator(keys: GatewayKeys): Authenticator {
+  const widen = (caller: Caller): Caller => (keys.writeWithoutKey === true ? { ...caller, access: "write" } : caller);
+  const anonymous = keys.read.length === 0 ? widen(PUBLIC_CALLER) : undefined;
+  if (anonymous !== undefined && keys.write.length === 0) return () => ({ ok: true, caller: anonymous });
+  const matchers = { read: createApiKeyMatcher(keys.read), write: createApiKeyMatcher(keys.write) };
+  return (header) => {
+    const outcome = authenticate(header, matchers, anonymous);
+    return outcome.ok ? { ok: true, caller: widen(outcome.caller) } : outcome;
+  };
+}
+
+/** How logs name the holder of a key: 8 hex digits of its SHA-256, which tell keys apart and reveal nothing of them. */
+export function keyName(key: string): string {
+  return `key sha256:${sha256(key).toString("hex").slice(0, 8)}`;
 }
 
 /** 401 with a JSON GraphQL-style error and a `WWW-Authenticate` challenge; logged without the key. */

@@ -11,6 +11,8 @@ import type { GatewayMetrics } from "../metrics/index.js";
 import { AnswerCache, createOperationPipeline, INTERNAL_ERROR_MESSAGE, INTERNAL_SERVER_ERROR } from "../operation/index.js";
 import type { AnswerCacheStats, ErrorCoder, ExecutionScope, OperationPlugin } from "../operation/index.js";
 import type { Invalidations } from "../store/invalidations.js";
+import { actionPermission } from "./action-permission.js";
+import type { ActionPermissionOptions } from "./action-permission.js";
 import { createAuthenticator, refuseUnauthenticated, requireApiKey } from "./auth.js";
 import { trackConnections } from "./drain.js";
 import { healthRoutes } from "./health.js";
@@ -79,6 +81,16 @@ export interface GatewayServerOptions<TContext> {
    * a caller scope of its own. Default: no authentication.
    */
   apiKeys?: readonly string[];
+  /**
+   * Keys that may also run mutations (`GATEWAY_WRITE_KEYS`); they read too. A mutation from any other caller is
+   * refused, FORBIDDEN, before it executes. With write keys but no `apiKeys`, reads need no key. Default: none, so
+   * mutations are off.
+   */
+  writeKeys?: readonly string[];
+  /** Every admitted caller may run mutations without a write key (the demo: its CircleCI is a simulator). Default false. */
+  writeWithoutKey?: boolean;
+  /** Told of each mutation refused for want of a write key. */
+  onActionRefused?: ActionPermissionOptions["onRefused"];
   /**
    * Served at `GET /metrics` (Prometheus text; behind the API key when keys are set, as scrapers can send one),
    * and told how long each GraphQL operation took. Default: no `/metrics`.
@@ -155,9 +167,10 @@ export function createGatewayServer<TContext extends object>(options: GatewaySer
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const authenticate = createAuthenticator(options.apiKeys ?? []);
+  const keys = { read: options.apiKeys ?? [], write: options.writeKeys ?? [], writeWithoutKey: options.writeWithoutKey };
+  const authenticate = createAuthenticator(keys);
   // The pages hold no data: they are served without the key, which a browser could not send for them.
-  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired: (options.apiKeys ?? []).length > 0 });
+  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired: keys.read.length + keys.write.length > 0 });
   const { invalidations } = options;
   if ((options.answerCacheEntries ?? 0) > 0 && invalidations === undefined) throw new AnswerCacheWithoutInvalidationsError();
   const answerCache =
@@ -165,6 +178,8 @@ export function createGatewayServer<TContext extends object>(options: GatewaySer
       ? undefined
       : new AnswerCache({ invalidations, maxEntries: options.answerCacheEntries ?? 0, maxBytes: options.answerCacheBytes });
   const plugins: OperationPlugin<TContext>[] = [
+    // First: a caller who may not act learns nothing of the mutation's cost either.
+    actionPermission({ writeKeysConfigured: keys.write.length > 0, onRefused: options.onActionRefused }),
     queryLimits(limits),
     ...(options.metrics === undefined ? [] : [requestTiming<TContext>(options.metrics)]),
     ...(options.plugins ?? []),

@@ -21,7 +21,7 @@ export interface GraphQLOverHttpOptions {
 export type GraphQLOverHttp = (request: IncomingMessage, response: ServerResponse, caller: Caller) => Promise<void>;
 
 /** The HTTP status of each reason an operation did not run; an operation that ran is 200 whatever its fields did. */
-const REFUSAL_STATUS: Record<Refusal, number> = { invalid: 400, "unknown-persisted-query": 200, "query-only": 405, internal: 500 };
+const REFUSAL_STATUS: Record<Refusal, number> = { invalid: 400, "unknown-persisted-query": 200, "query-only": 405, forbidden: 403, internal: 500 };
 
 /** Content types a browser may send cross-site without a preflight: a GET carrying one needs a preflight header. */
 const SIMPLE_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];

@@ -10,7 +10,7 @@
  *   projects spread over a cluster's shards;
  * - the shared one (`{g}`): what spans projects (projects, contexts, the active set, cursors, stream statuses, the
  *   cycle summary, the leader lease and its epoch, the id -> project directory, the registry of project slots,
- *   the write sequence).
+ *   the write sequence, the records of idempotency keys).
  *
  * Reads stay by CircleCI id: an id's project is found in the directory (`owners`, written with the document) and
  * remembered in process (the project of an id never changes).
@@ -71,6 +71,8 @@ export interface KeyLayout {
   readonly owners: string;
   /** Hash: project slot -> project slug, for every slot written (where staged events may wait). */
   readonly slots: string;
+  /** String with a TTL: `ActionRecord` JSON of one idempotency key (`key`: a digest of it, so any text fits). */
+  actionRecord(key: string): string;
   /** String with a TTL: the sync leader's lease. */
   readonly leader: string;
   /** Integer: incremented by every new leader, the fencing epoch. */
@@ -118,6 +120,7 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     summary: shared("summary"),
     owners: shared("owners"),
     slots: shared("slots"),
+    actionRecord: (actionKey) => shared(`action:${actionKey}`),
     leader: shared("leader"),
     leaderEpoch: shared("leader:epoch"),
     fence: () => shared("leader:epoch"),

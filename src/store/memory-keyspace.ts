@@ -21,11 +21,14 @@ export type KeyspaceWriteResult =
  */
 export class MemoryKeyspace {
   readonly #strings = new Map<string, string>();
+  /** When strings written with a time to live are gone, epoch ms. */
+  readonly #expiries = new Map<string, number>();
   readonly #hashes = new Map<string, Map<string, string>>();
   readonly #sortedSets = new Map<string, MemorySortedSet>();
   readonly #lists = new Map<string, string[]>();
 
   get(key: string): string | undefined {
+    this.#expire(key);
     return this.#strings.get(key);
   }
 
@@ -78,16 +81,18 @@ export class MemoryKeyspace {
   }
 
   #holds(key: string, condition: { absent: true } | { stored: string }): boolean {
-    const current = this.#strings.get(key);
+    const current = this.get(key);
     return "absent" in condition ? current === undefined : current === condition.stored;
   }
 
   #apply(op: WriteOp): Effect {
     switch (op.type) {
       case "set": {
-        const old = this.#strings.get(op.key);
+        const old = this.get(op.key);
         if (old === op.value) return "unchanged";
         this.#strings.set(op.key, op.value);
+        if (op.ttlMs === undefined) this.#expiries.delete(op.key);
+        else this.#expireLater(op.key, op.ttlMs);
         return old === undefined ? "created" : "changed";
       }
       case "hset": {
@@ -122,6 +127,20 @@ export class MemoryKeyspace {
         return "changed";
       }
     }
+  }
+
+  /** Drops the string if its time to live is over, as Redis does on access. */
+  #expire(key: string): void {
+    const expiresAt = this.#expiries.get(key);
+    if (expiresAt === undefined || expiresAt > Date.now()) return;
+    this.#expiries.delete(key);
+    this.#strings.delete(key);
+  }
+
+  /** Sets a time to live, dropping every string whose own is over: nothing read again lingers past it either. */
+  #expireLater(key: string, ttlMs: number): void {
+    for (const expiring of [...this.#expiries.keys()]) this.#expire(expiring);
+    this.#expiries.set(key, Date.now() + ttlMs);
   }
 
   #hash(key: string): Map<string, string> {

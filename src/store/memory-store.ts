@@ -128,6 +128,7 @@ export class MemoryStore implements Store {
     this.#assertOpen();
     return refs.map((ref) => {
       if (ref.kind === "jobRecord") return this.#data.get(keys.jobRecord(ref));
+      if (ref.kind === "actionRecord") return this.#data.get(keys.actionRecord(ref.key));
       const slot = ref.projectSlug === undefined ? this.#slotOf(ref.id) : keys.projectSlot(ref.projectSlug);
       if (slot === undefined) return undefined;
       const key = ref.kind === "pipeline" ? keys.pipeline : ref.kind === "workflow" ? keys.workflow : keys.job;

@@ -198,9 +198,12 @@ export class RedisStore implements Store {
     const texts: (string | undefined)[] = refs.map(() => undefined);
     const placed = refs.flatMap((ref, index) => {
       if (ref.kind === "jobRecord") return [{ index, key: this.keys.jobRecord(ref) }];
+      if (ref.kind === "actionRecord") return [{ index, key: this.keys.actionRecord(ref.key) }];
       return ref.projectSlug === undefined ? [] : [{ index, key: this.documentKey(ref.kind)(this.keys.projectSlot(ref.projectSlug), ref.id) }];
     });
-    const unplaced = refs.flatMap((ref, index) => (ref.kind !== "jobRecord" && ref.projectSlug === undefined ? [{ ref, index }] : []));
+    const unplaced = refs.flatMap((ref, index) =>
+      ref.kind !== "jobRecord" && ref.kind !== "actionRecord" && ref.projectSlug === undefined ? [{ ref, index }] : [],
+    );
     if (placed.length > 0) {
       const found = await this.send((redis) => redis.mget(placed.map(({ key }) => key)));
       placed.forEach(({ index }, position) => (texts[index] = found[position] ?? undefined));

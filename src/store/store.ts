@@ -79,6 +79,31 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * The first use of an idempotency key by an action (a mutation): what it was, who claimed it, and, once known, what
+ * came of it. Kept with a time to live, so a key is remembered for a while and then forgotten.
+ */
+export interface ActionRecord {
+  /** The mutation, e.g. `triggerPipeline`. */
+  action: string;
+  /** A digest of its arguments: the same key with other arguments is another request, refused. */
+  fingerprint: string;
+  /** Who holds the claim (one attempt of one instance); only its holder settles it. */
+  claimant: string;
+  /** When it was claimed, epoch ms. */
+  claimedAt: number;
+  /** Absent while the claimant is at work. */
+  outcome?: ActionOutcome;
+}
+
+export type ActionOutcome =
+  /** CircleCI did it; the result is this pipeline or workflow. */
+  | { kind: "done"; result: { type: "pipeline" | "workflow"; id: string } }
+  /** The request may have reached CircleCI and no answer came back: whether it acted is unknown. */
+  | { kind: "unknown"; message: string }
+  /** CircleCI certainly did nothing (it refused): the key is free again. */
+  | { kind: "released" };
+
 export interface StagedEvents {
   batchId: string;
   /** The project whose outbox holds them. */

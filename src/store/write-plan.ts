@@ -17,8 +17,11 @@ import type { StoreWrite, WriteCondition } from "./writes.js";
 
 /** One operation; `tag` is named when it changes something. */
 export type WriteOp =
-  /** A string: written when its bytes differ; `insertTags` are named too when it did not exist. */
-  | { type: "set"; key: string; value: string; condition?: WriteCondition; tag?: Tag; insertTags?: readonly Tag[] }
+  /**
+   * A string: written when its bytes differ; `insertTags` are named too when it did not exist. With `ttlMs` it is
+   * gone that long after it was written; without, it stays (a write without one drops a time to live, as Redis's SET).
+   */
+  | { type: "set"; key: string; value: string; condition?: WriteCondition; tag?: Tag; insertTags?: readonly Tag[]; ttlMs?: number }
   | { type: "hset"; key: string; field: string; value: string; tag?: Tag }
   | { type: "hdel"; key: string; field: string; tag?: Tag }
   /** A whole hash: afterwards it holds exactly these fields. */
@@ -158,6 +161,9 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       }
       case "summary":
         after.add(index, { type: "set", key: keys.summary, value: encodeDocument(write.summary), tag: tags.syncStatus });
+        return;
+      case "actionRecord":
+        after.add(index, { type: "set", key: keys.actionRecord(write.key), value: encodeDocument(write.record), condition: write.condition, ttlMs: write.ttlMs });
         return;
     }
   });

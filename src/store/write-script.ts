@@ -52,7 +52,7 @@ for _, op in ipairs(ops) do
     local value = ARGV[op.v]
     local old = redis.call('GET', key)
     if old ~= value then
-      redis.call('SET', key, value)
+      if op.x then redis.call('SET', key, value, 'PX', op.x) else redis.call('SET', key, value) end
       name(op.t)
       if old == false and op.i then for _, tag in ipairs(op.i) do name(tag) end end
     end
@@ -146,7 +146,7 @@ export function writeScriptCall(ops: readonly WriteOp[], coordination: WriteCoor
     switch (op.type) {
       case "set": {
         const condition = op.condition === undefined ? {} : "absent" in op.condition ? { a: 1 } : { h: sha1(op.condition.stored) };
-        return { o: "set", k, v: valueIndex(op.value), t, i: op.insertTags, ...condition };
+        return { o: "set", k, v: valueIndex(op.value), t, i: op.insertTags, x: op.ttlMs, ...condition };
       }
       case "hset":
         return { o: "hset", k, f: op.field, v: valueIndex(op.value), t };

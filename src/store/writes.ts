@@ -5,7 +5,7 @@
  */
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "./events.js";
-import type { ActivePipeline, JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "./store.js";
+import type { ActionRecord, ActivePipeline, JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "./store.js";
 import type { Tag } from "./tags.js";
 
 /** A document is written only if the store holds none, or holds exactly this text (as `getDocumentTexts` gave it). */
@@ -28,7 +28,9 @@ export type StoreWrite =
   | { kind: "summary"; summary: SyncSummaryRecord }
   /** Stages the change events a write announces, in the outbox of the project they belong to. */
   | { kind: "stage"; projectSlug: string; batchId: string; events: readonly ChangeEvent[] }
-  | { kind: "unstage"; projectSlug: string; batchIds: readonly string[] };
+  | { kind: "unstage"; projectSlug: string; batchIds: readonly string[] }
+  /** An idempotency key's record, kept `ttlMs` from now and then gone. Readers never see it: it names no tag. */
+  | { kind: "actionRecord"; key: string; record: ActionRecord; ttlMs: number; condition: WriteCondition };
 
 export interface WriteBatch {
   /**
@@ -48,4 +50,5 @@ export type WriteOutcome =
 /** A document the writer reads to write it conditionally. `projectSlug`, when known, spares a directory lookup. */
 export type DocumentRef =
   | { kind: "pipeline" | "workflow" | "job"; id: string; projectSlug?: string }
-  | { kind: "jobRecord"; projectSlug: string; number: number };
+  | { kind: "jobRecord"; projectSlug: string; number: number }
+  | { kind: "actionRecord"; key: string };

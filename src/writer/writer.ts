@@ -10,7 +10,7 @@ import type { Logger } from "../log.js";
 import { decodeDocument } from "../store/codec.js";
 import { WriteFencedError } from "../store/errors.js";
 import type { ChangeEvent, EventBus } from "../store/events.js";
-import type { JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
+import type { ActionRecord, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
 import type { StoreWrite, WriteBatch, WriteOutcome } from "../store/writes.js";
 import type { Workflow, WorkflowJob } from "../circleci/index.js";
 import { jobChanges, workflowChanges } from "./changes.js";
@@ -42,7 +42,10 @@ export interface WriterStats {
   refused: { fence: number; conflict: number };
 }
 
-/** The sync's writes, fenced by the epoch of the lease it holds (none: a sync without a lease, `sync --once`). */
+/**
+ * The sync's writes, fenced by the epoch of the lease it holds (none: a writer without a lease, such as `sync --once`,
+ * or an action storing what it changed as the sync would).
+ */
 export interface SyncWriter {
   /** A batch of a project's pipelines with their workflows, jobs and job records, and the active set's changes. */
   commitPipelineTrees(trees: FetchedTrees): Promise<TreeCounts>;
@@ -61,6 +64,9 @@ export type WebhookWriter = Pick<StoreWriter, "completeWorkflow" | "completeJob"
 
 /** What the read path writes back. */
 export type ReadPathWriter = Pick<StoreWriter, "storeSettledSubtree" | "storeFinalJobRecord">;
+
+/** What actions (mutations) write: the records of their idempotency keys, and what they changed, as the sync writes it. */
+export type ActionWriter = Pick<StoreWriter, "claimAction" | "settleAction" | "forSync">;
 
 const DEFAULT_SYNC_LOOKBACK_MS = 6 * 3_600_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -168,6 +174,35 @@ export class StoreWriter {
       return nothing<void>(undefined, text === undefined ? [{ kind: "jobRecord", record, condition: { absent: true } }] : []);
     });
     return true;
+  }
+
+  /**
+   * Claims an idempotency key for an action: stores `claim`, to live `ttlMs`, where the store holds no record of the
+   * key or only a released one. Where another record holds the key (the first use's, settled or still at work),
+   * stores nothing and answers that record. Of concurrent claims on any instances, exactly one is stored.
+   */
+  claimAction(key: string, claim: ActionRecord, ttlMs: number): Promise<ActionRecord | undefined> {
+    return this.#commit(`the record of idempotency key ${key}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "actionRecord", key }]);
+      const held = decodeDocument<ActionRecord>(text);
+      if (held !== undefined && held.outcome?.kind !== "released") return nothing<ActionRecord | undefined>(held);
+      const condition = text === undefined ? { absent: true as const } : { stored: text };
+      return nothing<ActionRecord | undefined>(undefined, [{ kind: "actionRecord", key, record: claim, ttlMs, condition }]);
+    });
+  }
+
+  /**
+   * Replaces a claim with its settled record, to live `ttlMs` more, while the store still holds that claim (the same
+   * claimant, not yet settled): answers whether it did. A claim whose time ran out, or that another claimant took
+   * over since, is left as it is.
+   */
+  settleAction(key: string, settled: ActionRecord, ttlMs: number): Promise<boolean> {
+    return this.#commit(`the record of idempotency key ${key}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "actionRecord", key }]);
+      const held = decodeDocument<ActionRecord>(text);
+      if (text === undefined || held?.claimant !== settled.claimant || held.outcome !== undefined) return nothing(false);
+      return nothing(true, [{ kind: "actionRecord", key, record: settled, ttlMs, condition: { stored: text } }]);
+    });
   }
 
   /**

@@ -7,7 +7,8 @@ import { WebSocket } from "ws";
 import { startServe, unauthenticatedNotice } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
-import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
+import { authenticate, createApiKeyMatcher, createAuthenticator, keyName, parseBearerToken, PUBLIC_CALLER, webSocketAuthorization } from "../../src/server/auth.js";
+import type { GatewayKeys } from "../../src/server/auth.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { answerOf } from "../support/answer.js";
@@ -17,6 +18,7 @@ import { waitFor } from "./wait-for.js";
 
 const KEYS = ["first-key-0123456789abcdef", "second-key-0123456789abcdef"] as const;
 const WRONG_KEY = "wrong-key-0123456789abcdef";
+const WRITE_KEY = "write-key-0123456789abcdef";
 const { startServer, track } = useTinyServers({ apiKeys: KEYS });
 
 function postQuery(url: string, authorization?: string, query = "{ hello }"): Promise<Response> {
@@ -85,11 +87,53 @@ describe("createApiKeyMatcher and authenticate", () => {
   });
 
   it("tells a missing key from a wrong one; each key is a caller scope of its own, named without the key", () => {
-    expect(authenticate(`Bearer ${KEYS[1]}`, matches)).toEqual({ ok: true, caller: { scope: "key:1" } });
-    expect(authenticate(`Bearer ${KEYS[0]}`, matches)).toEqual({ ok: true, caller: { scope: "key:0" } });
-    expect(authenticate(undefined, matches)).toEqual({ ok: false, failure: "missing" });
-    expect(authenticate(`Basic ${KEYS[1]}`, matches)).toEqual({ ok: false, failure: "missing" });
-    expect(authenticate(`Bearer ${WRONG_KEY}`, matches)).toEqual({ ok: false, failure: "invalid" });
+    const matchers = { read: matches, write: createApiKeyMatcher([WRITE_KEY]) };
+    expect(authenticate(`Bearer ${KEYS[1]}`, matchers)).toEqual({ ok: true, caller: { scope: "key:1", access: "read", name: keyName(KEYS[1]) } });
+    expect(authenticate(`Bearer ${KEYS[0]}`, matchers)).toEqual({ ok: true, caller: { scope: "key:0", access: "read", name: keyName(KEYS[0]) } });
+    expect(authenticate(`Bearer ${WRITE_KEY}`, matchers)).toEqual({ ok: true, caller: { scope: "write:0", access: "write", name: keyName(WRITE_KEY) } });
+    expect(authenticate(undefined, matchers)).toEqual({ ok: false, failure: "missing" });
+    expect(authenticate(`Basic ${KEYS[1]}`, matchers)).toEqual({ ok: false, failure: "missing" });
+    expect(authenticate(`Bearer ${WRONG_KEY}`, matchers)).toEqual({ ok: false, failure: "invalid" });
+    // Reads that need no key: a caller without one is the anonymous one given, a wrong key is still refused.
+    expect(authenticate(undefined, matchers, PUBLIC_CALLER)).toEqual({ ok: true, caller: PUBLIC_CALLER });
+    expect(authenticate(`Bearer ${WRONG_KEY}`, matchers, PUBLIC_CALLER)).toEqual({ ok: false, failure: "invalid" });
+  });
+
+  it("names a key by 8 hex digits of its digest, which tell keys apart and hold nothing of the key", () => {
+    expect(keyName(KEYS[0])).toMatch(/^key sha256:[0-9a-f]{8}$/);
+    expect(keyName(KEYS[0])).not.toBe(keyName(KEYS[1]));
+    for (const key of KEYS) expect(keyName(key)).not.toContain(key.slice(0, 4));
+  });
+});
+
+describe("createAuthenticator", () => {
+  const outcome = (keys: GatewayKeys, key?: string) => createAuthenticator(keys)(key === undefined ? undefined : `Bearer ${key}`);
+  const access = (keys: GatewayKeys, key?: string) => {
+    const result = outcome(keys, key);
+    return result.ok ? result.caller.access : result.failure;
+  };
+
+  it("without keys admits everyone as the one public caller, who reads, whatever they send", () => {
+    expect(outcome({ read: [], write: [] }, WRONG_KEY)).toEqual({ ok: true, caller: PUBLIC_CALLER });
+    expect(access({ read: [], write: [] })).toBe("read");
+  });
+
+  it("with write keys alone, reads need no key, a write key may act, and a key that is neither is refused", () => {
+    const keys = { read: [], write: [WRITE_KEY] };
+    expect(access(keys)).toBe("read");
+    expect(access(keys, WRITE_KEY)).toBe("write");
+    expect(access(keys, WRONG_KEY)).toBe("invalid");
+  });
+
+  it("with read and write keys, every caller needs one of either", () => {
+    const keys = { read: [...KEYS], write: [WRITE_KEY] };
+    expect([access(keys), access(keys, KEYS[0]), access(keys, WRITE_KEY), access(keys, WRONG_KEY)]).toEqual(["missing", "read", "write", "invalid"]);
+  });
+
+  it("lets every admitted caller act when writes need no key (the demo)", () => {
+    expect(access({ read: [], write: [], writeWithoutKey: true })).toBe("write");
+    const keys = { read: [...KEYS], write: [], writeWithoutKey: true };
+    expect([access(keys), access(keys, KEYS[1]), access(keys, WRONG_KEY)]).toEqual(["missing", "write", "invalid"]);
   });
 });
 

@@ -122,7 +122,7 @@ describe("batched HTTP requests", () => {
   });
 
   it("refuse a batch over maxBatch whole, before any operation runs", async () => {
-    const { url, mutations } = await startServer({ limits: { maxBatch: 3 } });
+    const { url, mutations } = await startServer({ limits: { maxBatch: 3 }, writeWithoutKey: true });
     const { status, body } = await postJson(url, Array.from({ length: 4 }, () => ({ query: "mutation { touch }" })));
     expect(status).toBe(400);
     expect(body.errors).toEqual([
@@ -223,7 +223,7 @@ describe("automatic persisted queries", () => {
 
 describe("bad requests", () => {
   it("answer every wrong content type with 415 naming what to send, and run nothing", async () => {
-    const { url, mutations } = await startServer();
+    const { url, mutations } = await startServer({ writeWithoutKey: true });
     const body = JSON.stringify({ query: "mutation { touch }" });
     for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "application/xml", "application/graphql", undefined]) {
       const headers: Record<string, string> = contentType === undefined ? {} : { "content-type": contentType };
@@ -259,7 +259,7 @@ describe("bad requests", () => {
   });
 
   it("answer a mutation or subscription over GET with 405 and Allow: POST, running nothing", async () => {
-    const { url, mutations } = await startServer();
+    const { url, mutations } = await startServer({ writeWithoutKey: true });
     for (const query of ["mutation { touch }", "subscription { tick }"]) {
       const response = await fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: PREFLIGHT });
       expect(response.status).toBe(405);

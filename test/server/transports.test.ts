@@ -89,10 +89,13 @@ const TRANSPORTS: Transport[] = [
     name: "batched HTTP POST",
     mutations: true,
     async send({ origin }, request, authorization = bearer(KEY)) {
-      // Beside an operation that always runs and is never kept: the batch's status is its refused operation's.
+      // Beside an operation that runs for a key that may act and is never kept: the batch's status is its refused
+      // operation's.
       const { status, body } = await post(`${origin}/graphql`, [request, { query: "mutation { ping }" }], authorization);
       if (status === 401) return { unauthenticated: true };
-      expect((body as Result[])[1]).toMatchObject({ data: { ping: "pong" } });
+      const companion = (body as Result[])[1];
+      if (authorization === bearer(KEY)) expect(companion).toMatchObject({ data: { ping: "pong" } });
+      else expect(companion?.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       return answered(status, (body as Result[])[0]);
     },
   },
@@ -152,7 +155,9 @@ async function start(options: Partial<GatewayServerOptions<TaggedContext>> = {})
     subgraphSchema: world.schema,
     context: world.context,
     port: 0,
-    apiKeys: [KEY, OTHER_KEY],
+    // KEY may run mutations, OTHER_KEY may only read.
+    apiKeys: [OTHER_KEY],
+    writeKeys: [KEY],
     limits: LIMITS,
     errorCode: upstreamCode,
     plugins: [executionMeter()],
@@ -296,6 +301,18 @@ describe.each(TRANSPORTS)("$name", (transport) => {
       expect(await transport.send(target, { query: "{ hello }" }, bearer("wrong-key-0123456789abc"))).toEqual({ unauthenticated: true });
       for (const key of [KEY, OTHER_KEY]) expect((await send(transport, target, { query: "{ hello }" }, bearer(key))).result.data).toEqual({ hello: "world" });
     });
+
+    it.runIf(transport.mutations)(
+      "refuses a mutation from a key that may only read with FORBIDDEN naming GATEWAY_WRITE_KEYS (403), running nothing",
+      async () => {
+        const target = await start();
+        const { status, result } = await send(transport, target, { query: 'mutation { rename(id: "1", name: "x") { name } }' }, bearer(OTHER_KEY));
+        expect(result).toEqual({ errors: [{ message: expect.stringMatching(/need one of the keys in GATEWAY_WRITE_KEYS/), extensions: { code: "FORBIDDEN" } }] });
+        if (isHttp) expect(status).toBe(403);
+        expect((await send(transport, target, { query: '{ item(id: "1") { name } }' }, bearer(OTHER_KEY))).result.data).toEqual({ item: { name: "first" } });
+        expect((await send(transport, target, { query: 'mutation { rename(id: "1", name: "y") { name } }' })).result.data).toEqual({ rename: { name: "y" } });
+      },
+    );
   });
 
   describe("the answer cache", () => {
@@ -331,7 +348,7 @@ describe.each(TRANSPORTS)("$name", (transport) => {
       expect([target.world.resolved.item, target.world.resolved.items]).toEqual([2, 1]);
 
       const scopes = await Promise.all([KEY, OTHER_KEY, KEY].map(async (key) => (await send(transport, target, { query: "{ scope }" }, bearer(key))).result.data));
-      expect(scopes).toEqual([{ scope: "key:0" }, { scope: "key:1" }, { scope: "key:0" }]);
+      expect(scopes).toEqual([{ scope: "write:0" }, { scope: "key:0" }, { scope: "write:0" }]);
     });
 
     it("keeps no answer with errors, none built on data the store does not hold, and no mutation's", async () => {
@@ -393,6 +410,18 @@ describe.each(TRANSPORTS)("$name", (transport) => {
       expect(target.world.resolved.item).toBe(2);
       expect(target.server.answerCacheStats).toBeUndefined();
     });
+  });
+});
+
+describe("mutations in a batch", () => {
+  it("are refused one by one for a key that may only read, the batch answering 403 and its queries answered", async () => {
+    const target = await start();
+    const { status, body } = await post(`${target.origin}/graphql`, [{ query: "mutation { ping }" }, { query: "{ hello }" }], bearer(OTHER_KEY));
+    expect(status).toBe(403);
+    expect(body).toEqual([
+      { errors: [{ message: expect.stringMatching(/GATEWAY_WRITE_KEYS/), extensions: { code: "FORBIDDEN" } }] },
+      expect.objectContaining({ data: { hello: "world" } }),
+    ]);
   });
 });
 
