@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Pipeline } from "../../src/circleci/index.js";
 import { StoreClosedError, WriteFencedError } from "../../src/store/errors.js";
 import type { Invalidations } from "../../src/store/invalidations.js";
-import type { JobRecord, Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
+import type { ActionRecord, JobRecord, Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
 import { tags } from "../../src/store/tags.js";
 import type { Tag } from "../../src/store/tags.js";
-import type { StoreWrite } from "../../src/store/writes.js";
+import type { StoreWrite, WriteCondition } from "../../src/store/writes.js";
 import { stagedBatchId } from "../../src/writer/index.js";
 import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
 
@@ -415,6 +415,34 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         expect(await store.listStagedEvents()).toStrictEqual([{ batchId: newer, projectSlug: second.project_slug, events: [created(second)] }]);
         await write(store, writes.unstage(second.project_slug, [newer]));
         expect(await store.listStagedEvents()).toStrictEqual([]);
+      });
+    });
+
+    describe("action records", () => {
+      const record = (claimant: string): ActionRecord => ({ action: "triggerPipeline", fingerprint: "f", claimant, claimedAt: 1 });
+      const put = (key: string, held: ActionRecord, ttlMs: number, condition: WriteCondition) =>
+        store.applyWrites({ writes: [{ kind: "actionRecord", key, record: held, ttlMs, condition }] });
+      const text = async (key: string) => (await store.getDocumentTexts([{ kind: "actionRecord", key }]))[0];
+
+      it("keeps a record under its key, written only if absent or still as read, naming no tag and stepping no sequence", async () => {
+        expect(await put("k1", record("a"), 60_000, { absent: true })).toStrictEqual({ applied: true, changed: [], sequence: undefined });
+        expect(await put("k1", record("b"), 60_000, { absent: true })).toStrictEqual({ applied: false, conflicts: [0] });
+        const held = await text("k1");
+        expect(held).toBe(JSON.stringify(record("a")));
+        expect(await text("k2")).toBeUndefined();
+        const settled: ActionRecord = { ...record("a"), outcome: { kind: "done", result: { type: "pipeline", id: idOf(1) } } };
+        expect((await put("k1", settled, 60_000, { stored: held as string })).applied).toBe(true);
+        expect(await put("k1", record("c"), 60_000, { stored: held as string })).toStrictEqual({ applied: false, conflicts: [0] });
+        expect(await text("k1")).toBe(JSON.stringify(settled));
+      });
+
+      it("forgets a record once its time to live is over, and the key is free again", async () => {
+        await put("short", record("a"), 80, { absent: true });
+        await put("long", record("a"), 60_000, { absent: true });
+        expect(await text("short")).toBeDefined();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect([await text("short"), await text("long")]).toStrictEqual([undefined, JSON.stringify(record("a"))]);
+        expect((await put("short", record("b"), 60_000, { absent: true })).applied).toBe(true);
       });
     });
 

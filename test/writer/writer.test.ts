@@ -228,3 +228,30 @@ describe("the read path's write-back", () => {
     expect(await store.getJobRecords([{ projectSlug: PROJECT, number: 5 }])).toEqual([record("success", [])]);
   });
 });
+
+describe("idempotency records", () => {
+  const claim = (claimant: string) => ({ action: "triggerPipeline", fingerprint: "f", claimant, claimedAt: Date.now() });
+
+  it("are claimed by exactly one of concurrent claimants; the others get that claim back", async () => {
+    const { store, writer } = memoryWriter();
+    const claims = await Promise.all(["a", "b", "c"].map((claimant) => writer.claimAction("k", claim(claimant), 60_000)));
+    const won = claims.filter((held) => held === undefined);
+    expect(won).toHaveLength(1);
+    const winner = ["a", "b", "c"][claims.indexOf(undefined)];
+    for (const held of claims.filter((other) => other !== undefined)) expect(held?.claimant).toBe(winner);
+    expect(JSON.parse((await store.getDocumentTexts([{ kind: "actionRecord", key: "k" }]))[0] as string)).toMatchObject({ claimant: winner });
+  });
+
+  it("are settled only by their claimant, once; a released record frees the key for the next claim", async () => {
+    const { writer } = memoryWriter();
+    expect(await writer.claimAction("k", claim("a"), 60_000)).toBeUndefined();
+    expect(await writer.settleAction("k", { ...claim("b"), outcome: { kind: "released" } }, 60_000)).toBe(false);
+    const released = { ...claim("a"), outcome: { kind: "released" as const } };
+    expect(await writer.settleAction("k", released, 60_000)).toBe(true);
+    expect(await writer.settleAction("k", { ...released, outcome: { kind: "unknown", message: "?" } }, 60_000)).toBe(false);
+    expect(await writer.claimAction("k", claim("b"), 60_000)).toBeUndefined();
+    const done = { ...claim("b"), outcome: { kind: "done" as const, result: { type: "pipeline" as const, id: "p" } } };
+    expect(await writer.settleAction("k", done, 60_000)).toBe(true);
+    expect(await writer.claimAction("k", claim("c"), 60_000)).toMatchObject({ claimant: "b", outcome: done.outcome });
+  });
+});
