@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const runtime = createRuntime(config, silentLogger);
   const store = runtime.store;
   if (!(store instanceof RedisStore)) throw new Error("the benchmark gateway runs on Redis: REDIS_URL is set");
-  const handle = await startServe(config, silentLogger, () => undefined, runtime, loadersFor(spec, config, runtime));
+  const handle = await startServe(config, silentLogger, () => undefined, { runtime, loaders: loadersFor(spec, config, runtime) });
 
   process.on("message", (message: RunnerMessage) => {
     if (message.type === "stats") {

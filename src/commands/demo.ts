@@ -36,7 +36,7 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
   print(`CircleCI simulator: ${simulator.url}/api/v2 (token ${simulator.token}: a local demo token, not a secret)`);
   let gateway;
   try {
-    gateway = await startServe(demoConfig, logger, print);
+    gateway = await startServe(demoConfig, logger, print, { actionsWithoutKey: true });
   } catch (error) {
     await simulator.stop();
     throw error;

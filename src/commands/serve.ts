@@ -1,6 +1,7 @@
 import { getEventListeners, setMaxListeners } from "node:events";
 import { isIP } from "node:net";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { ActionService } from "../actions/index.js";
 import type { Config } from "../config.js";
 import { createLoaderFactory } from "../loaders/index.js";
 import type { LoaderFactory } from "../loaders/index.js";
@@ -32,28 +33,43 @@ export interface ServeHandle {
   subscriberCount(): number;
 }
 
+/** What `startServe` builds from the settings unless it is given them. */
+export interface ServeParts {
+  /** Default: built from the settings. Tests pass their own to read its counters (the store's round trips). */
+  runtime?: Runtime;
+  /** Default: the cached read path over the runtime; the benchmarks pass their baselines' read paths. */
+  loaders?: LoaderFactory;
+  /** Every caller may run mutations without a write key: the demo's, whose CircleCI is the simulator. Default false. */
+  actionsWithoutKey?: boolean;
+}
+
 /**
  * `circleci-gateway serve`: the GraphQL gateway on `HOST`:`PORT`, and the background sync unless
  * `SYNC_INTERVAL_SECONDS=0` (then this instance serves what another one syncs into the shared Redis). Every change
  * event on the bus, whoever published it, reaches this instance's subscribers and evicts its stale L1 entries.
- * `runtime` (default: built from `config`) is owned from then on: `stop` closes it. Tests pass their own to read
- * its counters (the store's round trips); `loaders` (default: the cached read path over `runtime`) is owned too, and
- * the benchmarks pass their baselines' read paths through it.
+ * The runtime and the loaders, given or built, are owned from then on: `stop` closes them.
  */
-export async function startServe(
-  config: Config,
-  logger: Logger,
-  print: Print,
-  runtime: Runtime = createRuntime(config, logger),
-  loaders: LoaderFactory = cachedLoaders(config, runtime, logger),
-): Promise<ServeHandle> {
+export async function startServe(config: Config, logger: Logger, print: Print, parts: ServeParts = {}): Promise<ServeHandle> {
+  const runtime = parts.runtime ?? createRuntime(config, logger);
+  const loaders = parts.loaders ?? cachedLoaders(config, runtime, logger);
   const projectSlugs = config.projectSlugs ?? [];
+  const actions = new ActionService({
+    client: runtime.client,
+    store: runtime.store,
+    writer: runtime.writer,
+    invalidations: runtime.invalidations,
+    loaders,
+    projectSlugs,
+    concurrency: config.circleciConcurrency,
+    logger,
+  });
   let stopForwarding: Unsubscribe | undefined;
   let server: GatewayServer | undefined;
   let sync: SyncLoop | undefined;
 
   async function stop(): Promise<void> {
     await Promise.all([server?.close(), sync?.stop()]);
+    await actions.close();
     await stopForwarding?.();
     await loaders.close();
     await runtime.close();
@@ -69,6 +85,7 @@ export async function startServe(
     isLeader: () => sync?.isLeader,
     writer: () => runtime.writer.stats,
     answerCache: () => server?.answerCacheStats,
+    actions: () => actions.stats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -82,7 +99,7 @@ export async function startServe(
     server = createGatewayServer<GatewayContext>({
       schema,
       subgraphSchema: await buildFederatedSubgraphSchema(),
-      context: ({ tracker }) => ({ loaders: loaders.forRequest({ tracker }), projectSlugs }),
+      context: ({ tracker, caller }) => ({ loaders: loaders.forRequest({ tracker }), projectSlugs, actions: actions.forCaller(caller) }),
       host: config.host,
       port: config.port,
       introspection: config.graphqlIntrospection,
@@ -94,6 +111,9 @@ export async function startServe(
           : circleciWebhookRouter({ secret: config.webhookSecret, writer: runtime.writer, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
+      writeKeys: config.gatewayWriteKeys,
+      writeWithoutKey: parts.actionsWithoutKey,
+      onActionRefused: (caller, fields) => actions.refused(caller, fields),
       metrics,
       errorCode: gatewayErrorCode,
       limits: {
@@ -126,6 +146,7 @@ export async function startServe(
     print(`sync: a cycle every ${config.syncIntervalSeconds} s while this instance is the leader; Ctrl-C stops.`);
   }
   if (config.gatewayApiKeys.length === 0) print(unauthenticatedNotice(config.host));
+  print(actionsNotice(config.gatewayWriteKeys.length, parts.actionsWithoutKey === true));
   return { url, stop, subscriberCount };
 }
 
@@ -146,6 +167,13 @@ export function unauthenticatedNotice(host: string): string {
   return isLoopbackHost(host)
     ? `auth: none (GATEWAY_API_KEYS is not set): unauthenticated, reachable only from this machine (${host}).`
     : `auth: none (GATEWAY_API_KEYS is not set): unauthenticated on ${host}, so anyone who can reach it can query it; set GATEWAY_API_KEYS.`;
+}
+
+/** Said at start-up: who may act on CircleCI through this instance. */
+export function actionsNotice(writeKeys: number, withoutKey: boolean): string {
+  if (withoutKey) return "actions: mutations need no key here (the demo's CircleCI is the simulator).";
+  if (writeKeys === 0) return "actions: off (GATEWAY_WRITE_KEYS is not set): mutations are refused.";
+  return `actions: mutations need one of the ${writeKeys} key${writeKeys === 1 ? "" : "s"} in GATEWAY_WRITE_KEYS.`;
 }
 
 function isLoopbackHost(host: string): boolean {

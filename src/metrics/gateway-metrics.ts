@@ -4,6 +4,7 @@
  * metrics code; only sync cycles and GraphQL timings are observed as they happen.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ActionStats } from "../actions/index.js";
 import type { ClientStats } from "../circleci/index.js";
 import type { LoaderStats } from "../loaders/index.js";
 import type { AnswerCacheStats } from "../operation/index.js";
@@ -22,6 +23,8 @@ export interface MetricSources {
   writer?: () => WriterStats;
   /** The answer cache's counters; undefined while there is none. */
   answerCache?: () => AnswerCacheStats | undefined;
+  /** Actions (mutations) by action and outcome. */
+  actions?: () => ActionStats;
 }
 
 export interface GatewayMetrics {
@@ -107,10 +110,11 @@ export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" 
 type Registers = Registry[];
 
 function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
-  const { circleci, loaders, activeSubscriptions, isLeader, writer, answerCache } = sources;
+  const { circleci, loaders, activeSubscriptions, isLeader, writer, answerCache, actions } = sources;
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
   if (writer !== undefined) registerWriterMetrics(writer, registers);
   if (answerCache !== undefined) registerAnswerCacheMetrics(answerCache, registers);
+  if (actions !== undefined) registerActionMetrics(actions, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
     currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
@@ -161,6 +165,21 @@ function registerWriterMetrics(stats: () => WriterStats, registers: Registers): 
       const { fence, conflict } = stats().refused;
       this.inc({ reason: "fence" }, fence);
       this.inc({ reason: "conflict" }, conflict);
+    },
+  });
+}
+
+function registerActionMetrics(stats: () => ActionStats, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}actions_total`,
+    help: "Actions on CircleCI (mutations) by action and outcome (ok, replayed, forbidden, bad_input, circleci_error, outcome_unknown, failed).",
+    labelNames: ["action", "outcome"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [action, byOutcome] of Object.entries(stats())) {
+        for (const [outcome, count] of Object.entries(byOutcome)) this.inc({ action, outcome }, count ?? 0);
+      }
     },
   });
 }

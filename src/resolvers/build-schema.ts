@@ -9,20 +9,21 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/ind
 import type { GatewayContext } from "./context.js";
 import { JobResolver, PipelineResolver, ProjectResolver, WorkflowResolver } from "./entities.js";
 import { referenceResolvers } from "./federation.js";
+import { MutationResolver } from "./mutation.js";
 import { QueryResolver } from "./query.js";
 import { SubscriptionResolver } from "./subscription.js";
 
-/** Everything but subscriptions: the queries and the fields that link entities. */
-const READ_RESOLVERS = [QueryResolver, ProjectResolver, PipelineResolver, WorkflowResolver, JobResolver] as const;
+/** Everything but subscriptions: the queries, the mutations and the fields that link entities. */
+const RESOLVERS = [QueryResolver, MutationResolver, ProjectResolver, PipelineResolver, WorkflowResolver, JobResolver] as const;
 
 export interface GatewaySchemaOptions {
   /** Carries change events to subscriptions; `forwardChangeEvents` fills it from the event bus. */
   pubSub: PubSub;
 }
 
-/** The service's own schema: queries and subscriptions. Resolvers expect a `GatewayContext`. */
+/** The service's own schema: queries, mutations and subscriptions. Resolvers expect a `GatewayContext`. */
 export function buildGatewaySchema(options: GatewaySchemaOptions): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [...READ_RESOLVERS, SubscriptionResolver], pubSub: options.pubSub, validate: false });
+  return buildSchema({ resolvers: [...RESOLVERS, SubscriptionResolver], pubSub: options.pubSub, validate: false });
 }
 
 /** Federation v2 directives the printed schema uses. */
@@ -30,11 +31,12 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
 
 /**
  * The schema as an Apollo Federation v2 subgraph: `@key` entities with reference resolvers, `_service` and
- * `_entities`. Without the Subscription root: a federated gateway does not run subscriptions, clients keep using
+ * `_entities`, and the same mutations (under the same permission rule, which the pipeline applies). Without the
+ * Subscription root: a federated gateway does not run subscriptions, clients keep using
  * this service's own WebSocket endpoint for them.
  */
 export async function buildFederatedSubgraphSchema(): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers: [...READ_RESOLVERS], validate: false });
+  const schema = await buildSchema({ resolvers: [...RESOLVERS], validate: false });
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
   // type-graphql's map (scalars, enums, fields) is what Apollo's map is, with looser static types.
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<GatewayContext>;

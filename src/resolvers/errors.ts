@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
-import { CircleCIError, CircleCIUnavailableError } from "../circleci/index.js";
+import { ActionInputError, ActionOutcomeUnknownError, ActionUnreadError } from "../actions/index.js";
+import { CircleCIError, CircleCIUnavailableError, OutcomeUnknownError, PipelineNotCreatedError } from "../circleci/index.js";
 import { ReadTimeoutError } from "../loaders/errors.js";
 import { BAD_USER_INPUT } from "../operation/error-codes.js";
 
@@ -20,5 +21,24 @@ export const CIRCLECI_ERROR = "CIRCLECI_ERROR";
  */
 export function gatewayErrorCode(cause: unknown): string | undefined {
   if (!(cause instanceof CircleCIError)) return undefined;
+  if (cause instanceof OutcomeUnknownError || cause instanceof PipelineNotCreatedError) return cause.code;
   return cause instanceof CircleCIUnavailableError || cause instanceof ReadTimeoutError ? CIRCLECI_UNAVAILABLE : CIRCLECI_ERROR;
+}
+
+/**
+ * What a client reads when an action fails: the gateway's refusals as BAD_USER_INPUT; CircleCI's failures with their
+ * code, CircleCI's own status and message in `extensions.circleci` too; the gateway's other action errors with their
+ * own code (`CIRCLECI_OUTCOME_UNKNOWN` for a repeat of a request whose answer was lost). Anything else is left to the
+ * pipeline, which masks it.
+ */
+export function actionError(error: unknown): unknown {
+  if (error instanceof ActionInputError) return badUserInput(error.message);
+  const code = gatewayErrorCode(error);
+  if (code !== undefined && error instanceof CircleCIError) {
+    return new GraphQLError(error.message, { originalError: error, extensions: { code, circleci: { status: error.status ?? null, message: error.upstreamMessage ?? null } } });
+  }
+  if (error instanceof ActionOutcomeUnknownError || error instanceof ActionUnreadError) {
+    return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code } });
+  }
+  return error;
 }

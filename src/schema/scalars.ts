@@ -6,3 +6,6 @@ import { GraphQLISODateTime } from "type-graphql";
  * one scalar instance serves both explicit and inferred fields.
  */
 export const DateTimeISO = GraphQLISODateTime;
+
+/** Pipeline parameters: a JSON object of names to strings, numbers or booleans. */
+export { GraphQLJSONObject as JSONObject } from "graphql-scalars";

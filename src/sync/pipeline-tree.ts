@@ -31,6 +31,11 @@ export interface TreeSyncContext {
   backfilling: boolean;
   /** Throws once the cycle must stop; called before the write of a batch. */
   checkpoint(): void;
+  /**
+   * Pipelines that join the active set while they list no workflow: just triggered, their config not processed yet,
+   * so their workflows are still to come. Default: none (a pipeline without workflows has nothing live).
+   */
+  awaitingWorkflows?: ReadonlySet<string>;
 }
 
 interface WorkflowPoll {
@@ -125,7 +130,8 @@ function sightingsOf(polls: readonly WorkflowPoll[]): JobSighting[] {
 
 /**
  * A pipeline joins the active set while it has live work and leaves it once all is terminal. One
- * with no workflow yet stays out: it is re-read only while inside the overlap window.
+ * with no workflow yet stays out (it is re-read only while inside the overlap window), unless it is
+ * known to be awaiting its workflows.
  */
 function activeSetChanges(
   pipelines: readonly Pipeline[],
@@ -144,7 +150,7 @@ function activeSetChanges(
       status: revision.fetched.status,
       jobStatuses: jobs?.map((job) => job.status),
     }));
-    const active = isPipelineActive(progress);
+    const active = isPipelineActive(progress) || (progress.length === 0 && context.awaitingWorkflows?.has(pipeline.id) === true);
     if (active && !context.activeIds.has(pipeline.id)) add.push({ id: pipeline.id, projectSlug: context.projectSlug });
     if (!active && context.activeIds.has(pipeline.id)) remove.push(pipeline.id);
   }

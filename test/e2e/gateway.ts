@@ -61,7 +61,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = createRuntime(config, logger, options.client);
   if (!(runtime.store instanceof RedisStore)) throw new Error("a gateway with REDIS_URL runs on a RedisStore");
   const lines: string[] = [];
-  const handle = await startServe(config, logger, (line) => lines.push(line), runtime);
+  const handle = await startServe(config, logger, (line) => lines.push(line), { runtime });
   return { ...handle, store: runtime.store, client: runtime.client, lines };
 }
 

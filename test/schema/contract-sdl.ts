@@ -1,6 +1,15 @@
-/** DESIGN.md §8, verbatim: the names users depend on. The schema may add around it, never change it. */
+/** DESIGN.md §8 and §10, verbatim: the names users depend on. The schema may add around it, never change it. */
 export const CONTRACT_SDL = /* GraphQL */ `
 scalar DateTimeISO
+scalar JSONObject
+type Mutation {
+  triggerPipeline(projectSlug: String!, branch: String, tag: String, parameters: JSONObject,
+                  idempotencyKey: String): Pipeline!
+  rerunWorkflow(id: ID!, fromFailed: Boolean = false, jobIds: [ID!], idempotencyKey: String): Workflow!
+  cancelWorkflow(id: ID!): Workflow!
+  approveJob(workflowId: ID!, jobId: ID!): Job!
+  cancelJob(projectSlug: String!, number: Int!): JobDetail!
+}
 type Query {
   projects: [Project!]!
   project(slug: String!): Project

@@ -1,8 +1,10 @@
 import { createPubSub } from "@graphql-yoga/subscription";
 import { graphql } from "graphql";
 import type { ExecutionResult, GraphQLSchema } from "graphql";
+import { ActionService } from "../../src/actions/index.js";
 import { createLoaderFactory } from "../../src/loaders/index.js";
 import type { LoaderFactory, Loaders } from "../../src/loaders/index.js";
+import { silentLogger } from "../../src/log.js";
 import { buildGatewaySchema } from "../../src/resolvers/build-schema.js";
 import type { GatewayContext } from "../../src/resolvers/context.js";
 import { startRig } from "../sync/harness.js";
@@ -13,7 +15,7 @@ export interface SchemaRig {
   sync: SyncRig;
   factory: LoaderFactory;
   schema: GraphQLSchema;
-  /** A request's context: fresh loaders and the configured slugs. */
+  /** A request's context: fresh loaders, the configured slugs, and the actions on the simulator. */
   context(): GatewayContext;
   /** Runs an operation with fresh request loaders, optionally changed by `withLoaders`. */
   run(source: string, variables?: Record<string, unknown>, withLoaders?: (loaders: Loaders) => Loaders): Promise<ExecutionResult>;
@@ -25,7 +27,10 @@ export async function startSchemaRig(): Promise<SchemaRig> {
   await sync.engine.runCycle();
   const factory = createLoaderFactory({ store: sync.store, client: sync.client, writer: sync.writer, invalidations: sync.invalidations });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
-  const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs });
+  const { client, store, writer, invalidations, slugs } = sync;
+  const actions = new ActionService({ client, store, writer, invalidations, loaders: factory, projectSlugs: slugs, logger: silentLogger });
+  const caller = { scope: "schema-rig", access: "write" as const, name: "schema rig" };
+  const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs, actions: actions.forCaller(caller) });
   return {
     sync,
     factory,
@@ -37,6 +42,7 @@ export async function startSchemaRig(): Promise<SchemaRig> {
       return graphql({ schema, source, variableValues: variables, contextValue });
     },
     async close() {
+      await actions.close();
       await factory.close();
       await sync.close();
     },
