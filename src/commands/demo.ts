@@ -42,7 +42,7 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     throw error;
   }
   for (const line of sampleOperations(gateway.url, firstSlug)) print(line);
-  print(sampleAction(simulator, firstSlug));
+  print(sampleAction(gateway.url, firstSlug));
   return {
     async stop() {
       await gateway.stop();
@@ -52,17 +52,18 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
 }
 
 /** The operations the demo suggests trying: the query limits' defaults must let them through. */
-export function demoSampleOperations(slug: string): { query: string; subscription: string } {
+export function demoSampleOperations(slug: string): { query: string; subscription: string; mutation: string } {
   return {
     query: `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number state vcs { branch } workflows { name status jobs { name status } } } } }`,
     subscription: "subscription { workflowStatusChanged { name status projectSlug } }",
+    mutation: `mutation { triggerPipeline(projectSlug: "${slug}", branch: "demo") { id number state } }`,
   };
 }
 
-/** The simulated CircleCI takes CircleCI's write endpoints too: what it does shows in the gateway after a sync. */
-function sampleAction(simulator: { url: string; token: string }, slug: string): string {
-  const trigger = `${simulator.url}/api/v2/project/${slug}/pipeline`;
-  return `Act (on the simulated CircleCI; the gateway shows it after its next sync): curl -s -X POST ${trigger} -H 'Circle-Token: ${simulator.token}' -H 'content-type: application/json' -d '{"branch":"demo"}'`;
+/** The demo's CircleCI is the simulator, so its mutations need no key: a trigger shows in the gateway at once. */
+function sampleAction(url: string, slug: string): string {
+  const { mutation } = demoSampleOperations(slug);
+  return `Act (a mutation; the demo needs no key for it): curl -s ${url} -H 'content-type: application/json' -d '${JSON.stringify({ query: mutation })}'`;
 }
 
 function sampleOperations(url: string, slug: string): string[] {
