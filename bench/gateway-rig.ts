@@ -39,8 +39,11 @@ export interface GatewayRig {
   variables: { projectSlug: string; first: number };
   /** The POST body of one dashboard request. */
   body: string;
-  /** A gateway process over the warm cache; `answerCacheEntries` 0 (the default) executes every answer. */
-  startServer(mode: ServerMode, redisPrefix: string, answerCacheEntries?: number): Promise<ServerProcess>;
+  /**
+   * A gateway process over the cache under `redisPrefix`; `answerCacheEntries` 0 (the default) executes every answer;
+   * `writeKeys` may run mutations (default none).
+   */
+  startServer(mode: ServerMode, redisPrefix: string, answerCacheEntries?: number, writeKeys?: readonly string[]): Promise<ServerProcess>;
   /** Redis `used_memory`, in bytes. */
   redisUsedMemory(): Promise<number>;
   close(): Promise<void>;
@@ -84,7 +87,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
     query: DASHBOARD,
     variables,
     body: JSON.stringify({ query: DASHBOARD, variables }),
-    startServer: (mode, redisPrefix, answerCacheEntries = 0) =>
+    startServer: (mode, redisPrefix, answerCacheEntries = 0, writeKeys = []) =>
       startServerProcess(
         {
           mode,
@@ -96,6 +99,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
           concurrency: settings.gatewayConcurrency,
           requestsPerSecond: settings.gatewayRateLimit,
           answerCacheEntries,
+          writeKeys: [...writeKeys],
         },
         serverOptions,
       ),

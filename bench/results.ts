@@ -3,6 +3,7 @@
  * judged against it, and the table printed at the end.
  */
 import { cpus, totalmem } from "node:os";
+import type { ActionsResult } from "./scenarios/actions.js";
 import type { BaselineResult } from "./scenarios/baselines.js";
 import type { CeilingResult } from "./scenarios/ceiling.js";
 import type { ColdResult } from "./scenarios/cold.js";
@@ -36,6 +37,8 @@ export interface Measurements {
   cold: ColdResult;
   sync: SyncCostResult;
   subscriptions: SubscriptionResult;
+  /** A mutation's answer on one instance to the event on another's subscriber. */
+  actions: ActionsResult;
   /** Entities in one dashboard answer: pipelines, workflows, jobs and job details. */
   answerObjects: number;
   redisBytesPerPipeline: number;
@@ -138,6 +141,8 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw,
     { name: "backfill share of the rate limit", goal: ">= 0.9", value: backfill.shareOfRateLimit, met: backfill.shareOfRateLimit >= 0.9 },
     { name: "429s provoked by the backfill", goal: "no storm (<= 1% of calls)", value: backfill.responses429, met: backfill.responses429 <= 0.01 * backfill.calls },
     { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
+    { name: "action p99, answer on one instance to subscriber on another", goal: "< 1000 ms", value: m.actions.latencyP99Ms, met: m.actions.latencyP99Ms < 1000 },
+    { name: "triggers sent per action", goal: "1", value: m.actions.triggersSent / Math.max(1, m.actions.rounds), met: m.actions.triggersSent === m.actions.rounds },
   ];
 }
 
@@ -159,6 +164,7 @@ export function formatTable(results: BenchResults): string {
     ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
     ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
     ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
+    ["8 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

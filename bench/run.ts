@@ -12,6 +12,7 @@ import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, QUICK_RESULTS_FILE, RESULTS_FILE } from "./paths.js";
 import { answerCacheRatios, assemble, ceilingRatios, changingRatio, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
+import { measureActions } from "./scenarios/actions.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
 import { measureChanging } from "./scenarios/changing.js";
@@ -26,10 +27,10 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "actions", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "actions"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -168,6 +169,11 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
   if (selected.has("cold")) {
     step("4 cold dashboard");
     measured.cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
+  }
+  // Last: its triggers add pipelines to the simulated world the other scenarios read.
+  if (selected.has("actions")) {
+    step("8 an action's effect, from the mutation's answer on one instance to a subscriber on another");
+    measured.actions = await measureActions(rig);
   }
   return measured;
 }

@@ -22,6 +22,8 @@ export const serverSpecSchema = z.object({
   requestsPerSecond: z.number().positive(),
   /** GRAPHQL_ANSWER_CACHE_ENTRIES; 0 keeps every answer executing. */
   answerCacheEntries: z.number().int().nonnegative(),
+  /** GATEWAY_WRITE_KEYS: the keys that may run mutations (none: mutations are refused). */
+  writeKeys: z.array(z.string()),
 });
 export type ServerSpec = z.infer<typeof serverSpecSchema>;
 

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       PORT: "0",
       SYNC_INTERVAL_SECONDS: "0",
       GRAPHQL_ANSWER_CACHE_ENTRIES: String(spec.answerCacheEntries),
+      GATEWAY_WRITE_KEYS: spec.writeKeys.join(","),
     },
   });
   const runtime = createRuntime(config, silentLogger);
