@@ -6,6 +6,7 @@ import { runCli } from "../support/cli-process.js";
 
 const KEYS = ["first-gateway-key-4f9a1c", "second-gateway-key-77be02"];
 const WRONG_KEY = "first-gateway-key-000000";
+const WRITE_KEY = "write-gateway-key-9c3e55";
 const WEBHOOK_SECRET = "webhook-secret-d41d8cd98f00";
 let sim: Simulator;
 
@@ -26,6 +27,7 @@ describe("secrets (built CLI, every log level on)", () => {
       CIRCLECI_PROJECT_SLUGS: slug,
       PORT: "0",
       GATEWAY_API_KEYS: KEYS.join(","),
+      GATEWAY_WRITE_KEYS: WRITE_KEY,
       CIRCLECI_WEBHOOK_SECRET: WEBHOOK_SECRET,
       CIRCLECI_REQUESTS_PER_SECOND: "1000",
       LOG_LEVEL: "trace",
@@ -45,17 +47,23 @@ describe("secrets (built CLI, every log level on)", () => {
       await post("/webhooks/circleci", '{"type":"ping"}', { "circleci-signature": signBody('{"type":"ping"}', WEBHOOK_SECRET) }),
       await post("/webhooks/circleci", '{"type":"ping"}', { "circleci-signature": signBody('{"type":"ping"}', WRONG_KEY) }),
       await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${KEYS[0]}` } }).then((response) => response.text()),
+      // An action (audited with its caller) and one refused for a key that may only read.
+      await post("/graphql", JSON.stringify({ query: `mutation { triggerPipeline(projectSlug: "${slug}", parameters: { token: "${WEBHOOK_SECRET}" }) { id } }` }), { authorization: `Bearer ${WRITE_KEY}` }),
+      await post("/graphql", JSON.stringify({ query: `mutation { triggerPipeline(projectSlug: "${slug}") { id } }` }), { authorization: `Bearer ${KEYS[0]}` }),
     ];
     expect(answers[0]).toMatch(/^200 /);
     expect(answers[2]).toMatch(/^401 /);
     expect(answers[4]).toMatch(/^202 /);
     expect(answers[5]).toMatch(/^401 /);
     expect(answers[6]).toContain("circleci_gateway_circleci_requests_total");
+    expect(answers[7]).toMatch(/^200 \{"data":\{"triggerPipeline":\{"id":/);
+    expect(answers[8]).toMatch(/^403 .*FORBIDDEN/);
 
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     const captured = [run.stdout(), run.stderr(), ...answers].join("\n");
-    for (const secret of [sim.token, ...KEYS, WRONG_KEY, WEBHOOK_SECRET]) expect(captured).not.toContain(secret);
+    for (const secret of [sim.token, ...KEYS, WRONG_KEY, WRITE_KEY, WEBHOOK_SECRET]) expect(captured).not.toContain(secret);
+    expect(run.stdout()).toMatch(/"msg":"action triggerPipeline: ok"/);
 
     const logLines = run.stdout().split("\n").filter((line) => line.startsWith("{"));
     const records = logLines.map((line) => JSON.parse(line) as { level: number; msg: string; records?: number; calls?: number });
