@@ -4,11 +4,12 @@
  */
 import type { Logger } from "../log.js";
 
-export const ACTION_OUTCOMES = ["ok", "replayed", "forbidden", "bad_input", "circleci_error", "outcome_unknown", "failed"] as const;
+export const ACTION_OUTCOMES = ["ok", "replayed", "forbidden", "bad_input", "circleci_error", "outcome_unknown", "not_read", "failed"] as const;
 /**
  * `ok`: done; `replayed`: answered from an earlier request with the same idempotency key; `forbidden`: the caller may
  * not act; `bad_input`: refused before CircleCI was asked; `circleci_error`: CircleCI refused or failed;
- * `outcome_unknown`: whether CircleCI did it is unknown; `failed`: the gateway failed.
+ * `outcome_unknown`: whether CircleCI did it is unknown; `not_read`: done, but not read back; `failed`: the gateway
+ * failed.
  */
 export type ActionOutcomeLabel = (typeof ACTION_OUTCOMES)[number];
 

@@ -25,5 +25,6 @@ export class ActionOutcomeUnknownError extends Error {
  */
 export class ActionUnreadError extends Error {
   override name = "ActionUnreadError";
-  readonly code = "CIRCLECI_ERROR";
+  /** Not CIRCLECI_ERROR: a client that retries on that would do the action twice. */
+  readonly code = "ACTION_DONE_NOT_READ";
 }

@@ -184,9 +184,8 @@ export class ActionService {
     const job = (await lookups.jobsOfWorkflow.load(workflow.id)).find((candidate) => candidate.id === jobId);
     if (job === undefined) throw new ActionInputError(`workflow ${workflow.id} (${workflow.name}) has no job ${jobId}: pass the id of one of its approval jobs`);
     if (job.type !== "approval") throw new ActionInputError(`job ${jobId} (${job.name}) is a ${job.type} job, not an approval: only approval jobs are approved`);
-    if (job.status !== "on_hold" || job.approval_request_id === undefined) {
-      throw new ActionInputError(`approval job ${jobId} (${job.name}) is ${job.status}, not on hold: only an approval that waits can be approved`);
-    }
+    if (job.status !== "on_hold") throw new ActionInputError(`approval job ${jobId} (${job.name}) is ${job.status}, not on hold: only an approval that waits can be approved`);
+    if (job.approval_request_id === undefined) throw new ActionInputError(`approval job ${jobId} (${job.name}) has no approval request yet: try again in a moment`);
     note.circleci = await this.#options.client.approveJob(workflow.id, job.approval_request_id);
     return this.#effects.apply({
       target: this.#targetOf(workflow),
@@ -284,7 +283,8 @@ export class ActionService {
 function outcomeOf(error: unknown): ActionOutcomeLabel {
   if (error instanceof ActionInputError) return "bad_input";
   if (error instanceof OutcomeUnknownError || error instanceof ActionOutcomeUnknownError) return "outcome_unknown";
-  if (error instanceof CircleCIError || error instanceof ActionUnreadError) return "circleci_error";
+  if (error instanceof ActionUnreadError) return "not_read";
+  if (error instanceof CircleCIError) return "circleci_error";
   return "failed";
 }
 

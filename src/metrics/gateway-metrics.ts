@@ -172,7 +172,7 @@ function registerWriterMetrics(stats: () => WriterStats, registers: Registers): 
 function registerActionMetrics(stats: () => ActionStats, registers: Registers): void {
   new Counter({
     name: `${PREFIX}actions_total`,
-    help: "Actions on CircleCI (mutations) by action and outcome (ok, replayed, forbidden, bad_input, circleci_error, outcome_unknown, failed).",
+    help: "Actions on CircleCI (mutations) by action and outcome (ok, replayed, forbidden, bad_input, circleci_error, outcome_unknown, not_read, failed).",
     labelNames: ["action", "outcome"],
     registers,
     collect() {

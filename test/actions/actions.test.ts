@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ActionInputError, ActionOutcomeUnknownError, ActionService } from "../../src/actions/index.js";
+import { ActionInputError, ActionOutcomeUnknownError, ActionService, ActionUnreadError } from "../../src/actions/index.js";
 import type { CallerActions } from "../../src/actions/index.js";
 import { BadRequestError, OutcomeUnknownError } from "../../src/circleci/index.js";
 import { createLoaderFactory } from "../../src/loaders/index.js";
@@ -101,6 +101,21 @@ describe("triggerPipeline", () => {
     expect(rig.sim.counters.bodies(TRIGGER)).toHaveLength(1);
     expect(rig.sim.world.state.pipelinesByProject.get(slug)?.length).toBe(before + 1);
     expect(service.stats.triggerPipeline).toEqual({ outcome_unknown: 2 });
+  });
+
+  it("says it was done, naming the pipeline, when reading it back fails, and a repeat answers the pipeline once readable", async () => {
+    await synced();
+    const slug = ghSlug(rig.sim.world);
+    // More failures than the client's five attempts of one read: the re-read fails as a whole.
+    rig.sim.inject({ kind: "500", endpoint: "GET /pipeline/{id}", count: 5 });
+    const unread = await actions.triggerPipeline({ projectSlug: slug, idempotencyKey: "unread" }).catch((error: unknown) => error);
+    expect(unread).toBeInstanceOf(ActionUnreadError);
+    expect(unread).toMatchObject({ code: "ACTION_DONE_NOT_READ" });
+    const created = rig.sim.world.state.pipelinesByProject.get(slug)?.[0] as string;
+    expect((unread as Error).message).toMatch(new RegExp(`^CircleCI created pipeline \\d+ \\(${created}\\) in ${slug}, but reading it back failed: `));
+    expect((await actions.triggerPipeline({ projectSlug: slug, idempotencyKey: "unread" })).id).toBe(created);
+    expect(rig.sim.counters.bodies(TRIGGER)).toHaveLength(1);
+    expect(service.stats.triggerPipeline).toEqual({ not_read: 1, replayed: 1 });
   });
 
   it("frees a key CircleCI refused, so the corrected request may use it", async () => {
