@@ -23,7 +23,7 @@ function typeBlock(sdl: string, name: string): string {
 }
 
 describe("the federated subgraph", () => {
-  it("_service.sdl: Federation v2 entities with @key, and no Subscription root", async () => {
+  it("_service.sdl: Federation v2 entities with @key, the mutations, and no Subscription root", async () => {
     const result = await run("{ _service { sdl } }");
     expect(result.errors).toBeUndefined();
     const sdl = (result.data as { _service: { sdl: string } })._service.sdl;
@@ -33,6 +33,9 @@ describe("the federated subgraph", () => {
     expect(typeBlock(sdl, "JobDetail")).not.toContain("@key");
     expect(sdl).not.toContain("Subscription");
     expect(sdl).toContain("pipelines(");
+    // The actions too: the pipeline's permission rule guards /subgraph as it guards /graphql.
+    const mutations = /type Mutation \{[\s\S]*?\n\}/.exec(sdl)?.[0] ?? "";
+    for (const action of ["triggerPipeline", "rerunWorkflow", "cancelWorkflow", "approveJob", "cancelJob"]) expect(mutations).toMatch(new RegExp(`\\b${action}\\(`));
   });
 
   it("_entities resolves references through the loaders, null for unknown ones", async () => {
