@@ -52,7 +52,7 @@ ${assets.scripts.map((asset) => `<script defer src="${href(asset)}"></script>`).
 <body>
 <form class="api-key" id="${ids.keyForm}" autocomplete="off"${options.apiKeyRequired ? "" : " hidden"}>
 <label for="${ids.keyInput}">API key</label>
-<input id="${ids.keyInput}" type="password" placeholder="one of the gateway's GATEWAY_API_KEYS" spellcheck="false">
+<input id="${ids.keyInput}" type="password" placeholder="a key of GATEWAY_API_KEYS, or of GATEWAY_WRITE_KEYS to run mutations" spellcheck="false">
 <button type="submit">Use key</button>
 <button type="button" id="${ids.keyForget}" hidden>Forget key</button>
 <span class="status" id="${ids.keyStatus}"></span>
