@@ -3,14 +3,15 @@ import { CircuitBreaker } from "./breaker.js";
 import { definedOnly } from "../defined-only.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { MissingOrganizationIdError } from "./errors.js";
+import { MissingOrganizationIdError, RecordRejectedError } from "./errors.js";
+import type { RecordRejection } from "./errors.js";
 import { RateLimitGate } from "./gate.js";
 import { itemsOf, walkPages } from "./pagination.js";
 import type { Page } from "./pagination.js";
 import { Requester } from "./request.js";
 import type { RequestEvent } from "./request.js";
 import { defaultRetryPolicy } from "./retry.js";
-import { route, v1ProjectParams } from "./route.js";
+import { recordOf, route, v1ProjectParams } from "./route.js";
 import type { Missing, Query, Route } from "./route.js";
 import {
   contextEnvVarSchema,
@@ -30,14 +31,6 @@ import type { ClientStats } from "./stats.js";
 import { tokenPrefix, tokenScrubber } from "./token.js";
 import { Transport } from "./transport.js";
 import { validate } from "./validate.js";
-
-export interface InvalidItemEvent {
-  endpoint: string;
-  /** The item's `id` (or env var name) when it had one. */
-  id: string | null;
-  /** Summary of what did not match, `path: message; …`. */
-  issues: string;
-}
 
 export interface CircleCIClientOptions {
   /** Personal API token; sent only as the `Circle-Token` header. */
@@ -66,8 +59,13 @@ export interface CircleCIClientOptions {
   logger?: Logger;
   /** Called once per attempt: a metrics hook. */
   onRequest?: (event: RequestEvent) => void;
-  /** Called for each list item skipped because it did not match its schema. */
-  onInvalidItem?: (event: InvalidItemEvent) => void;
+  /** Called for each record left out because it did not fit its schema: a list item, or a single read's answer. */
+  onRecordRejected?: (rejection: RecordRejection) => void;
+}
+
+/** Where one call's rejected records go, besides the client's own log, stats and `onRecordRejected`. */
+export interface ListOptions {
+  onRejected?: (rejection: RecordRejection) => void;
 }
 
 type ItemSchema<T> = z.ZodType<T>;
@@ -89,7 +87,9 @@ export class CircleCIClient {
   private readonly recorder = new StatsRecorder();
   private readonly logger: Logger;
   private readonly maxPages: number;
-  private readonly onInvalidItem: ((event: InvalidItemEvent) => void) | undefined;
+  private readonly onRecordRejected: ((rejection: RecordRejection) => void) | undefined;
+  /** Rejections already logged at warn level (see `rejected`). */
+  private readonly loggedRejections = new Set<string>();
   private readonly scrub: (text: string) => string;
 
   constructor(options: CircleCIClientOptions) {
@@ -99,7 +99,7 @@ export class CircleCIClient {
     const base = new URL(options.baseUrl ?? "https://circleci.com");
     this.logger = (options.logger ?? silentLogger).child({ component: "circleci", token: tokenPrefix(options.token) });
     this.maxPages = options.maxPages ?? 1000;
-    this.onInvalidItem = options.onInvalidItem;
+    this.onRecordRejected = options.onRecordRejected;
     this.scrub = tokenScrubber(options.token);
     this.transport = new Transport({
       origin: base.origin,
@@ -135,11 +135,12 @@ export class CircleCIClient {
   }
 
   /** Pipelines of a project, newest first, page by page: the syncer stops once a page is old enough. */
-  pipelinePages(slug: string, options: { branch?: string } = {}): AsyncIterable<Page<Pipeline>> {
+  pipelinePages(slug: string, options: { branch?: string } & ListOptions = {}): AsyncIterable<Page<Pipeline>> {
     return this.pages(
       (query) => route("v2", "/project/{slug}/pipeline", { slug }, project(slug), { branch: options.branch, ...query }),
       pipelineSchema,
       "id",
+      options,
     );
   }
 
@@ -151,12 +152,13 @@ export class CircleCIClient {
     return this.getOne(route("v2", "/pipeline/{id}", { id }, resource(`pipeline ${id}`)), pipelineSchema);
   }
 
-  /** Workflows with a null `id` (ancient pipelines) are reported and skipped like any invalid item. */
-  listWorkflows(pipelineId: string): AsyncIterable<Workflow> {
+  /** Workflows with a null `id` (ancient pipelines) are rejected and left out like any item that does not fit. */
+  listWorkflows(pipelineId: string, options: ListOptions = {}): AsyncIterable<Workflow> {
     return this.items(
       (query) => route("v2", "/pipeline/{id}/workflow", { id: pipelineId }, resource(`pipeline ${pipelineId}`), query),
       workflowSchema,
       "id",
+      options,
     );
   }
 
@@ -164,11 +166,12 @@ export class CircleCIClient {
     return this.getOne(route("v2", "/workflow/{id}", { id }, resource(`workflow ${id}`)), workflowSchema);
   }
 
-  listWorkflowJobs(workflowId: string): AsyncIterable<WorkflowJob> {
+  listWorkflowJobs(workflowId: string, options: ListOptions = {}): AsyncIterable<WorkflowJob> {
     return this.items(
       (query) => route("v2", "/workflow/{id}/job", { id: workflowId }, resource(`workflow ${workflowId}`), query),
       workflowJobSchema,
       "id",
+      options,
     );
   }
 
@@ -186,22 +189,24 @@ export class CircleCIClient {
   }
 
   /** Contexts of an organization, by its UUID (`owner-id`, which also works for `circleci/…` orgs). */
-  listContexts(orgId: string | undefined): AsyncIterable<Context> {
+  listContexts(orgId: string | undefined, options: ListOptions = {}): AsyncIterable<Context> {
     if (orgId === undefined || orgId === "") throw new MissingOrganizationIdError();
     return this.items(
       (query) => route("v2", "/context", {}, resource(`organization ${orgId}`), { "owner-id": orgId, ...query }),
       contextSchema,
       "id",
+      options,
     );
   }
 
   /** Variable names and dates only: CircleCI never returns values. */
-  listContextEnvVars(contextId: string): AsyncIterable<ContextEnvVar> {
+  listContextEnvVars(contextId: string, options: ListOptions = {}): AsyncIterable<ContextEnvVar> {
     return this.items(
       (query) =>
         route("v2", "/context/{id}/environment-variable", { id: contextId }, resource(`context ${contextId}`), query),
       contextEnvVarSchema,
       "variable",
+      options,
     );
   }
 
@@ -214,22 +219,29 @@ export class CircleCIClient {
     await this.transport.close();
   }
 
-  private getOne<T>(target: Route, schema: z.ZodType<T>): Promise<T> {
-    return this.requester.get(target, (body) => validate(schema, body));
+  /** A single read: a record that does not fit fails with `RecordRejectedError`, reported like a list item. */
+  private getOne<T>(target: Route, schema: z.ZodType<T>, record: string = recordOf(target)): Promise<T> {
+    return this.requester.get(target, (body) => validate(schema, body), record).catch((error: unknown) => {
+      if (error instanceof RecordRejectedError) this.rejected(error.rejection);
+      throw error;
+    });
   }
 
   private items<K extends IdKey, T extends Record<K, string>>(
     routeFor: (query: Query) => Route,
     schema: ItemSchema<T>,
     idKey: K,
+    options: ListOptions,
   ): AsyncIterable<T> {
-    return itemsOf(this.pages(routeFor, schema, idKey));
+    return itemsOf(this.pages(routeFor, schema, idKey, options));
   }
 
+  /** A page whose envelope does not fit stops the walk (`RecordRejectedError`): no item of it can be trusted. */
   private pages<K extends IdKey, T extends Record<K, string>>(
     routeFor: (query: Query) => Route,
     schema: ItemSchema<T>,
     idKey: K,
+    options: ListOptions,
   ): AsyncIterable<Page<T>> {
     const endpoint = routeFor({}).endpoint;
     return {
@@ -237,31 +249,51 @@ export class CircleCIClient {
         walkPages({
           endpoint,
           maxPages: this.maxPages,
-          fetchPage: (pageToken) =>
-            this.requester.get(routeFor({ "page-token": pageToken }), (body) => validate(pageEnvelopeSchema, body)),
-          parseItem: (raw) => this.parseItem(endpoint, schema, idKey, raw),
+          fetchPage: (pageToken) => {
+            const target = routeFor({ "page-token": pageToken });
+            return this.getOne(target, pageEnvelopeSchema, `a page of the list for ${recordOf(target)}`);
+          },
+          parseItem: (raw) => this.parseItem(endpoint, schema, idKey, raw, options),
           idOf: (item) => item[idKey],
           onRestart: () => this.logger.warn({ endpoint }, "page token expired (404): restarting the walk from page 1"),
         }),
     };
   }
 
-  /** One bad item never fails its page: it is reported, counted and skipped. */
-  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, idKey: IdKey, raw: unknown): T | undefined {
+  /** One item that does not fit never fails its page: it is reported, counted and left out. */
+  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, idKey: IdKey, raw: unknown, options: ListOptions): T | undefined {
     const result = validate(schema, raw);
     if (result.ok) return result.value;
     const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[idKey] : undefined;
-    const event: InvalidItemEvent = {
+    const rejection: RecordRejection = {
       endpoint,
-      id: typeof rawId === "string" ? this.scrub(rawId) : null,
+      record: typeof rawId === "string" ? this.scrub(`item ${rawId}`) : "an item without an id",
       issues: this.scrub(result.issues),
     };
-    this.recorder.invalidItem();
-    this.logger.warn(event, "skipping a CircleCI list item that does not match its schema");
-    this.onInvalidItem?.(event);
+    this.rejected(rejection);
+    options.onRejected?.(rejection);
     return undefined;
   }
+
+  /**
+   * Counts a rejected record and logs it: at warn level the first time (its endpoint, which record and the failing
+   * paths, never the body), at debug level when the same record fails the same way again on a later read.
+   */
+  private rejected(rejection: RecordRejection): void {
+    this.recorder.rejectedRecord();
+    const key = `${rejection.endpoint}\u0000${rejection.record}\u0000${rejection.issues}`;
+    const first = !this.loggedRejections.has(key);
+    if (first) {
+      if (this.loggedRejections.size >= MAX_REMEMBERED_REJECTIONS) this.loggedRejections.clear();
+      this.loggedRejections.add(key);
+    }
+    this.logger[first ? "warn" : "debug"](rejection, "leaving out a CircleCI record that does not fit its schema");
+    this.onRecordRejected?.(rejection);
+  }
 }
+
+/** Bounds the memory of rejections already logged; past it, a record may be logged at warn level once more. */
+const MAX_REMEMBERED_REJECTIONS = 10_000;
 
 function resource(description: string): Missing {
   return { kind: "resource", description };

@@ -1,5 +1,5 @@
 export { CircleCIClient } from "./client.js";
-export type { CircleCIClientOptions, InvalidItemEvent } from "./client.js";
+export type { CircleCIClientOptions, ListOptions } from "./client.js";
 export type { RequestEvent } from "./request.js";
 export type { ClientStats } from "./stats.js";
 export type { BreakerState, BreakerStats } from "./breaker.js";
@@ -16,10 +16,12 @@ export {
   PermissionError,
   ProjectNotFoundError,
   RateLimitedError,
+  RecordRejectedError,
   ResponseFormatError,
   UnexpectedStatusError,
   UpstreamError,
 } from "./errors.js";
+export type { RecordRejection } from "./errors.js";
 export type { OpenEnum, OpenEnumSpec } from "./open-enum.js";
 export {
   buildLifecycles,

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
 import type { CircuitBreaker } from "./breaker.js";
-import { CircleCIUnavailableError } from "./errors.js";
+import { CircleCIUnavailableError, RecordRejectedError } from "./errors.js";
 import { describeFailure, errorAfterRetries, errorForStatus, isUpstreamDown } from "./failure.js";
 import type { Failure } from "./failure.js";
 import { WINDOW_MS } from "./gate.js";
 import type { RateLimitGate } from "./gate.js";
 import { backoffDelayMs, classifyStatus, exhaustedWindowPauseMs, rateLimitedPauseMs } from "./retry.js";
 import type { RetryPolicy } from "./retry.js";
+import { recordOf } from "./route.js";
 import type { Route } from "./route.js";
 import { errorBodySchema } from "./schemas.js";
 import type { StatsRecorder } from "./stats.js";
@@ -36,26 +37,34 @@ export interface RequesterOptions {
 }
 
 /**
- * What one attempt came to: a value, a failure worth another attempt, or a failure no retry can
- * change. A rate-limited retry waits on the gate (already paused), any other on its own backoff.
+ * What one attempt came to: a value, a failure worth another attempt, a failure no retry can change, or a
+ * record that does not fit its schema. A rate-limited retry waits on the gate (already paused), any other on its
+ * own backoff.
  */
 type Verdict<T> =
   | { kind: "done"; value: T }
   | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
-  | { kind: "fail"; failure: Failure };
+  | { kind: "fail"; failure: Failure }
+  | Rejected;
 
-/** How a request's attempts ended: a value, a last failure, or the breaker stopping its retries. */
+/** CircleCI answered with well-formed JSON that does not fit the schema: the same would come again. */
+type Rejected = { kind: "rejected"; status: number; issues: string };
+
+/** How a request's attempts ended: a value, a last failure, a rejected record, or the breaker stopping its retries. */
 type Outcome<T> =
   | { kind: "done"; value: T }
   | { kind: "failed"; failure: Failure; attempts: number; permanent: boolean }
+  | Rejected
   | { kind: "refused"; error: CircleCIUnavailableError };
 
 /**
  * Runs one logical GET: through the shared gate, over the transport, retried with backoff while
- * the failure is transient, and validated by `parse` (a body that does not fit is treated like a
- * truncated one). Rate-limit answers pause the whole gate rather than just this request. The
- * circuit breaker sees every request's outcome and, while CircleCI is down, refuses requests
- * before they reach the gate.
+ * the failure is transient, and validated by `parse`. A body that is not JSON (truncated, a proxy's
+ * page) is a transient failure; JSON that does not fit is a record the gateway cannot read, which no
+ * retry changes and which says nothing about CircleCI's health: it fails at once with
+ * `RecordRejectedError`, and counts as an answer for the breaker. Rate-limit answers pause the whole
+ * gate rather than just this request. The circuit breaker sees every request's outcome and, while
+ * CircleCI is down, refuses requests before they reach the gate.
  */
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
@@ -63,7 +72,8 @@ export class Requester {
   /** Settles when the breaker's probe in flight has its answer. */
   private probe: Promise<void> = Promise.resolve();
 
-  async get<T>(route: Route, parse: (body: unknown) => Validation<T>): Promise<T> {
+  /** `record` names what the answer is, for a `RecordRejectedError`; default: the resource the route reads. */
+  async get<T>(route: Route, parse: (body: unknown) => Validation<T>, record: string = recordOf(route)): Promise<T> {
     const { breaker } = this.options;
     let admission = breaker.admit();
     // Calls that arrive while the probe is out wait for its verdict: they go out if CircleCI is back.
@@ -72,18 +82,23 @@ export class Requester {
       admission = breaker.admit();
     }
     if (!admission.allowed) throw new CircleCIUnavailableError(route.endpoint, admission.refusal);
-    const sent = this.send(route, parse, admission.probe);
+    const sent = this.send(route, parse, admission.probe, record);
     if (admission.probe) this.probe = sent.then(ignore, ignore);
     return sent;
   }
 
-  private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean): Promise<T> {
+  private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, probe: boolean, record: string): Promise<T> {
     const outcome = await this.retrying(route, parse, probe);
     if (outcome.kind === "done") {
       this.answered();
       return outcome.value;
     }
     if (outcome.kind === "refused") throw outcome.error;
+    if (outcome.kind === "rejected") {
+      this.answered();
+      const { scrub } = this.options;
+      throw new RecordRejectedError({ endpoint: route.endpoint, record: scrub(record), issues: scrub(outcome.issues) }, outcome.status);
+    }
     const { failure, attempts, permanent } = outcome;
     // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
     if (!permanent && isUpstreamDown(failure)) this.failed(describeFailure(route, failure), probe);
@@ -122,7 +137,7 @@ export class Requester {
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt);
       const verdict = this.judge(exchange, parse);
-      if (verdict.kind === "done") return verdict;
+      if (verdict.kind === "done" || verdict.kind === "rejected") return verdict;
       if (verdict.kind === "fail") return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: true };
       if (attempt >= maxAttempts) return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: false };
       stats.retry();
@@ -192,9 +207,7 @@ export class Requester {
     switch (classifyStatus(exchange.status)) {
       case "success": {
         const parsed = parse(exchange.body);
-        if (parsed.ok) return { kind: "done", value: parsed.value };
-        const problem = scrub(`unexpected shape (${parsed.issues})`);
-        return { kind: "retry", failure: { kind: "format", status: exchange.status, problem }, wait: "backoff" };
+        return parsed.ok ? { kind: "done", value: parsed.value } : { kind: "rejected", status: exchange.status, issues: parsed.issues };
       }
       case "rate-limited":
         return { kind: "retry", failure, wait: "gate" };

@@ -10,7 +10,7 @@ import type { ChangeEvent, EventBus, Unsubscribe } from "../store/events.js";
 import type { JobKey, JobRecord, Store, StoredContext, SyncStatusRecord } from "../store/store.js";
 import { Fallthrough } from "./fallthrough.js";
 import type { RequestFallthrough } from "./fallthrough.js";
-import { L1Cache, jobKeyId, l1Key } from "./l1-cache.js";
+import { L1Cache, jobKeyId, l1Key, storedJobKey } from "./l1-cache.js";
 import type { L1Kind } from "./l1-cache.js";
 import type { LayeredContext, LayeredSource } from "./layered-load.js";
 import { LayeredLoader } from "./layered-loader.js";
@@ -19,6 +19,7 @@ import { loadPipelinePage } from "./pipeline-page.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
 import { StoreOutage } from "./store-outage.js";
+import { projectKey } from "../project-slug.js";
 
 export interface LoaderFactoryOptions {
   store: Store;
@@ -128,7 +129,12 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       fetch: async (id) => (await fetches.pipelineTree(id)).pipeline,
     });
     return {
-      project: loader({ kind: "project", idOf: byId, readStore: (slugs) => store.getProjects(slugs), fetch: (slug) => fetches.project(slug) }),
+      project: loader({
+        kind: "project",
+        idOf: projectKey,
+        readStore: (slugs) => store.getProjects(slugs.map(projectKey)),
+        fetch: (slug) => fetches.project(slug),
+      }),
       pipeline,
       workflowsOfPipeline: loader({
         kind: "workflowsOf",
@@ -152,7 +158,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       jobRecord: loader<JobKey, JobRecord | null>({
         kind: "jobRecord",
         idOf: jobKeyId,
-        readStore: (keys) => store.getJobRecords(keys),
+        readStore: (keys) => store.getJobRecords(keys.map(storedJobKey)),
         fetch: (key) => fetches.jobRecord(key),
       }),
       pipelinePage: (projectSlug, pageOptions) =>

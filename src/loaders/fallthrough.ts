@@ -11,11 +11,12 @@ import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
 import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
-import { isTerminalJobStatus } from "../sync/index.js";
+import { buildSteps, isTerminalJobStatus } from "../sync/index.js";
+import { projectKey } from "../project-slug.js";
 import { collect } from "../sync/map-concurrent.js";
 import { isAfterCursor } from "./cursor.js";
 import type { PipelineCursor } from "./cursor.js";
-import { jobKeyId, l1Key, pageKeyPrefix } from "./l1-cache.js";
+import { jobKeyId, l1Key, pageKeyPrefix, storedJobKey } from "./l1-cache.js";
 import type { L1Cache } from "./l1-cache.js";
 import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
@@ -56,6 +57,7 @@ export interface FetchedPage {
 }
 
 export interface PageRequest {
+  /** In any spelling: CircleCI is asked with it as given, the L1 keys it by the project's key. */
   projectSlug: string;
   branch: string | undefined;
   first: number;
@@ -145,10 +147,10 @@ export class RequestFallthrough {
 
   /** Kept in the L1 only: the store's project list is the configured projects, refreshed by the sync. */
   project(slug: string): Promise<StoredProject | null> {
-    const key = l1Key("project", slug);
+    const key = l1Key("project", projectKey(slug));
     return this.#once(key, () => this.#l1.get(key), async () => {
       const project = await this.#shared.find(() => this.#client.getProject(slug));
-      const stored = project === undefined ? null : { slug, project };
+      const stored = project === undefined ? null : { slug: projectKey(slug), project };
       this.#l1.set(key, stored);
       return stored;
     });
@@ -232,10 +234,10 @@ export class RequestFallthrough {
         this.#l1.set(key, null);
         return null;
       }
-      let record: JobRecord = { projectSlug, number, details };
+      let record: JobRecord = { ...storedJobKey(jobKey), details };
       if (isTerminalJobStatus(details.status)) {
         const build = await this.#shared.find(() => this.#client.getJobSteps(projectSlug, number));
-        if (build !== undefined) record = { ...record, steps: build.steps };
+        if (build !== undefined) record = { ...record, steps: buildSteps(build) };
       }
       this.#l1.set(key, record);
       this.#shared.writeBack(() => writeFinalJobRecord(this.#store, record));

@@ -4,6 +4,7 @@
  * evict what they touch at once. Keys are namespaced per kind (`l1Key`).
  */
 import { LRUCache } from "lru-cache";
+import { projectKey } from "../project-slug.js";
 import type { ChangeEvent } from "../store/events.js";
 import type { JobKey } from "../store/store.js";
 
@@ -23,13 +24,18 @@ export function l1Key(kind: L1Kind, id: string): string {
   return `${kind}\u0000${id}`;
 }
 
-export function jobKeyId(key: JobKey): string {
-  return `${key.projectSlug}#${key.number}`;
+/** A job's key in the store and the L1: its project's key, whatever the spelling asked for. */
+export function storedJobKey(key: JobKey): JobKey {
+  return { projectSlug: projectKey(key.projectSlug), number: key.number };
 }
 
-/** The `page` entries of one project share this prefix, so a new pipeline evicts them all. */
+export function jobKeyId(key: JobKey): string {
+  return `${projectKey(key.projectSlug)}#${key.number}`;
+}
+
+/** The `page` entries of one project (in any spelling) share this prefix, so a new pipeline evicts them all. */
 export function pageKeyPrefix(projectSlug: string): string {
-  return l1Key("page", `${projectSlug}\u0000`);
+  return l1Key("page", `${projectKey(projectSlug)}\u0000`);
 }
 
 export interface L1CacheOptions {

@@ -6,6 +6,7 @@
  */
 import type DataLoader from "dataloader";
 import type { Pipeline } from "../circleci/index.js";
+import { projectKey } from "../project-slug.js";
 import type { Store } from "../store/store.js";
 import { assertPageSize, decodeCursor, encodeCursor } from "./cursor.js";
 import type { FetchedPage, PageRequest, RequestFallthrough } from "./fallthrough.js";
@@ -22,7 +23,7 @@ export interface PageSources {
   outage: StoreOutage;
   fallthrough: RequestFallthrough;
   pipelines: DataLoader<string, Pipeline | null>;
-  /** Whether the sync has listed this project's pipelines at least once. */
+  /** Whether the sync has listed this project's pipelines (by its key) at least once. */
   isSynced(projectSlug: string): Promise<boolean>;
 }
 
@@ -30,14 +31,14 @@ export async function loadPipelinePage(sources: PageSources, projectSlug: string
   assertPageSize(options.first);
   const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
   const request: PageRequest = { projectSlug, branch: options.branch, first: options.first, cursor };
-  const page = (await sources.isSynced(projectSlug)) ? await storePage(sources, request) : await circleciPage(sources, request);
+  const page = (await sources.isSynced(projectKey(projectSlug))) ? await storePage(sources, request) : await circleciPage(sources, request);
   const last = page.pipelines.at(-1);
   return { ...page, endCursor: last === undefined ? null : encodeCursor(last) };
 }
 
 async function storePage(sources: PageSources, request: PageRequest): Promise<FetchedPage> {
   const listing = await sources.outage.read(
-    () => sources.store.listPipelineIds(request.projectSlug, { branch: request.branch, first: request.first, after: request.cursor?.id }),
+    () => sources.store.listPipelineIds(projectKey(request.projectSlug), { branch: request.branch, first: request.first, after: request.cursor?.id }),
     undefined,
   );
   if (listing === undefined) return circleciPage(sources, request);

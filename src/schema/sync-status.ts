@@ -21,6 +21,19 @@ export class StreamStatus {
 
   @Field(() => Int, { description: "How many records it has written, over the life of the cache." })
   records!: number;
+
+  @Field(() => Int, {
+    description:
+      "How many records CircleCI sent in its last cycle that did not fit their schema: each was left out (and logged), " +
+      "the rest of the stream synced. Not an outage, and not retried; the next cycle reads them again.",
+  })
+  rejected!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The last record it left out, whenever that was: the endpoint, which record, and the fields that did not fit.",
+  })
+  lastRejection!: string | null;
 }
 
 @ObjectType({ ...PLAIN_FIELDS, description: "The background sync that keeps the cache warm: how fresh the answers are." })

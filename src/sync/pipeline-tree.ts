@@ -13,12 +13,16 @@ import { fetchStaleJobRecords } from "./job-records.js";
 import type { JobSighting } from "./job-records.js";
 import { isLiveWorkflowStatus, isPipelineActive } from "./live.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
+import { rejectInto } from "./report.js";
 import type { TreeTallies } from "./report.js";
 
 export interface TreeSyncContext {
   client: CircleCIClient;
   store: Store;
+  /** The project's key (`projectKey`): what its records are stored and announced under. */
   projectSlug: string;
+  /** The project's slug as configured: what CircleCI is asked with (its routes are case-sensitive). */
+  upstreamSlug: string;
   concurrency: number;
   tallies: TreeTallies;
   /** Ids of the pipelines in the active set; kept up to date by each batch. */
@@ -50,21 +54,14 @@ export async function syncPipelineTrees(pipelines: readonly Pipeline[], context:
 
   const [storedPipelines, workflowLists] = await Promise.all([
     store.getPipelines(pipelines.map((pipeline) => pipeline.id)),
-    mapConcurrent(pipelines, concurrency, (pipeline) => collect(client.listWorkflows(pipeline.id))),
+    mapConcurrent(pipelines, concurrency, (pipeline) => collect(client.listWorkflows(pipeline.id, { onRejected: rejectInto(tallies.workflows) }))),
   ]);
   tallies.workflows.pages += pipelines.length;
   const workflowRevisions = await revisionsOf(workflowLists.flat(), (ids) => store.getWorkflows(ids));
   const polls = await pollJobs(workflowRevisions, context);
   const jobRevisions = await jobRevisionsOf(polls, (ids) => store.getJobs(ids));
-  const jobRecords = await fetchStaleJobRecords(
-    client,
-    (keys) => store.getJobRecords(keys),
-    context.projectSlug,
-    sightingsOf(polls),
-    concurrency,
-  );
+  const jobRecords = await fetchStaleJobRecords({ ...context, tally: tallies.job_details }, (keys) => store.getJobRecords(keys), sightingsOf(polls));
   tallies.job_details.pages += jobRecords.reads;
-  tallies.job_details.notFound += jobRecords.notFound;
 
   context.checkpoint();
   if (jobRecords.records.length > 0) {
@@ -110,7 +107,8 @@ function sameInstant(a: string | null | undefined, b: string | null | undefined)
 
 async function pollJobs(revisions: readonly Revision<Workflow>[], context: TreeSyncContext): Promise<WorkflowPoll[]> {
   const polled = context.backfilling ? revisions : revisions.filter(needsJobs);
-  const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id)));
+  const onRejected = rejectInto(context.tallies.workflow_jobs);
+  const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id, { onRejected })));
   context.tallies.workflow_jobs.pages += polled.length;
   const jobsById = new Map(polled.map(({ fetched }, index) => [fetched.id, lists[index]]));
   return revisions.map((revision) => ({ revision, jobs: jobsById.get(revision.fetched.id) }));

@@ -5,6 +5,7 @@ import type { StreamReport } from "./report.js";
  * The stored status of each stream after a cycle: `records` accumulates over the life of the store,
  * `lastSuccessAt` moves on success, `lastError`/`lastErrorAt` keep the latest failure (or why the
  * stream could not run) so a reader can tell a recovered stream by comparing the two instants.
+ * `rejected` is the last cycle's count of records left out, `lastRejection` the latest of them ever.
  */
 export function nextStreamStatuses(
   previous: readonly StreamStatusRecord[],
@@ -19,6 +20,8 @@ export function nextStreamStatuses(
       stream: report.stream,
       ...(report.projectSlug === undefined ? {} : { projectSlug: report.projectSlug }),
       records: (before?.records ?? 0) + report.records,
+      ...(report.rejected === undefined ? {} : { rejected: report.rejected }),
+      ...optional("lastRejection", report.lastRejection ?? before?.lastRejection),
       ...optional("lastSuccessAt", problem === undefined ? at : before?.lastSuccessAt),
       ...optional("lastError", problem ?? before?.lastError),
       ...optional("lastErrorAt", problem === undefined ? before?.lastErrorAt : at),

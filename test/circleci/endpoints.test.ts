@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CircleCIClient } from "../../src/circleci/index.js";
-import type { InvalidItemEvent } from "../../src/circleci/index.js";
+import type { RecordRejection } from "../../src/circleci/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { jobKey } from "../../src/simulator/state.js";
@@ -14,7 +14,7 @@ import { fastRetry } from "./support/fake-circleci.js";
 
 let sim: Simulator | undefined;
 let client: CircleCIClient | undefined;
-let invalid: InvalidItemEvent[] = [];
+let rejected: RecordRejection[] = [];
 
 afterEach(async () => {
   await client?.close();
@@ -25,14 +25,14 @@ afterEach(async () => {
 
 async function setUp(lastPage: "null" | "absent", maxAttempts = fastRetry.maxAttempts) {
   sim = await startSimulator({ world: { seed: 7, projects: 3, pipelinesPerProject: 12 }, pageSize: 3, lastPage });
-  invalid = [];
+  rejected = [];
   client = new CircleCIClient({
     token: sim.token,
     baseUrl: sim.url,
     retry: { ...fastRetry, maxAttempts },
     // The simulator has no rate limit unless asked: do not let the default budget slow the suite.
     requestsPerSecond: 1000,
-    onInvalidItem: (event) => invalid.push(event),
+    onRecordRejected: (event) => rejected.push(event),
   });
   return { sim, client, state: sim.world.state };
 }
@@ -69,11 +69,11 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
       expect(truth.length).toBeGreaterThan(3);
       const pages = await collect(client.pipelinePages(slug));
       expect(pages.flatMap((page) => page.items)).toEqual(truth);
-      expect(pages.every((page) => page.items.length <= 3 && page.invalid === 0)).toBe(true);
+      expect(pages.every((page) => page.items.length <= 3 && page.rejected === 0)).toBe(true);
       expectedPages += Math.max(1, Math.ceil(truth.length / 3));
     }
     expect(sim.counters.byEndpoint()["GET /project/{slug}/pipeline"]).toBe(expectedPages);
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
   it("filters pipelines by branch on every page", async () => {
@@ -106,10 +106,10 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
     expect(steps.build_num).toBe(jobNumber);
     expect(steps.steps).toEqual(build?.steps.map((step) => ({ ...step, actions: step.actions.map(withoutOutputUrl) })));
     expect(JSON.stringify(steps)).not.toContain("output_url");
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
-  it("walks every workflow and job list of the world without a single invalid item", async () => {
+  it("walks every workflow and job list of the world without a single rejected item", async () => {
     const { client, state } = await setUp(lastPage);
     for (const [pipelineId, workflowIds] of state.workflowsByPipeline) {
       const workflows = await collect(client.listWorkflows(pipelineId));
@@ -118,7 +118,7 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
     for (const [workflowId, jobs] of state.jobsByWorkflow) {
       expect(await collect(client.listWorkflowJobs(workflowId))).toEqual(jobs);
     }
-    expect(client.stats.invalidItems).toBe(0);
+    expect(client.stats.rejectedRecords).toBe(0);
   });
 
   it("lists every organization's contexts and their variable names", async () => {
@@ -130,7 +130,7 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
         expect(await collect(client.listContextEnvVars(context.id))).toEqual(state.envVars.get(context.id) ?? []);
       }
     }
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 });
 

@@ -96,7 +96,7 @@ describe("a record that does not match its schema", () => {
 
     const report = await current.engine.runCycle();
     expect(report.ok).toBe(true);
-    expect(current.client.stats.invalidItems).toBe(1);
+    expect(current.client.stats.rejectedRecords).toBe(1);
     expect(await current.store.getJobs([broken.id])).toEqual([undefined]);
     expect(await current.differences()).toEqual([]);
   });
