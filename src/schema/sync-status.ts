@@ -24,8 +24,9 @@ export class StreamStatus {
 
   @Field(() => Int, {
     description:
-      "How many records CircleCI sent in its last cycle that did not fit their schema: each was left out (and logged), " +
-      "the rest of the stream synced. Not an outage, and not retried; the next cycle reads them again.",
+      "How many records CircleCI sent that did not fit their schema, over the life of the cache: each was left out " +
+      "(and logged) while the rest of the stream synced. Not an outage, and not retried; a record read again in a later " +
+      "cycle (a pipeline in the overlap window, a job whose status moved) is read anew, and counts again if it still does not fit.",
   })
   rejected!: number;
 

@@ -20,7 +20,11 @@ export interface FaultOptions {
 
 /** A deterministic fault for the next `count` (default 1) requests to `endpoint` (default: any). */
 export interface ScriptedFault {
-  kind: "429" | "500" | "503" | "reset" | "truncate" | "slow" | "garbage";
+  /**
+   * `garbage`: a 200 with an HTML page (a proxy's); `wrong-shape`: a 200 with well-formed JSON that is not the
+   * resource (the answer wrapped in an object of its own), as an API that changed its shape would send.
+   */
+  kind: "429" | "500" | "503" | "reset" | "truncate" | "slow" | "garbage" | "wrong-shape";
   endpoint?: string;
   count?: number;
   /** For "429". Default 1. */
@@ -35,7 +39,8 @@ export type Fault =
   | { kind: "reset" }
   | { kind: "truncate" }
   | { kind: "slow"; ms: number }
-  | { kind: "garbage" };
+  | { kind: "garbage" }
+  | { kind: "wrong-shape" };
 
 const DEFAULT_SLOW_MS = 1000;
 /** Share of random server errors that come out as 502 and 503 (load balancer answers) rather than 500. */

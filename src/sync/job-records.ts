@@ -87,9 +87,9 @@ interface JobRecordOutcome {
 }
 
 /**
- * A 404 (the job gone, or hidden from the token) is counted and skipped, never fatal; so is an answer that does
- * not fit its schema, which leaves the whole record out (a record without its steps would never be read again, as
- * its status does not move), to be read again next cycle.
+ * A 404 (the job gone, or hidden from the token) and an answer that does not fit its schema are counted and
+ * skipped, never fatal: details without them leave the record out, steps without them leave the details stored
+ * alone. The record is read again when the job is seen to move.
  */
 async function fetchJobRecord(source: JobRecordSource, job: NumberedBuildJob): Promise<JobRecordOutcome> {
   const { client, upstreamSlug, tally } = source;
@@ -99,8 +99,7 @@ async function fetchJobRecord(source: JobRecordSource, job: NumberedBuildJob): P
   // Steps are final only once the job is; before that they would be re-read at every move.
   if (!isTerminalJobStatus(details.found.status)) return { record, reads: 1 };
   const build = await readOne(client.getJobSteps(upstreamSlug, job.job_number), tally);
-  if ("found" in build) return { record: { ...record, steps: buildSteps(build.found) }, reads: 2 };
-  return { record: build.missing === "not-found" ? record : undefined, reads: 2 };
+  return { record: "found" in build ? { ...record, steps: buildSteps(build.found) } : record, reads: 2 };
 }
 
 function sum(values: readonly number[]): number {

@@ -83,8 +83,8 @@ describe("contexts without an organization id", () => {
   });
 });
 
-describe("a record that does not match its schema", () => {
-  it("is skipped, and the rest of its stream is synced", async () => {
+describe("a list item that does not fit its schema", () => {
+  it("is left out and reported on its stream, and the rest of the stream is synced", async () => {
     const current = (rig = await startRig());
     const { state } = current.sim.world;
     const [slug] = current.slugs as [string];
@@ -97,6 +97,11 @@ describe("a record that does not match its schema", () => {
     const report = await current.engine.runCycle();
     expect(report.ok).toBe(true);
     expect(current.client.stats.rejectedRecords).toBe(1);
+    expect(report.streams.find((stream) => stream.stream === "workflow_jobs" && stream.projectSlug === slug)).toMatchObject({
+      rejected: 1,
+      lastRejection: `GET /workflow/{id}/job: item ${broken.id}: dependencies.0: Invalid GUID`,
+    });
+    expect(report.streams.filter((stream) => stream.rejected !== undefined)).toHaveLength(1);
     expect(await current.store.getJobs([broken.id])).toEqual([undefined]);
     expect(await current.differences()).toEqual([]);
   });
