@@ -20,9 +20,10 @@ export class QueryResolver {
       "The configured projects (`CIRCLECI_PROJECT_SLUGS`), in that order. One CircleCI cannot show (or fails to " +
       "load) is still listed, by its slug.",
   })
-  async projects(@Ctx() { loaders, projectSlugs }: GatewayContext): Promise<Project[]> {
-    const loaded = await loaders.project.loadMany(projectSlugs);
-    return projectSlugs.map((slug, index) => {
+  async projects(@Ctx() context: GatewayContext): Promise<Project[]> {
+    const slugs = context.projectSlugs.map((slug) => projectSlugIn(context, slug));
+    const loaded = await context.loaders.project.loadMany(slugs);
+    return slugs.map((slug, index) => {
       const project = loaded[index];
       return mapProjectAs(project == null || project instanceof Error ? { slug } : project, slug);
     });

@@ -160,6 +160,38 @@ describe("the client against a misbehaving simulator", () => {
   });
 });
 
+describe("the client against a world with every deviation from the documents", () => {
+  it("reads every record whole, odd shapes included, without a single rejected one, each project's slug as its key", async () => {
+    sim = await startSimulator({ world: { seed: 7, projects: 3, pipelinesPerProject: 8, historyDays: 3, deviations: "all" }, pageSize: 5 });
+    rejected = [];
+    client = new CircleCIClient({ token: sim.token, baseUrl: sim.url, retry: fastRetry, requestsPerSecond: 1000, onRecordRejected: (event) => rejected.push(event) });
+    const { state } = sim.world;
+    const seen = { nullProviders: 0, bareBuilds: 0, nullActionFields: 0, startedApprovals: 0 };
+    for (const slug of state.projects.keys()) {
+      expect((await client.getProject(slug)).slug).toBe(slug);
+      for (const pipeline of await collect(client.listPipelines(slug))) {
+        expect(pipeline.project_slug).toBe(slug);
+        if (pipeline.vcs != null && pipeline.vcs.provider_name === null) seen.nullProviders += 1;
+        for (const workflow of await collect(client.listWorkflows(pipeline.id))) {
+          expect(workflow.project_slug).toBe(slug);
+          for (const job of await collect(client.listWorkflowJobs(workflow.id))) {
+            expect(job.project_slug).toBe(slug);
+            if (job.type === "approval" && job.started_at != null) seen.startedApprovals += 1;
+            if (job.type !== "build" || job.job_number == null || !state.jobDetails.has(jobKey(slug, job.job_number))) continue;
+            expect((await client.getJobDetails(slug, job.job_number)).project.slug).toBe(slug);
+            const build = await client.getJobSteps(slug, job.job_number);
+            if (build.build_num == null && build.steps == null) seen.bareBuilds += 1;
+            const actions = (build.steps ?? []).flatMap((step) => step.actions ?? []);
+            if (actions.some((action) => action.step === null && action.type === null)) seen.nullActionFields += 1;
+          }
+        }
+      }
+    }
+    expect(rejected).toEqual([]);
+    expect(Object.values(seen).every((count) => count > 0)).toBe(true);
+  });
+});
+
 function withoutOutputUrl<T extends { output_url?: string }>(action: T): Omit<T, "output_url"> {
   const { output_url: _dropped, ...rest } = action;
   return rest;
