@@ -3,7 +3,7 @@ import { createGatewayMetrics } from "../../src/metrics/index.js";
 import type { StreamReport } from "../../src/sync/index.js";
 import { jobKey } from "../../src/simulator/state.js";
 import { sampleValue } from "../metrics/prometheus-text.js";
-import { DAY_MS, HOUR_MS, startRig } from "./harness.js";
+import { holdPipelineBehindWindow, startRig } from "./harness.js";
 import type { RigOptions, SyncRig } from "./harness.js";
 
 /**
@@ -97,15 +97,7 @@ describe("a single read answering a record the client cannot read", () => {
   it("an active pipeline's re-poll: left out of this cycle but kept in the active set, the rest of the project synced", async () => {
     const current = (rig = await startRig(STRICT_BREAKER));
     const [slug] = current.slugs as [string];
-    const { world } = current.sim;
-    const held = world.triggerPipeline(slug, { holdForApproval: true }).id;
-    world.advance(HOUR_MS);
-    await current.engine.runCycle();
-    world.advance(DAY_MS);
-    world.triggerPipeline(slug);
-    world.advance(HOUR_MS);
-    // This cycle moves the project's window past the held pipeline: from now on it is re-polled on its own.
-    await current.engine.runCycle();
+    const held = await holdPipelineBehindWindow(current, slug);
     expect((await current.store.listActivePipelines()).map(({ id }) => id)).toContain(held);
 
     current.sim.inject({ kind: "wrong-shape", endpoint: "GET /pipeline/{id}", count: 1 });
