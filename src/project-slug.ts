@@ -27,11 +27,26 @@ export function canonicalProjectSlug(input: string): string | undefined {
   return CIRCLECI_SLUG.test(slug) ? slug : undefined;
 }
 
+/** Keys already worked out: a dashboard answer asks for the same few projects' keys hundreds of times. */
+const knownKeys = new Map<string, string>();
+/** Bounds what arbitrary query arguments can make it hold; past it, it starts over. */
+const MAX_KNOWN_KEYS = 10_000;
+
 /**
  * The key the cache keeps a project under: every spelling of one project gives the same key. Text that is not a
  * slug is its own key (trimmed), so a query for it finds nothing rather than failing.
  */
 export function projectKey(input: string): string {
+  let key = knownKeys.get(input);
+  if (key === undefined) {
+    key = keyOf(input);
+    if (knownKeys.size >= MAX_KNOWN_KEYS) knownKeys.clear();
+    knownKeys.set(input, key);
+  }
+  return key;
+}
+
+function keyOf(input: string): string {
   const slug = canonicalProjectSlug(input);
   if (slug === undefined) return input.trim();
   if (!slug.startsWith("circleci/")) return slug.toLowerCase();
