@@ -45,6 +45,7 @@ export function cycleLogFields(report: CycleReport) {
     ok: report.ok,
     aborted: report.aborted,
     records: report.streams.reduce((sum, stream) => sum + stream.records, 0),
+    rejected: report.streams.reduce((sum, stream) => sum + (stream.rejected ?? 0), 0),
     calls: report.calls,
     durationMs: Date.parse(report.completedAt) - Date.parse(report.startedAt),
     failedStreams: failed.length,

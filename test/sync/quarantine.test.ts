@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createGatewayMetrics } from "../../src/metrics/index.js";
 import type { StreamReport } from "../../src/sync/index.js";
+import { cycleLogFields } from "../../src/sync/report.js";
 import { jobKey } from "../../src/simulator/state.js";
 import { sampleValue } from "../metrics/prometheus-text.js";
 import { holdPipelineBehindWindow, startRig } from "./harness.js";
@@ -50,6 +51,7 @@ describe("a single read answering a record the client cannot read", () => {
 
     const statuses = (await current.store.getSyncStatus()).streams.filter((status) => status.stream === "job_details");
     expect(statuses.reduce((sum, status) => sum + (status.rejected ?? 0), 0)).toBe(3);
+    expect(cycleLogFields(report)).toMatchObject({ ok: true, rejected: 3 });
     const metrics = createGatewayMetrics();
     metrics.observeCycle(report);
     expect(sampleValue(await metrics.render(), "circleci_gateway_records_rejected_total", { stream: "job_details" })).toBe(3);
