@@ -10,6 +10,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // No process a test starts outlives the run (test/support/owned-processes.ts).
+    globalSetup: ["test/setup/processes.global.ts"],
+    setupFiles: ["test/setup/processes.file.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -10,6 +10,7 @@ import type { Simulator } from "../src/simulator/index.js";
 import { RedisEventBus } from "../src/store/index.js";
 import { RedisStore } from "../src/store/redis-store.js";
 import { SyncEngine } from "../src/sync/index.js";
+import { StoreWriter } from "../src/writer/index.js";
 import { startTestRedis } from "../test/support/redis-server.js";
 import type { TestRedis } from "../test/support/redis-server.js";
 import { REPO_ROOT } from "./paths.js";
@@ -35,7 +36,8 @@ export interface GatewayRig {
   variables: { projectSlug: string; first: number };
   /** The POST body of one dashboard request. */
   body: string;
-  startServer(mode: ServerMode, redisPrefix: string): Promise<ServerProcess>;
+  /** A gateway process over the warm cache; `answerCacheEntries` 0 (the default) executes every answer. */
+  startServer(mode: ServerMode, redisPrefix: string, answerCacheEntries?: number): Promise<ServerProcess>;
   /** Redis `used_memory`, in bytes. */
   redisUsedMemory(): Promise<number>;
   close(): Promise<void>;
@@ -58,7 +60,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
   const engine = new SyncEngine({
     client,
     store,
-    bus,
+    writer: new StoreWriter({ store, bus }),
     projectSlugs: [slug],
     lookbackHours: LOOKBACK_HOURS,
     backfillDays: historyDays + 1,
@@ -76,7 +78,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
     query: DASHBOARD,
     variables,
     body: JSON.stringify({ query: DASHBOARD, variables }),
-    startServer: (mode, redisPrefix) =>
+    startServer: (mode, redisPrefix, answerCacheEntries = 0) =>
       startServerProcess(
         {
           mode,
@@ -87,6 +89,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
           projectSlugs: [slug],
           concurrency: settings.gatewayConcurrency,
           requestsPerSecond: settings.gatewayRateLimit,
+          answerCacheEntries,
         },
         serverOptions,
       ),
@@ -105,12 +108,13 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
   };
 }
 
-/** POSTs the dashboard once: the answer's data, or an error naming what came back. */
-export async function fetchDashboard(url: string, body: string): Promise<unknown> {
+/** POSTs the dashboard once: the answer's data and its bytes as served, or an error naming what came back. */
+export async function fetchDashboard(url: string, body: string): Promise<{ data: unknown; bytes: Buffer }> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-  const answer = (await response.json()) as { data?: unknown; errors?: unknown[] };
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const answer = JSON.parse(bytes.toString("utf8")) as { data?: unknown; errors?: unknown[] };
   if (response.status !== 200 || answer.errors !== undefined || answer.data == null) {
     throw new Error(`the dashboard failed: HTTP ${response.status} ${JSON.stringify(answer).slice(0, 500)}`);
   }
-  return answer.data;
+  return { data: answer.data, bytes };
 }

@@ -4,6 +4,7 @@
  */
 import { fork } from "node:child_process";
 import { z } from "zod";
+import { own } from "../test/support/owned-processes.js";
 
 export const loadSpecSchema = z.object({
   url: z.string(),
@@ -33,10 +34,13 @@ export type LoadResult = z.infer<typeof loadResultSchema>;
 export const LOAD_SPEC_VARIABLE = "BENCH_LOAD_SPEC";
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const child = fork(new URL("./load.js", import.meta.url), [], {
-    env: { ...process.env, [LOAD_SPEC_VARIABLE]: JSON.stringify(spec) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = own(
+    fork(new URL("./load.js", import.meta.url), [], {
+      env: { ...process.env, [LOAD_SPEC_VARIABLE]: JSON.stringify(spec) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+    "bench load generator",
+  );
   return new Promise((resolve, reject) => {
     let result: LoadResult | undefined;
     child.once("message", (message) => {

@@ -11,9 +11,17 @@ import { createLoaderFactory } from "../src/loaders/index.js";
 import { emptyStats } from "../src/loaders/stats.js";
 import type { LoaderFactory, Loaders } from "../src/loaders/index.js";
 import type { JobKey, JobRecord, Store, StoredProject } from "../src/store/index.js";
+import type { Invalidations } from "../src/store/invalidations.js";
 import { collect } from "../src/sync/map-concurrent.js";
+import type { ReadPathWriter } from "../src/writer/index.js";
 
-export function createNaiveLoaderFactory(options: { store: Store; client: CircleCIClient; concurrency: number }): LoaderFactory {
+export function createNaiveLoaderFactory(options: {
+  store: Store;
+  client: CircleCIClient;
+  writer: ReadPathWriter;
+  invalidations: Invalidations;
+  concurrency: number;
+}): LoaderFactory {
   const { client } = options;
   const listing = createLoaderFactory({ ...options, cache: false });
 
@@ -38,8 +46,6 @@ export function createNaiveLoaderFactory(options: { store: Store; client: Circle
 
   return {
     forRequest,
-    invalidate: () => undefined,
-    subscribe: async () => undefined,
     get stats() {
       return emptyStats();
     },

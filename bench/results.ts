@@ -1,11 +1,12 @@
 /**
  * The run's figures: one JSON document with the same keys every run (`bench/results/latest.json`), the targets
- * of issue 7 judged against it, and the table printed at the end.
+ * judged against it, and the table printed at the end.
  */
 import { cpus, totalmem } from "node:os";
 import type { BaselineResult } from "./scenarios/baselines.js";
 import type { CeilingResult } from "./scenarios/ceiling.js";
 import type { ColdResult } from "./scenarios/cold.js";
+import type { RawBytesResult } from "./scenarios/raw-bytes.js";
 import type { SubscriptionResult } from "./scenarios/subscriptions.js";
 import type { SyncCostResult } from "./scenarios/sync-cost.js";
 import type { WarmResult } from "./scenarios/warm.js";
@@ -20,7 +21,12 @@ export interface Machine {
 }
 
 export interface Measurements {
+  /** The warm dashboard with the answer cache off: every request executes. */
   warm: WarmResult;
+  /** The same with the answer cache on. */
+  answers: WarmResult;
+  /** The same answer's bytes from a plain node:http server. */
+  raw: RawBytesResult;
   ceiling: CeilingResult;
   passthrough: BaselineResult;
   naive: BaselineResult;
@@ -55,6 +61,10 @@ export interface BenchResults {
     naiveToWarmP99: number;
     warmCallsPerRequest: number;
     coldWallToLatencyBound: number;
+    /** Warm throughput with the answer cache on / off. */
+    answersToWarm: number;
+    /** Warm throughput with the answer cache on / the raw-bytes ceiling's. */
+    answersToRaw: number;
   };
   targets: Target[];
 }
@@ -65,9 +75,10 @@ export function machine(): Machine {
 }
 
 export function assemble(startedAt: Date, settings: BenchSettings, measurements: Measurements): BenchResults {
-  const { warm, ceiling, passthrough, naive, cold } = measurements;
+  const { warm, ceiling, passthrough, naive, cold, answers, raw } = measurements;
   const ratios = {
     ...ceilingRatios(warm, ceiling),
+    ...answerCacheRatios(warm, answers, raw),
     passthroughToWarmP50: passthrough.latencyP50Ms / warm.latencyP50Ms,
     passthroughToWarmP99: passthrough.latencyP99Ms / warm.latencyP99Ms,
     naiveToWarmP50: naive.latencyP50Ms / warm.latencyP50Ms,
@@ -83,7 +94,7 @@ export function assemble(startedAt: Date, settings: BenchSettings, measurements:
     setup: { latencyMs, pageSize, gatewayRateLimit, gatewayConcurrency, dashboardFirst },
     measurements,
     ratios,
-    targets: judge(measurements, ratios.gatewayToCeiling),
+    targets: judge(measurements, ratios),
   };
 }
 
@@ -95,11 +106,19 @@ export function ceilingRatios(warm: WarmResult, ceiling: CeilingResult): { gatew
   };
 }
 
-/** Issue 7's targets. */
-function judge(m: Measurements, gatewayToCeiling: number): Target[] {
+/** The answer cache against executing every request, and against serving bytes with nothing else to do. */
+export function answerCacheRatios(warm: WarmResult, answers: WarmResult, raw: RawBytesResult): { answersToWarm: number; answersToRaw: number } {
+  return { answersToWarm: answers.requestsPerSecond / warm.requestsPerSecond, answersToRaw: answers.requestsPerSecond / raw.requestsPerSecond };
+}
+
+/** The targets. */
+function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw }: BenchResults["ratios"]): Target[] {
   const { backfill } = m.sync;
   return [
-    { name: "warm p99 at 16 clients", goal: "< 50 ms", value: m.warm.latencyP99Ms, met: m.warm.latencyP99Ms < 50 },
+    { name: "answer cache: warm throughput on / off", goal: ">= 10", value: answersToWarm, met: answersToWarm >= 10 },
+    { name: "answer cache: warm p99 at 16 clients", goal: "< 50 ms", value: m.answers.latencyP99Ms, met: m.answers.latencyP99Ms < 50 },
+    { name: "answer cache / raw-bytes ceiling throughput", goal: ">= 0.5", value: answersToRaw, met: answersToRaw >= 0.5 },
+    { name: "warm p99 at 16 clients, answer cache off", goal: "< 50 ms", value: m.warm.latencyP99Ms, met: m.warm.latencyP99Ms < 50 },
     { name: "gateway / ceiling throughput", goal: ">= 0.5", value: gatewayToCeiling, met: gatewayToCeiling >= 0.5 },
     { name: "CircleCI calls, warm", goal: "0", value: m.warm.circleciCalls, met: m.warm.circleciCalls === 0 },
     { name: "duplicate calls, cold", goal: "0", value: m.cold.duplicateCalls, met: m.cold.duplicateCalls === 0 },
@@ -116,7 +135,9 @@ export function formatTable(results: BenchResults): string {
     ["machine", `${host.cpus} x ${host.model}, node ${host.node}, ${host.platform}, ${mib(host.totalMemoryBytes)} RAM`],
     ["setup", `CircleCI latency ${setup.latencyMs} ms, rate limit ${setup.gatewayRateLimit}/s, gate concurrency ${setup.gatewayConcurrency}, page size ${setup.pageSize}${results.quick ? ", QUICK run" : ""}`],
     ["dashboard", `${setup.dashboardFirst} pipelines, ${m.answerObjects} objects, ${kib(m.ceiling.answerBytes)} of JSON`],
-    ["1 warm", `${m.warm.connections} clients: ${fixed(m.warm.requestsPerSecond)} req/s, p50 ${ms(m.warm.latencyP50Ms)}, p99 ${ms(m.warm.latencyP99Ms)}, ${m.warm.circleciCalls} CircleCI calls, ${fixed(m.warm.redisRoundTripsPerRequest, 2)} Redis round trips/req, ${m.warm.failures} failures`],
+    ["1 warm", `answer cache off, ${warmLine(m.warm)}`],
+    ["1b warm", `answer cache on, ${warmLine(m.answers)}; x${fixed(ratios.answersToWarm, 1)} the throughput off`],
+    ["1c raw bytes", `${m.raw.connections} clients: ${fixed(m.raw.requestsPerSecond)} req/s, p50 ${ms(m.raw.latencyP50Ms)}, p99 ${ms(m.raw.latencyP99Ms)}; answer cache / raw ${fixed(ratios.answersToRaw, 2)}`],
     ["2 ceiling", `${fixed(m.ceiling.executionsPerSecond)} executions/s in-process (${fixed(m.ceiling.cpuMsPerExecution, 1)} ms CPU each; gateway ${fixed(m.warm.gatewayCpuMsPerRequest, 1)} ms per request); gateway / ceiling ${fixed(ratios.gatewayToCeiling, 2)} by throughput, ${fixed(ratios.gatewayToCeilingCpu, 2)} by CPU`],
     ["3 passthrough", baseline(m.passthrough, ratios.passthroughToWarmP50, ratios.passthroughToWarmP99)],
     ["3 naive", baseline(m.naive, ratios.naiveToWarmP50, ratios.naiveToWarmP99)],
@@ -129,6 +150,10 @@ export function formatTable(results: BenchResults): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join("\n");
+}
+
+function warmLine(warm: WarmResult): string {
+  return `${warm.connections} clients: ${fixed(warm.requestsPerSecond)} req/s, p50 ${ms(warm.latencyP50Ms)}, p99 ${ms(warm.latencyP99Ms)}, ${warm.circleciCalls} CircleCI calls, ${fixed(warm.redisRoundTripsPerRequest, 2)} Redis round trips/req, ${fixed(warm.gatewayCpuMsPerRequest, 2)} ms CPU/req, ${warm.failures} failures`;
 }
 
 function baseline(result: BaselineResult, p50Ratio: number, p99Ratio: number): string {

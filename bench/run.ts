@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only sync,cold]`: every scenario of issue 7 in one run on this
+ * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only sync,cold]`: every scenario in one run on this
  * machine, so the ratios compare figures measured side by side. Writes bench/results/latest.json (a --quick run: quick.json) and prints a table.
  * `--cpu-prof` writes the gateway processes' V8 CPU profiles to bench/results/profiles/.
  * `--only` runs the named scenarios alone and prints their figures as JSON: latest.json stays a full run's.
@@ -10,23 +10,25 @@ import { startTestRedis } from "../test/support/redis-server.js";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, QUICK_RESULTS_FILE, RESULTS_FILE } from "./paths.js";
-import { assemble, ceilingRatios, formatTable } from "./results.js";
+import { answerCacheRatios, assemble, ceilingRatios, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
 import { measureCold } from "./scenarios/cold.js";
+import { measureRawBytes } from "./scenarios/raw-bytes.js";
 import { measureSubscriptions } from "./scenarios/subscriptions.js";
 import { measureSyncCost } from "./scenarios/sync-cost.js";
 import { measureWarm } from "./scenarios/warm.js";
 import type { ServerMode } from "./server-process.js";
 import { benchSettings } from "./settings.js";
+import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "ceiling", "subscriptions", "passthrough", "naive", "cold", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "ceiling", "subscriptions", "passthrough", "naive", "cold"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -45,8 +47,14 @@ function step(text: string): void {
 }
 
 /** Starts a gateway process, runs `work` against it, and stops it whatever happens. */
-async function withServer<T>(rig: GatewayRig, mode: ServerMode, prefix: string, work: (server: Awaited<ReturnType<GatewayRig["startServer"]>>) => Promise<T>): Promise<T> {
-  const server = await rig.startServer(mode, prefix);
+async function withServer<T>(
+  rig: GatewayRig,
+  mode: ServerMode,
+  prefix: string,
+  work: (server: Awaited<ReturnType<GatewayRig["startServer"]>>) => Promise<T>,
+  answerCacheEntries = 0,
+): Promise<T> {
+  const server = await rig.startServer(mode, prefix, answerCacheEntries);
   try {
     return await work(server);
   } finally {
@@ -88,8 +96,11 @@ async function main(): Promise<void> {
   }
 
   if (selected.size < SCENARIOS.length) {
-    const { warm, ceiling } = measured;
-    const ratios = warm !== undefined && ceiling !== undefined ? ceilingRatios(warm, ceiling) : undefined;
+    const { warm, ceiling, answers, raw } = measured;
+    const ratios = {
+      ...(warm !== undefined && ceiling !== undefined ? ceilingRatios(warm, ceiling) : {}),
+      ...(warm !== undefined && answers !== undefined && raw !== undefined ? answerCacheRatios(warm, answers, raw) : {}),
+    };
     console.log(JSON.stringify({ quick: settings.quick, scenarios: [...selected], measurements: measured, ratios }, null, 2));
     return;
   }
@@ -114,23 +125,31 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
   const pipelinesStored = backfill.streams.find((stream) => stream.stream === "pipelines")?.records ?? 0;
   measured.redisBytesPerPipeline = ((await rig.redisUsedMemory()) - memoryBefore) / Math.max(1, pipelinesStored);
 
-  if (selected.has("warm") || selected.has("ceiling") || selected.has("subscriptions")) {
+  if (["warm", "raw", "ceiling", "subscriptions"].some((name) => selected.has(name as ScenarioName))) {
     await withServer(rig, "cached", WARM_PREFIX, async (server) => {
       const answer = await fetchDashboard(server.url, rig.body);
-      measured.answerObjects = countEntities(answer);
+      measured.answerObjects = countEntities(answer.data);
       if (selected.has("warm")) {
-        step("1 warm dashboard under load");
+        step("1 warm dashboard under load, answer cache off");
         measured.warm = await measureWarm(rig, server);
+      }
+      if (selected.has("raw")) {
+        step("1c raw-bytes ceiling (the same answer from a plain node:http server)");
+        measured.raw = await measureRawBytes(rig, answer.bytes);
       }
       if (selected.has("ceiling")) {
         step("2 in-process ceiling");
-        measured.ceiling = measureCeiling(rig, answer);
+        measured.ceiling = measureCeiling(rig, answer.data);
       }
       if (selected.has("subscriptions")) {
         step("6 subscription latency");
         measured.subscriptions = await measureSubscriptions(rig, server);
       }
     });
+  }
+  if (selected.has("answers")) {
+    step("1b warm dashboard under load, answer cache on");
+    measured.answers = await withServer(rig, "cached", WARM_PREFIX, (server) => measureWarm(rig, server), DEFAULT_ANSWER_CACHE_ENTRIES);
   }
   if (selected.has("passthrough")) {
     step("3 passthrough baseline");

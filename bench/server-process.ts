@@ -5,6 +5,7 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { z } from "zod";
+import { own } from "../test/support/owned-processes.js";
 
 export const SERVER_MODES = ["cached", "passthrough", "naive"] as const;
 export type ServerMode = (typeof SERVER_MODES)[number];
@@ -19,6 +20,8 @@ export const serverSpecSchema = z.object({
   projectSlugs: z.array(z.string()),
   concurrency: z.number().int().positive(),
   requestsPerSecond: z.number().positive(),
+  /** GRAPHQL_ANSWER_CACHE_ENTRIES; 0 keeps every answer executing. */
+  answerCacheEntries: z.number().int().nonnegative(),
 });
 export type ServerSpec = z.infer<typeof serverSpecSchema>;
 
@@ -54,12 +57,15 @@ export interface ServerProcessOptions {
 }
 
 export async function startServerProcess(spec: ServerSpec, options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const child = fork(new URL("./server.js", import.meta.url), [], {
-    // As deployed (`npm start`): graphql-js skips its development-only checks under NODE_ENV=production.
-    env: { ...process.env, NODE_ENV: "production", [SPEC_VARIABLE]: JSON.stringify(spec) },
-    execArgv: options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = own(
+    fork(new URL("./server.js", import.meta.url), [], {
+      // As deployed (`npm start`): graphql-js skips its development-only checks under NODE_ENV=production.
+      env: { ...process.env, NODE_ENV: "production", [SPEC_VARIABLE]: JSON.stringify(spec) },
+      execArgv: options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+    `bench gateway (${spec.mode})`,
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ready = await nextMessage(child, "ready");
   return {

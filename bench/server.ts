@@ -20,7 +20,7 @@ function reply(message: ServerMessage): void {
 }
 
 function loadersFor(spec: ServerSpec, config: Config, runtime: Runtime): LoaderFactory | undefined {
-  const options = { store: runtime.store, client: runtime.client, concurrency: config.circleciConcurrency };
+  const options = { store: runtime.store, client: runtime.client, writer: runtime.writer, invalidations: runtime.invalidations, concurrency: config.circleciConcurrency };
   switch (spec.mode) {
     case "cached":
       return undefined;
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       REDIS_PREFIX: spec.redisPrefix,
       PORT: "0",
       SYNC_INTERVAL_SECONDS: "0",
+      GRAPHQL_ANSWER_CACHE_ENTRIES: String(spec.answerCacheEntries),
     },
   });
   const runtime = createRuntime(config, silentLogger);

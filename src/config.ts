@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "./project-slug.js";
+import { DEFAULT_ANSWER_CACHE_ENTRIES } from "./operation/answer-cache.js";
+import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
 
 /**
@@ -185,6 +187,12 @@ export const SETTINGS = {
     defaultText: "true",
     rule: boolean(true),
   }),
+  graphqlIde: setting({
+    env: IDE_SETTING,
+    help: "what a browser GET of /graphql shows: sandbox (Apollo Sandbox, loaded from Apollo's CDN), graphiql (GraphiQL, served by the gateway: works offline) or off (a 406 that says how to query); /graphiql serves GraphiQL unless off",
+    defaultText: DEFAULT_GRAPHQL_IDE,
+    rule: z.enum(GRAPHQL_IDES, { error: `must be one of ${GRAPHQL_IDES.join(", ")}` }).default(DEFAULT_GRAPHQL_IDE),
+  }),
   graphqlMaxDepth: setting({
     env: LIMIT_SETTINGS.maxDepth,
     help: "deepest field nesting a query may have (introspection not counted)",
@@ -199,7 +207,7 @@ export const SETTINGS = {
   }),
   graphqlMaxCost: setting({
     env: LIMIT_SETTINGS.maxCost,
-    help: "largest estimated number of objects a query may return (list fields count by their `first`, nested lists multiply)",
+    help: "most objects a query may return: estimated before it runs (a list counts its `first`, else the items it usually holds; nested lists multiply), then counted as it runs",
     defaultText: String(DEFAULT_QUERY_LIMITS.maxCost),
     rule: integer(1, 1_000_000_000, DEFAULT_QUERY_LIMITS.maxCost),
   }),
@@ -214,6 +222,12 @@ export const SETTINGS = {
     help: "most operations in one batched HTTP request (a JSON array)",
     defaultText: String(DEFAULT_QUERY_LIMITS.maxBatch),
     rule: integer(1, 1000, DEFAULT_QUERY_LIMITS.maxBatch),
+  }),
+  graphqlAnswerCacheEntries: setting({
+    env: "GRAPHQL_ANSWER_CACHE_ENTRIES",
+    help: "whole answers of queries kept in memory, each until a write changes something it was built from; 0 turns the answer cache off",
+    defaultText: String(DEFAULT_ANSWER_CACHE_ENTRIES),
+    rule: integer(0, 1_000_000, DEFAULT_ANSWER_CACHE_ENTRIES),
   }),
   httpMaxBodyBytes: setting({
     env: BODY_LIMIT_SETTING,

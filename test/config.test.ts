@@ -39,11 +39,13 @@ describe("loadConfig defaults", () => {
       port: 4000,
       host: "127.0.0.1",
       graphqlIntrospection: true,
+      graphqlIde: "sandbox",
       graphqlMaxDepth: 12,
       graphqlMaxAliases: 50,
-      graphqlMaxCost: 500_000,
+      graphqlMaxCost: 5_000_000,
       graphqlMaxTokens: 2000,
       graphqlMaxBatch: 10,
+      graphqlAnswerCacheEntries: 1000,
       httpMaxBodyBytes: 102_400,
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
@@ -187,6 +189,12 @@ describe("each setting's rule", () => {
     expect(config.httpMaxBodyBytes).toBe(2048);
   });
 
+  it("takes 0 to turn the answer cache off, and refuses a negative or fractional size", () => {
+    expect(loadConfig("serve", { env: { ...required, GRAPHQL_ANSWER_CACHE_ENTRIES: "0" } }).config.graphqlAnswerCacheEntries).toBe(0);
+    rejects({ GRAPHQL_ANSWER_CACHE_ENTRIES: "-1" }, "GRAPHQL_ANSWER_CACHE_ENTRIES", /whole number/);
+    rejects({ GRAPHQL_ANSWER_CACHE_ENTRIES: "2.5" }, "GRAPHQL_ANSWER_CACHE_ENTRIES", /whole number/);
+  });
+
   it("wants whole, bounded sync intervals and positive windows", () => {
     rejects({ SYNC_INTERVAL_SECONDS: "1.5" }, "SYNC_INTERVAL_SECONDS", /whole number/);
     rejects({ SYNC_INTERVAL_SECONDS: "100000" }, "SYNC_INTERVAL_SECONDS", /at most 86400/);
@@ -225,6 +233,12 @@ describe("each setting's rule", () => {
   it("wants a known log level", () => {
     rejects({ LOG_LEVEL: "loud" }, "LOG_LEVEL", /one of fatal, error, warn, info, debug, trace, silent/);
     rejects({ LOG_FORMAT: "xml" }, "LOG_FORMAT", /one of auto, json, pretty/);
+  });
+
+  it("takes the IDE a browser sees: sandbox, graphiql or off", () => {
+    rejects({ GRAPHQL_IDE: "playground" }, "GRAPHQL_IDE", /one of sandbox, graphiql, off/);
+    expect(loadConfig("serve", { env: { ...required, GRAPHQL_IDE: "graphiql" } }).config.graphqlIde).toBe("graphiql");
+    expect(loadConfig("serve", { env: { ...required }, argv: ["--graphql-ide", "off"] }).config.graphqlIde).toBe("off");
   });
 });
 

@@ -4,21 +4,23 @@ import { parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../src/config.js";
 import { buildGatewaySchema } from "../src/resolvers/build-schema.js";
+import { preparer } from "./operation/prepare.js";
+import { README, readmeCodeBlocks } from "./support/readme.js";
 
 /** The README is the front door: what it shows must be what the code does, so it is checked like code. */
-const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const PACKAGE = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
 
-function codeBlocks(language: string): string[] {
-  return [...README.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1] as string);
-}
-
 describe("README", () => {
-  it("shows GraphQL operations that are valid against the gateway's schema", async () => {
+  it("shows GraphQL operations that are valid against the gateway's schema and pass the default limits", async () => {
     const schema = await buildGatewaySchema({ pubSub: createPubSub() });
-    const operations = codeBlocks("graphql");
+    const operations = readmeCodeBlocks("graphql");
     expect(operations.length).toBeGreaterThanOrEqual(3);
-    for (const operation of operations) expect(validate(schema, parse(operation)).map((error) => error.message), operation).toEqual([]);
+    const prepare = preparer(schema);
+    for (const operation of operations) {
+      expect(validate(schema, parse(operation)).map((error) => error.message), operation).toEqual([]);
+      const prepared = await prepare({ query: operation, variables: { slug: "gh/a/b" } });
+      expect(prepared.ready ? "passes" : prepared.errors.map((error) => error.message), operation).toBe("passes");
+    }
   });
 
   it("lists every setting in its configuration table, with the default --help prints", () => {

@@ -24,6 +24,7 @@ import { MemoryEventBus } from "../../src/store/events.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { Store } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
+import { StoreWriter } from "../../src/writer/index.js";
 import type { CycleReport } from "../../src/sync/index.js";
 import type { TestRedis } from "../../test/support/redis-server.js";
 import type { BenchSettings } from "../settings.js";
@@ -98,7 +99,7 @@ async function runHistory(settings: BenchSettings, redis: TestRedis, multiple: n
     const engine = new SyncEngine({
       client,
       store,
-      bus,
+      writer: new StoreWriter({ store, bus }),
       projectSlugs: slugs,
       lookbackHours: LOOKBACK_HOURS,
       backfillDays: historyDays * multiple + 1,

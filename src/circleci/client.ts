@@ -3,7 +3,19 @@ import { CircuitBreaker } from "./breaker.js";
 import { definedOnly } from "../defined-only.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { MissingOrganizationIdError, RecordRejectedError } from "./errors.js";
+import type { ActionMessage, PipelineCreation, WorkflowRerun } from "./action-schemas.js";
+import {
+  approveJobRequest,
+  cancelJobByIdRequest,
+  cancelJobRequest,
+  cancelWorkflowRequest,
+  needsPipelineRun,
+  rerunWorkflowRequest,
+  runPipelineRequest,
+  triggerPipelineRequest,
+} from "./actions.js";
+import type { ActionRequest, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
+import { MissingOrganizationIdError, PipelineNotCreatedError, RecordRejectedError } from "./errors.js";
 import type { RecordRejection } from "./errors.js";
 import { RateLimitGate } from "./gate.js";
 import { itemsOf, walkPages } from "./pagination.js";
@@ -11,8 +23,8 @@ import type { Page } from "./pagination.js";
 import { Requester } from "./request.js";
 import type { RequestEvent } from "./request.js";
 import { defaultRetryPolicy } from "./retry.js";
-import { recordOf, route, v1ProjectParams } from "./route.js";
-import type { Missing, Query, Route } from "./route.js";
+import { missingProject as project, missingResource as resource, recordOf, route, v1ProjectParams } from "./route.js";
+import type { Query, Route } from "./route.js";
 import {
   contextEnvVarSchema,
   contextSchema,
@@ -21,11 +33,12 @@ import {
   pageEnvelopeSchema,
   pipelineSchema,
   projectSchema,
+  testResultSchema,
   userSchema,
   workflowJobSchema,
   workflowSchema,
 } from "./schemas.js";
-import type { Context, ContextEnvVar, JobDetails, JobSteps, Pipeline, Project, User, Workflow, WorkflowJob } from "./schemas.js";
+import type { Context, ContextEnvVar, JobDetails, JobSteps, Pipeline, Project, TestResult, User, Workflow, WorkflowJob } from "./schemas.js";
 import { StatsRecorder } from "./stats.js";
 import type { ClientStats } from "./stats.js";
 import { tokenPrefix, tokenScrubber } from "./token.js";
@@ -70,14 +83,41 @@ export interface ListOptions {
 
 type ItemSchema<T> = z.ZodType<T>;
 
-/** How a list is identified: `id`, except env vars, which are identified by name. */
-type IdKey = "id" | "variable";
+/**
+ * How the items of a list are told apart: to skip those already yielded when a walk restarts, and to name
+ * an item that was rejected (`rawId`, undefined when the list's items have no id).
+ */
+interface ItemIdentity<T> {
+  of(item: T): string;
+  rawId(raw: unknown): string | undefined;
+}
+
+/** Items identified by one of their fields: `id`, or `variable` for env vars. */
+function byField<K extends string>(key: K): ItemIdentity<Record<K, string>> {
+  return {
+    of: (item) => item[key],
+    rawId: (raw) => {
+      const value = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+}
+
+/**
+ * Test results carry no id: a result is told apart by all it says, so only a result listed twice word for
+ * word (which says nothing new) is yielded once.
+ */
+const testResultIdentity: ItemIdentity<TestResult> = {
+  of: (test) => JSON.stringify([test.classname, test.file, test.name, test.result, test.message ?? null, test.run_time, test.source]),
+  rawId: () => undefined,
+};
 
 /**
  * The only code that speaks HTTP to CircleCI. Every call shares one rate-limit gate and one
  * keep-alive pool; lists are lazy async iterables; failures are `CircleCIError`s whose message
  * says what to fix. While CircleCI keeps failing, a circuit breaker fails calls fast with
- * `CircleCIUnavailableError` and probes it back.
+ * `CircleCIUnavailableError` and probes it back. Writes (trigger, rerun, cancel, approve) are
+ * never sent twice: see `OutcomeUnknownError`.
  */
 export class CircleCIClient {
   private readonly transport: Transport;
@@ -139,12 +179,33 @@ export class CircleCIClient {
     return this.pages(
       (query) => route("v2", "/project/{slug}/pipeline", { slug }, project(slug), { branch: options.branch, ...query }),
       pipelineSchema,
-      "id",
+      byField("id"),
       options,
     );
   }
 
-  listPipelines(slug: string, options: { branch?: string } = {}): AsyncIterable<Pipeline> {
+  /**
+   * The pipelines of an organization (`gh/acme`, `bb/acme` or `circleci/<org-id>`) over all its projects,
+   * configured or not, page by page; `mine` keeps the token user's own. Items are shaped like a project's
+   * pipelines. CircleCI covers the org's 250 most recently built projects and does not document the
+   * order, so a walk that stops early must check every page's dates itself.
+   */
+  orgPipelinePages(orgSlug: string, options: { mine?: boolean } & ListOptions = {}): AsyncIterable<Page<Pipeline>> {
+    const missing = resource(`organization ${orgSlug}`);
+    const mine = options.mine === undefined ? undefined : String(options.mine);
+    return this.pages(
+      (query) => route("v2", "/pipeline", {}, missing, { "org-slug": orgSlug, mine, ...query }),
+      pipelineSchema,
+      byField("id"),
+      options,
+    );
+  }
+
+  listOrgPipelines(orgSlug: string, options: { mine?: boolean } & ListOptions = {}): AsyncIterable<Pipeline> {
+    return itemsOf(this.orgPipelinePages(orgSlug, options));
+  }
+
+  listPipelines(slug: string, options: { branch?: string } & ListOptions = {}): AsyncIterable<Pipeline> {
     return itemsOf(this.pipelinePages(slug, options));
   }
 
@@ -157,7 +218,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/pipeline/{id}/workflow", { id: pipelineId }, resource(`pipeline ${pipelineId}`), query),
       workflowSchema,
-      "id",
+      byField("id"),
       options,
     );
   }
@@ -170,7 +231,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/workflow/{id}/job", { id: workflowId }, resource(`workflow ${workflowId}`), query),
       workflowJobSchema,
-      "id",
+      byField("id"),
       options,
     );
   }
@@ -179,6 +240,17 @@ export class CircleCIClient {
   getJobDetails(slug: string, jobNumber: number): Promise<JobDetails> {
     const missing = resource(`job ${jobNumber} in project ${slug}`);
     return this.getOne(route("v2", "/project/{slug}/job/{number}", { slug, number: jobNumber }, missing), jobDetailsSchema);
+  }
+
+  /** The test results a build job stored (none while it runs, and none for most jobs that did not finish). */
+  listTestResults(slug: string, jobNumber: number, options: ListOptions = {}): AsyncIterable<TestResult> {
+    const missing = resource(`job ${jobNumber} in project ${slug}`);
+    return this.items(
+      (query) => route("v2", "/project/{slug}/{number}/tests", { slug, number: jobNumber }, missing, query),
+      testResultSchema,
+      testResultIdentity,
+      options,
+    );
   }
 
   /** Steps come only from v1.1. The result never holds `output_url` (presigned, expires within minutes). */
@@ -194,7 +266,7 @@ export class CircleCIClient {
     return this.items(
       (query) => route("v2", "/context", {}, resource(`organization ${orgId}`), { "owner-id": orgId, ...query }),
       contextSchema,
-      "id",
+      byField("id"),
       options,
     );
   }
@@ -205,9 +277,63 @@ export class CircleCIClient {
       (query) =>
         route("v2", "/context/{id}/environment-variable", { id: contextId }, resource(`context ${contextId}`), query),
       contextEnvVarSchema,
-      "variable",
+      byField("variable"),
       options,
     );
+  }
+
+  /*
+   * Writes. Each is retried only while CircleCI provably did not act on it (a 429, through the shared
+   * gate; a connection that never opened). Any other failure once it may have arrived (a reset or a
+   * timeout after sending, a 5xx, an answer that cannot be read) is an `OutcomeUnknownError` at once.
+   * A 4xx is the usual error class carrying CircleCI's message (`PermissionError` for a token without
+   * write access).
+   */
+
+  /**
+   * Triggers a pipeline on `branch` or `tag` (neither: the project's default branch). GitHub App and
+   * GitLab projects (`circleci/…` slugs) go through `runPipeline`, with the ref as both config and
+   * checkout ref, since the classic endpoint refuses them. The answer may still be `pending`: its
+   * workflows appear a moment later.
+   */
+  triggerPipeline(slug: string, options: TriggerOptions = {}): Promise<PipelineCreation> {
+    if (!needsPipelineRun(slug)) return this.act(triggerPipelineRequest(slug, options));
+    const { branch, tag, parameters } = options;
+    const ref = branch === undefined && tag === undefined ? undefined : definedOnly({ branch, tag });
+    return this.runPipeline(slug, definedOnly({ config: ref, checkout: ref, parameters }));
+  }
+
+  /** The newer trigger, for every kind of project but GitLab. `PipelineNotCreatedError` when CircleCI created none. */
+  async runPipeline(slug: string, options: RunPipelineOptions = {}): Promise<PipelineCreation> {
+    const request = runPipelineRequest(slug, options);
+    const answer = await this.act(request);
+    if ("id" in answer) return answer;
+    const { endpoint, action } = request.route;
+    throw new PipelineNotCreatedError({ endpoint, does: action.does, upstreamMessage: this.scrub(answer.message) });
+  }
+
+  /** A NEW workflow in the same pipeline; the workflow must have finished (a running one: `BadRequestError`). */
+  rerunWorkflow(id: string, options: RerunOptions = {}): Promise<WorkflowRerun> {
+    return this.act(rerunWorkflowRequest(id, options));
+  }
+
+  /** Accepted: the workflow's live jobs stop and it ends `canceled` shortly after. */
+  cancelWorkflow(id: string): Promise<ActionMessage> {
+    return this.act(cancelWorkflowRequest(id));
+  }
+
+  /** `approvalRequestId` is the approval job's `approval_request_id` (seen equal to its id). */
+  approveJob(workflowId: string, approvalRequestId: string): Promise<ActionMessage> {
+    return this.act(approveJobRequest(workflowId, approvalRequestId));
+  }
+
+  cancelJob(slug: string, jobNumber: number): Promise<ActionMessage> {
+    return this.act(cancelJobRequest(slug, jobNumber));
+  }
+
+  /** By the job's id, for jobs that have no number yet. */
+  cancelJobById(jobId: string): Promise<ActionMessage> {
+    return this.act(cancelJobByIdRequest(jobId));
   }
 
   get stats(): ClientStats {
@@ -227,20 +353,24 @@ export class CircleCIClient {
     });
   }
 
-  private items<K extends IdKey, T extends Record<K, string>>(
+  private act<T>({ route: target, body, schema }: ActionRequest<T>): Promise<T> {
+    return this.requester.write(target, body, (answer) => validate(schema, answer));
+  }
+
+  private items<T>(
     routeFor: (query: Query) => Route,
     schema: ItemSchema<T>,
-    idKey: K,
+    identity: ItemIdentity<NoInfer<T>>,
     options: ListOptions,
   ): AsyncIterable<T> {
-    return itemsOf(this.pages(routeFor, schema, idKey, options));
+    return itemsOf(this.pages(routeFor, schema, identity, options));
   }
 
   /** A page whose envelope does not fit stops the walk (`RecordRejectedError`): no item of it can be trusted. */
-  private pages<K extends IdKey, T extends Record<K, string>>(
+  private pages<T>(
     routeFor: (query: Query) => Route,
     schema: ItemSchema<T>,
-    idKey: K,
+    identity: ItemIdentity<NoInfer<T>>,
     options: ListOptions,
   ): AsyncIterable<Page<T>> {
     const endpoint = routeFor({}).endpoint;
@@ -253,21 +383,27 @@ export class CircleCIClient {
             const target = routeFor({ "page-token": pageToken });
             return this.getOne(target, pageEnvelopeSchema, `a page of the list for ${recordOf(target)}`);
           },
-          parseItem: (raw) => this.parseItem(endpoint, schema, idKey, raw, options),
-          idOf: (item) => item[idKey],
+          parseItem: (raw) => this.parseItem(endpoint, schema, identity, raw, options),
+          idOf: (item) => identity.of(item),
           onRestart: () => this.logger.warn({ endpoint }, "page token expired (404): restarting the walk from page 1"),
         }),
     };
   }
 
   /** One item that does not fit never fails its page: it is reported, counted and left out. */
-  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, idKey: IdKey, raw: unknown, options: ListOptions): T | undefined {
+  private parseItem<T>(
+    endpoint: string,
+    schema: ItemSchema<T>,
+    identity: ItemIdentity<NoInfer<T>>,
+    raw: unknown,
+    options: ListOptions,
+  ): T | undefined {
     const result = validate(schema, raw);
     if (result.ok) return result.value;
-    const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[idKey] : undefined;
+    const rawId = identity.rawId(raw);
     const rejection: RecordRejection = {
       endpoint,
-      record: typeof rawId === "string" ? this.scrub(`item ${rawId}`) : "an item without an id",
+      record: rawId === undefined ? "an item without an id" : this.scrub(`item ${rawId}`),
       issues: this.scrub(result.issues),
     };
     this.rejected(rejection);
@@ -294,12 +430,3 @@ export class CircleCIClient {
 
 /** Bounds the memory of rejections already logged; past it, a record may be logged at warn level once more. */
 const MAX_REMEMBERED_REJECTIONS = 10_000;
-
-function resource(description: string): Missing {
-  return { kind: "resource", description };
-}
-
-function project(slug: string): Missing {
-  return { kind: "project", slug };
-}
-

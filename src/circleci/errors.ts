@@ -1,8 +1,8 @@
 /**
  * Every failure the client surfaces is a `CircleCIError`: a message that is one sentence about
  * what happened plus the fix, the route template it happened on (`GET /workflow/{id}`), the HTTP
- * status when there was one, and the fix on its own for callers that show it separately. Messages
- * are built from scrubbed text only: the token never appears in them.
+ * status when there was one, the fix on its own for callers that show it separately, and a stable
+ * `code` to branch on. Messages are built from scrubbed text only: the token never appears in them.
  */
 import type { Refusal } from "./breaker.js";
 
@@ -15,6 +15,8 @@ export interface CircleCIErrorDetails {
 }
 
 export class CircleCIError extends Error {
+  /** `CIRCLECI_ERROR`, unless a subclass says more (`CIRCLECI_UNAVAILABLE`, `CIRCLECI_OUTCOME_UNKNOWN`, ...). */
+  readonly code: string = "CIRCLECI_ERROR";
   readonly endpoint: string;
   readonly status: number | undefined;
   readonly fix: string;
@@ -79,7 +81,7 @@ export class PermissionError extends CircleCIError {
   constructor(details: Omit<CircleCIErrorDetails, "status">) {
     super(
       `CircleCI refused ${details.endpoint} for this token (403${saying(details.upstreamMessage)}).`,
-      "Use a token whose user has access to this resource, or ask an organization admin to grant it.",
+      "Use a token whose user may do this (actions need write access to the project), or ask an organization admin to grant it.",
       { ...details, status: 403 },
     );
   }
@@ -89,7 +91,7 @@ export class BadRequestError extends CircleCIError {
   constructor(details: Omit<CircleCIErrorDetails, "status">) {
     super(
       `CircleCI rejected the request ${details.endpoint} as malformed (400${saying(details.upstreamMessage)}).`,
-      "Check the ids and slugs passed in: ids are UUIDs, slugs look like gh/org/repo.",
+      "Check what was sent: ids are UUIDs, slugs look like gh/org/repo, and an action's options must fit together (a branch or a tag, not both).",
       { ...details, status: 400 },
     );
   }
@@ -167,7 +169,7 @@ export interface RecordRejection {
  * The sync leaves the record out and reports it on its stream; the rest of the stream goes on.
  */
 export class RecordRejectedError extends CircleCIError {
-  readonly code = "CIRCLECI_RECORD_REJECTED";
+  override readonly code = "CIRCLECI_RECORD_REJECTED";
   readonly rejection: RecordRejection;
 
   constructor(rejection: RecordRejection, status: number) {
@@ -190,8 +192,42 @@ export class PaginationError extends CircleCIError {
   }
 }
 
+/**
+ * A write was sent and no usable answer came back (the connection broke or timed out after it left, a
+ * 5xx, an answer that could not be read): CircleCI may or may not have acted on it. It is never sent
+ * again, since a second request could do the same thing twice.
+ */
+export class OutcomeUnknownError extends CircleCIError {
+  override readonly code = "CIRCLECI_OUTCOME_UNKNOWN";
+  /** What the request was to do, e.g. `trigger a pipeline in gh/acme/api`. */
+  readonly action: string;
+
+  constructor(details: CircleCIErrorDetails & { does: string; check: string; cause: string }) {
+    super(
+      `Whether CircleCI did this is unknown: ${details.does}. ${details.endpoint} was sent, but ${details.cause}; it was not sent again, since a second request could do it twice.`,
+      `Check ${details.check} in CircleCI before trying again.`,
+      details,
+    );
+    this.action = details.does;
+  }
+}
+
+/** CircleCI took a trigger and created no pipeline (a `[ci skip]` commit, a filter): nothing will run. */
+export class PipelineNotCreatedError extends CircleCIError {
+  override readonly code = "CIRCLECI_PIPELINE_NOT_CREATED";
+
+  constructor(details: CircleCIErrorDetails & { does: string }) {
+    super(
+      `CircleCI created no pipeline for the request to ${details.does}${saying(details.upstreamMessage)}.`,
+      "Check the commit message ([ci skip]) and the config's branch and tag filters, then trigger again.",
+      details,
+    );
+  }
+}
+
 /** The circuit breaker refused the call: CircleCI kept failing, so nothing was sent. */
 export class CircleCIUnavailableError extends CircleCIError {
+  override readonly code = "CIRCLECI_UNAVAILABLE";
   readonly refusal: Refusal;
 
   constructor(endpoint: string, refusal: Refusal) {

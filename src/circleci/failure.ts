@@ -4,6 +4,7 @@ import {
   BadRequestError,
   NetworkError,
   NotFoundError,
+  OutcomeUnknownError,
   PermissionError,
   ProjectNotFoundError,
   RateLimitedError,
@@ -12,7 +13,7 @@ import {
   UpstreamError,
 } from "./errors.js";
 import type { CircleCIError } from "./errors.js";
-import type { Route } from "./route.js";
+import type { Action, Route } from "./route.js";
 
 /**
  * A failed attempt, as the retry loop remembers it: enough to build the error the caller sees
@@ -54,6 +55,24 @@ export function errorAfterRetries(route: Route, failure: Failure, attempts: numb
       return failure.status === 429
         ? new RateLimitedError({ endpoint, attempts, upstreamMessage: failure.upstreamMessage })
         : new UpstreamError({ endpoint, attempts, status: failure.status, upstreamMessage: failure.upstreamMessage });
+  }
+}
+
+/** The error for a write whose one attempt may have reached CircleCI but brought back no usable answer. */
+export function outcomeUnknown(route: Route, action: Action, failure: Failure): OutcomeUnknownError {
+  const details = { endpoint: route.endpoint, does: action.does, check: action.check };
+  switch (failure.kind) {
+    case "network":
+      return new OutcomeUnknownError({ ...details, cause: `no answer came back (${failure.problem})` });
+    case "format":
+      return new OutcomeUnknownError({ ...details, status: failure.status, cause: `its ${failure.status} answer could not be read (${failure.problem})` });
+    case "status":
+      return new OutcomeUnknownError({
+        ...details,
+        status: failure.status,
+        upstreamMessage: failure.upstreamMessage,
+        cause: `CircleCI answered ${failure.status}${failure.upstreamMessage === undefined ? "" : ` ("${failure.upstreamMessage}")`}, which does not say whether it acted`,
+      });
   }
 }
 

@@ -1,5 +1,7 @@
 export { CircleCIClient } from "./client.js";
 export type { CircleCIClientOptions, ListOptions } from "./client.js";
+export type { ActionMessage, PipelineCreation, WorkflowRerun } from "./action-schemas.js";
+export type { GitRef, PipelineParameters, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
 export type { RequestEvent } from "./request.js";
 export type { ClientStats } from "./stats.js";
 export type { BreakerState, BreakerStats } from "./breaker.js";
@@ -12,8 +14,10 @@ export {
   MissingOrganizationIdError,
   NetworkError,
   NotFoundError,
+  OutcomeUnknownError,
   PaginationError,
   PermissionError,
+  PipelineNotCreatedError,
   ProjectNotFoundError,
   RateLimitedError,
   RecordRejectedError,
@@ -46,6 +50,7 @@ export type {
   Project,
   Step,
   StepAction,
+  TestResult,
   TriggerType,
   User,
   Workflow,

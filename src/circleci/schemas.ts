@@ -257,6 +257,22 @@ export const contextEnvVarSchema = z.object({
 export type ContextEnvVar = z.infer<typeof contextEnvVarSchema>;
 
 /**
+ * `GET /project/{slug}/{job-number}/tests` items: the results a build job stored. Every field is required
+ * and only `message` may be null (a passing test has none). `result` is free text (`success`,
+ * `failure`, `skipped`, `error`, ...), and `run_time` is in seconds.
+ */
+export const testResultSchema = z.object({
+  message: z.string().nullish(),
+  source: z.string(),
+  run_time: z.number(),
+  file: z.string(),
+  result: z.string(),
+  name: z.string(),
+  classname: z.string(),
+});
+export type TestResult = z.infer<typeof testResultSchema>;
+
+/**
  * The envelope of every paged list, checked before its items so that one bad item costs only
  * itself. `next_page_token` absent is the same as null: the last page (API.md §2).
  */

@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { ResponseHeaders } from "./retry.js";
 
 /**
- * One GET over a keep-alive undici `Pool`: timeouts, a body size cap and JSON parsing. It never
+ * One request over a keep-alive undici `Pool`: timeouts, a body size cap and JSON parsing. It never
  * throws for what the network or CircleCI did; it reports it as an `Exchange`, and the caller's
  * retry policy decides what that means.
  */
@@ -31,8 +31,22 @@ export type Exchange =
   /** A 2xx whose body is not JSON: truncated or garbage. */
   | { kind: "invalid-body"; status: number; headers: ResponseHeaders; problem: string }
   | { kind: "too-large"; status: number; headers: ResponseHeaders; maxBodyBytes: number }
-  /** No usable HTTP answer: connect/headers/body timeout, reset, refused. */
-  | { kind: "network"; problem: string };
+  /**
+   * No usable HTTP answer: connect/headers/body timeout, reset, refused. `connect`: no connection
+   * opened (refused, DNS, connect timeout), so the request provably never left; `exchange`: it was
+   * or may have been sent.
+   */
+  | { kind: "network"; problem: string; phase: "connect" | "exchange" };
+
+/** Failures of opening a connection: nothing of the request was written. */
+const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 class BodyTooLarge extends Error {}
 
@@ -52,17 +66,15 @@ export class Transport {
     });
   }
 
-  /** `path` is already encoded and includes the query string. */
-  async get(path: string): Promise<Exchange> {
+  /** `path` is already encoded and includes the query string; `body`, when given, is sent as JSON. */
+  async request(method: "GET" | "POST", path: string, body?: unknown): Promise<Exchange> {
+    const sent: Record<string, string> = { accept: "application/json", "circle-token": this.token };
+    if (body !== undefined) sent["content-type"] = "application/json";
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({
-        method: "GET",
-        path,
-        headers: { accept: "application/json", "circle-token": this.token },
-      });
+      response = await this.pool.request({ method, path, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
-      return { kind: "network", problem: describeNetworkFailure(error) };
+      return { kind: "network", problem: describeNetworkFailure(error), phase: isConnectFailure(error) ? "connect" : "exchange" };
     }
     const { statusCode: status, headers } = response;
     let text: string;
@@ -70,7 +82,7 @@ export class Transport {
       text = await this.readCapped(response.body, headers);
     } catch (error) {
       if (error instanceof BodyTooLarge) return { kind: "too-large", status, headers, maxBodyBytes: this.maxBodyBytes };
-      return { kind: "network", problem: describeNetworkFailure(error) };
+      return { kind: "network", problem: describeNetworkFailure(error), phase: "exchange" };
     }
     const success = status >= 200 && status < 300;
     try {
@@ -98,6 +110,12 @@ export class Transport {
     }
     return Buffer.concat(chunks).toString("utf8");
   }
+}
+
+/** Whether undici failed to open the connection (its code, or its cause's, says so). */
+function isConnectFailure(error: unknown): boolean {
+  const codes = [error, (error as { cause?: unknown } | undefined)?.cause].map((candidate) => (candidate as { code?: unknown } | undefined)?.code);
+  return codes.some((code) => typeof code === "string" && CONNECT_ERROR_CODES.has(code));
 }
 
 /** undici's error codes say more than its messages (`UND_ERR_HEADERS_TIMEOUT`, `ECONNRESET`). */

@@ -42,6 +42,7 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     throw error;
   }
   for (const line of sampleOperations(gateway.url, firstSlug)) print(line);
+  print(sampleAction(simulator, firstSlug));
   return {
     async stop() {
       await gateway.stop();
@@ -58,11 +59,16 @@ export function demoSampleOperations(slug: string): { query: string; subscriptio
   };
 }
 
+/** The simulated CircleCI takes CircleCI's write endpoints too: what it does shows in the gateway after a sync. */
+function sampleAction(simulator: { url: string; token: string }, slug: string): string {
+  const trigger = `${simulator.url}/api/v2/project/${slug}/pipeline`;
+  return `Act (on the simulated CircleCI; the gateway shows it after its next sync): curl -s -X POST ${trigger} -H 'Circle-Token: ${simulator.token}' -H 'content-type: application/json' -d '{"branch":"demo"}'`;
+}
+
 function sampleOperations(url: string, slug: string): string[] {
   const { query, subscription } = demoSampleOperations(slug);
   return [
     `Projects: the simulator's ${slug} and two more; new pipelines arrive every few seconds.`,
-    `Sandbox: open ${url} in a browser (it loads Apollo's Sandbox from its CDN).`,
     `Query:   curl -s ${url} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`,
     `Subscribe (WebSocket, graphql-transport-ws): ${subscription}`,
     `Health and metrics: ${new URL("/readyz", url).href}, ${new URL("/metrics", url).href}`,

@@ -8,8 +8,9 @@ import type { Logger } from "../log.js";
 import { createGatewayMetrics, timeRootResolvers } from "../metrics/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../resolvers/build-schema.js";
 import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.js";
-import { formatGatewayError } from "../resolvers/errors.js";
+import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
+import { ideNotice } from "../server/ide/index.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
@@ -66,6 +67,8 @@ export async function startServe(
     loaders: () => loaders.stats,
     activeSubscriptions: subscriberCount,
     isLeader: () => sync?.isLeader,
+    writer: () => runtime.writer.stats,
+    answerCache: () => server?.answerCacheStats,
   });
   // One listener per subscription operation: hundreds are normal, not a leak (Node warns past 10).
   setMaxListeners(0, topics);
@@ -74,25 +77,25 @@ export async function startServe(
     const pubSub = createPubSub({ eventTarget: topics });
     // Live before the server listens: a subscriber never misses an event published after it connected.
     stopForwarding = await forwardChangeEvents(runtime.bus, pubSub);
-    await loaders.subscribe(runtime.bus);
     const schema = await buildGatewaySchema({ pubSub });
     timeRootResolvers(schema, metrics);
     server = createGatewayServer<GatewayContext>({
       schema,
       subgraphSchema: await buildFederatedSubgraphSchema(),
-      context: () => ({ loaders: loaders.forRequest(), projectSlugs }),
+      context: ({ tracker }) => ({ loaders: loaders.forRequest({ tracker }), projectSlugs }),
       host: config.host,
       port: config.port,
       introspection: config.graphqlIntrospection,
+      ide: config.graphqlIde,
       readiness: storeReadiness(runtime.store),
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
           ? undefined
-          : circleciWebhookRouter({ secret: config.webhookSecret, store: runtime.store, bus: runtime.bus, logger }),
+          : circleciWebhookRouter({ secret: config.webhookSecret, writer: runtime.writer, logger }),
       logger,
       apiKeys: config.gatewayApiKeys,
       metrics,
-      formatError: formatGatewayError,
+      errorCode: gatewayErrorCode,
       limits: {
         maxDepth: config.graphqlMaxDepth,
         maxAliases: config.graphqlMaxAliases,
@@ -101,6 +104,8 @@ export async function startServe(
         maxBatch: config.graphqlMaxBatch,
       },
       maxBodyBytes: config.httpMaxBodyBytes,
+      invalidations: runtime.invalidations,
+      answerCacheEntries: config.graphqlAnswerCacheEntries,
     });
     url = await server.listen();
   } catch (error) {
@@ -108,7 +113,8 @@ export async function startServe(
     throw explainListenFailure(error, config);
   }
 
-  print(`GraphQL: ${url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
+  print(`GraphQL: ${url} (HTTP and WebSocket)`);
+  print(ideNotice(config.graphqlIde, url));
   if (config.syncIntervalSeconds === 0) {
     print(
       config.redisUrl === undefined
@@ -127,8 +133,9 @@ function cachedLoaders(config: Config, runtime: Runtime, logger: Logger): Loader
   return createLoaderFactory({
     store: runtime.store,
     client: runtime.client,
+    writer: runtime.writer,
+    invalidations: runtime.invalidations,
     concurrency: config.circleciConcurrency,
-    syncLookbackHours: config.syncLookbackHours,
     readTimeoutMs: config.circleciReadTimeoutSeconds * 1000,
     logger,
   });

@@ -16,7 +16,7 @@ function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgre
   return new SyncEngine({
     client: runtime.client,
     store: runtime.store,
-    bus: runtime.bus,
+    writer: runtime.writer,
     projectSlugs: config.projectSlugs ?? [],
     orgId: config.orgId,
     lookbackHours: config.syncLookbackHours,

@@ -1,41 +1,45 @@
 /**
- * The loader factory: one per process, holding what requests share (the L1, the in-flight CircleCI
- * fetches, the concurrency bound, the stats), and handing each GraphQL request its own `Loaders`
- * (DataLoader caches live exactly as long as the request).
+ * The loader factory: one per process, holding what requests share (the L1, the CircleCI fetches in flight, the
+ * concurrency bound, the stats), and handing each GraphQL request its own `Loaders`: DataLoaders whose values live
+ * exactly as long as the request. The L1 follows the store's invalidations: it evicts what each write names and drops
+ * everything when invalidations may have been missed.
  */
-import type { CircleCIClient, WorkflowJob } from "../circleci/index.js";
+import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import type { ChangeEvent, EventBus, Unsubscribe } from "../store/events.js";
-import type { JobKey, JobRecord, Store, StoredContext, SyncStatusRecord } from "../store/store.js";
+import type { Invalidations } from "../store/invalidations.js";
+import type { JobKey, JobRecord, Store, StoredContext, StoredProject, SyncStatusRecord } from "../store/store.js";
+import { jobRecordId } from "../store/keys.js";
+import { tags } from "../store/tags.js";
+import type { Tag } from "../store/tags.js";
 import { Fallthrough } from "./fallthrough.js";
-import type { RequestFallthrough } from "./fallthrough.js";
-import { L1Cache, jobKeyId, l1Key, storedJobKey } from "./l1-cache.js";
-import type { L1Kind } from "./l1-cache.js";
-import type { LayeredContext, LayeredSource } from "./layered-load.js";
+import { L1Cache, l1Key } from "./l1-cache.js";
+import type { L1Entry, L1Kind } from "./l1-cache.js";
+import { answered } from "./layered-load.js";
+import type { LayeredContext, LayeredSource, RequestContext } from "./layered-load.js";
 import { LayeredLoader } from "./layered-loader.js";
 import type { Loaders } from "./loaders.js";
 import { loadPipelinePage } from "./pipeline-page.js";
+import { untrackedReads } from "./read-tracker.js";
+import type { ReadTracker } from "./read-tracker.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
 import { StoreOutage } from "./store-outage.js";
 import { projectKey } from "../project-slug.js";
+import type { ReadPathWriter } from "../writer/index.js";
 
 export interface LoaderFactoryOptions {
   store: Store;
   /** Serves what the store lacks; its rate-limit gate paces every call. */
   client: CircleCIClient;
-  /** How long an L1 entry lives, in ms. Default 2000; 0 disables the L1. */
-  l1TtlMs?: number;
+  /** Stores what the read path fetched, where it may (the writer keeps what the sync will still read for the sync). */
+  writer: ReadPathWriter;
+  /** What the store's writer changed, from every instance: the L1 evicts by it. */
+  invalidations: Invalidations;
   /** L1 capacity, in entries (least recently used evicted first). Default 10 000. */
   l1MaxEntries?: number;
   /** CircleCI fetches in flight at once, over all requests. Default 8. */
   concurrency?: number;
-  /**
-   * The sync's `SYNC_LOOKBACK_HOURS`. Default 6. Pipelines the sync will still read are not written back,
-   * so the sync finds them new and publishes their events.
-   */
-  syncLookbackHours?: number;
   /** Longest one request waits for its CircleCI fetches (`CIRCLECI_READ_TIMEOUT_SECONDS`), in ms. Default 30 000. */
   readTimeoutMs?: number;
   /** Receives failed write-backs. Default: silent. */
@@ -48,138 +52,158 @@ export interface LoaderFactoryOptions {
   cache?: boolean;
 }
 
+export interface RequestOptions {
+  /** Told every tag the request's answers were built from (a whole-answer cache keeps them). Default: untracked. */
+  tracker?: ReadTracker;
+}
+
 export interface LoaderFactory {
   /** A fresh set of loaders for one GraphQL request. */
-  forRequest(): Loaders;
-  /** Evicts the L1 entries a change makes stale. */
-  invalidate(event: ChangeEvent): void;
-  /** Calls `invalidate` for every event the bus carries from now on; stopped by `close`. */
-  subscribe(bus: EventBus): Promise<void>;
+  forRequest(options?: RequestOptions): Loaders;
   /** A copy of the counters so far. */
   readonly stats: LoaderStats;
   /** Resolves once every write-back to the store started so far has finished. */
   drain(): Promise<void>;
-  /** Stops the subscriptions and waits for the write-backs; closes neither the store nor the client. */
+  /** Stops following the invalidations and waits for the write-backs; closes neither the store nor the client. */
   close(): Promise<void>;
 }
 
-export const DEFAULT_L1_TTL_MS = 2000;
 export const DEFAULT_L1_MAX_ENTRIES = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_SYNC_LOOKBACK_HOURS = 6;
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
-const HOUR_MS = 3_600_000;
 
 export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactory {
-  const { store, client } = options;
+  const { store, client, writer, invalidations } = options;
   const cache = options.cache ?? true;
-  const l1 = new L1Cache({ ttlMs: cache ? (options.l1TtlMs ?? DEFAULT_L1_TTL_MS) : 0, maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
+  const l1 = new L1Cache({ maxEntries: options.l1MaxEntries ?? DEFAULT_L1_MAX_ENTRIES });
   const stats = emptyStats();
   const logger = (options.logger ?? silentLogger).child({ component: "loaders" });
   const fallthrough = new Fallthrough({
     client,
-    store,
-    l1,
+    writer,
     stats,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    syncLookbackMs: (options.syncLookbackHours ?? DEFAULT_SYNC_LOOKBACK_HOURS) * HOUR_MS,
     readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     logger,
     writeBack: cache,
   });
-  const unsubscribes: Unsubscribe[] = [];
   const outage = new StoreOutage(logger);
-  const context: LayeredContext = { l1, stats, outage };
+  const shared: LayeredContext = { l1, stats, outage };
+  /** Projects whose pipelines the sync has listed: a fact that only a wiped store (a reset) takes back. */
+  const synced = new Set<string>();
+  const stopFollowing = [
+    invalidations.subscribe((changed) => l1.invalidate(changed)),
+    invalidations.onReset(() => {
+      l1.clear();
+      synced.clear();
+    }),
+  ];
 
   /** A whole-value read (contexts, sync status) through the L1: the store always has an answer for these. */
-  async function cachedRead<T>(kind: L1Kind, read: () => Promise<T>): Promise<T> {
+  async function cachedRead<T>(kind: L1Kind, tag: Tag, read: () => Promise<T>, tracker: ReadTracker): Promise<T> {
     const key = l1Key(kind, "");
     const hit = l1.get<T>(key);
     if (hit !== undefined) {
       stats.l1.hits += 1;
-      return hit.value;
+      return answered(hit, tracker);
     }
     stats.l1.misses += 1;
-    const value = await read();
+    let entry = l1.reading<T>(key) as Promise<L1Entry<T>> | undefined;
+    if (entry === undefined) {
+      entry = read().then((value) => ({ value, tags: [tag] }));
+      l1.track(key, entry);
+    }
+    const found = await entry;
     stats.store.hits += 1;
-    l1.set(key, value);
-    return value;
+    return answered(found, tracker);
   }
 
-  const syncStatus = (): Promise<SyncStatusRecord> => cachedRead("syncStatus", () => store.getSyncStatus());
+  const syncStatus = (tracker: ReadTracker): Promise<SyncStatusRecord> => cachedRead("syncStatus", tags.syncStatus, () => store.getSyncStatus(), tracker);
 
   /** Unknown while the store does not answer: then the project is paged from CircleCI. */
   async function isSynced(projectSlug: string): Promise<boolean> {
     if (!cache) return false;
-    const streams = (await outage.read(syncStatus, undefined))?.streams ?? [];
-    return streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
+    if (synced.has(projectSlug)) return true;
+    const streams = (await outage.read(() => syncStatus(untrackedReads), undefined))?.streams ?? [];
+    const listed = streams.some((status) => status.stream === "pipelines" && status.projectSlug === projectSlug && status.lastSuccessAt !== undefined);
+    if (listed) synced.add(projectSlug);
+    return listed;
   }
 
-  function loader<K, V>(source: LayeredSource<K, V>): LayeredLoader<K, V> {
-    return new LayeredLoader<K, V>(cache ? source : { ...source, readStore: nothingStored<K, V> }, context);
-  }
-
-  function forRequest(): Loaders {
-    const fetches: RequestFallthrough = fallthrough.forRequest();
+  function forRequest(requestOptions: RequestOptions = {}): Loaders {
+    const tracker = requestOptions.tracker ?? untrackedReads;
+    const context: RequestContext = { ...shared, tracker };
+    const loader = <K, V>(source: LayeredSource<K, V>): LayeredLoader<K, V> =>
+      new LayeredLoader<K, V>(cache ? source : { ...source, readStore: nothingStored<K, V> }, context);
+    const fetches = fallthrough.forRequest();
     const byId = (id: string): string => id;
-    const pipeline = loader({
+    const pipeline = loader<string, Pipeline | null>({
       kind: "pipeline",
       idOf: byId,
+      tagsOf: (id) => [tags.pipeline(id)],
       readStore: (ids) => store.getPipelines(ids),
       fetch: async (id) => (await fetches.pipelineTree(id)).pipeline,
     });
     return {
-      project: loader({
+      project: loader<string, StoredProject | null>({
         kind: "project",
         idOf: projectKey,
+        tagsOf: (slug) => [tags.project(projectKey(slug))],
         readStore: (slugs) => store.getProjects(slugs.map(projectKey)),
         fetch: (slug) => fetches.project(slug),
       }),
       pipeline,
-      workflowsOfPipeline: loader({
+      workflowsOfPipeline: loader<string, Workflow[]>({
         kind: "workflowsOf",
         idOf: byId,
+        tagsOf: (id, workflows) => [tags.workflowsOf(id), ...workflows.map((workflow) => tags.workflow(workflow.id))],
         readStore: (ids) => store.getWorkflowsOf(ids),
         fetch: async (id) => (await fetches.pipelineTree(id)).workflows,
       }),
-      workflow: loader({
+      workflow: loader<string, Workflow | null>({
         kind: "workflow",
         idOf: byId,
+        tagsOf: (id) => [tags.workflow(id)],
         readStore: (ids) => store.getWorkflows(ids),
         fetch: async (id) => (await fetches.workflowTree(id)).workflow,
       }),
+      // CircleCI cannot find a job by id: the store's answer is the answer, its absence included.
       job: loader<string, WorkflowJob | null>({
         kind: "job",
         idOf: byId,
-        readStore: (ids) => store.getJobs(ids),
+        tagsOf: (id) => [tags.job(id)],
+        readStore: async (ids) => (await store.getJobs(ids)).map((job) => job ?? null),
         fetch: async () => null,
       }),
-      jobsOfWorkflow: loader({ kind: "jobsOf", idOf: byId, readStore: (ids) => store.getJobsOf(ids), fetch: (id) => fetches.jobsOf(id) }),
+      jobsOfWorkflow: loader<string, WorkflowJob[]>({
+        kind: "jobsOf",
+        idOf: byId,
+        tagsOf: (id, jobs) => [tags.jobsOf(id), ...jobs.map((job) => tags.job(job.id))],
+        readStore: (ids) => store.getJobsOf(ids),
+        fetch: (id) => fetches.jobsOf(id),
+      }),
       jobRecord: loader<JobKey, JobRecord | null>({
         kind: "jobRecord",
-        idOf: jobKeyId,
-        readStore: (keys) => store.getJobRecords(keys.map(storedJobKey)),
+        idOf: jobRecordId,
+        tagsOf: (key) => [tags.jobRecord(projectKey(key.projectSlug), key.number)],
+        readStore: (keys) => store.getJobRecords(keys),
         fetch: (key) => fetches.jobRecord(key),
       }),
       pipelinePage: (projectSlug, pageOptions) =>
-        loadPipelinePage({ store, l1, stats, outage, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
-      contexts: (): Promise<StoredContext[]> => cachedRead("contexts", () => store.listContexts()),
-      syncStatus,
+        loadPipelinePage({ ...context, store, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
+      contexts: (): Promise<StoredContext[]> => cachedRead("contexts", tags.contexts, () => store.listContexts(), tracker),
+      syncStatus: () => syncStatus(tracker),
     };
   }
 
   return {
     forRequest,
-    invalidate: (event) => l1.invalidate(event),
-    async subscribe(bus) {
-      unsubscribes.push(await bus.subscribe((event) => l1.invalidate(event)));
-    },
     get stats() {
       return copyStats(stats);
     },
     drain: () => fallthrough.drain(),
     async close() {
-      await Promise.all(unsubscribes.splice(0).map((unsubscribe) => unsubscribe()));
+      for (const stop of stopFollowing) stop();
       await fallthrough.drain();
     },
   };

@@ -2,6 +2,8 @@ import { CircleCIError } from "../circleci/index.js";
 
 /** A request gave up waiting for CircleCI: the fields that needed it fail, the rest of the answer stands. */
 export class ReadTimeoutError extends CircleCIError {
+  override readonly code = "CIRCLECI_UNAVAILABLE";
+
   constructor(timeoutMs: number) {
     super(
       `CircleCI did not answer within ${timeoutMs / 1000} s, the read deadline (CIRCLECI_READ_TIMEOUT_SECONDS): it is rate-limiting or failing.`,

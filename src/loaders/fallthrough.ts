@@ -1,8 +1,11 @@
 /**
  * The CircleCI side of the read path: what to fetch when neither the L1 nor the store holds a key.
- * Every fetch is keyed, shared by concurrent requests and memoised per request (`shared-fetches.ts`);
- * every call to the client runs under one concurrency bound, behind the client's own rate-limit gate.
- * Results prime the L1, and settled subtrees are written back to the store (`write-back.ts`).
+ * Every fetch is keyed, shared by concurrent requests while in flight and memoised per request
+ * (`shared-fetches.ts`); every call to the client runs under one concurrency bound, behind the client's own
+ * rate-limit gate. Results serve the request that asked (and those sharing the fetch) and no later one: no write
+ * would announce when they change. They are handed to the writer, which stores what the read path may store
+ * (settled subtrees out of the sync's reach, final job records) where the store holds nothing: that is how the next
+ * request gets them.
  */
 import { CircleCIError } from "../circleci/index.js";
 import { ReadTimeoutError } from "./errors.js";
@@ -10,27 +13,24 @@ import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circlec
 import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
-import type { JobKey, JobRecord, Store, StoredProject } from "../store/store.js";
+import { jobRecordId, storedJobKey } from "../store/keys.js";
+import type { JobKey, JobRecord, StoredProject } from "../store/store.js";
 import { buildSteps, isTerminalJobStatus } from "../sync/index.js";
 import { projectKey } from "../project-slug.js";
 import { collect } from "../sync/map-concurrent.js";
 import { isAfterCursor } from "./cursor.js";
 import type { PipelineCursor } from "./cursor.js";
-import { jobKeyId, l1Key, pageKeyPrefix, storedJobKey } from "./l1-cache.js";
-import type { L1Cache } from "./l1-cache.js";
-import { ConcurrencyLimit, InFlight, RequestMemo } from "./shared-fetches.js";
+import { ConcurrencyLimit, RequestMemo, SharedFetches } from "./shared-fetches.js";
 import type { LoaderStats } from "./stats.js";
-import { writeFinalJobRecord, writeSubtree } from "./write-back.js";
 import { messageOf } from "../error-message.js";
+import type { ReadPathWriter } from "../writer/index.js";
 
 export interface FallthroughOptions {
   client: CircleCIClient;
-  store: Store;
-  l1: L1Cache;
+  /** Stores what may be stored of what was fetched. */
+  writer: ReadPathWriter;
   stats: LoaderStats;
   concurrency: number;
-  /** The sync's overlap: what it will still re-read is left for it to write. */
-  syncLookbackMs: number;
   /**
    * Longest one request waits for CircleCI, from when its loaders were made: a rate-limited or failing upstream
    * (retries, `Retry-After` pauses of the shared gate) must not hold a request for minutes.
@@ -57,23 +57,23 @@ export interface FetchedPage {
 }
 
 export interface PageRequest {
-  /** In any spelling: CircleCI is asked with it as given, the L1 keys it by the project's key. */
+  /** In any spelling: CircleCI is asked with it as given; the store and the shared fetches key it by the project's key. */
   projectSlug: string;
   branch: string | undefined;
   first: number;
   cursor: PipelineCursor | undefined;
 }
 
-/** The L1 key of a page of a project's pipelines as CircleCI lists them. */
-export function pageKey(request: PageRequest): string {
+/** The key of a page of a project's pipelines as CircleCI lists them. */
+function pageKey(request: PageRequest): string {
   const { projectSlug, branch, first, cursor } = request;
-  return `${pageKeyPrefix(projectSlug)}${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`;
+  return `page\u0000${projectKey(projectSlug)}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`;
 }
 
 /** Factory-wide: the shared in-flight fetches, the concurrency bound, and the write-backs still running. */
 export class Fallthrough {
   readonly options: FallthroughOptions;
-  readonly #inFlight = new InFlight();
+  readonly #fetches: SharedFetches;
   readonly #limit: ConcurrencyLimit;
   readonly #writes = new Set<Promise<void>>();
   readonly #writeFailures: RepeatedWarning;
@@ -82,10 +82,11 @@ export class Fallthrough {
     this.options = options;
     this.#writeFailures = new RepeatedWarning(options.logger, { message: "could not write CircleCI data back to the store" });
     this.#limit = new ConcurrencyLimit(options.concurrency);
+    this.#fetches = new SharedFetches(options.readTimeoutMs);
   }
 
   forRequest(): RequestFallthrough {
-    return new RequestFallthrough(this, new RequestMemo(this.#inFlight), Date.now() + this.options.readTimeoutMs);
+    return new RequestFallthrough(this, new RequestMemo(this.#fetches), Date.now() + this.options.readTimeoutMs);
   }
 
   /** One client call under the bound, counted. */
@@ -138,6 +139,8 @@ export class RequestFallthrough {
   readonly #memo: RequestMemo;
   /** Epoch ms past which this request stops waiting for CircleCI. */
   readonly #deadline: number;
+  /** Pipelines this request's CircleCI pages listed: their trees need no `GET /pipeline/{id}`. */
+  readonly #listed = new Map<string, Pipeline>();
 
   constructor(shared: Fallthrough, memo: RequestMemo, deadline: number) {
     this.#shared = shared;
@@ -145,14 +148,11 @@ export class RequestFallthrough {
     this.#deadline = deadline;
   }
 
-  /** Kept in the L1 only: the store's project list is the configured projects, refreshed by the sync. */
+  /** A project the store does not hold (one not configured): `null` when CircleCI does not know it. */
   project(slug: string): Promise<StoredProject | null> {
-    const key = l1Key("project", projectKey(slug));
-    return this.#once(key, () => this.#l1.get(key), async () => {
+    return this.#once(`project\u0000${projectKey(slug)}`, async () => {
       const project = await this.#shared.find(() => this.#client.getProject(slug));
-      const stored = project === undefined ? null : { slug: projectKey(slug), project };
-      this.#l1.set(key, stored);
-      return stored;
+      return project === undefined ? null : { slug: projectKey(slug), project };
     });
   }
 
@@ -161,86 +161,55 @@ export class RequestFallthrough {
    * fetched too, because only a whole subtree may be written back; the write waits for them, the answer does not.
    */
   pipelineTree(id: string): Promise<PipelineTree> {
-    const pipelineKey = l1Key("pipeline", id);
-    const workflowsKey = l1Key("workflowsOf", id);
-    const cached = (): { value: PipelineTree } | undefined => {
-      const pipeline = this.#l1.get<Pipeline | null>(pipelineKey);
-      const workflows = this.#l1.get<Workflow[]>(workflowsKey);
-      if (pipeline?.value === null) return { value: { pipeline: null, workflows: [] } };
-      return pipeline === undefined || workflows === undefined ? undefined : { value: { pipeline: pipeline.value, workflows: workflows.value } };
-    };
-    return this.#once(`tree\u0000${pipelineKey}`, cached, async () => {
-      // A page read from CircleCI put its pipelines in the L1: no need to ask for them one by one.
-      const known = this.#l1.get<Pipeline>(pipelineKey)?.value;
+    return this.#once(`tree\u0000pipeline\u0000${id}`, async () => {
+      const known = this.#listed.get(id);
       const [pipeline, workflows] = await Promise.all([
         known ?? this.#shared.find(() => this.#client.getPipeline(id)),
         this.#shared.find(() => collect(this.#client.listWorkflows(id))),
       ]);
-      if (pipeline === undefined) {
-        this.#l1.set(pipelineKey, null);
-        return { pipeline: null, workflows: [] };
-      }
+      if (pipeline === undefined) return { pipeline: null, workflows: [] };
       const listed = oldestFirst(workflows ?? []);
-      this.#l1.set(pipelineKey, pipeline);
-      this.#l1.set(workflowsKey, listed);
-      for (const workflow of listed) this.#l1.set(l1Key("workflow", workflow.id), workflow);
-      const jobLists = listed.map((workflow) => this.jobsOf(workflow.id));
+      // Past this request's deadline too: the write-back needs them, whoever is still waiting.
+      const jobLists = listed.map((workflow) => this.#jobs(workflow.id));
       this.#shared.writeBack(async () => {
         const jobs = await Promise.all(jobLists);
         const workflowsWithJobs = listed.map((workflow, index) => ({ workflow, jobs: jobs[index] ?? [] }));
-        await writeSubtree(this.#store, { pipeline, workflows: workflowsWithJobs }, this.#shared.options.syncLookbackMs);
+        await this.#writer.storeSettledSubtree({ pipeline, workflows: workflowsWithJobs });
       });
       return { pipeline, workflows: listed };
     });
   }
 
   workflowTree(id: string): Promise<WorkflowTree> {
-    const workflowKey = l1Key("workflow", id);
-    const cached = (): { value: WorkflowTree } | undefined => {
-      const workflow = this.#l1.get<Workflow | null>(workflowKey);
-      const jobs = this.#l1.get<WorkflowJob[]>(l1Key("jobsOf", id));
-      if (workflow?.value === null) return { value: { workflow: null, jobs: [] } };
-      return workflow === undefined || jobs === undefined ? undefined : { value: { workflow: workflow.value, jobs: jobs.value } };
-    };
-    return this.#once(`tree\u0000${workflowKey}`, cached, async () => {
-      const [workflow, jobs] = await Promise.all([this.#shared.find(() => this.#client.getWorkflow(id)), this.jobsOf(id)]);
-      if (workflow === undefined) {
-        this.#l1.set(workflowKey, null);
-        return { workflow: null, jobs: [] };
-      }
-      this.#l1.set(workflowKey, workflow);
-      this.#shared.writeBack(() => writeSubtree(this.#store, { workflows: [{ workflow, jobs }] }, this.#shared.options.syncLookbackMs));
+    return this.#once(`tree\u0000workflow\u0000${id}`, async () => {
+      const [workflow, jobs] = await Promise.all([this.#shared.find(() => this.#client.getWorkflow(id)), this.#jobs(id)]);
+      if (workflow === undefined) return { workflow: null, jobs: [] };
+      this.#shared.writeBack(() => this.#writer.storeSettledSubtree({ workflows: [{ workflow, jobs }] }));
       return { workflow, jobs };
     });
   }
 
   /** A workflow's jobs; written back with their workflow by the tree that asked (a list alone says nothing in the store). */
   jobsOf(workflowId: string): Promise<WorkflowJob[]> {
-    const key = l1Key("jobsOf", workflowId);
-    return this.#once(key, () => this.#l1.get(key), async () => {
-      const jobs = (await this.#shared.find(() => collect(this.#client.listWorkflowJobs(workflowId)))) ?? [];
-      this.#l1.set(key, jobs);
-      return jobs;
-    });
+    return this.#untilDeadline(this.#jobs(workflowId));
+  }
+
+  #jobs(workflowId: string): Promise<WorkflowJob[]> {
+    return this.#memo.get(`jobsOf\u0000${workflowId}`, async () => (await this.#shared.find(() => collect(this.#client.listWorkflowJobs(workflowId)))) ?? []);
   }
 
   /** Details, and steps once the job is terminal, as the sync reads them. */
   jobRecord(jobKey: JobKey): Promise<JobRecord | null> {
-    const key = l1Key("jobRecord", jobKeyId(jobKey));
-    return this.#once(key, () => this.#l1.get(key), async () => {
+    return this.#once(`jobRecord\u0000${jobRecordId(jobKey)}`, async () => {
       const { projectSlug, number } = jobKey;
       const details = await this.#shared.find(() => this.#client.getJobDetails(projectSlug, number));
-      if (details === undefined) {
-        this.#l1.set(key, null);
-        return null;
-      }
+      if (details === undefined) return null;
       let record: JobRecord = { ...storedJobKey(jobKey), details };
       if (isTerminalJobStatus(details.status)) {
         const build = await this.#shared.find(() => this.#client.getJobSteps(projectSlug, number));
         if (build !== undefined) record = { ...record, steps: buildSteps(build) };
       }
-      this.#l1.set(key, record);
-      this.#shared.writeBack(() => writeFinalJobRecord(this.#store, record));
+      this.#shared.writeBack(() => this.#writer.storeFinalJobRecord(record));
       return record;
     });
   }
@@ -250,8 +219,7 @@ export class RequestFallthrough {
    * `first` pipelines past the cursor are read, plus one to tell whether another page exists.
    */
   pipelinePage(request: PageRequest): Promise<FetchedPage> {
-    const key = pageKey(request);
-    return this.#once(key, () => this.#l1.get(key), async () => {
+    return this.#once(pageKey(request), async () => {
       const { projectSlug, branch, first, cursor } = request;
       const collected = await this.#shared.call(async () => {
         const pipelines: Pipeline[] = [];
@@ -262,22 +230,20 @@ export class RequestFallthrough {
         return pipelines;
       });
       const page = { pipelines: collected.slice(0, first), hasNextPage: collected.length > first };
-      this.#l1.set(key, page);
-      for (const pipeline of page.pipelines) this.#l1.set(l1Key("pipeline", pipeline.id), pipeline);
+      for (const pipeline of page.pipelines) this.#listed.set(pipeline.id, pipeline);
       return page;
     });
   }
 
   /**
-   * The fetch for `key`, once per request and once across concurrent requests. The L1 is read again
-   * first: a request that missed it a moment ago may find that another request's fetch has just filled it.
-   * The request waits for it until its deadline only; the fetch itself goes on, for the L1 and the store.
+   * The fetch for `key`, once per request and once across concurrent requests. The request waits for it until its
+   * deadline only; the fetch itself goes on, for the requests sharing it and the write-back.
    */
-  #once<T>(key: string, cached: () => { value: T } | undefined, fetch: () => Promise<T>): Promise<T> {
-    const fetched = this.#memo.get(key, async () => {
-      const hit = cached();
-      return hit === undefined ? fetch() : hit.value;
-    });
+  #once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    return this.#untilDeadline(this.#memo.get(key, fetch));
+  }
+
+  #untilDeadline<T>(fetched: Promise<T>): Promise<T> {
     return untilDeadline(fetched, this.#deadline, this.#shared.options.readTimeoutMs);
   }
 
@@ -285,12 +251,8 @@ export class RequestFallthrough {
     return this.#shared.options.client;
   }
 
-  get #store(): Store {
-    return this.#shared.options.store;
-  }
-
-  get #l1(): L1Cache {
-    return this.#shared.options.l1;
+  get #writer(): ReadPathWriter {
+    return this.#shared.options.writer;
   }
 }
 

@@ -1,12 +1,13 @@
 /**
- * The in-process LRU in front of the store, shared by every request of a factory. Entries live a
- * short TTL, so another instance's writes show within it, and the change events a sync publishes
- * evict what they touch at once. Keys are namespaced per kind (`l1Key`).
+ * The in-process LRU in front of the store, shared by every request of a factory. It holds only what the store
+ * holds (documents and listings read from it), each entry with the tags of everything it was built from, so the
+ * writer's invalidations evict exactly the entries a write made stale, and a reset (invalidations may have been
+ * missed) drops them all. Nothing expires by time: an entry is as fresh as the store until a write says otherwise.
+ *
+ * Keys are namespaced per kind (`l1Key`); capacity is bounded (least recently used evicted first).
  */
 import { LRUCache } from "lru-cache";
-import { projectKey } from "../project-slug.js";
-import type { ChangeEvent } from "../store/events.js";
-import type { JobKey } from "../store/store.js";
+import type { Tag } from "../store/tags.js";
 
 export type L1Kind =
   | "project"
@@ -16,7 +17,7 @@ export type L1Kind =
   | "job"
   | "jobsOf"
   | "jobRecord"
-  | "page"
+  | "listing"
   | "contexts"
   | "syncStatus";
 
@@ -24,104 +25,99 @@ export function l1Key(kind: L1Kind, id: string): string {
   return `${kind}\u0000${id}`;
 }
 
-/** A job's key in the store and the L1: its project's key, whatever the spelling asked for. */
-export function storedJobKey(key: JobKey): JobKey {
-  return { projectSlug: projectKey(key.projectSlug), number: key.number };
-}
-
-export function jobKeyId(key: JobKey): string {
-  return `${projectKey(key.projectSlug)}#${key.number}`;
-}
-
-/** The `page` entries of one project (in any spelling) share this prefix, so a new pipeline evicts them all. */
-export function pageKeyPrefix(projectSlug: string): string {
-  return l1Key("page", `${projectKey(projectSlug)}\u0000`);
+/** A value with the tags it depends on. `null` is a value worth keeping ("the store holds no such job"). */
+export interface L1Entry<T = unknown> {
+  value: T;
+  tags: readonly Tag[];
 }
 
 export interface L1CacheOptions {
-  /** Milliseconds an entry lives. 0 disables the cache. */
-  ttlMs: number;
   maxEntries: number;
 }
 
-/** `null` is a value worth caching ("CircleCI does not know it"); the box tells it from a miss. */
-interface Boxed {
-  value: unknown;
-}
-
 export class L1Cache {
-  readonly #entries: LRUCache<string, Boxed> | undefined;
+  readonly #entries: LRUCache<string, L1Entry>;
+  /** Keys of the entries built from each tag: what an invalidation of the tag evicts. */
+  readonly #keysByTag = new Map<Tag, Set<string>>();
   /** Store reads in flight, by key (see `track`). */
-  readonly #reading = new Map<string, Promise<unknown>>();
+  readonly #reading = new Map<string, Promise<L1Entry | undefined>>();
+  /** Bumped by every invalidation and reset: a read that started in an earlier generation may predate a write. */
+  #generation = 0;
 
   constructor(options: L1CacheOptions) {
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) throw new RangeError(`l1TtlMs must be >= 0, got ${options.ttlMs}`);
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
       throw new RangeError(`l1MaxEntries must be an integer >= 1, got ${options.maxEntries}`);
     }
-    this.#entries = options.ttlMs === 0 ? undefined : new LRUCache({ max: options.maxEntries, ttl: options.ttlMs });
+    this.#entries = new LRUCache<string, L1Entry>({
+      max: options.maxEntries,
+      dispose: (entry, key) => this.#unindex(key, entry.tags),
+    });
   }
 
-  get<T>(key: string): { value: T } | undefined {
-    return this.#entries?.get(key) as { value: T } | undefined;
+  get size(): number {
+    return this.#entries.size;
   }
 
-  set(key: string, value: unknown): void {
-    this.#entries?.set(key, { value });
+  get<T>(key: string): L1Entry<T> | undefined {
+    return this.#entries.get(key) as L1Entry<T> | undefined;
   }
 
-  /** The store read of `key` a request has in flight (`track`), for another request that misses it meanwhile. */
-  reading<T>(key: string): Promise<T | undefined> | undefined {
-    return this.#reading.get(key) as Promise<T | undefined> | undefined;
+  set(key: string, entry: L1Entry): void {
+    this.#entries.set(key, entry);
+    for (const tag of entry.tags) {
+      let keys = this.#keysByTag.get(tag);
+      if (keys === undefined) this.#keysByTag.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  /** The store read of `key` another request has in flight (`track`), for a request that misses it meanwhile. */
+  reading<T>(key: string): Promise<L1Entry<T> | undefined> | undefined {
+    return this.#reading.get(key) as Promise<L1Entry<T> | undefined> | undefined;
   }
 
   /**
-   * Shares `read` (a store read of `key`: its value, or undefined where the store lacks it) with every request
-   * that misses the key until it settles, and keeps what it found. Under load, entries of one dashboard expire
-   * together and every request in flight missed them at once, each reading and decoding the same documents: now
-   * one does. An eviction (`delete`) while the read is in flight forgets it: the read may predate the change,
-   * so it neither serves later requests nor enters the cache.
+   * Shares `read` (a store read of `key`: the entry it found, or undefined where the store lacks the key) with every
+   * request that misses the key until it settles, and keeps what it found. Under load many requests miss the same
+   * keys at once, each reading and decoding the same documents: now one does. A read overtaken by an invalidation
+   * or a reset (of any tag: its own tags are only known once it answers) neither enters the cache nor serves the
+   * requests that come after the invalidation: it may predate the write.
    */
-  track(key: string, read: Promise<unknown>): void {
+  track(key: string, read: Promise<L1Entry | undefined>): void {
+    const generation = this.#generation;
     this.#reading.set(key, read);
-    const settle = (value: unknown): void => {
-      if (this.#reading.get(key) !== read) return;
-      this.#reading.delete(key);
-      if (value !== undefined) this.set(key, value);
+    const settle = (entry: L1Entry | undefined): void => {
+      if (this.#reading.get(key) === read) this.#reading.delete(key);
+      if (entry !== undefined && generation === this.#generation) this.set(key, entry);
     };
     read.then(settle, () => settle(undefined));
   }
 
-  delete(key: string): void {
-    this.#entries?.delete(key);
-    this.#reading.delete(key);
+  /** Evicts every entry built from one of `changed`, and forgets the reads in flight. */
+  invalidate(changed: readonly Tag[]): void {
+    this.#generation += 1;
+    this.#reading.clear();
+    for (const tag of changed) {
+      const keys = this.#keysByTag.get(tag);
+      if (keys === undefined) continue;
+      for (const key of [...keys]) this.#entries.delete(key);
+    }
   }
 
-  deletePrefix(prefix: string): void {
-    const keys = [...(this.#entries?.keys() ?? []), ...this.#reading.keys()];
-    for (const key of keys) if (key.startsWith(prefix)) this.delete(key);
+  /** Drops everything: invalidations may have been missed. */
+  clear(): void {
+    this.#generation += 1;
+    this.#reading.clear();
+    this.#entries.clear();
+    this.#keysByTag.clear();
   }
 
-  /** Evicts every entry the event makes stale: the entity itself and the lists and pages it belongs to. */
-  invalidate(event: ChangeEvent): void {
-    switch (event.type) {
-      case "pipeline.created":
-        this.delete(l1Key("pipeline", event.pipeline.id));
-        this.delete(l1Key("workflowsOf", event.pipeline.id));
-        this.deletePrefix(pageKeyPrefix(event.projectSlug));
-        return;
-      case "workflow.status_changed":
-        this.delete(l1Key("workflow", event.workflow.id));
-        this.delete(l1Key("workflowsOf", event.workflow.pipeline_id));
-        this.delete(l1Key("jobsOf", event.workflow.id));
-        return;
-      case "job.status_changed":
-        this.delete(l1Key("job", event.job.id));
-        this.delete(l1Key("jobsOf", event.workflowId));
-        if (event.job.job_number != null) {
-          this.delete(l1Key("jobRecord", jobKeyId({ projectSlug: event.projectSlug, number: event.job.job_number })));
-        }
-        return;
+  #unindex(key: string, entryTags: readonly Tag[]): void {
+    for (const tag of entryTags) {
+      const keys = this.#keysByTag.get(tag);
+      if (keys === undefined) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.#keysByTag.delete(tag);
     }
   }
 }

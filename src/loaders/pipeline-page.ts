@@ -1,30 +1,32 @@
 /**
- * `Loaders.pipelinePage`. A project the sync covers is paged from the store (its listing is the sync's
- * window); any other project is paged from CircleCI's own list, the page kept in the L1 and its
- * pipelines primed for the request, so the rest of the query does not ask for them again. While the store
- * does not answer, every project is paged from CircleCI.
+ * `Loaders.pipelinePage`. A project the sync covers is paged from the store (its listing is the sync's window),
+ * the listing kept in the L1 until a pipeline joins or leaves the project's index; any other project is paged from
+ * CircleCI's own list, its pipelines primed for the request, so the rest of the query does not ask for them again.
+ * While the store does not answer, every project is paged from CircleCI.
  */
 import type DataLoader from "dataloader";
 import type { Pipeline } from "../circleci/index.js";
 import { projectKey } from "../project-slug.js";
 import type { Store } from "../store/store.js";
+import { tags } from "../store/tags.js";
 import { assertPageSize, decodeCursor, encodeCursor } from "./cursor.js";
 import type { FetchedPage, PageRequest, RequestFallthrough } from "./fallthrough.js";
-import { pageKey } from "./fallthrough.js";
-import type { L1Cache } from "./l1-cache.js";
+import { l1Key } from "./l1-cache.js";
+import { answered } from "./layered-load.js";
+import type { RequestContext } from "./layered-load.js";
 import type { PipelinePage, PipelinePageOptions } from "./loaders.js";
-import type { LoaderStats } from "./stats.js";
-import type { StoreOutage } from "./store-outage.js";
 
-export interface PageSources {
+export interface PageSources extends RequestContext {
   store: Store;
-  l1: L1Cache;
-  stats: LoaderStats;
-  outage: StoreOutage;
   fallthrough: RequestFallthrough;
   pipelines: DataLoader<string, Pipeline | null>;
   /** Whether the sync has listed this project's pipelines (by its key) at least once. */
   isSynced(projectSlug: string): Promise<boolean>;
+}
+
+interface Listing {
+  ids: string[];
+  hasMore: boolean;
 }
 
 export async function loadPipelinePage(sources: PageSources, projectSlug: string, options: PipelinePageOptions): Promise<PipelinePage> {
@@ -37,24 +39,39 @@ export async function loadPipelinePage(sources: PageSources, projectSlug: string
 }
 
 async function storePage(sources: PageSources, request: PageRequest): Promise<FetchedPage> {
-  const listing = await sources.outage.read(
-    () => sources.store.listPipelineIds(projectKey(request.projectSlug), { branch: request.branch, first: request.first, after: request.cursor?.id }),
-    undefined,
-  );
+  const listing = await storeListing(sources, request);
   if (listing === undefined) return circleciPage(sources, request);
-  const { ids, hasMore } = listing;
-  const loaded = await sources.pipelines.loadMany(ids);
+  const loaded = await sources.pipelines.loadMany(listing.ids);
   const failure = loaded.find((value) => value instanceof Error);
   if (failure !== undefined) throw failure;
   // A pipeline can only vanish between the two reads if it is gone upstream: the page leaves it out.
-  return { pipelines: loaded.filter(isPipeline), hasNextPage: hasMore };
+  return { pipelines: loaded.filter(isPipeline), hasNextPage: listing.hasMore };
+}
+
+/** The page's pipeline ids from the L1 or the store; undefined while the store does not answer. */
+async function storeListing(sources: PageSources, request: PageRequest): Promise<Listing | undefined> {
+  const { branch, first, cursor } = request;
+  const projectSlug = projectKey(request.projectSlug);
+  const key = l1Key("listing", `${projectSlug}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`);
+  const hit = sources.l1.get<Listing>(key);
+  if (hit !== undefined) {
+    sources.stats.l1.hits += 1;
+    return answered(hit, sources.tracker);
+  }
+  sources.stats.l1.misses += 1;
+  let entry = sources.l1.reading<Listing>(key);
+  if (entry === undefined) {
+    const read = sources.outage.read(() => sources.store.listPipelineIds(projectSlug, { branch, first, after: cursor?.id }), undefined);
+    entry = read.then((listing) => (listing === undefined ? undefined : { value: listing, tags: [tags.pipelineListing(projectSlug)] }));
+    sources.l1.track(key, entry);
+  }
+  const found = await entry;
+  return found === undefined ? undefined : answered(found, sources.tracker);
 }
 
 async function circleciPage(sources: PageSources, request: PageRequest): Promise<FetchedPage> {
-  const cached = sources.l1.get<FetchedPage>(pageKey(request));
-  if (cached === undefined) sources.stats.l1.misses += 1;
-  else sources.stats.l1.hits += 1;
-  const page = cached?.value ?? (await sources.fallthrough.pipelinePage(request));
+  sources.tracker.unstored();
+  const page = await sources.fallthrough.pipelinePage(request);
   for (const pipeline of page.pipelines) sources.pipelines.prime(pipeline.id, pipeline);
   return page;
 }

@@ -6,7 +6,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ClientStats } from "../circleci/index.js";
 import type { LoaderStats } from "../loaders/index.js";
+import type { AnswerCacheStats } from "../operation/index.js";
 import type { CycleReport } from "../sync/index.js";
+import type { WriterStats } from "../writer/index.js";
 
 /** Where the scrape-time metrics come from; each source is optional, so a process exposes what it has. */
 export interface MetricSources {
@@ -16,6 +18,10 @@ export interface MetricSources {
   activeSubscriptions?: () => number;
   /** Whether this instance holds the sync's leader lease; undefined when it does not sync at all. */
   isLeader?: () => boolean | undefined;
+  /** The store writer's counters. */
+  writer?: () => WriterStats;
+  /** The answer cache's counters; undefined while there is none. */
+  answerCache?: () => AnswerCacheStats | undefined;
 }
 
 export interface GatewayMetrics {
@@ -27,7 +33,7 @@ export interface GatewayMetrics {
   observeCycle(report: CycleReport): void;
   /** Times one root field's resolver (`Query.pipelines`), in seconds. */
   observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
-  /** Times one GraphQL request over HTTP, from arrival to response, in seconds. */
+  /** Times one GraphQL operation, from arrival to answer, in seconds. */
   observeRequest(operationType: string, outcome: "ok" | "error", seconds: number): void;
 }
 
@@ -73,7 +79,7 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
   });
   const requests = new Histogram({
     name: `${PREFIX}graphql_request_duration_seconds`,
-    help: "GraphQL requests over HTTP, from arrival to response, by operation type and outcome.",
+    help: "GraphQL operations (each of an HTTP batch; queries and mutations over WebSocket too), from arrival to answer, by operation type and outcome.",
     labelNames: ["operation_type", "outcome"],
     buckets: LATENCY_BUCKETS,
     registers,
@@ -110,8 +116,10 @@ export function cycleOutcome(report: Pick<CycleReport, "ok" | "aborted">): "ok" 
 type Registers = Registry[];
 
 function registerScrapeTimeMetrics(sources: MetricSources, registers: Registers): void {
-  const { circleci, loaders, activeSubscriptions, isLeader } = sources;
+  const { circleci, loaders, activeSubscriptions, isLeader, writer, answerCache } = sources;
   if (circleci !== undefined) registerCircleCIMetrics(circleci, registers);
+  if (writer !== undefined) registerWriterMetrics(writer, registers);
+  if (answerCache !== undefined) registerAnswerCacheMetrics(answerCache, registers);
   if (loaders !== undefined) registerCacheMetrics(loaders, registers);
   if (activeSubscriptions !== undefined) {
     currentGauge(`${PREFIX}active_subscriptions`, "GraphQL subscription operations open on this instance.", activeSubscriptions, registers);
@@ -149,6 +157,21 @@ function registerCircleCIMetrics(stats: () => ClientStats, registers: Registers)
   totalCounter(`${PREFIX}circleci_breaker_opens_total`, "Times the circuit breaker opened because CircleCI kept failing, re-openings after a failed probe included.", () => stats().breaker.opens, registers);
   totalCounter(`${PREFIX}rate_limit_waits_total`, "Times every CircleCI call paused because CircleCI asked to slow down (429 or an exhausted window).", () => stats().rateLimitWaits.count, registers);
   totalCounter(`${PREFIX}rate_limit_wait_seconds_total`, "Time CircleCI calls spent paused at CircleCI's request.", () => stats().rateLimitWaits.ms / 1000, registers);
+}
+
+function registerWriterMetrics(stats: () => WriterStats, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}store_writes_refused_total`,
+    help: "Writes the store refused, by reason: fence (a newer sync leader has written: this instance lost its lease) or conflict (another writer changed a document first; retried).",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      const { fence, conflict } = stats().refused;
+      this.inc({ reason: "fence" }, fence);
+      this.inc({ reason: "conflict" }, conflict);
+    },
+  });
 }
 
 /** A gauge without labels read at scrape time. */
@@ -204,4 +227,22 @@ function registerCacheMetrics(stats: () => LoaderStats, registers: Registers): v
       this.inc({ result: "failed" }, failed);
     },
   });
+}
+
+function registerAnswerCacheMetrics(stats: () => AnswerCacheStats | undefined, registers: Registers): void {
+  new Counter({
+    name: `${PREFIX}answer_cache_lookups_total`,
+    help: "GraphQL queries looked up in the answer cache, by result (hit: served from memory, shared: joined an identical execution in progress, miss: executed).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      const counts = stats();
+      if (counts === undefined) return;
+      this.inc({ result: "hit" }, counts.hits);
+      this.inc({ result: "shared" }, counts.shared);
+      this.inc({ result: "miss" }, counts.misses);
+    },
+  });
+  currentGauge(`${PREFIX}answer_cache_entries`, "Whole answers the answer cache holds now.", () => stats()?.entries ?? 0, registers);
 }

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { defaultFieldResolver } from "graphql";
 import type { GraphQLSchema } from "graphql";
+import type { OperationPlugin } from "../operation/index.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 
 /**
@@ -40,17 +40,15 @@ export function timeRootResolvers(schema: GraphQLSchema, metrics: Pick<GatewayMe
   }
 }
 
-/** Times each GraphQL request Apollo serves, from arrival until the response is ready. */
-export function requestTimingPlugin<TContext extends BaseContext>(metrics: Pick<GatewayMetrics, "observeRequest">): ApolloServerPlugin<TContext> {
+/**
+ * Times each GraphQL operation the pipeline answers (each of a batch; queries and mutations over WebSocket too), from
+ * its arrival until its answer is ready, answers from the answer cache included.
+ */
+export function requestTiming<TContext>(metrics: Pick<GatewayMetrics, "observeRequest">): OperationPlugin<TContext> {
   return {
-    async requestDidStart() {
+    onOperation() {
       const started = performance.now();
-      return {
-        async willSendResponse({ operation, errors }) {
-          const outcome = errors === undefined || errors.length === 0 ? "ok" : "error";
-          metrics.observeRequest(operation?.operation ?? "unknown", outcome, (performance.now() - started) / 1000);
-        },
-      };
+      return ({ operationType, outcome }) => metrics.observeRequest(operationType ?? "unknown", outcome, (performance.now() - started) / 1000);
     },
   };
 }

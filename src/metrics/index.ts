@@ -1,3 +1,3 @@
 export { createGatewayMetrics, cycleOutcome } from "./gateway-metrics.js";
 export type { GatewayMetrics, MetricSources } from "./gateway-metrics.js";
-export { requestTimingPlugin, timeRootResolvers } from "./graphql-timing.js";
+export { requestTiming, timeRootResolvers } from "./graphql-timing.js";

@@ -1,14 +1,26 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import type { Logger } from "../log.js";
+import type { Caller } from "../operation/index.js";
+import { sendError } from "./http-responses.js";
 
 /** Why a request was refused: it carried no bearer key, or one that matches none of the configured keys. */
 export type AuthFailure = "missing" | "invalid";
 
-export type AuthOutcome = { ok: true } | { ok: false; failure: AuthFailure };
+export type AuthOutcome = { ok: true; caller: Caller } | { ok: false; failure: AuthFailure };
 
-/** Compares a presented key with the configured ones without revealing, by timing, which part or which key differs. */
-export type ApiKeyMatcher = (presented: string) => boolean;
+/** The caller of a gateway without API keys: everyone is the same caller. */
+export const PUBLIC_CALLER: Caller = { scope: "public" };
+
+/**
+ * Finds which configured key was presented (its index), without revealing, by timing, which part or which key
+ * differs; undefined when none matches.
+ */
+export type ApiKeyMatcher = (presented: string) => number | undefined;
+
+/** Decides who sent a request from its `Authorization` value. */
+export type Authenticator = (authorization: string | undefined) => AuthOutcome;
 
 /** The RFC 6750 challenge every refusal carries; an invalid key also says so, as that RFC asks. */
 const WWW_AUTHENTICATE: Record<AuthFailure, string> = {
@@ -36,30 +48,40 @@ export function createApiKeyMatcher(keys: readonly string[]): ApiKeyMatcher {
   const digests = keys.map(sha256);
   return (presented) => {
     const candidate = sha256(presented);
-    return digests.reduce((matched, digest) => timingSafeEqual(candidate, digest) || matched, false);
+    return digests.reduce<number | undefined>((matched, digest, index) => (timingSafeEqual(candidate, digest) ? index : matched), undefined);
   };
 }
 
-/** The outcome for one `Authorization` header value. */
+/**
+ * The outcome for one `Authorization` header value. Each key is its own scope (named by its position, never by the
+ * key): today every key sees the same data, and a rule that one day tells them apart cannot leak a cached answer.
+ */
 export function authenticate(header: string | undefined, matches: ApiKeyMatcher): AuthOutcome {
   const key = parseBearerToken(header);
   if (key === undefined) return { ok: false, failure: "missing" };
-  return matches(key) ? { ok: true } : { ok: false, failure: "invalid" };
+  const index = matches(key);
+  return index === undefined ? { ok: false, failure: "invalid" } : { ok: true, caller: { scope: `key:${index}` } };
 }
 
-/** Express middleware: 401 with a JSON GraphQL-style error and a `WWW-Authenticate` challenge unless the key matches. */
-export function requireApiKey(matches: ApiKeyMatcher, logger: Logger): RequestHandler {
+/** With keys: every caller must present one. Without: everyone is `PUBLIC_CALLER`. */
+export function createAuthenticator(keys: readonly string[]): Authenticator {
+  if (keys.length === 0) return () => ({ ok: true, caller: PUBLIC_CALLER });
+  const matches = createApiKeyMatcher(keys);
+  return (header) => authenticate(header, matches);
+}
+
+/** 401 with a JSON GraphQL-style error and a `WWW-Authenticate` challenge; logged without the key. */
+export function refuseUnauthenticated(request: IncomingMessage, response: ServerResponse, failure: AuthFailure, logger: Logger): void {
+  logger.debug({ path: request.url?.split("?")[0], failure }, "HTTP request refused: no valid API key");
+  sendError(response, 401, AUTH_FAILURE_MESSAGES[failure], "UNAUTHENTICATED", { "www-authenticate": WWW_AUTHENTICATE[failure] });
+}
+
+/** Express middleware for the routes beside GraphQL that need a key (`/metrics`, added pages). */
+export function requireApiKey(authenticator: Authenticator, logger: Logger): RequestHandler {
   return (request, response, next) => {
-    const outcome = authenticate(request.headers.authorization, matches);
-    if (outcome.ok) {
-      next();
-      return;
-    }
-    logger.debug({ path: request.path, failure: outcome.failure }, "HTTP request refused: no valid API key");
-    response
-      .status(401)
-      .set("WWW-Authenticate", WWW_AUTHENTICATE[outcome.failure])
-      .json({ errors: [{ message: AUTH_FAILURE_MESSAGES[outcome.failure], extensions: { code: "UNAUTHENTICATED" } }] });
+    const outcome = authenticator(request.headers.authorization);
+    if (outcome.ok) next();
+    else refuseUnauthenticated(request, response, outcome.failure, logger);
   };
 }
 

@@ -1,32 +1,29 @@
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
-import type { ApolloServerOptions, BaseContext } from "@apollo/server";
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { RequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { requestTimingPlugin } from "../metrics/index.js";
+import { requestTiming } from "../metrics/index.js";
 import type { GatewayMetrics } from "../metrics/index.js";
-import { createApiKeyMatcher, requireApiKey } from "./auth.js";
+import { AnswerCache, createOperationPipeline, INTERNAL_ERROR_MESSAGE, INTERNAL_SERVER_ERROR } from "../operation/index.js";
+import type { AnswerCacheStats, ErrorCoder, ExecutionScope, OperationPlugin } from "../operation/index.js";
+import type { Invalidations } from "../store/invalidations.js";
+import { createAuthenticator, refuseUnauthenticated, requireApiKey } from "./auth.js";
+import { trackConnections } from "./drain.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
-import { limitRequestSize, requireJsonPost } from "./http-guards.js";
-import { sandboxLandingPage } from "./landing.js";
-import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS } from "./limits/index.js";
+import { graphqlOverHttp } from "./http-graphql.js";
+import type { GraphQLOverHttp } from "./http-graphql.js";
+import { sendError } from "./http-responses.js";
+import { createIdeRoutes, DEFAULT_GRAPHQL_IDE } from "./ide/index.js";
+import type { GraphqlIde } from "./ide/index.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, meterObjectTypes } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
-import { queryLimitsPlugin } from "./limits-plugin.js";
-import { persistedQueryCache } from "./persisted-queries.js";
+import { queryLimits } from "./limits-plugin.js";
 import { requestErrorHandler } from "./request-errors.js";
-import { drainPlugins } from "./shutdown.js";
 import { attachGraphQLWebSocket } from "./websocket.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -34,7 +31,15 @@ export const GRAPHQL_PATH = "/graphql";
 export const SUBGRAPH_PATH = "/subgraph";
 export const METRICS_PATH = "/metrics";
 
-export interface GatewayServerOptions<TContext extends BaseContext> {
+/** A page or endpoint beside GraphQL (a status page, an IDE's assets), behind the API key when keys are set. */
+export interface GatewayRoute {
+  /** Mounted here, as express's `app.use(path, handler)`. */
+  path: string;
+  handler: RequestHandler;
+}
+
+export interface GatewayServerOptions<TContext> {
+  /** Its object types are made to count the objects each operation produces, for the actual cost (`meterObjectTypes`). */
   schema: GraphQLSchema;
   /**
    * An Apollo Federation subgraph schema (`_service`, `_entities`) served over HTTP at `/subgraph`, for a
@@ -43,20 +48,24 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
    */
   subgraphSchema?: GraphQLSchema;
   /**
-   * Builds the GraphQL context, once per HTTP request and once per WebSocket operation: per-request state (such as
-   * DataLoaders, whose caches must not outlive a request) is made here.
+   * Builds the GraphQL context of one execution: each HTTP operation (each of a batch) and each WebSocket operation.
+   * Per-request state (such as DataLoaders, whose caches must not outlive a request) is made here; `tracker` is
+   * where the execution's reads report what they depend on.
    */
-  context: () => TContext | Promise<TContext>;
+  context: (scope: ExecutionScope) => TContext | Promise<TContext>;
   /** Default `127.0.0.1`. */
   host?: string;
   /** Default 4000; 0 picks a free port (see `url` after `listen`). */
   port?: number;
   /** Whether the schema can be introspected (Sandbox and codegen need it). Default true. */
   introspection?: boolean;
+  /** What a browser GET of `/graphql` shows, and whether `/graphiql` is served (not when `off`). Default `sandbox`. */
+  ide?: GraphqlIde;
+  /** Pages and endpoints beside GraphQL, behind the API key when keys are set. Default: none. */
+  routes?: readonly GatewayRoute[];
   /**
-   * Routes that authenticate their own requests, mounted before GraphQL and before anything that asks for an API
-   * key: CircleCI's webhook cannot send a key, its HMAC signature is its auth. Each route parses its own body.
-   * Default: none.
+   * Routes that authenticate their own requests, mounted before anything that asks for an API key: CircleCI's
+   * webhook cannot send a key, its HMAC signature is its auth. Each route parses its own body. Default: none.
    */
   selfAuthenticatedRoutes?: RequestHandler;
   /** Answers `GET /readyz`. Default: ready as soon as the server listens. */
@@ -65,33 +74,47 @@ export interface GatewayServerOptions<TContext extends BaseContext> {
   gracePeriodMs?: number;
   logger?: Logger;
   /**
-   * When non-empty, `/graphql`, `/subgraph` and every WebSocket `connection_init` need `Authorization: Bearer <key>`
-   * with one of these keys (`/healthz` and `/readyz` stay open for probes). Default: no authentication.
+   * When non-empty, `/graphql`, `/subgraph`, `/metrics`, `routes` and every WebSocket `connection_init` need
+   * `Authorization: Bearer <key>` with one of these keys (`/healthz` and `/readyz` stay open for probes). Each key is
+   * a caller scope of its own. Default: no authentication.
    */
   apiKeys?: readonly string[];
   /**
    * Served at `GET /metrics` (Prometheus text; behind the API key when keys are set, as scrapers can send one),
-   * and told how long each GraphQL request over HTTP took. Default: no `/metrics`.
+   * and told how long each GraphQL operation took. Default: no `/metrics`.
    */
   metrics?: Pick<GatewayMetrics, "contentType" | "render" | "observeRequest">;
-  /** Apollo's `formatError`, for both `/graphql` and `/subgraph`: e.g. codes for upstream failures. Default: Apollo's. */
-  formatError?: ApolloServerOptions<TContext>["formatError"];
+  /** Codes for errors resolvers throw that carry none (e.g. CircleCI failing); other unexpected errors are masked. */
+  errorCode?: ErrorCoder;
   /**
    * Bounds on every operation, over HTTP (`/graphql` and `/subgraph`) and WebSocket, checked before it runs; a
    * refusal is a `QUERY_TOO_COMPLEX` (or `BATCH_TOO_LARGE`) GraphQL error naming the limit. Default:
    * `DEFAULT_QUERY_LIMITS` for each limit not given.
    */
   limits?: Partial<QueryLimits>;
+  /** Further stages of every operation, after the limits (e.g. a cost meter). Default: none. */
+  plugins?: readonly OperationPlugin<TContext>[];
   /** Largest HTTP body (and WebSocket message) read; a larger body is answered 413 unread. Default `DEFAULT_MAX_BODY_BYTES` (100 KiB). */
   maxBodyBytes?: number;
   /** Query text kept for automatic persisted queries, per endpoint. Default `DEFAULT_PERSISTED_QUERY_CACHE_BYTES`. */
   persistedQueryCacheBytes?: number;
+  /**
+   * What writes make stale, as this instance hears it: each request awaits its barrier before it reads a cache,
+   * and the answer cache evicts by it. Default: none (then there can be no answer cache).
+   */
+  invalidations?: Invalidations;
+  /** Whole answers of queries kept in memory (`GRAPHQL_ANSWER_CACHE_ENTRIES`); 0 keeps none. Default 0. */
+  answerCacheEntries?: number;
+  /** Bytes of answers kept, whatever their number. Default `DEFAULT_ANSWER_CACHE_BYTES`. */
+  answerCacheBytes?: number;
 }
 
 export interface GatewayServer {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; throws `GatewayServerNotListeningError` before `listen` resolved. */
   readonly url: string;
-  /** Starts Apollo and listens; resolves with `url`. */
+  /** The answer cache's counters; undefined without one. */
+  readonly answerCacheStats: AnswerCacheStats | undefined;
+  /** Listens; resolves with `url`. */
   listen(): Promise<string>;
   /**
    * Stops accepting, lets in-flight HTTP requests finish, closes WebSocket clients with 1001 (going away), within
@@ -108,114 +131,113 @@ export class GatewayServerNotListeningError extends Error {
   }
 }
 
+export class AnswerCacheWithoutInvalidationsError extends Error {
+  override readonly name = "AnswerCacheWithoutInvalidationsError";
+
+  constructor() {
+    super("an answer cache needs invalidations (nothing else would ever evict its answers): pass `invalidations`, or set answerCacheEntries to 0");
+  }
+}
+
 /**
- * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`, Apollo Sandbox on a browser
- * GET), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, and, when a
- * `subgraphSchema` is given, the federation subgraph at `POST /subgraph`.
- * Apollo's CSRF prevention stays on: a GET needs an `Apollo-Require-Preflight` or `X-Apollo-Operation-Name`
- * header, and a POST must be `Content-Type: application/json` (415 otherwise). Query limits, automatic persisted
- * queries and batched requests (a JSON array, up to `limits.maxBatch` operations) apply on both HTTP endpoints.
+ * The gateway's HTTP surface on one port: GraphQL over HTTP (`POST`/`GET /graphql`; a browser's GET gets the IDE
+ * that `ide` names, and GraphiQL is at `/graphiql`), GraphQL over WebSocket on the same path (`graphql-transport-ws`), `/healthz` + `/readyz`, `/metrics`, and,
+ * when a `subgraphSchema` is given, the federation subgraph at `/subgraph`. Both schemas run the same operation
+ * pipeline (limits, persisted queries, the answer cache, error codes, timing); GraphQL requests are answered on
+ * Node's own HTTP server, everything else by express.
  */
-export function createGatewayServer<TContext extends BaseContext>(options: GatewayServerOptions<TContext>): GatewayServer {
+export function createGatewayServer<TContext extends object>(options: GatewayServerOptions<TContext>): GatewayServer {
+  meterObjectTypes(options.schema);
+  if (options.subgraphSchema !== undefined) meterObjectTypes(options.subgraphSchema);
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4000;
   const gracePeriodMs = options.gracePeriodMs ?? 10_000;
   const logger = (options.logger ?? silentLogger).child({ component: "server" });
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const authenticate = createAuthenticator(options.apiKeys ?? []);
+  // The pages hold no data: they are served without the key, which a browser could not send for them.
+  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired: (options.apiKeys ?? []).length > 0 });
+  const { invalidations } = options;
+  if ((options.answerCacheEntries ?? 0) > 0 && invalidations === undefined) throw new AnswerCacheWithoutInvalidationsError();
+  const answerCache =
+    invalidations === undefined || (options.answerCacheEntries ?? 0) === 0
+      ? undefined
+      : new AnswerCache({ invalidations, maxEntries: options.answerCacheEntries ?? 0, maxBytes: options.answerCacheBytes });
+  const plugins: OperationPlugin<TContext>[] = [
+    queryLimits(limits),
+    ...(options.metrics === undefined ? [] : [requestTiming<TContext>(options.metrics)]),
+    ...(options.plugins ?? []),
+  ];
+  const pipelineFor = (name: string, schema: GraphQLSchema) =>
+    createOperationPipeline<TContext>({
+      name,
+      schema,
+      context: options.context,
+      introspection: options.introspection,
+      plugins,
+      errorCode: options.errorCode,
+      invalidations,
+      answerCache,
+      persistedQueryCacheBytes: options.persistedQueryCacheBytes,
+      logger,
+    });
+  const graphql = pipelineFor("graphql", options.schema);
+  const endpoints = new Map<string, GraphQLOverHttp>([
+    [GRAPHQL_PATH, graphqlOverHttp({ pipeline: graphql, path: GRAPHQL_PATH, limits, maxBodyBytes })],
+  ]);
+  // `introspection` cannot hide the subgraph's SDL: a router composes from `_service { sdl }`, an ordinary field.
+  if (options.subgraphSchema !== undefined) {
+    endpoints.set(SUBGRAPH_PATH, graphqlOverHttp({ pipeline: pipelineFor("subgraph", options.subgraphSchema), path: SUBGRAPH_PATH, limits, maxBodyBytes }));
+  }
 
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = createServer(app);
-  const matchApiKey = options.apiKeys?.length ? createApiKeyMatcher(options.apiKeys) : undefined;
-  const webSocket = attachGraphQLWebSocket({
-    httpServer,
-    path: GRAPHQL_PATH,
-    schema: options.schema,
-    context: options.context,
-    logger,
-    matchApiKey,
-    limits,
-    maxMessageBytes: maxBodyBytes,
-  });
-  const apollo = new ApolloServer<TContext>({
-    schema: options.schema,
-    introspection: options.introspection ?? true,
-    // Stack traces name internal files; the log has them.
-    includeStacktraceInErrorResponses: false,
-    formatError: options.formatError,
-    // The command owns SIGINT/SIGTERM: it stops the sync and the store too, in order.
-    stopOnTerminationSignals: false,
-    // Apollo's cache-control plugin runs a hook on every resolved field (a large share of a dashboard's CPU) to
-    // compute a header from cache hints this schema never sets: its answer is always no-store, set below instead.
-    plugins: [
-      sandboxLandingPage(),
-      ApolloServerPluginCacheControlDisabled(),
-      queryLimitsPlugin(limits),
-      ...drainPlugins(httpServer, webSocket, gracePeriodMs),
-      ...(options.metrics === undefined ? [] : [requestTimingPlugin<TContext>(options.metrics)]),
-    ],
-    // Dashboards may batch their polls; `limitRequestSize` bounds the batch, which Apollo does not.
-    allowBatchedHttpRequests: true,
-    persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
-    logger,
-  });
-  // `introspection` cannot hide the subgraph's SDL: a gateway composes from `_service { sdl }`, an ordinary field.
-  const subgraph =
-    options.subgraphSchema === undefined
-      ? undefined
-      : new ApolloServer<TContext>({
-          schema: options.subgraphSchema,
-          introspection: options.introspection ?? true,
-          includeStacktraceInErrorResponses: false,
-          formatError: options.formatError,
-          stopOnTerminationSignals: false,
-          // Inline traces feed Apollo Studio, which this service does not report to.
-          plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), queryLimitsPlugin(limits)],
-          persistedQueries: { cache: persistedQueryCache(options.persistedQueryCacheBytes) },
-          logger,
-        });
+  app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
+  if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
+  const guard = requireApiKey(authenticate, logger);
+  if (options.metrics !== undefined) app.get(METRICS_PATH, guard, metricsRoute(options.metrics));
+  for (const route of options.routes ?? []) app.use(route.path, guard, route.handler);
+  app.use(requestErrorHandler(logger));
+
+  const httpServer: Server = createServer((request, response) => dispatch(request, response));
+  const connections = trackConnections(httpServer);
+  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, pipeline: graphql, authenticate, logger, maxMessageBytes: maxBodyBytes });
+
+  /** GraphQL first and without express in the way: an answer from the answer cache costs little more than its bytes. */
+  function dispatch(request: IncomingMessage, response: ServerResponse): void {
+    if (connections.draining) response.shouldKeepAlive = false;
+    ideRoutes(request, response, () => dispatchData(request, response));
+  }
+
+  function dispatchData(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? "/";
+    const query = url.indexOf("?");
+    const endpoint = endpoints.get(query === -1 ? url : url.slice(0, query));
+    if (endpoint === undefined) {
+      app(request, response);
+      return;
+    }
+    const outcome = authenticate(request.headers.authorization);
+    if (!outcome.ok) {
+      refuseUnauthenticated(request, response, outcome.failure, logger);
+      return;
+    }
+    endpoint(request, response, outcome.caller).catch((error: unknown) => {
+      logger.error({ err: error }, "a GraphQL request failed");
+      if (!response.headersSent) sendError(response, 500, INTERNAL_ERROR_MESSAGE, INTERNAL_SERVER_ERROR);
+      else response.destroy();
+    });
+  }
 
   let url: string | undefined;
   let listening: Promise<string> | undefined;
   let closing: Promise<void> | undefined;
 
-  /** A failed start releases what it took, so `close` has nothing left to do for it. */
   async function start(): Promise<string> {
-    try {
-      await apollo.start();
-    } catch (error) {
-      await webSocket.dispose();
-      throw error;
-    }
-    try {
-      await subgraph?.start();
-    } catch (error) {
-      await apollo.stop();
-      throw error;
-    }
-    const context = async (): Promise<TContext> => options.context();
-    app.use(healthRoutes(options.readiness ?? (async () => ({ ready: true }))));
-    if (matchApiKey !== undefined) app.use([GRAPHQL_PATH, SUBGRAPH_PATH, METRICS_PATH], requireApiKey(matchApiKey, logger));
-    if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
-    if (options.metrics !== undefined) app.get(METRICS_PATH, metricsRoute(options.metrics));
-    const body = [requireJsonPost(), express.json({ limit: maxBodyBytes }), limitRequestSize(limits)];
-    app.use(GRAPHQL_PATH, noStore, ...body, expressMiddleware(apollo, { context }));
-    if (subgraph !== undefined) app.use(SUBGRAPH_PATH, ...body, expressMiddleware(subgraph, { context }));
-    app.use(requestErrorHandler(logger, { bodyLimitSetting: BODY_LIMIT_SETTING }));
-    try {
-      await listenOn(httpServer, port, host);
-    } catch (error) {
-      await stopApollo();
-      throw error;
-    }
+    await listenOn(httpServer, port, host);
     url = graphqlUrl(httpServer.address() as AddressInfo);
     return url;
-  }
-
-  /** The main server drains the HTTP server and the WebSocket clients; the subgraph server only has to stop. */
-  async function stopApollo(): Promise<void> {
-    await Promise.all([apollo.stop(), subgraph?.stop()]);
   }
 
   function listen(): Promise<string> {
@@ -225,12 +247,10 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
 
   async function close(): Promise<void> {
     closing ??= (async () => {
-      if (listening === undefined) return webSocket.dispose();
-      const listened = await listening.then(
-        () => true,
-        () => false,
-      );
-      if (listened) await stopApollo();
+      const listened = listening !== undefined && (await listening.then(() => true, () => false));
+      if (listened) await connections.drain(gracePeriodMs, () => webSocket.dispose());
+      else await webSocket.dispose();
+      answerCache?.close();
     })();
     await closing;
   }
@@ -239,6 +259,9 @@ export function createGatewayServer<TContext extends BaseContext>(options: Gatew
     get url() {
       if (url === undefined) throw new GatewayServerNotListeningError();
       return url;
+    },
+    get answerCacheStats() {
+      return answerCache?.stats;
     },
     listen,
     close,
@@ -270,9 +293,3 @@ function graphqlUrl(address: AddressInfo): string {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}${GRAPHQL_PATH}`;
 }
-
-/** Answers hold live, per-deployment data: no shared cache may keep them. */
-const noStore: RequestHandler = (_request, response, next) => {
-  response.setHeader("cache-control", "no-store");
-  next();
-};

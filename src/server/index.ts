@@ -1,6 +1,6 @@
-export { authenticate, createApiKeyMatcher, parseBearerToken, requireApiKey, webSocketAuthorization } from "./auth.js";
-export type { ApiKeyMatcher, AuthFailure, AuthOutcome } from "./auth.js";
-export { createGatewayServer, GatewayServerNotListeningError, GRAPHQL_PATH, METRICS_PATH, SUBGRAPH_PATH } from "./create-server.js";
-export type { GatewayServer, GatewayServerOptions } from "./create-server.js";
+export { authenticate, createApiKeyMatcher, createAuthenticator, parseBearerToken, PUBLIC_CALLER, requireApiKey, webSocketAuthorization } from "./auth.js";
+export type { ApiKeyMatcher, Authenticator, AuthFailure, AuthOutcome } from "./auth.js";
+export { AnswerCacheWithoutInvalidationsError, createGatewayServer, GatewayServerNotListeningError, GRAPHQL_PATH, METRICS_PATH, SUBGRAPH_PATH } from "./create-server.js";
+export type { GatewayRoute, GatewayServer, GatewayServerOptions } from "./create-server.js";
 export { healthRoutes, storeReadiness } from "./health.js";
 export type { Readiness, ReadinessCheck } from "./health.js";

@@ -1,10 +1,7 @@
 import type { ErrorRequestHandler } from "express";
 import type { Logger } from "../log.js";
-
-export interface RequestErrorOptions {
-  /** The setting that raises the body size limit, named in a 413; default: none named. */
-  bodyLimitSetting?: string;
-}
+import { bodyTooLargeMessage } from "./http-body.js";
+import { sendError } from "./http-responses.js";
 
 /** body-parser's own fields on the errors that are the client's. */
 interface BodyParserError {
@@ -16,34 +13,32 @@ interface BodyParserError {
 }
 
 /**
- * Answers a request the HTTP layer refused before GraphQL saw it (malformed JSON, a body over the size limit) as
+ * Answers a request an express route's body parser refused (malformed JSON, a body over the size limit) as
  * GraphQL over HTTP does: a JSON `errors` list with the status body-parser chose, a message that says what to
  * fix and an `extensions.code`. Express's own handler would answer HTML with a stack trace. Anything else is ours:
  * logged, and answered 500 without details.
  */
-export function requestErrorHandler(logger: Logger, options: RequestErrorOptions = {}): ErrorRequestHandler {
+export function requestErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (!isClientError(error)) {
       logger.error({ err: error }, "request failed");
-      res.status(500).json({ errors: [{ message: "internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      sendError(res, 500, "internal server error", "INTERNAL_SERVER_ERROR");
       return;
     }
-    res.status(error.status).json({ errors: [describe(error, options)] });
+    const { message, code } = describe(error);
+    sendError(res, error.status, message, code);
   };
 }
 
-function describe(error: BodyParserError, options: RequestErrorOptions): { message: string; extensions: { code: string } } {
+function describe(error: BodyParserError): { message: string; code: string } {
   switch (error.type) {
-    case "entity.too.large": {
-      const size = error.length === undefined ? "request body" : `request body of ${error.length} bytes`;
-      const setting = options.bodyLimitSetting === undefined ? "" : ` (${options.bodyLimitSetting})`;
-      return { message: `${size} exceeds the maximum of ${error.limit} bytes${setting}`, extensions: { code: "PAYLOAD_TOO_LARGE" } };
-    }
+    case "entity.too.large":
+      return { message: bodyTooLargeMessage(error.length, error.limit ?? 0, undefined), code: "PAYLOAD_TOO_LARGE" };
     case "entity.parse.failed":
-      return { message: `malformed JSON body: ${error.message}`, extensions: { code: "BAD_REQUEST" } };
+      return { message: `malformed JSON body: ${error.message}`, code: "BAD_REQUEST" };
     default:
-      return { message: error.message, extensions: { code: error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST" } };
+      return { message: error.message, code: error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST" };
   }
 }
 

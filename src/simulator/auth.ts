@@ -2,22 +2,32 @@ import { randomInt } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Random } from "./random.js";
 
-export type AuthOutcome = { ok: true } | { ok: false; message: string };
+/** What a token may do: every token reads; only `write` tokens trigger, rerun, cancel and approve. */
+export type TokenAccess = "read" | "write";
+
+export type AuthOutcome = { ok: true; access: TokenAccess } | { ok: false; message: string };
 
 /** CircleCI's own wording (openapi-v2.json, 401 examples). */
 export const INVALID_TOKEN = "Invalid token provided.";
 export const QUERY_AUTH_DEPRECATED =
   "Support for query parameter authentication has been deprecated to improve security. Please use a supported authentication method such as header-based, or basic authentication.";
+/** What CircleCI answered (403) to a pipeline trigger with a token that may not do it. */
+export const PERMISSION_DENIED = "Permission denied";
 
 /**
  * Accepts the three header forms CircleCI accepts (API.md §1): `Circle-Token`, `Authorization:
  * Bearer`, and HTTP Basic with the token as username and an empty password. A `circle-token` query
  * parameter is refused even alongside a good header, so a client that still sends it finds out.
  */
-export function authenticate(headers: IncomingHttpHeaders, query: URLSearchParams, tokens: ReadonlySet<string>): AuthOutcome {
+export function authenticate(
+  headers: IncomingHttpHeaders,
+  query: URLSearchParams,
+  tokens: ReadonlyMap<string, TokenAccess>,
+): AuthOutcome {
   if (query.has("circle-token")) return { ok: false, message: QUERY_AUTH_DEPRECATED };
   const token = presentedToken(headers);
-  return token !== undefined && tokens.has(token) ? { ok: true } : { ok: false, message: INVALID_TOKEN };
+  const access = token === undefined ? undefined : tokens.get(token);
+  return access === undefined ? { ok: false, message: INVALID_TOKEN } : { ok: true, access };
 }
 
 function presentedToken(headers: IncomingHttpHeaders): string | undefined {

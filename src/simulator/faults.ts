@@ -12,19 +12,25 @@ export interface FaultOptions {
   truncateRate?: number;
   /** 0..1: answer 200 with an HTML error page, as a misbehaving proxy would. */
   garbageRate?: number;
+  /** 0..1: carry the request out (a write takes effect), then destroy the socket instead of answering. */
+  lostAnswerRate?: number;
   /** Stream every (otherwise healthy) body slowly over this many ms, to trip body timeouts. */
   slowBodyMs?: number;
   /** Endpoint names (see `RequestCounters.byEndpoint`) the faults apply to. Default: all. */
   only?: string[];
 }
 
-/** A deterministic fault for the next `count` (default 1) requests to `endpoint` (default: any). */
+/**
+ * A deterministic fault for the next `count` (default 1) requests to `endpoint` (default: any).
+ * `reset` cuts the connection before the request is carried out; `lost-answer` carries it out (a write
+ * takes effect: CircleCI received it) and then cuts the connection, so the answer is lost.
+ */
 export interface ScriptedFault {
   /**
    * `garbage`: a 200 with an HTML page (a proxy's); `wrong-shape`: a 200 with well-formed JSON that is not the
    * resource (the answer wrapped in an object of its own), as an API that changed its shape would send.
    */
-  kind: "429" | "500" | "503" | "reset" | "truncate" | "slow" | "garbage" | "wrong-shape";
+  kind: "429" | "500" | "503" | "reset" | "lost-answer" | "truncate" | "slow" | "garbage" | "wrong-shape";
   endpoint?: string;
   count?: number;
   /** For "429". Default 1. */
@@ -37,6 +43,7 @@ export interface ScriptedFault {
 export type Fault =
   | { kind: "status"; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number }
   | { kind: "reset" }
+  | { kind: "lost-answer" }
   | { kind: "truncate" }
   | { kind: "slow"; ms: number }
   | { kind: "garbage" }
@@ -79,14 +86,23 @@ export class FaultPlanner {
   }
 
   #draw(endpoint: string): Fault | undefined {
-    const { serverErrorRate = 0, resetRate = 0, truncateRate = 0, garbageRate = 0, slowBodyMs, only } = this.#options;
+    const { serverErrorRate = 0, resetRate = 0, truncateRate = 0, garbageRate = 0, lostAnswerRate = 0, slowBodyMs, only } = this.#options;
     if (only && !only.includes(endpoint)) return undefined;
-    if (serverErrorRate + resetRate + truncateRate + garbageRate > 0) {
+    // One roll per request while any rate is set, so that a seed replays the same faults.
+    const shares: [rate: number, fault: () => Fault][] = [
+      [serverErrorRate, () => ({ kind: "status", status: this.#serverErrorStatus() })],
+      [resetRate, () => ({ kind: "reset" })],
+      [truncateRate, () => ({ kind: "truncate" })],
+      [garbageRate, () => ({ kind: "garbage" })],
+      [lostAnswerRate, () => ({ kind: "lost-answer" })],
+    ];
+    if (shares.some(([rate]) => rate > 0)) {
       const roll = this.#random.next();
-      if (roll < serverErrorRate) return { kind: "status", status: this.#serverErrorStatus() };
-      if (roll < serverErrorRate + resetRate) return { kind: "reset" };
-      if (roll < serverErrorRate + resetRate + truncateRate) return { kind: "truncate" };
-      if (roll < serverErrorRate + resetRate + truncateRate + garbageRate) return { kind: "garbage" };
+      let edge = 0;
+      for (const [rate, fault] of shares) {
+        edge += rate;
+        if (roll < edge) return fault();
+      }
     }
     return slowBodyMs ? { kind: "slow", ms: slowBodyMs } : undefined;
   }

@@ -25,8 +25,10 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0: any free port. */
   port?: number;
-  /** Accepted tokens. Default: one generated `CCIPAT_<base58>_<40 hex>` token. */
+  /** Accepted tokens, with read and write access. Default: one generated `CCIPAT_<base58>_<40 hex>` token. */
   tokens?: string[];
+  /** Accepted tokens that may only read: every write endpoint answers them 403. Default: one generated token. */
+  readOnlyTokens?: string[];
   /** Items per page, for all lists or per list. Default 20 everywhere. */
   pageSize?: number | Partial<Record<ListKind, number>>;
   /** How the last page ends: `next_page_token: null` (default) or the key absent. */
@@ -48,8 +50,10 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** Base URL, e.g. `http://127.0.0.1:43123`; the API is under `/api/v2` and `/api/v1.1`. */
   readonly url: string;
-  /** The first accepted token. */
+  /** The first accepted token (read and write). */
   readonly token: string;
+  /** The first read-only token. */
+  readonly readOnlyToken: string;
   readonly world: World;
   readonly counters: RequestCounters;
   setLatency(ms: number): void;
@@ -69,8 +73,12 @@ const DEFAULT_TICK_MS = 1000;
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const world = isWorld(options.world) ? options.world : createWorld(options.world ?? {});
   const tokens = options.tokens ?? [generatePersonalToken()];
+  const readOnlyTokens = options.readOnlyTokens ?? [generatePersonalToken()];
   const [token] = tokens;
+  const [readOnlyToken] = readOnlyTokens;
   if (token === undefined) throw new RangeError("tokens must hold at least one token");
+  if (readOnlyToken === undefined) throw new RangeError("readOnlyTokens must hold at least one token");
+  if (readOnlyTokens.some((readOnly) => tokens.includes(readOnly))) throw new RangeError("a token cannot be both read-only and read-write");
 
   // Sealed tokens only need to be unforgeable for the life of this process.
   const sealer = new TokenSealer(randomBytes(32));
@@ -78,7 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultPlanner(options.faults ?? null);
   const server = new ApiServer({
     world,
-    tokens: new Set(tokens),
+    tokens: new Map([...readOnlyTokens.map((t) => [t, "read"] as const), ...tokens.map((t) => [t, "write"] as const)]),
     pages: new Paginator(
       new PageTokens({ sealer, ttlMs: options.pageTokenTtlMs ?? null }),
       resolvePageSizes(options.pageSize),
@@ -101,6 +109,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     token,
+    readOnlyToken,
     world,
     counters,
     setLatency: (ms) => server.setLatency(ms),

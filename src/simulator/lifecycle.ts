@@ -17,6 +17,7 @@ import {
   type DrawContext,
   type JobPlan,
   type JobRecipe,
+  type PipelineDraft,
   type PipelineOptions,
   type WorkflowRecipe,
 } from "./plans.js";
@@ -61,6 +62,16 @@ interface JobRun {
 }
 
 type JobSeed = { fresh: JobRecipe } | { carried: WorkflowJobWire };
+
+/** What a rerun runs again: everything (the default), the jobs that did not succeed, or the named jobs. */
+export interface RerunOptions {
+  fromFailed?: boolean;
+  /** Ids of jobs of the workflow; they and every job downstream of them run again. */
+  jobs?: readonly string[];
+}
+
+/** A job by its number within its project, or by its id. */
+export type JobTarget = { projectSlug: string; number: number } | { id: string };
 
 const LIVE_JOB_STATUSES: ReadonlySet<string> = new Set(["blocked", "queued", "not_running", "running", "on_hold"]);
 const FROM_FAILED_RERUN_SHARE = 0.7;
@@ -118,15 +129,44 @@ export class Lifecycle {
   }
 
   /**
-   * A new workflow with the same name in the same pipeline. From failed, jobs that succeeded are
-   * carried over under their own ids (and numbers); every other job runs again under a new id.
+   * A new workflow with the same name in the same pipeline. Jobs that succeeded and need not run again
+   * are carried over under their own ids (and numbers); every other job runs again under a new id.
    */
-  rerunWorkflow(workflowId: string, fromFailed: boolean, startedBy: string): WorkflowWire {
-    return this.#settled(() => this.#rerunWorkflow(workflowId, fromFailed, startedBy));
+  rerunWorkflow(workflowId: string, options: RerunOptions, startedBy: string): WorkflowWire {
+    return this.#settled(() => this.#rerunWorkflow(workflowId, options, startedBy));
   }
 
   approve(workflowId: string, approvalRequestId: string, approverId: string): void {
     this.#settled(() => this.#approve(workflowId, approvalRequestId, approverId));
+  }
+
+  /** Live jobs stop and the workflow ends `canceled`; a workflow that already ended stays as it is. */
+  cancelWorkflow(workflowId: string, canceledBy: string): void {
+    this.#settled(() => {
+      const run = this.#live.get(workflowId);
+      if (run) this.#cancel(run, canceledBy);
+      else if (!this.#state.workflows.has(workflowId)) throw new UnknownResourceError("workflow", workflowId);
+    });
+  }
+
+  /**
+   * The job stops `canceled` and what waits on it stays blocked; its workflow ends once nothing else
+   * runs. A job that already ended stays as it is.
+   */
+  cancelJob(target: JobTarget, canceledBy: string): void {
+    this.#settled(() => {
+      const matches = (entry: WorkflowJobWire): boolean =>
+        "id" in target ? entry.id === target.id : entry.project_slug === target.projectSlug && entry.job_number === target.number;
+      const live = [...this.#live.values()].flatMap((run) => run.jobs).find((job) => matches(job.entry) && LIVE_JOB_STATUSES.has(job.entry.status));
+      if (live) {
+        this.#cancelJobRun(live, canceledBy);
+        markStuck(live.dependants);
+        this.#refresh(live.workflow);
+        return;
+      }
+      const known = [...this.#state.jobsByWorkflow.values()].some((entries) => entries.some(matches));
+      if (!known) throw new UnknownResourceError("job", "id" in target ? target.id : `${target.projectSlug}#${target.number}`);
+    });
   }
 
   #createPipeline(slug: string, options: PipelineOptions): PipelineWire {
@@ -142,8 +182,8 @@ export class Lifecycle {
       project_slug: slug,
       created_at: createdAt,
       ...(draft.hasUpdatedAt ? { updated_at: createdAt } : {}),
-      state: draft.errors.length > 0 ? "errored" : "created",
-      errors: draft.errors,
+      state: "pending",
+      errors: [],
       trigger: {
         type: draft.triggerType,
         received_at: isoMillis(state.now - rng.int(50, 900)),
@@ -157,24 +197,35 @@ export class Lifecycle {
     newestFirst.unshift(pipeline.id);
     state.pipelinesByProject.set(slug, newestFirst);
     state.workflowsByPipeline.set(pipeline.id, []);
-    for (const recipe of draft.workflows) {
-      this.#startWorkflow(pipeline, project, recipe, draft.actor.id, recipe.jobs.map((fresh) => ({ fresh })));
-    }
+    const setupMs = options.setupMs ?? 0;
+    if (setupMs > 0) this.#at(state.now + setupMs, () => this.#compile(pipeline, project, draft));
+    else this.#compile(pipeline, project, draft);
     return pipeline;
   }
 
-  #rerunWorkflow(workflowId: string, fromFailed: boolean, startedBy: string): WorkflowWire {
+  /** The pipeline's config is compiled: it turns `errored`, or `created` and its workflows start. */
+  #compile(pipeline: PipelineWire, project: ProjectWire, draft: PipelineDraft): void {
+    pipeline.state = draft.errors.length > 0 ? "errored" : "created";
+    pipeline.errors = draft.errors;
+    if (pipeline.updated_at !== undefined) pipeline.updated_at = isoMillis(this.#state.now);
+    for (const recipe of draft.workflows) {
+      this.#startWorkflow(pipeline, project, recipe, draft.actor.id, recipe.jobs.map((fresh) => ({ fresh })));
+    }
+  }
+
+  #rerunWorkflow(workflowId: string, options: RerunOptions, startedBy: string): WorkflowWire {
     const state = this.#state;
     const original = state.workflows.get(workflowId);
     if (!original) throw new UnknownResourceError("workflow", workflowId);
     if (this.#live.has(workflowId)) {
-      throw new InvalidActionError(`Workflow ${workflowId} is ${original.status}; only finished workflows can be rerun`);
+      throw new InvalidActionError("workflow-not-finished", `Workflow ${workflowId} is ${original.status}; only finished workflows can be rerun`);
     }
     const pipeline = state.pipelines.get(original.pipeline_id) as PipelineWire;
     const project = state.projects.get(original.project_slug) as ProjectWire;
     const context = this.#drawContext(project);
     const entries = state.jobsByWorkflow.get(workflowId) ?? [];
-    const keeps = (entry: WorkflowJobWire): boolean => fromFailed && entry.status === "success";
+    const carried = carriedOver(workflowId, entries, options);
+    const keeps = (entry: WorkflowJobWire): boolean => carried.has(entry.id);
     const renamed = new Map(entries.map((entry) => [entry.id, keeps(entry) ? entry.id : this.#rng.uuid()]));
     const seeds = entries.map((entry): JobSeed => {
       if (keeps(entry)) return { carried: entry };
@@ -192,12 +243,12 @@ export class Lifecycle {
     if (!run) {
       const workflow = this.#state.workflows.get(workflowId);
       if (!workflow) throw new UnknownResourceError("workflow", workflowId);
-      throw new InvalidActionError(`Workflow ${workflowId} is ${workflow.status}; nothing is waiting for approval`);
+      throw new InvalidActionError("workflow-not-live", `Workflow ${workflowId} is ${workflow.status}; nothing is waiting for approval`);
     }
     const job = run.jobs.find((candidate) => candidate.entry.approval_request_id === approvalRequestId);
     if (!job) throw new UnknownResourceError("approval request", approvalRequestId);
     if (job.entry.status !== "on_hold") {
-      throw new InvalidActionError(`Approval ${approvalRequestId} is ${job.entry.status}, not on_hold`);
+      throw new InvalidActionError("approval-not-on-hold", `Approval ${approvalRequestId} is ${job.entry.status}, not on_hold`);
     }
     this.#resolveApproval(job, approverId);
   }
@@ -337,28 +388,32 @@ export class Lifecycle {
 
   #cancel(run: WorkflowRun, canceledBy: string): void {
     if (!this.#live.has(run.wire.id)) return;
-    const now = this.#state.now;
-    for (const job of run.jobs) {
-      const { entry } = job;
-      if (!LIVE_JOB_STATUSES.has(entry.status)) continue;
-      entry.status = "canceled";
-      entry.canceled_by = canceledBy;
-      // A job that never got a number never ran: CircleCI gives it no timestamps either.
-      if (entry.job_number !== undefined) {
-        job.stoppedAt = now;
-        entry.stopped_at = isoSeconds(now);
-      }
-      this.#moved.set(job.entry.id, job);
-    }
+    for (const job of run.jobs) if (LIVE_JOB_STATUSES.has(job.entry.status)) this.#cancelJobRun(job, canceledBy);
     run.wire.status = "canceled";
     run.wire.canceled_by = canceledBy;
     this.#end(run);
   }
 
+  #cancelJobRun(job: JobRun, canceledBy: string): void {
+    const { entry } = job;
+    entry.status = "canceled";
+    entry.canceled_by = canceledBy;
+    // A job that never got a number never ran: CircleCI gives it no timestamps either.
+    if (entry.job_number !== undefined) {
+      job.stoppedAt = this.#state.now;
+      entry.stopped_at = isoSeconds(this.#state.now);
+    }
+    this.#moved.set(entry.id, job);
+  }
+
   #refresh(run: WorkflowRun): void {
     if (!this.#live.has(run.wire.id)) return;
     run.wire.status = deriveWorkflowStatus(run.jobs.map((job) => ({ status: job.entry.status, stuck: job.stuck })));
-    if (isTerminalWorkflowStatus(run.wire.status)) this.#end(run);
+    if (!isTerminalWorkflowStatus(run.wire.status)) return;
+    // Only a canceled job ends a workflow `canceled` this way: whoever canceled it canceled the workflow.
+    const canceler = run.wire.status === "canceled" ? run.jobs.find((job) => job.entry.canceled_by !== undefined)?.entry.canceled_by : undefined;
+    if (canceler !== undefined) run.wire.canceled_by = canceler;
+    this.#end(run);
   }
 
   #end(run: WorkflowRun): void {
@@ -373,7 +428,7 @@ export class Lifecycle {
     }
     if (wire.status === "failed" && this.#rng.chance(this.rerunChance)) {
       this.#at(now + this.#rng.int(MINUTE_MS, 20 * MINUTE_MS), () => {
-        this.#rerunWorkflow(wire.id, this.#rng.chance(FROM_FAILED_RERUN_SHARE), wire.started_by);
+        this.#rerunWorkflow(wire.id, { fromFailed: this.#rng.chance(FROM_FAILED_RERUN_SHARE) }, wire.started_by);
       });
     }
   }
@@ -471,6 +526,37 @@ function linkDependencies(jobs: readonly JobRun[]): void {
       if (dependency.entry.status !== "success") job.waitingOn += 1;
     }
   }
+}
+
+/**
+ * The jobs a rerun carries over rather than runs again: those that succeeded, unless the rerun names
+ * jobs, which then run again with everything downstream of them. A job that did not succeed can never
+ * be carried over: it runs again in any rerun.
+ */
+function carriedOver(workflowId: string, entries: readonly WorkflowJobWire[], options: RerunOptions): ReadonlySet<string> {
+  const succeeded = entries.filter((entry) => entry.status === "success");
+  if (options.jobs !== undefined) {
+    const again = downstreamOf(workflowId, entries, options.jobs);
+    return new Set(succeeded.filter((entry) => !again.has(entry.id)).map((entry) => entry.id));
+  }
+  return new Set(options.fromFailed ? succeeded.map((entry) => entry.id) : []);
+}
+
+/** The named jobs and every job that depends on them, directly or not. */
+function downstreamOf(workflowId: string, entries: readonly WorkflowJobWire[], ids: readonly string[]): Set<string> {
+  const known = new Set(entries.map((entry) => entry.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new InvalidActionError("job-not-in-workflow", `Workflow ${workflowId} has no job ${unknown.join(", ")}`);
+  const reached = new Set(ids);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of entries) {
+      if (reached.has(entry.id) || !entry.dependencies.some((id) => reached.has(id))) continue;
+      reached.add(entry.id);
+      grew = true;
+    }
+  }
+  return reached;
 }
 
 function markStuck(jobs: readonly JobRun[]): void {

@@ -87,3 +87,26 @@ export const ENV_VAR_NAMES = [
   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DOCKER_LOGIN", "DOCKER_PASSWORD", "NPM_TOKEN",
   "SLACK_WEBHOOK", "SENTRY_DSN", "GCLOUD_SERVICE_KEY", "CODECOV_TOKEN",
 ];
+
+/** What test suites are about: each becomes a class name and its file. */
+export const TEST_SUBJECTS = [
+  "SessionStore", "BillingApi", "WebhookDelivery", "CacheKeys", "AvatarLoader", "FeatureFlags",
+  "LoginForm", "InvoiceExport", "RateLimiter", "SearchIndex",
+];
+
+export const TEST_BEHAVIOURS = [
+  "refreshes an expired token", "rejects a bad signature", "retries on a 503", "keeps keys stable across restarts",
+  "falls back when the avatar is null", "reads flags from the environment", "shows an error on a wrong password",
+  "exports totals in cents", "lets a burst through then throttles", "finds documents by prefix",
+  "handles an empty page", "times out a slow upstream", "escapes html in names", "survives a reconnect",
+];
+
+export const TEST_FAILURE_MESSAGES = [
+  "AssertionError: expected 200 to equal 503",
+  "Error: Timeout of 5000ms exceeded. For async tests and hooks, ensure \"done()\" is called",
+  "TypeError: Cannot read properties of undefined (reading 'id')",
+  "AssertionError: expected [] to have a length of 2 but got +0",
+  "Error: connect ECONNREFUSED 127.0.0.1:6379",
+];
+
+export const TEST_RUNNERS = ["jest", "mocha", "vitest", "junit"];

@@ -86,7 +86,7 @@ export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, req
 }
 
 /** The paged lists the simulator serves, each with its own page size. */
-export type ListKind = "pipelines" | "workflows" | "jobs" | "contexts" | "envVars";
+export type ListKind = "pipelines" | "workflows" | "jobs" | "contexts" | "envVars" | "tests";
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -100,6 +100,7 @@ export function resolvePageSizes(pageSize: number | Partial<Record<ListKind, num
     jobs: perList.jobs ?? uniform,
     contexts: perList.contexts ?? uniform,
     envVars: perList.envVars ?? uniform,
+    tests: perList.tests ?? uniform,
   };
   for (const [kind, size] of Object.entries(sizes)) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`page size for ${kind} must be a positive integer, got ${size}`);

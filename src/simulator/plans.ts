@@ -94,6 +94,13 @@ export interface PipelineOptions {
   errored?: boolean;
   /** The first workflow waits on an approval that only `World.approve` resolves; all its builds succeed. */
   holdForApproval?: boolean;
+  /** Who triggered it (a user id of the world); default: someone of the organization, drawn. */
+  actorId?: string;
+  /**
+   * How long the pipeline stays `pending`, with no workflows, before its config is compiled and its
+   * workflows start (or it turns `errored`). Default 0: at once.
+   */
+  setupMs?: number;
 }
 
 /** What a plan may refer to: the project and the people and contexts of its organization. */
@@ -142,7 +149,7 @@ export function drawPipeline(rng: Random, context: DrawContext, options: Pipelin
   const triggerParameters = drawTriggerParameters(rng, context.project, vcs);
   const draft: PipelineDraft = {
     triggerType,
-    actor: rng.pick(context.users),
+    actor: context.users.find((user) => user.id === options.actorId) ?? rng.pick(context.users),
     errors: errored ? [{ ...rng.pick(PIPELINE_ERRORS) }] : [],
     hasUpdatedAt: rng.chance(0.85),
     workflows: errored ? [] : drawPipelineWorkflows(rng, context, options.holdForApproval === true),

@@ -5,6 +5,7 @@ import { defineRoute, errorReply, jsonReply } from "./router.js";
 import type { Reply, Route, RouteRequest } from "./router.js";
 import { jobKey } from "./state.js";
 import type { SimState } from "./state.js";
+import { testResultsOf } from "./test-results.js";
 import type { World } from "./world.js";
 
 export interface V2Context {
@@ -13,7 +14,7 @@ export interface V2Context {
 }
 
 /** 404 bodies as CircleCI words them (API.md §1, §4). Hidden and missing look the same on purpose. */
-const NOT_FOUND = {
+export const NOT_FOUND = {
   project: "Project not found",
   pipeline: "Pipeline not found",
   workflow: "Workflow not found",
@@ -86,6 +87,26 @@ export const v2Routes: readonly Route<V2Context>[] = [
     return found(served(world, world.state.jobDetails.get(jobKey(project.slug, Number(params.number)))), NOT_FOUND.job);
   }),
 
+  v2("/project/{slug}/{number}/tests", (request, context) => {
+    const project = visibleProject(context.world, request.params.slug);
+    if (!project) return errorReply(404, NOT_FOUND.project);
+    const job = context.world.state.jobDetails.get(jobKey(project.slug, Number(request.params.number)));
+    if (!job) return errorReply(404, NOT_FOUND.job);
+    return pageReply(context, "tests", request, testResultsOf(project.slug, job), (test) => `${test.classname}\u0000${test.name}`);
+  }),
+
+  v2("/pipeline", (request, context) => {
+    const { world } = context;
+    const orgSlug = request.query.get("org-slug");
+    const orgs = [...world.state.orgs.values()].filter((org) => orgSlug === null || shortOrgSlug(org.slug) === shortOrgSlug(orgSlug));
+    if (orgs.length === 0) return errorReply(404, NOT_FOUND.organization);
+    const mine = request.query.get("mine") === "true";
+    const pipelines = orgFeed(world.state, new Set(orgs.map((org) => org.slug))).filter(
+      (pipeline) => !mine || pipeline.trigger.actor.login === world.me.login,
+    );
+    return pageReply(context, "pipelines", request, pipelines, (p) => p.id);
+  }),
+
   v2("/context", (request, context) => {
     const org = contextOwner(context.world.state, request.query);
     if (!org) return errorReply(404, NOT_FOUND.organization);
@@ -126,12 +147,12 @@ function pageReply<T>(context: V2Context, kind: ListKind, request: RouteRequest,
   return page ? jsonReply(200, page) : errorReply(404, NOT_FOUND.page);
 }
 
-function visibleProject(world: World, slug: string | undefined): ProjectWire | undefined {
+export function visibleProject(world: World, slug: string | undefined): ProjectWire | undefined {
   const canonical = slug === undefined ? undefined : world.canonicalSlug(slug);
   return canonical === undefined ? undefined : visibleProjectBySlug(world.state, canonical);
 }
 
-function visibleProjectBySlug(state: SimState, canonicalSlug: string): ProjectWire | undefined {
+export function visibleProjectBySlug(state: SimState, canonicalSlug: string): ProjectWire | undefined {
   return state.hiddenProjects.has(canonicalSlug) ? undefined : state.projects.get(canonicalSlug);
 }
 
@@ -140,7 +161,7 @@ function visiblePipeline(world: World, id: string | undefined): PipelineWire | u
   return pipeline && visibleProjectBySlug(world.state, pipeline.project_slug) ? pipeline : undefined;
 }
 
-function visibleWorkflow(world: World, id: string | undefined): WorkflowWire | undefined {
+export function visibleWorkflow(world: World, id: string | undefined): WorkflowWire | undefined {
   const workflow = world.state.workflows.get(id ?? "");
   return workflow && visibleProjectBySlug(world.state, workflow.project_slug) ? workflow : undefined;
 }
@@ -148,6 +169,30 @@ function visibleWorkflow(world: World, id: string | undefined): WorkflowWire | u
 /** Newest first, as CircleCI lists a project's pipelines. */
 function pipelinesOf(state: SimState, canonicalSlug: string): PipelineWire[] {
   return (state.pipelinesByProject.get(canonicalSlug) ?? []).flatMap((id) => state.pipelines.get(id) ?? []);
+}
+
+/** CircleCI lists the pipelines of at most this many projects, the most recently built ones. */
+const ORG_FEED_PROJECTS = 250;
+
+/**
+ * The pipelines of the organizations' projects that the token can see, every project whether or not anyone
+ * asked for it, newest first (then by project and number, so the order is total).
+ */
+function orgFeed(state: SimState, orgSlugs: ReadonlySet<string>): PipelineWire[] {
+  const builtProjects = [...state.projects.values()]
+    .filter((project) => orgSlugs.has(project.organization_slug) && !state.hiddenProjects.has(project.slug))
+    .map((project) => pipelinesOf(state, project.slug))
+    .filter((pipelines): pipelines is [PipelineWire, ...PipelineWire[]] => pipelines.length > 0)
+    .sort(([a], [b]) => newerFirst(a, b))
+    .slice(0, ORG_FEED_PROJECTS);
+  return builtProjects.flat().sort(newerFirst);
+}
+
+function newerFirst(a: PipelineWire, b: PipelineWire): number {
+  const byTime = Date.parse(b.created_at) - Date.parse(a.created_at);
+  if (byTime !== 0) return byTime;
+  if (a.project_slug !== b.project_slug) return a.project_slug < b.project_slug ? -1 : 1;
+  return b.number - a.number;
 }
 
 function collaboration(org: OrgWire) {

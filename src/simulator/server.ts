@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { authenticate } from "./auth.js";
+import { authenticate, PERMISSION_DENIED } from "./auth.js";
+import type { TokenAccess } from "./auth.js";
 import type { RequestCounters, RequestRecorder } from "./counters.js";
 import { deliver } from "./delivery.js";
 import type { Fault, FaultPlanner } from "./faults.js";
@@ -11,6 +12,7 @@ import { FixedWindowRateLimiter, rateLimitHeaders, retryAfterHeader } from "./ra
 import type { RateLimitOptions } from "./rate-limit.js";
 import { errorReply, matchRoute } from "./router.js";
 import type { Reply, Route, RouteMatch } from "./router.js";
+import { actionRoutes } from "./routes-actions.js";
 import { v1Routes } from "./routes-v1.js";
 import type { OutputLinks, V1Context } from "./routes-v1.js";
 import { v2Routes } from "./routes-v2.js";
@@ -19,11 +21,15 @@ import type { World } from "./world.js";
 
 type ApiContext = V2Context & V1Context;
 
-const ROUTES: readonly Route<ApiContext>[] = [...v2Routes, ...v1Routes];
+const ROUTES: readonly Route<ApiContext>[] = [...v2Routes, ...actionRoutes, ...v1Routes];
+
+/** CircleCI's wording for a body that is not JSON. */
+const INVALID_JSON_BODY = "Invalid JSON body.";
 
 export interface ApiServerConfig {
   world: World;
-  tokens: ReadonlySet<string>;
+  /** Accepted tokens and what each may do. */
+  tokens: ReadonlyMap<string, TokenAccess>;
   pages: Paginator;
   outputLinks: OutputLinks;
   counters: RequestCounters & RequestRecorder;
@@ -40,9 +46,9 @@ const STATUS_FAULT_MESSAGES: Record<Extract<Fault, { kind: "status" }>["status"]
 };
 
 /**
- * The HTTP face of the simulator. Each request goes: count, wait out the latency, spend rate-limit
- * budget (API paths only), roll for a fault, authenticate, route, then deliver (possibly mangled).
- * Requests never wait on each other: latency is a timer per request.
+ * The HTTP face of the simulator. Each request goes: count (and keep its body), wait out the latency,
+ * spend rate-limit budget (API paths only), roll for a fault, authenticate, route, then deliver
+ * (possibly mangled, or not at all). Requests never wait on each other: latency is a timer per request.
  */
 export class ApiServer {
   readonly #server: Server;
@@ -93,12 +99,20 @@ export class ApiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://simulator.invalid");
     const method = req.method ?? "GET";
-    const match = matchRoute(ROUTES, url.pathname);
+    const match = matchRoute(ROUTES, method, url.pathname);
     const endpoint = `${method} ${match ? match.route.label : "(unknown route)"}`;
     const { counters, faults } = this.#config;
     let outcome: string | undefined;
     counters.received(endpoint);
     res.once("close", () => counters.finished(outcome ?? (res.writableFinished ? String(res.statusCode) : "aborted")));
+
+    let body: string | undefined;
+    if (method !== "GET" && method !== "HEAD") {
+      body = await readText(req).catch(() => undefined);
+      // The client went away in the middle of its body; the close counts it as aborted.
+      if (body === undefined) return;
+      counters.bodyReceived(endpoint, body);
+    }
 
     if (this.#latencyMs > 0) await sleep(this.#latencyMs);
     if (res.destroyed) return;
@@ -110,7 +124,13 @@ export class ApiServer {
       req.socket.destroy();
       return;
     }
-    const reply = rate?.rejection ?? (fault?.kind === "status" ? statusFaultReply(fault) : this.#answer(req, endpoint, url, match));
+    const reply = rate?.rejection ?? (fault?.kind === "status" ? statusFaultReply(fault) : this.#answer(req, endpoint, url, match, body));
+    if (fault?.kind === "lost-answer") {
+      // Carried out (a write took effect), and then the answer never leaves.
+      outcome = "lost-answer";
+      req.socket.destroy();
+      return;
+    }
     const withRateHeaders: Reply = { ...reply, headers: { ...rate?.headers, ...reply.headers } };
     if (deliver(res, withRateHeaders, fault) === "truncated") outcome = "truncated";
   }
@@ -126,19 +146,38 @@ export class ApiServer {
     return { headers, rejection: errorReply(429, STATUS_FAULT_MESSAGES[429], retryAfter ? { "retry-after": retryAfter } : undefined) };
   }
 
-  #answer(req: IncomingMessage, endpoint: string, url: URL, match: RouteMatch<ApiContext> | undefined): Reply {
+  #answer(req: IncomingMessage, endpoint: string, url: URL, match: RouteMatch<ApiContext> | undefined, body: string | undefined): Reply {
     if (!match) return errorReply(404, "Not Found");
-    if (req.method !== "GET") return errorReply(405, "Method Not Allowed");
+    if (!match.methodAllowed) return errorReply(405, "Method Not Allowed");
     if (match.route.authenticated) {
       const auth = authenticate(req.headers, url.searchParams, this.#config.tokens);
       if (!auth.ok) return errorReply(401, auth.message);
+      if (match.route.writes && auth.access !== "write") return errorReply(403, PERMISSION_DENIED);
     }
+    const json = parseJson(body);
+    if (!json.ok) return errorReply(400, INVALID_JSON_BODY);
     try {
-      return match.route.handle({ endpoint, params: match.params, query: url.searchParams, headers: req.headers }, this.#context);
+      return match.route.handle({ endpoint, params: match.params, query: url.searchParams, headers: req.headers, body: json.value }, this.#context);
     } catch (error) {
       // A simulator bug: say so in the body rather than crash the process hosting the tests.
       return errorReply(500, `Simulator error: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** An absent or empty body is `undefined`, as CircleCI takes a POST without one. */
+function parseJson(body: string | undefined): { ok: true; value: unknown } | { ok: false } {
+  if (body === undefined || body.trim() === "") return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown };
+  } catch {
+    return { ok: false };
   }
 }
 

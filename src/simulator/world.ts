@@ -7,6 +7,7 @@ import type { Deviations, DeviationSwitch } from "./deviations.js";
 import { UnknownResourceError } from "./errors.js";
 import { scheduleHistory, seedCatalog } from "./generator.js";
 import { Lifecycle } from "./lifecycle.js";
+import type { JobTarget, RerunOptions } from "./lifecycle.js";
 import type { PipelineWire, UserWire, WorkflowWire } from "./model.js";
 import type { PipelineOptions } from "./plans.js";
 import { Random } from "./random.js";
@@ -14,6 +15,8 @@ import { emptyState, type SimState } from "./state.js";
 import { DAY_MS } from "./timestamps.js";
 
 export { InvalidActionError, SimulatorError, UnknownResourceError } from "./errors.js";
+export type { RefusalReason } from "./errors.js";
+export type { JobTarget, RerunOptions } from "./lifecycle.js";
 export type { PipelineOptions } from "./plans.js";
 export type { DeviationName, Deviations, DeviationSwitch } from "./deviations.js";
 
@@ -45,12 +48,23 @@ export interface World {
   readonly state: SimState;
   /** Move the clock forward and apply every lifecycle transition due in (old now, new now]. */
   advance(ms: number): void;
-  /** A new pipeline (state created, 1-3 workflows, jobs blocked/queued) at the current clock. */
+  /**
+   * A new pipeline at the current clock: state created, 1-3 workflows, jobs blocked/queued; or, with
+   * `setupMs`, state pending with no workflows until that much simulated time has passed.
+   */
   triggerPipeline(projectSlug: string, options?: PipelineOptions): PipelineWire;
-  /** Rerun: adds a NEW workflow (same name) to the workflow's pipeline; fromFailed carries successful jobs over (same job ids). */
-  rerunWorkflow(workflowId: string, options?: { fromFailed?: boolean }): WorkflowWire;
+  /**
+   * Rerun: adds a NEW workflow (same name) to the workflow's pipeline. fromFailed carries successful jobs
+   * over (same job ids); `jobs` runs the named jobs and everything downstream of them, carrying the other
+   * successful jobs over. The workflow must have ended.
+   */
+  rerunWorkflow(workflowId: string, options?: RerunOptions, startedBy?: string): WorkflowWire;
   /** Resolve an on_hold approval job; its dependants then proceed. */
   approve(workflowId: string, approvalRequestId: string, approverId?: string): void;
+  /** Stop a live workflow: its live jobs end canceled, and so does it. A finished workflow is left as it is. */
+  cancelWorkflow(workflowId: string, canceledBy?: string): void;
+  /** Stop one live job (by project and number, or by id); a finished job is left as it is. */
+  cancelJob(target: JobTarget, canceledBy?: string): void;
   /** Resolve every approval on hold (those that wait forever included); returns how many. */
   approveAllOnHold(): number;
   /**
@@ -152,12 +166,21 @@ class SimulatedWorld implements World {
     return this.#lifecycle.createPipeline(this.#requireSlug(projectSlug), options);
   }
 
-  rerunWorkflow(workflowId: string, options: { fromFailed?: boolean } = {}): WorkflowWire {
-    return this.#lifecycle.rerunWorkflow(workflowId, options.fromFailed ?? false, this.me.id);
+  rerunWorkflow(workflowId: string, options: RerunOptions = {}, startedBy: string = this.me.id): WorkflowWire {
+    return this.#lifecycle.rerunWorkflow(workflowId, options, startedBy);
   }
 
   approve(workflowId: string, approvalRequestId: string, approverId: string = this.me.id): void {
     this.#lifecycle.approve(workflowId, approvalRequestId, approverId);
+  }
+
+  cancelWorkflow(workflowId: string, canceledBy: string = this.me.id): void {
+    this.#lifecycle.cancelWorkflow(workflowId, canceledBy);
+  }
+
+  cancelJob(target: JobTarget, canceledBy: string = this.me.id): void {
+    const canonical = "id" in target ? target : { ...target, projectSlug: this.#requireSlug(target.projectSlug) };
+    this.#lifecycle.cancelJob(canonical, canceledBy);
   }
 
   approveAllOnHold(): number {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { pipelineSchema, workflowJobSchema, workflowSchema } from "../circleci/schemas.js";
 import type { ChangeEvent, DeliveredChangeEvent } from "./events.js";
+import type { StagedEvents } from "./store.js";
 
 const changeShapes = {
   pipelineCreated: { type: z.literal("pipeline.created"), projectSlug: z.string(), pipeline: pipelineSchema },
@@ -79,4 +80,25 @@ export function decodeStagedBatch(text: string): { events: ChangeEvent[]; invali
     events: decoded.flatMap((result) => (result.success ? [result.data] : [])),
     invalid: decoded.filter((result) => !result.success).length,
   };
+}
+
+/** An outbox entry as read from a project's outbox. */
+export interface StagedEntry {
+  batchId: string;
+  projectSlug: string;
+  text: string;
+}
+
+/**
+ * The staged batches oldest first (batch ids sort by staging time); a batch that no longer decodes (another version
+ * wrote it) is passed to `onInvalid` and keeps only what decodes.
+ */
+export function stagedInOrder(entries: readonly StagedEntry[], onInvalid: (batchId: string, invalid: number) => void): StagedEvents[] {
+  return [...entries]
+    .sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0))
+    .map(({ batchId, projectSlug, text }) => {
+      const { events, invalid } = decodeStagedBatch(text);
+      if (invalid > 0) onInvalid(batchId, invalid);
+      return { batchId, projectSlug, events };
+    });
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 
 /**
  * The child documents of several parents in one round trip: for each parent whose document exists, the ids
@@ -7,7 +7,8 @@ import type { Redis } from "ioredis";
  * listed id without a document is skipped.
  *
  * KEYS: the n parent document keys, then the n index keys. ARGV[1] the child document key prefix, ARGV[2]
- * `zset` or `list`. Every key shares the layout's hash tag (keys.ts), so the script stays within one slot.
+ * `zset` or `list`. The parents of one call are of one project: every key shares its hash tag (keys.ts), so the
+ * script stays within one slot.
  */
 const CHILDREN_LUA = `
 local n = #KEYS / 2
@@ -37,12 +38,23 @@ const COMMAND = "ccgwChildren";
 
 export type IndexKind = "zset" | "list";
 
-type Children = (numberOfKeys: number, ...args: string[]) => Promise<(string[] | null)[]>;
+type Children = (numberOfKeys: number, ...args: string[]) => unknown;
 
-/** Registers the script on the connection (sent by SHA; the body only once per server, on NOSCRIPT). */
-export function defineChildren(redis: Redis): (parents: readonly { document: string; index: string }[], childPrefix: string, kind: IndexKind) => Promise<(string[] | null)[]> {
+/** Registers the script on the connection, and on its pipelines (sent by SHA; the body only once per server, on NOSCRIPT). */
+export function defineChildren(redis: Redis): void {
   redis.defineCommand(COMMAND, { lua: CHILDREN_LUA });
-  const command = (redis as unknown as Record<typeof COMMAND, Children>)[COMMAND].bind(redis);
-  return (parents, childPrefix, kind) =>
-    command(parents.length * 2, ...parents.map(({ document }) => document), ...parents.map(({ index }) => index), childPrefix, kind);
+}
+
+/**
+ * Queues the script for parents of one slot on a pipeline of a connection `defineChildren` prepared; its reply is,
+ * per parent, the children's documents or null.
+ */
+export function queueChildren(
+  pipeline: ChainableCommander,
+  parents: readonly { document: string; index: string }[],
+  childPrefix: string,
+  kind: IndexKind,
+): void {
+  const command = (pipeline as unknown as Record<typeof COMMAND, Children>)[COMMAND].bind(pipeline);
+  command(parents.length * 2, ...parents.map(({ document }) => document), ...parents.map(({ index }) => index), childPrefix, kind);
 }

@@ -28,3 +28,25 @@ export class StoreClosedError extends StoreError {
     super("the store is closed");
   }
 }
+
+/**
+ * A write of the sync leader was refused: the store has seen a newer leader epoch, so this writer lost its lease
+ * (it stalled past it, or its renewals failed) and another instance syncs now. Nothing of the batch was applied.
+ * The cycle stops at once, as it does when the lease is lost; the next one runs if this instance leads again.
+ */
+export class WriteFencedError extends StoreError {
+  override name = "WriteFencedError";
+  readonly code = "SYNC_LEADERSHIP_LOST";
+  readonly epoch: number;
+  readonly newerEpoch: number;
+
+  constructor(epoch: number, newerEpoch: number) {
+    super(
+      `the store refused a write of sync leader epoch ${epoch}: leader epoch ${newerEpoch} has been granted since, so this ` +
+        "instance no longer holds the sync lease and stops its cycle (the current leader syncs; nothing to fix unless " +
+        "it happens often, then raise SYNC_LEADER_TTL_SECONDS above the longest pause of this process)",
+    );
+    this.epoch = epoch;
+    this.newerEpoch = newerEpoch;
+  }
+}

@@ -1,5 +1,8 @@
 import type { Logger } from "../log.js";
+import { LocalInvalidations } from "./invalidations.js";
+import type { Invalidations } from "./invalidations.js";
 import { MemoryStore } from "./memory-store.js";
+import { RedisInvalidations } from "./redis-invalidations.js";
 import { RedisStore } from "./redis-store.js";
 import type { Store } from "./store.js";
 
@@ -8,6 +11,7 @@ export type {
   JobKey,
   JobRecord,
   PipelineListOptions,
+  StagedEvents,
   Store,
   StoredContext,
   StoredProject,
@@ -16,20 +20,27 @@ export type {
   SyncStatusRecord,
   SyncSummaryRecord,
 } from "./store.js";
+export type { DocumentRef, StoreWrite, WriteBatch, WriteCondition, WriteOutcome } from "./writes.js";
 export { MemoryStore } from "./memory-store.js";
+export type { MemoryStoreOptions } from "./memory-store.js";
 export { RedisStore } from "./redis-store.js";
 export type { RedisStoreOptions } from "./redis-store.js";
 export type { ReconnectOptions } from "./redis-connection.js";
-export { StoreClosedError, StoreError, StoreUnavailableError } from "./errors.js";
+export { StoreClosedError, StoreError, StoreUnavailableError, WriteFencedError } from "./errors.js";
 export { DEFAULT_PREFIX, keyLayout } from "./keys.js";
+export type { KeyLayout, Slot } from "./keys.js";
+export { tags } from "./tags.js";
+export type { Tag } from "./tags.js";
+export { LocalInvalidations } from "./invalidations.js";
+export type { InvalidationListener, Invalidations } from "./invalidations.js";
+export { RedisInvalidations } from "./redis-invalidations.js";
+export type { RedisInvalidationsOptions } from "./redis-invalidations.js";
 export { EventBusClosedError, MemoryEventBus } from "./events.js";
 export type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, EventEnvelope, Unsubscribe } from "./events.js";
-export { publishStaged, stagedBatchId, writeAndPublish } from "./outbox.js";
 export { RedisEventBus } from "./redis-event-bus.js";
 export type { RedisEventBusOptions } from "./redis-event-bus.js";
 export { LeaderLockClosedError, LeadershipLostError, LocalLeaderLock, RedisLeaderLock } from "./leader-lock.js";
 export type { LeaderLock, RedisLeaderLockOptions } from "./leader-lock.js";
-export type { KeyLayout } from "./keys.js";
 
 export interface CreateStoreOptions {
   /** `REDIS_URL`. Unset: the embedded `MemoryStore` (one instance only, nothing kept across restarts). */
@@ -39,11 +50,24 @@ export interface CreateStoreOptions {
   logger?: Logger;
 }
 
+/** A store and the invalidations of what is written to it, as every instance of the deployment receives them. */
+export interface StoreAndInvalidations {
+  store: Store;
+  invalidations: Invalidations;
+}
+
 /**
- * The store the settings ask for. A `RedisStore` starts connecting at once, in the background, and does not
- * wait: its first calls wait for the connection, and `ping()` tells when Redis answers (readiness).
+ * The store the settings ask for, with its invalidations. A `RedisStore` (and the invalidations' subscriber) starts
+ * connecting at once, in the background, and does not wait: its first calls wait for the connection, and `ping()`
+ * tells when Redis answers (readiness).
  */
-export function createStore(options: CreateStoreOptions): Store {
-  if (options.redisUrl === undefined) return new MemoryStore();
-  return new RedisStore({ url: options.redisUrl, prefix: options.prefix, logger: options.logger });
+export function createStore(options: CreateStoreOptions): StoreAndInvalidations {
+  if (options.redisUrl === undefined) {
+    const invalidations = new LocalInvalidations();
+    return { store: new MemoryStore({ invalidations }), invalidations };
+  }
+  return {
+    store: new RedisStore({ url: options.redisUrl, prefix: options.prefix, logger: options.logger }),
+    invalidations: RedisInvalidations.connect(options.redisUrl, { prefix: options.prefix, logger: options.logger }),
+  };
 }

@@ -1,86 +1,145 @@
 /**
- * The Redis key layout. Every key starts with the deployment's prefix (`REDIS_PREFIX`, default `ccgw:`) so
- * several deployments or test runs can share one server.
+ * The Redis key layout. Every key starts with the deployment's prefix (`REDIS_PREFIX`, default `ccgw:`) so several
+ * deployments or test runs can share one server, then a hash tag in braces: on Redis Cluster a key's slot is the
+ * hash of its tag, so keys with one tag share a slot and one script call may span them.
  *
- * All data keys carry one hash tag, `{d}`, right after the prefix. On Redis Cluster the slot of a key is
- * the hash of its tag, so every key of a deployment lives in one slot: that is what lets one `MGET`, one
- * `MULTI` or one Lua script span pipelines, their indexes and their workflows, and keeps every store call a
- * single round trip. The trade-off: Cluster then gives this data availability (replicas, failover) but no
- * sharding; a deployment's cache must fit one node, which a CI cache comfortably does.
+ * Two kinds of tag:
+ * - a project's (`{p:<digest>}`): a short stable digest of the project's key (`projectKey`: one for every spelling). Everything under one
+ *   project (its pipelines, workflows, jobs, job records, their indexes, its outbox) shares it, so the sync's
+ *   commit of a project's pipeline trees and a dashboard's reads of one project each stay within one slot, while
+ *   projects spread over a cluster's shards;
+ * - the shared one (`{g}`): what spans projects (projects, contexts, the active set, cursors, stream statuses, the
+ *   cycle summary, the leader lease and its epoch, the id -> project directory, the registry of project slots,
+ *   the write sequence).
  *
- * Shapes: entity documents are JSON strings (read in bulk with `MGET`); small collections that are read
- * whole (projects, contexts, the active set, stream statuses) are hashes, so a full read is one `HVALS`
- * and a full refresh is `DEL` + `HSET` in one `MULTI`; indexes are sorted sets scored by `created_at` ms
- * (ties broken by member, i.e. by id) and, for a workflow's jobs, a list that is replaced on each write.
- * Slugs contain no `:` and git branch names cannot, so no two keys below can collide.
+ * Reads stay by CircleCI id: an id's project is found in the directory (`owners`, written with the document) and
+ * remembered in process (the project of an id never changes).
+ *
+ * Each write script checks a fence and bumps a write sequence. They are functions of the slot so that on a cluster
+ * each slot can have its own (a slot's fence records the newest leader epoch that wrote it, which a new leader
+ * claims before its first write); on one Redis every slot shares the lease's epoch counter as its fence (the
+ * acquisition itself claims it) and one sequence.
+ *
+ * Shapes: entity documents are JSON strings; small collections read whole (projects, contexts, the active set,
+ * cursors, stream statuses, the outbox) are hashes; indexes are sorted sets scored by `created_at` ms (ties broken
+ * by member, i.e. by id) and, for a workflow's jobs, a list replaced on each write. Slugs contain no `:` and git
+ * branch names cannot, so no two keys below can collide.
  */
+import { createHash } from "node:crypto";
+import { projectKey } from "../project-slug.js";
 import type { JobKey, StreamName } from "./store.js";
 
+/** A hash tag: keys carrying the same one live in the same Redis Cluster slot. */
+export type Slot = string;
+
 export interface KeyLayout {
-  /** Hash: project slug -> `StoredProject` JSON. */
-  readonly projects: string;
+  /** The slot of what spans projects. */
+  readonly shared: Slot;
+  /** The slot of one project's keys. */
+  projectSlot(projectSlug: string): Slot;
+
   /** String: `Pipeline` JSON. */
-  pipeline(id: string): string;
+  pipeline(slot: Slot, id: string): string;
   /** Sorted set: pipeline ids of a project (or of one of its branches), scored by `created_at` ms. */
   pipelinesOf(projectSlug: string, branch?: string): string;
   /** String: `Workflow` JSON. */
-  workflow(id: string): string;
+  workflow(slot: Slot, id: string): string;
   /** Sorted set: workflow ids of a pipeline, scored by `created_at` ms. */
-  workflowsOf(pipelineId: string): string;
-  /** String: `WorkflowJob` JSON (the latest write wins when several workflows carry the job). */
-  job(id: string): string;
+  workflowsOf(slot: Slot, pipelineId: string): string;
+  /** String: `WorkflowJob` JSON (one document per job, whichever workflows list it). */
+  job(slot: Slot, id: string): string;
   /** List: job ids of a workflow in CircleCI's order. */
-  jobsOf(workflowId: string): string;
+  jobsOf(slot: Slot, workflowId: string): string;
   /** String: `JobRecord` JSON. */
   jobRecord(key: JobKey): string;
+  /** Hash: batch id (sorting oldest first) -> the staged change events of one write to this slot, JSON. */
+  outbox(slot: Slot): string;
+
+  /** Hash: project slug -> `StoredProject` JSON. */
+  readonly projects: string;
   /** Hash: context id -> `StoredContext` JSON. */
   readonly contexts: string;
   /** Hash: pipeline id -> project slug. */
   readonly active: string;
-  /** String: a sync cursor's value. */
-  cursor(name: string): string;
-  /** Hash: `streamStatusField(...)` -> `StreamStatusRecord` JSON. */
+  /** Hash: cursor name -> value. */
+  readonly cursors: string;
+  /** Hash: `streamStatusId(...)` -> `StreamStatusRecord` JSON. */
   readonly statuses: string;
   /** String: `SyncSummaryRecord` JSON. */
   readonly summary: string;
-  /** Hash: batch id (sorting oldest first) -> the staged change events of one write, JSON. */
-  readonly outbox: string;
+  /** Hash: pipeline, workflow or job id -> the slot of its project. */
+  readonly owners: string;
+  /** Hash: project slot -> project slug, for every slot written (where staged events may wait). */
+  readonly slots: string;
   /** String with a TTL: the sync leader's lease. */
   readonly leader: string;
-  /** Integer: incremented by every new leader, the fencing token. */
+  /** Integer: incremented by every new leader, the fencing epoch. */
   readonly leaderEpoch: string;
+
+  /** Integer: the newest leader epoch that wrote `slot`; a write of an older one is refused. */
+  fence(slot: Slot): string;
+  /** Integer: incremented by every write to `slot` that changed something; invalidations carry it. */
+  sequence(slot: Slot): string;
+  /** Every sequence key there is, for a barrier to read. */
+  readonly sequences: readonly string[];
+  /** The pub/sub channel of invalidations. */
+  readonly invalidations: string;
 }
 
 export const DEFAULT_PREFIX = "ccgw:";
 
-/** The layout under `prefix`, which may not hold braces: they would replace the `{d}` hash tag. */
+const SHARED_SLOT = "g";
+
+/** The layout under `prefix`, which may not hold braces: they would replace the hash tags. */
 export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
   if (/[{}]/.test(prefix)) throw new RangeError(`the key prefix may not contain "{" or "}", got ${JSON.stringify(prefix)}`);
-  const data = `${prefix}{d}:`;
+  const key = (slot: Slot, rest: string): string => `${prefix}{${slot}}:${rest}`;
+  const shared = (rest: string): string => key(SHARED_SLOT, rest);
+  const sequence = shared("seq");
   return {
-    projects: `${data}projects`,
-    pipeline: (id) => `${data}pipeline:${id}`,
-    pipelinesOf: (projectSlug, branch) =>
-      branch === undefined ? `${data}pipelines:${projectSlug}` : `${data}pipelines:${projectSlug}:branch:${branch}`,
-    workflow: (id) => `${data}workflow:${id}`,
-    workflowsOf: (pipelineId) => `${data}workflows-of:${pipelineId}`,
-    job: (id) => `${data}job:${id}`,
-    jobsOf: (workflowId) => `${data}jobs-of:${workflowId}`,
-    jobRecord: (key) => `${data}jobrec:${jobRecordId(key)}`,
-    contexts: `${data}contexts`,
-    active: `${data}active`,
-    cursor: (name) => `${data}cursor:${name}`,
-    statuses: `${data}statuses`,
-    summary: `${data}summary`,
-    outbox: `${data}outbox`,
-    leader: `${data}leader`,
-    leaderEpoch: `${data}leader:epoch`,
+    shared: SHARED_SLOT,
+    projectSlot,
+    pipeline: (slot, id) => key(slot, `pipeline:${id}`),
+    pipelinesOf: (projectSlug, branch) => {
+      const slug = projectKey(projectSlug);
+      return key(projectSlot(slug), branch === undefined ? `pipelines:${slug}` : `pipelines:${slug}:branch:${branch}`);
+    },
+    workflow: (slot, id) => key(slot, `workflow:${id}`),
+    workflowsOf: (slot, pipelineId) => key(slot, `workflows-of:${pipelineId}`),
+    job: (slot, id) => key(slot, `job:${id}`),
+    jobsOf: (slot, workflowId) => key(slot, `jobs-of:${workflowId}`),
+    jobRecord: (jobKey) => key(projectSlot(jobKey.projectSlug), `jobrec:${jobRecordId(jobKey)}`),
+    outbox: (slot) => key(slot, "outbox"),
+    projects: shared("projects"),
+    contexts: shared("contexts"),
+    active: shared("active"),
+    cursors: shared("cursors"),
+    statuses: shared("statuses"),
+    summary: shared("summary"),
+    owners: shared("owners"),
+    slots: shared("slots"),
+    leader: shared("leader"),
+    leaderEpoch: shared("leader:epoch"),
+    fence: () => shared("leader:epoch"),
+    sequence: () => sequence,
+    sequences: [sequence],
+    invalidations: `${prefix}invalidations`,
   };
+}
+
+/** `p:` and 10 hex digits of the SHA-1 of the project's key: stable across versions and instances. */
+function projectSlot(projectSlug: string): Slot {
+  return `p:${createHash("sha1").update(projectKey(projectSlug)).digest("hex").slice(0, 10)}`;
+}
+
+/** A job's key as the store keeps it: its project's key, whatever the spelling asked for. */
+export function storedJobKey(key: JobKey): JobKey {
+  return { projectSlug: projectKey(key.projectSlug), number: key.number };
 }
 
 /** A job record's identity: CircleCI numbers jobs per project. */
 export function jobRecordId(key: JobKey): string {
-  return `${key.projectSlug}#${key.number}`;
+  return `${projectKey(key.projectSlug)}#${key.number}`;
 }
 
 /** A stream status' identity: one record per stream and project (`-` for streams without projects). */

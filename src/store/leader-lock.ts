@@ -84,12 +84,13 @@ interface Tenure {
 }
 
 /**
- * A lease in Redis: key `<prefix>{d}:leader` (the hash tag keeps it in the slot of the store's data
- * keys), valued with this holder's random token and a TTL, renewed every `ttlMs / 3` while held.
- * Leadership counts as lost as soon as a renewal finds the key gone or taken, or once `ttlMs` have
- * passed since the last renewal that succeeded was sent (Redis may have expired the key by then), even
- * if Redis does not answer at all. Every acquisition increments `<prefix>{d}:leader:epoch`, which
- * becomes the `fencingToken`. Timers are unref'd: a lock never keeps the process alive.
+ * A lease in Redis: key `<prefix>{g}:leader` (in the slot of what spans projects), valued with this
+ * holder's random token and a TTL, renewed every `ttlMs / 3` while held. Leadership counts as lost as soon
+ * as a renewal finds the key gone or taken, or once `ttlMs` have passed since the last renewal that
+ * succeeded was sent (Redis may have expired the key by then), even if Redis does not answer at all. Every
+ * acquisition increments `<prefix>{g}:leader:epoch`, which becomes the `fencingToken`; the store's write
+ * script refuses the writes of an older epoch, so a leader that lost its lease writes nothing more even
+ * while it has not noticed. Timers are unref'd: a lock never keeps the process alive.
  */
 export class RedisLeaderLock implements LeaderLock {
   /**

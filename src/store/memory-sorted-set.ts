@@ -6,12 +6,13 @@ export class MemorySortedSet {
   private ascendingCache: string[] | undefined;
   private descendingCache: string[] | undefined;
 
-  /** `ZADD`: adds the member or moves it to its new score. */
-  add(member: string, score: number): void {
-    if (this.scores.get(member) === score) return;
+  /** `ZADD CH`: adds the member or moves it to its new score; true when either happened. */
+  add(member: string, score: number): boolean {
+    if (this.scores.get(member) === score) return false;
     this.scores.set(member, score);
     this.ascendingCache = undefined;
     this.descendingCache = undefined;
+    return true;
   }
 
   /** `ZRANGE 0 -1`: the members by score, ties by member bytes. */

@@ -1,18 +1,12 @@
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
-import { decodeDocument, decodeDocuments, decodeSyncStatus, encodeDocument } from "./codec.js";
-import { StoreClosedError } from "./errors.js";
-import type { ChangeEvent } from "./events.js";
-import { jobRecordId, keyLayout, streamStatusId } from "./keys.js";
-import { MemorySortedSet } from "./memory-sorted-set.js";
-import {
-  assertPageSize,
-  pageFromWindow,
-  pipelineBranch,
-  sortActivePipelines,
-  sortContexts,
-  sortProjects,
-  timestampScore,
-} from "./order.js";
+import { stagedInOrder } from "./change-event-codec.js";
+import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
+import { StoreClosedError, WriteFencedError } from "./errors.js";
+import { LocalInvalidations } from "./invalidations.js";
+import { keyLayout } from "./keys.js";
+import type { Slot } from "./keys.js";
+import { MemoryKeyspace } from "./memory-keyspace.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortProjects } from "./order.js";
 import type {
   ActivePipeline,
   JobKey,
@@ -22,66 +16,49 @@ import type {
   Store,
   StoredContext,
   StoredProject,
-  StreamStatusRecord,
   SyncStatusRecord,
-  SyncSummaryRecord,
 } from "./store.js";
+import { failedWrites, planWrites, wholePlan } from "./write-plan.js";
+import type { DocumentRef, WriteBatch, WriteOutcome } from "./writes.js";
+
+export interface MemoryStoreOptions {
+  /** Where the tags of every write go, before `applyWrites` returns. Default: a `LocalInvalidations` of its own. */
+  invalidations?: LocalInvalidations;
+}
 
 /**
- * The embedded store: one process, nothing shared, nothing kept across restarts. It mirrors `RedisStore`
- * structure for structure (JSON text per document, sorted-set indexes, a replaced list per workflow), so
- * both return the same results in the same order, and callers never hold a reference to stored state.
- * Like `RedisStore`, it rejects every call with `StoreClosedError` once closed.
+ * The embedded store: one process, nothing shared, nothing kept across restarts. It holds its data as `RedisStore`
+ * does, key for key (`MemoryKeyspace`), and applies writes with the same operations, so both return the same results
+ * in the same order, detect the same changes and name the same tags; a write's tags reach `invalidations` before
+ * the write returns. Callers never hold a reference to stored state. Like `RedisStore`, it rejects every call with
+ * `StoreClosedError` once closed.
  */
 export class MemoryStore implements Store {
-  private readonly projects = new Map<string, string>();
-  private readonly pipelines = new Map<string, string>();
-  /** By the key `RedisStore` would use, so that the two index pipelines alike. */
-  private readonly pipelineIndexes = new Map<string, MemorySortedSet>();
-  private readonly workflows = new Map<string, string>();
-  private readonly workflowsOf = new Map<string, MemorySortedSet>();
-  private readonly jobs = new Map<string, string>();
-  private readonly jobsOf = new Map<string, string[]>();
-  private readonly jobRecords = new Map<string, string>();
-  private contexts = new Map<string, string>();
-  /** Pipeline id -> project slug. */
-  private readonly active = new Map<string, string>();
-  private readonly cursors = new Map<string, string>();
-  private readonly statuses = new Map<string, string>();
-  private summary: string | undefined;
-  private readonly outbox = new Map<string, ChangeEvent[]>();
-  private closed = false;
+  readonly invalidations: LocalInvalidations;
+  readonly #data = new MemoryKeyspace();
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.invalidations = options.invalidations ?? new LocalInvalidations();
+  }
 
   async getProjects(slugs: readonly string[]): Promise<(StoredProject | undefined)[]> {
-    return this.read(this.projects, slugs);
+    this.#assertOpen();
+    return slugs.map((slug) => decodeDocument<StoredProject>(this.#data.hget(keys.projects, slug)));
   }
 
   async listProjects(): Promise<StoredProject[]> {
-    return sortProjects(this.values<StoredProject>(this.projects));
-  }
-
-  async putProjects(projects: readonly StoredProject[]): Promise<void> {
-    this.write(this.projects, projects, (project) => project.slug);
+    return sortProjects(this.#values<StoredProject>(keys.projects));
   }
 
   async getPipelines(ids: readonly string[]): Promise<(Pipeline | undefined)[]> {
-    return this.read(this.pipelines, ids);
-  }
-
-  async putPipelines(pipelines: readonly Pipeline[]): Promise<void> {
-    this.write(this.pipelines, pipelines, (pipeline) => pipeline.id);
-    for (const pipeline of pipelines) {
-      const score = timestampScore(pipeline.created_at);
-      this.pipelineIndex(pipeline.project_slug).add(pipeline.id, score);
-      const branch = pipelineBranch(pipeline);
-      if (branch !== undefined) this.pipelineIndex(pipeline.project_slug, branch).add(pipeline.id, score);
-    }
+    return this.#documents(ids, keys.pipeline);
   }
 
   async listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }> {
-    this.assertOpen();
+    this.#assertOpen();
     assertPageSize(options.first);
-    const ids = this.pipelineIndexes.get(indexKeys.pipelinesOf(projectSlug, options.branch))?.descending() ?? [];
+    const ids = this.#data.zrevrange(keys.pipelinesOf(projectSlug, options.branch));
     let start = 0;
     if (options.after !== undefined) {
       const rank = ids.indexOf(options.after);
@@ -92,165 +69,139 @@ export class MemoryStore implements Store {
   }
 
   async getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]> {
-    return this.read(this.workflows, ids);
-  }
-
-  async putWorkflows(workflows: readonly Workflow[]): Promise<void> {
-    this.write(this.workflows, workflows, (workflow) => workflow.id);
-    for (const workflow of workflows) {
-      const index = getOrCreate(this.workflowsOf, workflow.pipeline_id, () => new MemorySortedSet());
-      index.add(workflow.id, timestampScore(workflow.created_at));
-    }
+    return this.#documents(ids, keys.workflow);
   }
 
   async workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]> {
-    this.assertOpen();
-    return pipelineIds.map((id) => [...(this.workflowsOf.get(id)?.ascending() ?? [])]);
+    return this.#lists(pipelineIds, (slot, id) => this.#data.zrange(keys.workflowsOf(slot, id)));
   }
 
   async getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
-    return this.childrenOf(this.pipelines, pipelineIds, (id) => this.workflowsOf.get(id)?.ascending() ?? [], this.workflows);
+    return this.#children(pipelineIds, keys.pipeline, (slot, id) => this.#data.zrange(keys.workflowsOf(slot, id)), keys.workflow);
   }
 
   async getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]> {
-    return this.read(this.jobs, ids);
-  }
-
-  async putWorkflowJobs(jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>): Promise<void> {
-    this.assertOpen();
-    for (const [workflowId, jobs] of jobsByWorkflow) {
-      this.write(this.jobs, jobs, (job) => job.id);
-      this.jobsOf.set(workflowId, jobs.map((job) => job.id));
-    }
+    return this.#documents(ids, keys.job);
   }
 
   async jobIdsOf(workflowIds: readonly string[]): Promise<string[][]> {
-    this.assertOpen();
-    return workflowIds.map((id) => [...(this.jobsOf.get(id) ?? [])]);
+    return this.#lists(workflowIds, (slot, id) => this.#data.lrange(keys.jobsOf(slot, id)));
   }
 
   async getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]> {
-    return this.childrenOf(this.workflows, workflowIds, (id) => this.jobsOf.get(id) ?? [], this.jobs);
+    return this.#children(workflowIds, keys.workflow, (slot, id) => this.#data.lrange(keys.jobsOf(slot, id)), keys.job);
   }
 
-  async getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
-    return this.read(this.jobRecords, keys.map(jobRecordId));
-  }
-
-  async putJobRecords(records: readonly JobRecord[]): Promise<void> {
-    this.write(this.jobRecords, records, jobRecordId);
+  async getJobRecords(jobKeys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
+    this.#assertOpen();
+    return jobKeys.map((key) => decodeDocument<JobRecord>(this.#data.get(keys.jobRecord(key))));
   }
 
   async listContexts(): Promise<StoredContext[]> {
-    return sortContexts(this.values<StoredContext>(this.contexts));
-  }
-
-  async replaceContexts(contexts: readonly StoredContext[]): Promise<void> {
-    this.assertOpen();
-    this.contexts = new Map();
-    this.write(this.contexts, contexts, (context) => context.id);
+    return sortContexts(this.#values<StoredContext>(keys.contexts));
   }
 
   async listActivePipelines(): Promise<ActivePipeline[]> {
-    this.assertOpen();
-    return sortActivePipelines([...this.active].map(([id, projectSlug]) => ({ id, projectSlug })));
-  }
-
-  async setActivePipelines(changes: { add?: readonly ActivePipeline[]; remove?: readonly string[] }): Promise<void> {
-    this.assertOpen();
-    for (const pipeline of changes.add ?? []) this.active.set(pipeline.id, pipeline.projectSlug);
-    for (const id of changes.remove ?? []) this.active.delete(id);
+    this.#assertOpen();
+    return sortActivePipelines([...this.#data.hgetall(keys.active)].map(([id, projectSlug]) => ({ id, projectSlug })));
   }
 
   async getCursors(names: readonly string[]): Promise<(string | undefined)[]> {
-    this.assertOpen();
-    return names.map((name) => this.cursors.get(name));
-  }
-
-  async setCursors(cursors: ReadonlyMap<string, string>): Promise<void> {
-    this.assertOpen();
-    for (const [name, value] of cursors) this.cursors.set(name, value);
+    this.#assertOpen();
+    return names.map((name) => this.#data.hget(keys.cursors, name));
   }
 
   async getSyncStatus(): Promise<SyncStatusRecord> {
-    this.assertOpen();
-    return decodeSyncStatus(this.summary, [...this.statuses.values()]);
-  }
-
-  async putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void> {
-    this.write(this.statuses, statuses, (status) => streamStatusId(status.stream, status.projectSlug));
-  }
-
-  async putSyncSummary(summary: SyncSummaryRecord): Promise<void> {
-    this.assertOpen();
-    this.summary = encodeDocument(summary);
-  }
-
-  async stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void> {
-    this.assertOpen();
-    this.outbox.set(batchId, structuredClone([...events]));
+    this.#assertOpen();
+    return decodeSyncStatus(this.#data.get(keys.summary), [...this.#data.hgetall(keys.statuses).values()]);
   }
 
   async listStagedEvents(): Promise<StagedEvents[]> {
-    this.assertOpen();
-    return [...this.outbox.keys()].sort().map((batchId) => ({ batchId, events: structuredClone(this.outbox.get(batchId) ?? []) }));
+    this.#assertOpen();
+    const entries = [...this.#data.hgetall(keys.slots)].flatMap(([slot, projectSlug]) =>
+      [...this.#data.hgetall(keys.outbox(slot))].map(([batchId, text]) => ({ batchId, projectSlug, text })),
+    );
+    return stagedInOrder(entries, () => undefined);
   }
 
-  async clearStagedEvents(batchIds: readonly string[]): Promise<void> {
-    this.assertOpen();
-    for (const batchId of batchIds) this.outbox.delete(batchId);
+  async getDocumentTexts(refs: readonly DocumentRef[]): Promise<(string | undefined)[]> {
+    this.#assertOpen();
+    return refs.map((ref) => {
+      if (ref.kind === "jobRecord") return this.#data.get(keys.jobRecord(ref));
+      const slot = ref.projectSlug === undefined ? this.#slotOf(ref.id) : keys.projectSlot(ref.projectSlug);
+      if (slot === undefined) return undefined;
+      const key = ref.kind === "pipeline" ? keys.pipeline : ref.kind === "workflow" ? keys.workflow : keys.job;
+      return this.#data.get(key(slot, ref.id));
+    });
+  }
+
+  async applyWrites(batch: WriteBatch): Promise<WriteOutcome> {
+    this.#assertOpen();
+    const plan = planWrites(batch.writes, { keys, isKnownId: () => false, isKnownSlot: () => false });
+    const { ops, writeIndexes } = wholePlan(plan);
+    const result = this.#data.write(ops, { fence: keys.fence(keys.shared), sequence: keys.sequence(keys.shared), epoch: batch.epoch });
+    switch (result.outcome) {
+      case "fenced":
+        throw new WriteFencedError(batch.epoch as number, result.newerEpoch);
+      case "conflict":
+        return { applied: false, conflicts: failedWrites(result.failed, writeIndexes) };
+      case "ok":
+        this.invalidations.publish(result.changed);
+        return { applied: true, changed: result.changed, sequence: result.sequence === 0 ? undefined : result.sequence };
+    }
   }
 
   async ping(): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.#closed = true;
   }
 
-  private pipelineIndex(projectSlug: string, branch?: string): MemorySortedSet {
-    return getOrCreate(this.pipelineIndexes, indexKeys.pipelinesOf(projectSlug, branch), () => new MemorySortedSet());
+  #slotOf(id: string): Slot | undefined {
+    return this.#data.hget(keys.owners, id);
   }
 
-  private read<T>(documents: ReadonlyMap<string, string>, ids: readonly string[]): (T | undefined)[] {
-    this.assertOpen();
-    return ids.map((id) => decodeDocument<T>(documents.get(id)));
+  #documents<T>(ids: readonly string[], keyOf: (slot: Slot, id: string) => string): (T | undefined)[] {
+    this.#assertOpen();
+    return ids.map((id) => {
+      const slot = this.#slotOf(id);
+      return slot === undefined ? undefined : decodeDocument<T>(this.#data.get(keyOf(slot, id)));
+    });
+  }
+
+  #lists(parentIds: readonly string[], listOf: (slot: Slot, id: string) => readonly string[]): string[][] {
+    this.#assertOpen();
+    return parentIds.map((id) => {
+      const slot = this.#slotOf(id);
+      return slot === undefined ? [] : [...listOf(slot, id)];
+    });
   }
 
   /** The documents a parent's index lists, for each parent that is stored itself; as `RedisStore` skips ids without a document. */
-  private childrenOf<T>(
-    parents: ReadonlyMap<string, string>,
+  #children<T>(
     parentIds: readonly string[],
-    childIds: (parentId: string) => readonly string[],
-    children: ReadonlyMap<string, string>,
+    parentKey: (slot: Slot, id: string) => string,
+    childIds: (slot: Slot, parentId: string) => readonly string[],
+    childKey: (slot: Slot, id: string) => string,
   ): (T[] | undefined)[] {
-    this.assertOpen();
-    return parentIds.map((id) => (parents.has(id) ? decodeDocuments<T>(childIds(id).flatMap((childId) => children.get(childId) ?? [])) : undefined));
+    this.#assertOpen();
+    return parentIds.map((id) => {
+      const slot = this.#slotOf(id);
+      if (slot === undefined || this.#data.get(parentKey(slot, id)) === undefined) return undefined;
+      return decodeDocuments<T>(childIds(slot, id).flatMap((childId) => this.#data.get(childKey(slot, childId)) ?? []));
+    });
   }
 
-  private values<T>(documents: ReadonlyMap<string, string>): T[] {
-    this.assertOpen();
-    return decodeDocuments<T>([...documents.values()]);
+  #values<T>(key: string): T[] {
+    this.#assertOpen();
+    return decodeDocuments<T>([...this.#data.hgetall(key).values()]);
   }
 
-  private write<T>(documents: Map<string, string>, items: readonly T[], idOf: (item: T) => string): void {
-    this.assertOpen();
-    for (const item of items) documents.set(idOf(item), encodeDocument(item));
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreClosedError();
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
   }
 }
 
-const indexKeys = keyLayout("");
-
-function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
-  }
-  return value;
-}
+const keys = keyLayout("");

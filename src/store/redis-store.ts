@@ -1,21 +1,13 @@
 import { ReplyError, type ChainableCommander, type Redis } from "ioredis";
+import { LRUCache } from "lru-cache";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger, type Logger } from "../log.js";
-import { decodeStagedBatch, encodeStagedBatch } from "./change-event-codec.js";
-import { decodeDocument, decodeDocuments, decodeSyncStatus, encodeDocument } from "./codec.js";
-import { StoreClosedError, StoreUnavailableError } from "./errors.js";
-import type { ChangeEvent } from "./events.js";
-import { DEFAULT_PREFIX, keyLayout, streamStatusId, type KeyLayout } from "./keys.js";
-import {
-  assertPageSize,
-  pageFromWindow,
-  pipelineBranch,
-  sortActivePipelines,
-  sortContexts,
-  sortProjects,
-  timestampScore,
-} from "./order.js";
-import { defineChildren } from "./children-script.js";
+import { stagedInOrder } from "./change-event-codec.js";
+import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
+import { StoreClosedError, StoreUnavailableError, WriteFencedError } from "./errors.js";
+import { DEFAULT_PREFIX, keyLayout, type KeyLayout, type Slot } from "./keys.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortProjects } from "./order.js";
+import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
 import { closeRedis, openRedis, reconnectingOptions, redisAddress, type ReconnectOptions } from "./redis-connection.js";
@@ -28,10 +20,12 @@ import type {
   Store,
   StoredContext,
   StoredProject,
-  StreamStatusRecord,
   SyncStatusRecord,
-  SyncSummaryRecord,
 } from "./store.js";
+import type { Tag } from "./tags.js";
+import { failedWrites, planWrites, wholePlan } from "./write-plan.js";
+import { defineWriteScript, writeScriptCall } from "./write-script.js";
+import type { DocumentRef, StoreWrite, WriteBatch, WriteOutcome } from "./writes.js";
 
 export interface RedisStoreOptions {
   /** `redis://` or `rediss://` URL. A password in it is used, never logged nor put in an error. */
@@ -44,12 +38,29 @@ export interface RedisStoreOptions {
   reconnect?: ReconnectOptions;
 }
 
+/** Ids whose project this process remembers; one more is looked up in the directory (one round trip per read). */
+const KNOWN_IDS = 250_000;
+
+/** What the process knows of an id: its project's slot, and whether the directory is known to record it. */
+interface KnownId {
+  slot: Slot;
+  recorded: boolean;
+}
+
+/** An id to read, at its position in the caller's batch, in its project's slot. */
+interface Located {
+  id: string;
+  index: number;
+  slot: Slot;
+}
+
 /**
- * The shared cache on Redis (ioredis), laid out as `keys.ts` describes. Every method is one round trip:
- * a single command, a pipeline, a `MULTI` (for writes, so documents and their indexes change together) or
- * the pipeline-page script; an empty batch costs none. The connection opens at construction, in the
- * background: calls made before it is up wait for it. While Redis is unreachable calls fail fast with
- * `StoreUnavailableError`, and the same store answers again once Redis is back.
+ * The shared cache on Redis (ioredis), laid out as `keys.ts` describes. Every read is one round trip (a command, a
+ * pipeline or a script), plus one to look up in the directory the project of ids this process has not met (the
+ * project of an id never changes, so it is remembered); an empty batch costs none. Every write is one call of the
+ * write script (`write-script.ts`). The connection opens at construction, in the background: calls made before it
+ * is up wait for it. While Redis is unreachable calls fail fast with `StoreUnavailableError`, and the same store
+ * answers again once Redis is back.
  *
  * Fast means at once, once a call has failed: ioredis would make every call wait through a reconnection
  * attempt first (`maxRetriesPerRequest`), and a GraphQL request that reads the store several times in a row
@@ -63,7 +74,10 @@ export class RedisStore implements Store {
   private readonly keys: KeyLayout;
   private readonly logger: Logger;
   private readonly pipelinePage: ReturnType<typeof definePipelinePage>;
-  private readonly children: ReturnType<typeof defineChildren>;
+  private readonly write: ReturnType<typeof defineWriteScript>;
+  private readonly known = new LRUCache<string, KnownId>({ max: KNOWN_IDS });
+  /** Project slots this process registered (or found registered). */
+  private readonly registered = new Set<Slot>();
   private sent = 0;
   private closing: Promise<void> | undefined;
   /** A call failed for want of Redis, and the connection has not been ready since. */
@@ -81,10 +95,11 @@ export class RedisStore implements Store {
       this.unreachable = false;
     });
     this.pipelinePage = definePipelinePage(this.redis);
-    this.children = defineChildren(this.redis);
+    this.write = defineWriteScript(this.redis);
+    defineChildren(this.redis);
   }
 
-  /** Round trips sent to Redis so far (commands, pipelines and transactions each count one). */
+  /** Round trips sent to Redis so far (commands, pipelines and scripts each count one). */
   get roundTrips(): number {
     return this.sent;
   }
@@ -100,27 +115,8 @@ export class RedisStore implements Store {
     return sortProjects(decodeDocuments<StoredProject>(texts));
   }
 
-  async putProjects(projects: readonly StoredProject[]): Promise<void> {
-    if (projects.length === 0) return;
-    const fields = projects.flatMap((project) => [project.slug, encodeDocument(project)]);
-    await this.send((redis) => redis.hset(this.keys.projects, ...fields));
-  }
-
   async getPipelines(ids: readonly string[]): Promise<(Pipeline | undefined)[]> {
-    return this.getDocuments(ids.map(this.keys.pipeline));
-  }
-
-  async putPipelines(pipelines: readonly Pipeline[]): Promise<void> {
-    const indexed = pipelines.flatMap((pipeline) => {
-      const entry = { member: pipeline.id, score: timestampScore(pipeline.created_at) };
-      const branch = pipelineBranch(pipeline);
-      const projectEntry = { key: this.keys.pipelinesOf(pipeline.project_slug), ...entry };
-      return branch === undefined ? [projectEntry] : [projectEntry, { key: this.keys.pipelinesOf(pipeline.project_slug, branch), ...entry }];
-    });
-    await this.transaction(pipelines.length > 0, (multi) => {
-      multi.mset(documentEntries(pipelines, (pipeline) => this.keys.pipeline(pipeline.id)));
-      addToSortedSets(multi, indexed);
-    });
+    return this.documents(ids, this.keys.pipeline);
   }
 
   async listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }> {
@@ -128,64 +124,38 @@ export class RedisStore implements Store {
     const index = this.keys.pipelinesOf(projectSlug, options.branch);
     const after = options.after === undefined ? [] : [options.after];
     const window = await this.send(() => this.pipelinePage(index, options.first, ...after));
+    this.learn(window, this.keys.projectSlot(projectSlug));
     return pageFromWindow(window, options.first);
   }
 
   async getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]> {
-    return this.getDocuments(ids.map(this.keys.workflow));
-  }
-
-  async putWorkflows(workflows: readonly Workflow[]): Promise<void> {
-    const indexed = workflows.map((workflow) => ({
-      key: this.keys.workflowsOf(workflow.pipeline_id),
-      member: workflow.id,
-      score: timestampScore(workflow.created_at),
-    }));
-    await this.transaction(workflows.length > 0, (multi) => {
-      multi.mset(documentEntries(workflows, (workflow) => this.keys.workflow(workflow.id)));
-      addToSortedSets(multi, indexed);
-    });
+    return this.documents(ids, this.keys.workflow);
   }
 
   async workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]> {
-    return this.readLists(pipelineIds, (batch, id) => batch.zrange(this.keys.workflowsOf(id), 0, -1));
+    return this.readLists(pipelineIds, (batch, slot, id) => batch.zrange(this.keys.workflowsOf(slot, id), 0, -1));
   }
 
   async getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
-    return this.readChildren(pipelineIds, this.keys.pipeline, this.keys.workflowsOf, this.keys.workflow(""), "zset");
+    return this.readChildren(pipelineIds, this.keys.pipeline, this.keys.workflowsOf, this.keys.workflow, "zset");
   }
 
   async getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]> {
-    return this.getDocuments(ids.map(this.keys.job));
-  }
-
-  async putWorkflowJobs(jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>): Promise<void> {
-    const jobs = [...jobsByWorkflow.values()].flat();
-    await this.transaction(jobsByWorkflow.size > 0, (multi) => {
-      if (jobs.length > 0) multi.mset(documentEntries(jobs, (job) => this.keys.job(job.id)));
-      for (const [workflowId, workflowJobs] of jobsByWorkflow) {
-        const list = this.keys.jobsOf(workflowId);
-        multi.del(list);
-        if (workflowJobs.length > 0) multi.rpush(list, ...workflowJobs.map((job) => job.id));
-      }
-    });
+    return this.documents(ids, this.keys.job);
   }
 
   async jobIdsOf(workflowIds: readonly string[]): Promise<string[][]> {
-    return this.readLists(workflowIds, (batch, id) => batch.lrange(this.keys.jobsOf(id), 0, -1));
+    return this.readLists(workflowIds, (batch, slot, id) => batch.lrange(this.keys.jobsOf(slot, id), 0, -1));
   }
 
   async getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]> {
-    return this.readChildren(workflowIds, this.keys.workflow, this.keys.jobsOf, this.keys.job(""), "list");
+    return this.readChildren(workflowIds, this.keys.workflow, this.keys.jobsOf, this.keys.job, "list");
   }
 
   async getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
-    return this.getDocuments(keys.map(this.keys.jobRecord));
-  }
-
-  async putJobRecords(records: readonly JobRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.send((redis) => redis.mset(documentEntries(records, this.keys.jobRecord)));
+    if (keys.length === 0) return [];
+    const texts = await this.send((redis) => redis.mget(keys.map(this.keys.jobRecord)));
+    return texts.map((text) => decodeDocument<JobRecord>(text));
   }
 
   async listContexts(): Promise<StoredContext[]> {
@@ -193,38 +163,15 @@ export class RedisStore implements Store {
     return sortContexts(decodeDocuments<StoredContext>(texts));
   }
 
-  async replaceContexts(contexts: readonly StoredContext[]): Promise<void> {
-    const fields = contexts.flatMap((context) => [context.id, encodeDocument(context)]);
-    await this.transaction(true, (multi) => {
-      multi.del(this.keys.contexts);
-      if (fields.length > 0) multi.hset(this.keys.contexts, ...fields);
-    });
-  }
-
   async listActivePipelines(): Promise<ActivePipeline[]> {
     const bySlug = await this.send((redis) => redis.hgetall(this.keys.active));
     return sortActivePipelines(Object.entries(bySlug).map(([id, projectSlug]) => ({ id, projectSlug })));
   }
 
-  async setActivePipelines(changes: { add?: readonly ActivePipeline[]; remove?: readonly string[] }): Promise<void> {
-    const added = (changes.add ?? []).flatMap((pipeline) => [pipeline.id, pipeline.projectSlug]);
-    const removed = changes.remove ?? [];
-    await this.transaction(added.length + removed.length > 0, (multi) => {
-      if (added.length > 0) multi.hset(this.keys.active, ...added);
-      if (removed.length > 0) multi.hdel(this.keys.active, ...removed);
-    });
-  }
-
   async getCursors(names: readonly string[]): Promise<(string | undefined)[]> {
     if (names.length === 0) return [];
-    const values = await this.send((redis) => redis.mget(names.map(this.keys.cursor)));
+    const values = await this.send((redis) => redis.hmget(this.keys.cursors, ...names));
     return values.map((value) => value ?? undefined);
-  }
-
-  async setCursors(cursors: ReadonlyMap<string, string>): Promise<void> {
-    if (cursors.size === 0) return;
-    const entries = [...cursors].flatMap(([name, value]) => [this.keys.cursor(name), value]);
-    await this.send((redis) => redis.mset(entries));
   }
 
   async getSyncStatus(): Promise<SyncStatusRecord> {
@@ -235,28 +182,65 @@ export class RedisStore implements Store {
     return decodeSyncStatus(summary as string | null, statuses as string[]);
   }
 
-  async putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void> {
-    if (statuses.length === 0) return;
-    const fields = statuses.flatMap((status) => [streamStatusId(status.stream, status.projectSlug), encodeDocument(status)]);
-    await this.send((redis) => redis.hset(this.keys.statuses, ...fields));
-  }
-
-  async putSyncSummary(summary: SyncSummaryRecord): Promise<void> {
-    await this.send((redis) => redis.set(this.keys.summary, encodeDocument(summary)));
-  }
-
-  async stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void> {
-    await this.send((redis) => redis.hset(this.keys.outbox, batchId, encodeStagedBatch(events)));
-  }
-
   async listStagedEvents(): Promise<StagedEvents[]> {
-    const batches = await this.send((redis) => redis.hgetall(this.keys.outbox));
-    return stagedInOrder(Object.entries(batches), this.logger);
+    const slots = Object.entries(await this.send((redis) => redis.hgetall(this.keys.slots)));
+    if (slots.length === 0) return [];
+    const outboxes = (await this.batch((batch) => {
+      for (const [slot] of slots) batch.hgetall(this.keys.outbox(slot));
+    })) as Record<string, string>[];
+    const entries = slots.flatMap(([, projectSlug], index) =>
+      Object.entries(outboxes[index] ?? {}).map(([batchId, text]) => ({ batchId, projectSlug, text })),
+    );
+    return stagedInOrder(entries, (batchId, invalid) => this.logger.warn({ batchId, invalid }, "dropped staged change events that no longer decode"));
   }
 
-  async clearStagedEvents(batchIds: readonly string[]): Promise<void> {
-    if (batchIds.length === 0) return;
-    await this.send((redis) => redis.hdel(this.keys.outbox, ...batchIds));
+  async getDocumentTexts(refs: readonly DocumentRef[]): Promise<(string | undefined)[]> {
+    const texts: (string | undefined)[] = refs.map(() => undefined);
+    const placed = refs.flatMap((ref, index) => {
+      if (ref.kind === "jobRecord") return [{ index, key: this.keys.jobRecord(ref) }];
+      return ref.projectSlug === undefined ? [] : [{ index, key: this.documentKey(ref.kind)(this.keys.projectSlot(ref.projectSlug), ref.id) }];
+    });
+    const unplaced = refs.flatMap((ref, index) => (ref.kind !== "jobRecord" && ref.projectSlug === undefined ? [{ ref, index }] : []));
+    if (placed.length > 0) {
+      const found = await this.send((redis) => redis.mget(placed.map(({ key }) => key)));
+      placed.forEach(({ index }, position) => (texts[index] = found[position] ?? undefined));
+    }
+    if (unplaced.length > 0) {
+      const found = await this.documentTexts(unplaced.map(({ ref }) => (ref as { id: string }).id), (slot, id, position) => {
+        const { kind } = unplaced[position]?.ref as { kind: "pipeline" | "workflow" | "job" };
+        return this.documentKey(kind)(slot, id);
+      });
+      unplaced.forEach(({ index }, position) => (texts[index] = found[position]));
+    }
+    return texts;
+  }
+
+  async applyWrites(batch: WriteBatch): Promise<WriteOutcome> {
+    const plan = planWrites(batch.writes, {
+      keys: this.keys,
+      isKnownId: (id) => this.known.get(id)?.recorded === true,
+      isKnownSlot: (slot) => this.registered.has(slot),
+    });
+    const { ops, writeIndexes } = wholePlan(plan);
+    if (ops.length === 0) return { applied: true, changed: [], sequence: undefined };
+    const call = writeScriptCall(ops, {
+      fence: this.keys.fence(this.keys.shared),
+      sequence: this.keys.sequence(this.keys.shared),
+      channel: this.keys.invalidations,
+      epoch: batch.epoch,
+    });
+    const [outcome, ...rest] = await this.send(() => this.write(call));
+    switch (outcome) {
+      case "fenced":
+        throw new WriteFencedError(batch.epoch as number, Number(rest[0]));
+      case "conflict":
+        return { applied: false, conflicts: failedWrites(rest as number[], writeIndexes) };
+      default: {
+        this.remember(batch.writes);
+        const [sequence, ...changed] = rest as [number, ...Tag[]];
+        return { applied: true, changed, sequence: sequence === 0 ? undefined : sequence };
+      }
+    }
   }
 
   async ping(): Promise<void> {
@@ -269,46 +253,138 @@ export class RedisStore implements Store {
     return this.closing;
   }
 
-  private async getDocuments<T>(keys: string[]): Promise<(T | undefined)[]> {
-    if (keys.length === 0) return [];
-    const texts = await this.send((redis) => redis.mget(keys));
-    return texts.map((text) => decodeDocument<T>(text));
+  private documentKey(kind: "pipeline" | "workflow" | "job"): (slot: Slot, id: string) => string {
+    return kind === "pipeline" ? this.keys.pipeline : kind === "workflow" ? this.keys.workflow : this.keys.job;
   }
 
-  /** The children script over these parents (see `children-script.ts`). */
-  private async readChildren<T>(
+  /**
+   * Reads something of each id in its project's slot. `read` queues the commands for the ids it is given and
+   * returns what consumes their replies. Ids of a remembered project are read in the round trip that looks the
+   * others up in the directory; those the directory knows are read in one more. An id of no stored project is not
+   * read at all.
+   */
+  private async readLocated(ids: readonly string[], read: (batch: ChainableCommander, located: readonly Located[]) => (replies: unknown[]) => void): Promise<void> {
+    const known: Located[] = [];
+    const unknown: { id: string; index: number }[] = [];
+    ids.forEach((id, index) => {
+      const slot = this.known.get(id)?.slot;
+      if (slot === undefined) unknown.push({ id, index });
+      else known.push({ id, index, slot });
+    });
+    const lookups = [...new Set(unknown.map(({ id }) => id))];
+    if (known.length === 0 && lookups.length === 0) return;
+    let consume: ((replies: unknown[]) => void) | undefined;
+    const replies = await this.batch((batch) => {
+      if (lookups.length > 0) batch.hmget(this.keys.owners, ...lookups);
+      if (known.length > 0) consume = read(batch, known);
+    });
+    if (lookups.length > 0) {
+      const slots = replies.shift() as (string | null)[];
+      lookups.forEach((id, index) => {
+        const slot = slots[index];
+        if (slot != null) this.known.set(id, { slot, recorded: true });
+      });
+    }
+    consume?.(replies);
+    const found = unknown.flatMap(({ id, index }) => {
+      const slot = this.known.get(id)?.slot;
+      return slot === undefined ? [] : [{ id, index, slot }];
+    });
+    if (found.length === 0) return;
+    let consumeFound: ((replies: unknown[]) => void) | undefined;
+    const more = await this.batch((batch) => {
+      consumeFound = read(batch, found);
+    });
+    consumeFound?.(more);
+  }
+
+  /** Ids listed under a project: of its slot, though not known to be in the directory. */
+  private learn(ids: readonly string[], slot: Slot): void {
+    for (const id of ids) if (!this.known.has(id)) this.known.set(id, { slot, recorded: false });
+  }
+
+  /** What an applied batch put in the directory and the registry. */
+  private remember(writes: readonly StoreWrite[]): void {
+    const record = (projectSlug: string, ...ids: string[]): void => {
+      const slot = this.keys.projectSlot(projectSlug);
+      this.registered.add(slot);
+      for (const id of ids) this.known.set(id, { slot, recorded: true });
+    };
+    for (const write of writes) {
+      if (write.kind === "pipeline") record(write.projectSlug, write.pipeline.id);
+      else if (write.kind === "workflow") record(write.projectSlug, write.workflow.id, write.workflow.pipeline_id);
+      else if (write.kind === "job") record(write.projectSlug, write.job.id);
+      else if (write.kind === "jobList") record(write.projectSlug, write.workflowId);
+      else if (write.kind === "jobRecord") record(write.record.projectSlug);
+      else if (write.kind === "stage") record(write.projectSlug);
+    }
+  }
+
+  private async documents<T>(ids: readonly string[], keyOf: (slot: Slot, id: string) => string): Promise<(T | undefined)[]> {
+    return (await this.documentTexts(ids, keyOf)).map((text) => decodeDocument<T>(text));
+  }
+
+  /** The text of each id's document (`keyOf` names it, given the id's position), undefined where none is stored. */
+  private async documentTexts(ids: readonly string[], keyOf: (slot: Slot, id: string, position: number) => string): Promise<(string | undefined)[]> {
+    const texts: (string | undefined)[] = ids.map(() => undefined);
+    await this.readLocated(ids, (batch, located) => {
+      batch.mget(located.map(({ id, index, slot }) => keyOf(slot, id, index)));
+      return ([found]) => located.forEach(({ index }, position) => (texts[index] = (found as (string | null)[])[position] ?? undefined));
+    });
+    return texts;
+  }
+
+  /**
+   * The children script over these parents, one call per project in one pipeline (see `children-script.ts`). The
+   * children found are of the parents' projects, which is remembered.
+   */
+  private async readChildren<T extends { id: string }>(
     parentIds: readonly string[],
-    documentKey: (id: string) => string,
-    indexKey: (id: string) => string,
-    childPrefix: string,
+    documentKey: (slot: Slot, id: string) => string,
+    indexKey: (slot: Slot, id: string) => string,
+    childKey: (slot: Slot, id: string) => string,
     kind: IndexKind,
   ): Promise<(T[] | undefined)[]> {
-    if (parentIds.length === 0) return [];
-    const parents = parentIds.map((id) => ({ document: documentKey(id), index: indexKey(id) }));
-    const lists = await this.send(() => this.children(parents, childPrefix, kind));
-    return lists.map((texts) => (texts === null ? undefined : decodeDocuments<T>(texts)));
+    const lists: (T[] | undefined)[] = parentIds.map(() => undefined);
+    await this.readLocated(parentIds, (batch, located) => {
+      const bySlot = new Map<Slot, Located[]>();
+      for (const parent of located) bySlot.set(parent.slot, [...(bySlot.get(parent.slot) ?? []), parent]);
+      for (const [slot, parents] of bySlot) {
+        const keys = parents.map(({ id }) => ({ document: documentKey(slot, id), index: indexKey(slot, id) }));
+        queueChildren(batch, keys, childKey(slot, ""), kind);
+      }
+      return (replies) =>
+        [...bySlot].forEach(([slot, parents], call) => {
+          parents.forEach(({ index }, position) => {
+            const texts = (replies[call] as (string[] | null)[])[position];
+            if (texts == null) return;
+            const children = decodeDocuments<T>(texts);
+            this.learn(children.map((child) => child.id), slot);
+            lists[index] = children;
+          });
+        });
+    });
+    return lists;
   }
 
-  /** One list per id, read with one command each, all in one pipeline. */
-  private async readLists(ids: readonly string[], read: (batch: ChainableCommander, id: string) => void): Promise<string[][]> {
-    if (ids.length === 0) return [];
-    const lists = await this.batch((batch) => {
-      for (const id of ids) read(batch, id);
+  /** One list per id, read with one command each, all in one pipeline; an id of no known project has none. */
+  private async readLists(ids: readonly string[], read: (batch: ChainableCommander, slot: Slot, id: string) => void): Promise<string[][]> {
+    const lists: string[][] = ids.map(() => []);
+    await this.readLocated(ids, (batch, located) => {
+      for (const { id, slot } of located) read(batch, slot, id);
+      return (replies) =>
+        located.forEach(({ index, slot }, position) => {
+          const list = (replies[position] as string[] | undefined) ?? [];
+          this.learn(list, slot);
+          lists[index] = list;
+        });
     });
-    return lists as string[][];
+    return lists;
   }
 
   /** Reads several keys in one non-transactional pipeline. */
-  private batch(queue: (batch: ChainableCommander) => void): Promise<unknown[]> {
-    return this.execute(this.redis.pipeline(), queue);
-  }
-
-  /** Writes in one `MULTI`, so that readers never see a document without its index entries. */
-  private async transaction(needed: boolean, queue: (multi: ChainableCommander) => void): Promise<void> {
-    if (needed) await this.execute(this.redis.multi(), queue);
-  }
-
-  private async execute(commands: ChainableCommander, queue: (commands: ChainableCommander) => void): Promise<unknown[]> {
+  private async batch(queue: (batch: ChainableCommander) => void): Promise<unknown[]> {
+    const commands = this.redis.pipeline();
     queue(commands);
     return this.send(async () => replies(await commands.exec()));
   }
@@ -334,7 +410,7 @@ export class RedisStore implements Store {
   }
 }
 
-/** The replies of a pipeline or transaction, or the first error among them. */
+/** The replies of a pipeline, or the first error among them. */
 function replies(results: [error: Error | null, reply: unknown][] | null): unknown[] {
   return (results ?? []).map(([error, reply]) => {
     if (error) throw error;
@@ -342,34 +418,3 @@ function replies(results: [error: Error | null, reply: unknown][] | null): unkno
   });
 }
 
-interface SortedSetEntry {
-  key: string;
-  member: string;
-  score: number;
-}
-
-/** `ZADD` once per index, with every member the batch adds to it. */
-function addToSortedSets(multi: ChainableCommander, entries: readonly SortedSetEntry[]): void {
-  const byKey = new Map<string, (string | number)[]>();
-  for (const { key, member, score } of entries) {
-    const args = byKey.get(key) ?? [];
-    args.push(score, member);
-    byKey.set(key, args);
-  }
-  for (const [key, args] of byKey) multi.zadd(key, ...args);
-}
-
-function documentEntries<T>(documents: readonly T[], keyOf: (document: T) => string): string[] {
-  return documents.flatMap((document) => [keyOf(document), encodeDocument(document)]);
-}
-
-/** Batch ids sort oldest first (`stagedBatchId`); a batch that no longer decodes is reported and skipped. */
-function stagedInOrder(batches: [string, string][], logger: Logger): StagedEvents[] {
-  return batches
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([batchId, text]) => {
-      const { events, invalid } = decodeStagedBatch(text);
-      if (invalid > 0) logger.warn({ batchId, invalid }, "dropped staged change events that no longer decode");
-      return { batchId, events };
-    });
-}

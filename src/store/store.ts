@@ -1,24 +1,25 @@
 import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "./events.js";
+import type { DocumentRef, WriteBatch, WriteOutcome } from "./writes.js";
 
 /**
- * The cache, as the sync writes it and the loaders read it. Documents are CircleCI's own (validated
- * wire shapes, snake_case), keyed by CircleCI ids. Two implementations pass one contract suite:
+ * The cache, as the writer (`src/writer/`) writes it and the loaders read it. Documents are CircleCI's own
+ * (validated wire shapes, snake_case), keyed by CircleCI ids. Two implementations pass one contract suite:
  * `RedisStore` (shared by every instance) and `MemoryStore` (embedded, one process).
  *
- * Every method takes and returns batches, and each call is one round trip to Redis, whatever the batch
- * size: a dashboard page costs a constant number of calls, never one per entity.
- * Lookups return `undefined` at the position of a key the store does not hold.
+ * Reads take and return batches, and each costs a constant number of round trips to Redis whatever the batch
+ * size (one, plus one to find the project of ids the process has not met yet): a dashboard page costs a constant
+ * number of calls, never one per entity. Lookups return `undefined` at the position of a key the store does not
+ * hold.
+ *
+ * The write side is one primitive, `applyWrites`, which only the writer calls (a lint rule keeps it so).
  */
 export interface Store {
   getProjects(slugs: readonly string[]): Promise<(StoredProject | undefined)[]>;
   /** Every project the store holds, by slug order. */
   listProjects(): Promise<StoredProject[]>;
-  putProjects(projects: readonly StoredProject[]): Promise<void>;
 
   getPipelines(ids: readonly string[]): Promise<(Pipeline | undefined)[]>;
-  /** Upserts and indexes by project (and branch) on `created_at`. */
-  putPipelines(pipelines: readonly Pipeline[]): Promise<void>;
   /**
    * Pipeline ids of a project, newest first (`created_at`, then id), optionally of one branch, starting
    * after the pipeline `after` (exclusive). Stable while newer pipelines arrive.
@@ -26,8 +27,6 @@ export interface Store {
   listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }>;
 
   getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]>;
-  /** Upserts and links each workflow to its pipeline. */
-  putWorkflows(workflows: readonly Workflow[]): Promise<void>;
   /** Workflow ids per pipeline id, oldest first (reruns come after the workflow they rerun). */
   workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]>;
   /**
@@ -38,45 +37,42 @@ export interface Store {
    */
   getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]>;
 
+  /** A job id may belong to several workflows (reruns carry jobs over): it has one document, linked from each list. */
   getJobs(ids: readonly string[]): Promise<(WorkflowJob | undefined)[]>;
-  /**
-   * Upserts the jobs of each workflow and replaces the workflow's job list with them, in the given order.
-   * A job id may belong to several workflows (reruns carry jobs over): the link is kept per workflow.
-   */
-  putWorkflowJobs(jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>): Promise<void>;
   /** Job ids per workflow id, in CircleCI's order. */
   jobIdsOf(workflowIds: readonly string[]): Promise<string[][]>;
   /** The jobs of each workflow in CircleCI's order, in one round trip; `undefined` where the workflow document is not stored. */
   getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]>;
 
   getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]>;
-  putJobRecords(records: readonly JobRecord[]): Promise<void>;
 
   listContexts(): Promise<StoredContext[]>;
-  /** Full refresh: afterwards the store holds exactly these contexts (one gone upstream is removed). */
-  replaceContexts(contexts: readonly StoredContext[]): Promise<void>;
 
   /** Pipelines with live work (workflows running/failing/on_hold or jobs not terminal): re-polled until terminal. */
   listActivePipelines(): Promise<ActivePipeline[]>;
-  setActivePipelines(changes: { add?: readonly ActivePipeline[]; remove?: readonly string[] }): Promise<void>;
 
   /** Sync cursors, e.g. a project's pipelines high-water mark. */
   getCursors(names: readonly string[]): Promise<(string | undefined)[]>;
-  setCursors(cursors: ReadonlyMap<string, string>): Promise<void>;
 
   /** Sync status per stream and project, and the cycle summary. */
   getSyncStatus(): Promise<SyncStatusRecord>;
-  putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void>;
-  putSyncSummary(summary: SyncSummaryRecord): Promise<void>;
 
   /**
-   * The outbox. A writer stages the change events of a write before making it and clears them once published,
-   * so a crash between the write and the publish leaves them here for the next sync cycle to publish: every
-   * change reaches subscribers at least once. Batches are listed oldest first.
+   * The outbox: change events staged with the write they announce, not yet published and cleared (their writer
+   * died, or its bus failed, in between), over every project, oldest first.
    */
-  stageEvents(batchId: string, events: readonly ChangeEvent[]): Promise<void>;
   listStagedEvents(): Promise<StagedEvents[]>;
-  clearStagedEvents(batchIds: readonly string[]): Promise<void>;
+
+  /** The exact stored text of documents, for the writer to write them on the condition that they still hold it. */
+  getDocumentTexts(refs: readonly DocumentRef[]): Promise<(string | undefined)[]>;
+
+  /**
+   * Applies a batch of writes atomically: the fence (`batch.epoch`), then every condition (one fails: nothing is
+   * applied, and the outcome names the failed writes), then the writes, the tags of what they changed, one step of
+   * the write sequence and the invalidation, published with the write. Rejects with `WriteFencedError` when a newer
+   * leader epoch has written. For the writer only.
+   */
+  applyWrites(batch: WriteBatch): Promise<WriteOutcome>;
 
   /** Resolves when the store answers; rejects with the reason otherwise (readiness). */
   ping(): Promise<void>;
@@ -85,6 +81,8 @@ export interface Store {
 
 export interface StagedEvents {
   batchId: string;
+  /** The project whose outbox holds them. */
+  projectSlug: string;
   events: ChangeEvent[];
 }
 

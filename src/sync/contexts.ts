@@ -4,7 +4,8 @@
  */
 import type { CircleCIClient } from "../circleci/index.js";
 import type { Store, StoredContext } from "../store/store.js";
-import { sameDocument } from "./changes.js";
+import { sameDocument } from "../writer/index.js";
+import type { SyncWriter } from "../writer/index.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
 import { readOne } from "./read-one.js";
 import { rejectInto } from "./report.js";
@@ -15,6 +16,7 @@ export const MISSING_ORGANIZATION_ID = "needs organization id: set CIRCLECI_ORG_
 export async function syncContexts(options: {
   client: CircleCIClient;
   store: Store;
+  writer: SyncWriter;
   orgId: string;
   concurrency: number;
   tally: StreamTally;
@@ -35,7 +37,7 @@ export async function syncContexts(options: {
 
   options.checkpoint();
   const previous = new Map((await store.listContexts()).map((context) => [context.id, context]));
-  await store.replaceContexts(current);
+  await options.writer.replaceContexts(current);
   const kept = new Set(current.map(({ id }) => id));
   const changed = current.filter((context) => !sameDocument(previous.get(context.id), context)).length;
   const removed = [...previous.keys()].filter((id) => !kept.has(id)).length;

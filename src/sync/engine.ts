@@ -8,9 +8,9 @@ import type { CircleCIClient, ClientStats } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "../project-slug.js";
-import type { EventBus } from "../store/events.js";
-import { publishStaged, writeAndPublish } from "../store/outbox.js";
+import { WriteFencedError } from "../store/errors.js";
 import type { ActivePipeline, Store } from "../store/store.js";
+import type { StoreWriter, SyncWriter } from "../writer/index.js";
 import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
@@ -24,8 +24,10 @@ import { messageOf } from "../error-message.js";
 
 export interface SyncEngineOptions {
   client: CircleCIClient;
+  /** What the sync reads to decide what to fetch. */
   store: Store;
-  bus: EventBus;
+  /** How what it fetched is stored (and announced). */
+  writer: StoreWriter;
   /**
    * Project slugs to sync, in any spelling CircleCI accepts. CircleCI is asked with each as configured (`github/...`
    * as `gh/...`); the store keeps each under its key (`projectKey`), and two spellings of one project are one.
@@ -66,11 +68,14 @@ const DEFAULT_STAGED_EVENTS_MIN_AGE_MS = 10_000;
  * Keeps the store equal to CircleCI, one `runCycle` at a time:
  * - Cost: a steady-state cycle reads each project, the pipeline pages down to the overlap window,
  *   and the trees of new, in-window and active pipelines only: O(projects + new + live), never history.
- * - Crash safety: children are written before parents and a project's cursor last, so a cycle
- *   killed or aborted anywhere is redone by the next one from the same window, and converges.
- * - Events: each write publishes exactly the changes it made (against the documents it replaced),
+ * - Crash safety: each batch of trees is committed at once (the writer puts children before parents)
+ *   and a project's cursor last, so a cycle killed or aborted anywhere is redone by the next one from
+ *   the same window, and converges.
+ * - Events: each commit announces exactly the changes it made (against the documents it replaced),
  *   through the store's outbox, so a crash between the write and the publish only delays them to the
- *   next cycle; a project's first backfill publishes none, since learning history is not news.
+ *   next cycle; a project's first backfill announces none, since learning history is not news.
+ * - Fencing: a cycle's writes carry the epoch of the lease it runs under; once the store refuses one
+ *   (a newer leader was granted) the cycle stops at once, as when the lease is lost.
  */
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
@@ -98,57 +103,77 @@ export class SyncEngine {
   /**
    * Runs one full cycle. Never two at once: a call while one runs rejects with
    * `SyncCycleInProgressError` (the scheduler never overlaps; a second caller should not wait
-   * for a cycle it did not ask for). `signal` stops the cycle at the next safe point.
+   * for a cycle it did not ask for). `signal` stops the cycle at the next safe point; `epoch` is the
+   * leader lease's fencing epoch the writes carry (none without a lease).
    */
-  async runCycle(signal?: AbortSignal): Promise<CycleReport> {
+  async runCycle(signal?: AbortSignal, epoch?: number): Promise<CycleReport> {
     if (this.#running) throw new SyncCycleInProgressError();
     this.#running = true;
     try {
-      return await this.#cycle(new CycleStop(signal));
+      return await this.#cycle(new CycleStop(signal), this.#options.writer.forSync(epoch));
     } finally {
       this.#running = false;
     }
   }
 
-  async #cycle(stop: CycleStop): Promise<CycleReport> {
+  async #cycle(stop: CycleStop, writer: SyncWriter): Promise<CycleReport> {
     const { store, client } = this.#options;
     const startedAt = this.#isoNow();
     const callsBefore = totalCalls(client.stats);
     this.#rateLimitWaits = { ...client.stats.rateLimitWaits };
+    const aborted = (streams: StreamReport[]): CycleReport => {
+      const completedAt = this.#isoNow();
+      return { ok: false, aborted: true, startedAt, completedAt, streams, calls: totalCalls(client.stats) - callsBefore };
+    };
     if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt: startedAt, streams: [], calls: 0 };
     const previous = await store.getSyncStatus();
-    await store.putSyncSummary({
+    if (!(await this.#unlessFenced(stop, () => writer.putSyncSummary({
       running: true,
       cycles: previous.cycles,
       lastCycleStartedAt: startedAt,
       lastCycleCompletedAt: previous.lastCycleCompletedAt,
-    });
+    })))) return aborted([]);
     await this.#publishStaged();
 
-    const finished = await this.#streams(stop);
+    const finished = await this.#streams(stop, writer);
     const completedAt = this.#isoNow();
     const calls = totalCalls(client.stats) - callsBefore;
     // Leadership may be gone: another instance owns the store now, so nothing more is written.
-    if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt, streams: finished, calls };
+    if (stop.aborted) return aborted(finished);
 
     const streams = stop.failure ? this.#everyStream(stop.failure.message) : finished;
-    await store.putStreamStatuses(nextStreamStatuses(previous.streams, streams, completedAt));
-    await store.putSyncSummary({
-      running: false,
-      cycles: previous.cycles + 1,
-      lastCycleStartedAt: startedAt,
-      lastCycleCompletedAt: completedAt,
+    const recorded = await this.#unlessFenced(stop, async () => {
+      await writer.putStreamStatuses(nextStreamStatuses(previous.streams, streams, completedAt));
+      await writer.putSyncSummary({
+        running: false,
+        cycles: previous.cycles + 1,
+        lastCycleStartedAt: startedAt,
+        lastCycleCompletedAt: completedAt,
+      });
     });
+    if (!recorded) return aborted(finished);
     const ok = streams.every((stream) => stream.error === undefined);
     this.#logger.info({ ok, calls }, "sync cycle done");
     return { ok, aborted: false, startedAt, completedAt, streams, calls };
   }
 
+  /** Runs `write`; false once the store refused it for a newer leader's epoch (the cycle then stops). */
+  async #unlessFenced(stop: CycleStop, write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (!(error instanceof WriteFencedError)) throw error;
+      stop.fence(error);
+      return false;
+    }
+  }
+
   /** Announcements an interrupted writer left in the outbox go out before anything new (at least once). */
   async #publishStaged(): Promise<void> {
-    const { store, bus, stagedEventsMinAgeMs } = this.#options;
+    const { writer, stagedEventsMinAgeMs } = this.#options;
     try {
-      const published = await publishStaged(store, bus, stagedEventsMinAgeMs ?? DEFAULT_STAGED_EVENTS_MIN_AGE_MS);
+      const published = await writer.publishStaged(stagedEventsMinAgeMs ?? DEFAULT_STAGED_EVENTS_MIN_AGE_MS);
       if (published > 0) this.#logger.info({ published }, "published the change events an interrupted write had staged");
     } catch (error) {
       this.#logger.warn({ err: error }, "could not publish the staged change events; they stay staged for the next cycle");
@@ -156,22 +181,24 @@ export class SyncEngine {
   }
 
   /** The reports of the streams that finished; a stop ends the list where the cycle stopped. */
-  async #streams(stop: CycleStop): Promise<StreamReport[]> {
+  async #streams(stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
     const reports: StreamReport[] = [];
     try {
-      await this.#runStreams(stop, reports);
+      await this.#runStreams(stop, writer, reports);
     } catch (error) {
-      if (!(error instanceof SyncAbortedError)) throw error;
+      if (error instanceof WriteFencedError) stop.fence(error);
+      else if (!(error instanceof SyncAbortedError)) throw error;
     }
     return reports;
   }
 
-  async #runStreams(stop: CycleStop, reports: StreamReport[]): Promise<void> {
+  async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<void> {
     const { client, store } = this.#options;
     for (const { key } of this.#projects) this.#progress({ type: "stream.started", stream: "projects", projectSlug: key });
     const projects = await syncProjects({
       client,
       store,
+      writer,
       projects: this.#projects,
       concurrency: this.#concurrency,
       at: this.#isoNow(),
@@ -185,14 +212,14 @@ export class SyncEngine {
 
     const active = await store.listActivePipelines();
     await mapConcurrent(projects.reachable, this.#concurrency, async (project) => {
-      this.#done(reports, await this.#syncProject(project, active, stop));
+      this.#done(reports, await this.#syncProject(project, active, stop, writer));
     });
     stop.checkpoint();
-    this.#done(reports, await this.#syncContexts(stop));
+    this.#done(reports, await this.#syncContexts(stop, writer));
   }
 
-  async #syncProject(project: SyncedProject, active: readonly ActivePipeline[], stop: CycleStop): Promise<StreamReport[]> {
-    const { client, store, bus } = this.#options;
+  async #syncProject(project: SyncedProject, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
+    const { client, store } = this.#options;
     const projectSlug = project.key;
     const tallies = emptyTreeTallies();
     for (const stream of TREE_STREAMS) this.#progress({ type: "stream.started", stream, projectSlug });
@@ -201,6 +228,7 @@ export class SyncEngine {
       await syncProjectPipelines({
         client,
         store,
+        writer,
         projectSlug,
         upstreamSlug: project.slug,
         concurrency: this.#concurrency,
@@ -209,7 +237,6 @@ export class SyncEngine {
         now: this.#now(),
         lookbackHours: this.#options.lookbackHours,
         backfillDays: this.#options.backfillDays,
-        commit: (events, write) => writeAndPublish(store, bus, events, write),
         checkpoint: () => stop.checkpoint(),
         onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });
@@ -222,22 +249,26 @@ export class SyncEngine {
   }
 
   /** The contexts report, or none when the cycle stopped before it finished. */
-  async #syncContexts(stop: CycleStop): Promise<StreamReport[]> {
+  async #syncContexts(stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
     const { client, store, orgId } = this.#options;
     const tally = emptyTally();
     if (orgId === undefined || orgId === "") return [{ ...streamReport("contexts", undefined, tally), skipped: MISSING_ORGANIZATION_ID }];
     this.#progress({ type: "stream.started", stream: "contexts" });
     try {
-      await syncContexts({ client, store, orgId, concurrency: this.#concurrency, tally, checkpoint: () => stop.checkpoint() });
+      await syncContexts({ client, store, writer, orgId, concurrency: this.#concurrency, tally, checkpoint: () => stop.checkpoint() });
       return [streamReport("contexts", undefined, tally)];
     } catch (failure) {
       return this.#isStreamFailure(failure, stop) ? [streamReport("contexts", undefined, tally, messageOf(failure))] : [];
     }
   }
 
-  /** A failure that belongs to one stream; a stop, or a bad token (which stops the cycle), does not. */
+  /** A failure that belongs to one stream; a stop, a refused write or a bad token (which stop the cycle) does not. */
   #isStreamFailure(failure: unknown, stop: CycleStop): boolean {
     if (failure instanceof SyncAbortedError) return false;
+    if (failure instanceof WriteFencedError) {
+      stop.fence(failure);
+      return false;
+    }
     if (failure instanceof AuthenticationError) {
       stop.fail(failure);
       return false;

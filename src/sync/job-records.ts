@@ -15,6 +15,12 @@ export interface JobSighting {
   workflowId: string;
   /** The workflow was not in the store before this cycle (a rerun may have carried the job into it). */
   workflowIsNew: boolean;
+  /**
+   * Seen in the store, not re-read from CircleCI (its workflow ended and did not change): another writer may have
+   * moved the job on since its record was read. A job without a record is left so: it has none, or it would have
+   * got one when it was read.
+   */
+  inStore?: boolean;
 }
 
 type NumberedBuildJob = WorkflowJob & { job_number: number };
@@ -28,7 +34,7 @@ export function hasJobRecord(job: WorkflowJob): job is NumberedBuildJob {
  * rerun carried the job into a new workflow (its `latest_workflow` moved while its status did not).
  */
 export function isRecordStale(record: JobRecord | undefined, sighting: JobSighting): boolean {
-  if (record === undefined) return true;
+  if (record === undefined) return sighting.inStore !== true;
   if (record.details.status !== sighting.job.status) return true;
   return sighting.workflowIsNew && record.details.latest_workflow.id !== sighting.workflowId;
 }

@@ -5,22 +5,20 @@
  * window and converges.
  */
 import type { Pipeline } from "../circleci/index.js";
-import type { ChangeEvent } from "../store/events.js";
 import type { ActivePipeline } from "../store/store.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { readOne } from "./read-one.js";
 import { syncPipelineTrees } from "./pipeline-tree.js";
 import { rejectInto } from "./report.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
-import { isInWindow, isPastWindow, nextHighWaterMark, windowCoverage, windowStart } from "./window.js";
+import { isInWindow, isPastWindow, nextHighWaterMark, pipelineCursorName, windowCoverage, windowStart } from "./window.js";
 
-export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "commit" | "backfilling"> {
+export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" | "backfilling"> {
   /** This project's pipelines in the active set. */
   active: readonly ActivePipeline[];
   now: number;
   lookbackHours: number;
   backfillDays: number;
-  commit(events: readonly ChangeEvent[], write: () => Promise<void>): Promise<void>;
   /** After each page of the walk: its size, and how much of the window the walk has covered (0 to 1). */
   onPage(items: number, covered: number): void;
 }
@@ -28,23 +26,13 @@ export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" |
 /** Active pipelines outside the window are fetched and synced this many at a time. */
 const ACTIVE_BATCH_SIZE = 20;
 
-export function pipelineCursorName(projectSlug: string): string {
-  return `pipelines:${projectSlug}`;
-}
-
 export async function syncProjectPipelines(options: PipelineSyncOptions): Promise<void> {
   const { client, store, projectSlug, tallies } = options;
   const cursorName = pipelineCursorName(projectSlug);
   const [highWaterMark] = await store.getCursors([cursorName]);
   const start = windowStart({ ...options, highWaterMark });
   const backfilling = highWaterMark === undefined;
-  const context: TreeSyncContext = {
-    ...options,
-    activeIds: new Set(options.active.map(({ id }) => id)),
-    backfilling,
-    // The first backfill only teaches the cache its history: none of it is news to subscribers.
-    commit: backfilling ? (_events, write) => write() : options.commit,
-  };
+  const context: TreeSyncContext = { ...options, activeIds: new Set(options.active.map(({ id }) => id)), backfilling };
 
   const inWindow: Pipeline[] = [];
   for await (const page of client.pipelinePages(options.upstreamSlug, { onRejected: rejectInto(tallies.pipelines) })) {
@@ -65,7 +53,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
   }
 
   options.checkpoint();
-  await store.setCursors(new Map([[cursorName, nextHighWaterMark(highWaterMark, inWindow, start)]]));
+  await options.writer.setCursor(cursorName, nextHighWaterMark(highWaterMark, inWindow, start));
 }
 
 /**
@@ -86,6 +74,6 @@ async function syncActiveBatch(active: readonly ActivePipeline[], context: TreeS
   );
   if (gone.length === 0) return;
   context.checkpoint();
-  await context.store.setActivePipelines({ remove: gone.map(({ id }) => id) });
+  await context.writer.leaveActiveSet(gone.map(({ id }) => id));
   for (const { id } of gone) context.activeIds.delete(id);
 }

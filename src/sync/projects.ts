@@ -6,7 +6,8 @@
 import { AuthenticationError, ProjectNotFoundError, RecordRejectedError } from "../circleci/index.js";
 import type { CircleCIClient, Project } from "../circleci/index.js";
 import type { Store, StoredProject } from "../store/store.js";
-import { sameDocument } from "./changes.js";
+import { sameDocument } from "../writer/index.js";
+import type { SyncWriter } from "../writer/index.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { emptyTally, rejectInto, streamReport } from "./report.js";
 import type { StreamReport } from "./report.js";
@@ -31,6 +32,7 @@ type Answer = { project: SyncedProject; document: Project } | { project: SyncedP
 export async function syncProjects(options: {
   client: CircleCIClient;
   store: Store;
+  writer: SyncWriter;
   projects: readonly SyncedProject[];
   concurrency: number;
   at: string;
@@ -62,7 +64,7 @@ export async function syncProjects(options: {
     reports.push(streamReport("projects", answer.project.key, tally, error));
   });
   options.checkpoint();
-  if (documents.length > 0) await store.putProjects(documents);
+  await options.writer.putProjects(documents);
   // CircleCI answered for a project whose document it cannot read: the project is there, its other streams run.
   return { reachable: answers.flatMap((answer) => ("document" in answer || isRejected(answer) ? [answer.project] : [])), reports };
 }

@@ -14,7 +14,7 @@ import type { CycleReport } from "./report.js";
 
 export interface SyncSchedulerOptions {
   engine: Pick<SyncEngine, "runCycle">;
-  /** Only `acquire`, `lost` and the epoch (for the log) are used; releasing and closing the lock stay with its owner. */
+  /** Only `acquire`, `lost` and the epoch (the cycle's writes carry it) are used; releasing and closing the lock stay with its owner. */
   lock: Pick<LeaderLock, "acquire" | "lost" | "fencingToken">;
   /** Pause between the end of one cycle (or a failed bid for the lock) and the next attempt. */
   intervalMs: number;
@@ -90,7 +90,7 @@ export class SyncScheduler {
       const lost = this.#lock.lost;
       if (this.#stopping.signal.aborted || lost?.aborted) return;
       const signal = lost === undefined ? this.#stopping.signal : AbortSignal.any([lost, this.#stopping.signal]);
-      const report = await this.#engine.runCycle(signal);
+      const report = await this.#engine.runCycle(signal, this.#lock.fencingToken);
       this.#logger.info({ ...cycleLogFields(report), leaderEpoch: this.#lock.fencingToken }, "sync cycle finished");
       this.#onCycle?.(report);
       this.#failures.resolve("sync cycles run again");

@@ -59,3 +59,8 @@ export function nextHighWaterMark(previous: string | undefined, written: readonl
   }
   return newest ?? new Date(start).toISOString();
 }
+
+/** The name of a project's high-water mark among the store's cursors. */
+export function pipelineCursorName(projectSlug: string): string {
+  return `pipelines:${projectSlug}`;
+}

@@ -2,8 +2,7 @@ import express, { Router } from "express";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { requestErrorHandler } from "../server/request-errors.js";
-import type { EventBus } from "../store/events.js";
-import type { Store } from "../store/store.js";
+import type { WebhookWriter } from "../writer/index.js";
 import { ingestWebhookEvent } from "./ingest.js";
 import { parseWebhookPayload } from "./schemas.js";
 import { isValidSignature, SIGNATURE_HEADER } from "./signature.js";
@@ -13,8 +12,8 @@ export const WEBHOOK_PATH = "/webhooks/circleci";
 export interface WebhookRouterOptions {
   /** The webhook's secret token in CircleCI (`CIRCLECI_WEBHOOK_SECRET`): every delivery must be signed with it. */
   secret: string;
-  store: Store;
-  bus: EventBus;
+  /** Stores what a delivery tells, and announces it. */
+  writer: WebhookWriter;
   /** Largest body read; a larger one answers 413 unread. Default 1 MiB (CircleCI's payloads are a few KB). */
   maxBodyBytes?: number;
   logger?: Logger;
@@ -49,7 +48,7 @@ export function circleciWebhookRouter(options: WebhookRouterOptions): Router {
         return;
       case "apply": {
         const { event } = payload;
-        const changes = await ingestWebhookEvent(event, options.store, options.bus);
+        const changes = await ingestWebhookEvent(event, options.writer);
         logger.info({ eventId: event.id, eventType: event.type, changes: changes.length }, "webhook applied");
         res.status(200).json({ changes: changes.length });
       }

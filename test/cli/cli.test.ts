@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "graphql-ws";
 import { request } from "undici";
 import { WebSocket } from "ws";
@@ -45,6 +45,7 @@ describe("circleci-gateway (built CLI)", () => {
     const [, url] = await running.waitForLine(/^GraphQL: (http:\/\/127\.0\.0\.1:\d+\/graphql) /);
     const [, slug] = await running.waitForLine(/^Projects: the simulator's (\S+) and two more/);
     const [, , metricsUrl] = await running.waitForLine(/^Health and metrics: (\S+), (\S+)$/);
+    const [, triggerUrl, simulatorToken] = await running.waitForLine(/^Act .*curl -s -X POST (\S+) -H 'Circle-Token: (\S+)'/);
     await running.waitForLine(/^sync cycle done: \d+ records/);
     const metrics = await request(metricsUrl as string);
     expect(await metrics.body.text()).toMatch(/^circleci_gateway_sync_cycles_total\{outcome="ok"\} [1-9]/m);
@@ -71,6 +72,26 @@ describe("circleci-gateway (built CLI)", () => {
     } finally {
       await client.dispose();
     }
+
+    // The living world takes a write: the triggered pipeline runs, and the gateway shows it after a sync.
+    const triggered = await request(triggerUrl as string, {
+      method: "POST",
+      headers: { "circle-token": simulatorToken as string, "content-type": "application/json" },
+      body: JSON.stringify({ branch: "demo" }),
+    });
+    expect(triggered.statusCode).toBe(201);
+    const { number } = (await triggered.body.json()) as { number: number };
+    await vi.waitFor(async () => {
+      const shown = await request(url as string, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ pipelines(projectSlug: "${slug}", first: 5) { nodes { number vcs { branch } workflows { status } } } }` }),
+      });
+      const { data: found } = (await shown.body.json()) as { data: { pipelines: { nodes: { number: number; vcs: { branch: string }; workflows: unknown[] }[] } } };
+      const pipeline = found.pipelines.nodes.find((node) => node.number === number);
+      expect(pipeline?.vcs.branch).toBe("demo");
+      expect(pipeline?.workflows.length).toBeGreaterThan(0);
+    }, { timeout: 20_000, interval: 500 });
 
     running.child.kill("SIGINT");
     expect(await running.exited).toBe(0);

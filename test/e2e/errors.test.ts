@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { DashboardDocument, JobByNumberDocument, PipelineByIdDocument, SyncStatusDocument } from "../generated/graphql.js";
+import { answerOf } from "../support/answer.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
 import { dataOf, execute, postBody, startGateway } from "./gateway.js";
@@ -44,7 +45,7 @@ describe("bad GraphQL input gets a clear error", () => {
     expect(await dataOf(gateway.url, PipelineByIdDocument, { id: randomUUID() })).toEqual({ pipeline: null });
     expect(await dataOf(gateway.url, JobByNumberDocument, { projectSlug: slug, number: 987_654 })).toEqual({ job: null });
     const workflow = await postBody(gateway.url, { query: "query ($id: ID!) { workflow(id: $id) { id } }", variables: { id: randomUUID() } });
-    expect(workflow).toEqual({ status: 200, body: { data: { workflow: null } } });
+    expect(workflow).toEqual({ status: 200, body: answerOf({ workflow: null }) });
   });
 
   it("a query that does not parse is GRAPHQL_PARSE_FAILED, HTTP 400", async () => {

@@ -35,6 +35,8 @@ export interface GatewayOptions {
   syncLeaderTtlSeconds?: number;
   /** Default: silent. */
   logger?: Logger;
+  /** Further settings, by environment variable (e.g. `GRAPHQL_MAX_COST`). */
+  settings?: Readonly<Record<string, string>>;
 }
 
 const CYCLE_DONE = /^sync cycle done: /;
@@ -52,6 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       SYNC_INTERVAL_SECONDS: String(options.syncIntervalSeconds),
       ...(options.orgId === undefined ? {} : { CIRCLECI_ORG_ID: options.orgId }),
       ...(options.syncLeaderTtlSeconds === undefined ? {} : { SYNC_LEADER_TTL_SECONDS: String(options.syncLeaderTtlSeconds) }),
+      ...options.settings,
     },
   });
   const logger = options.logger ?? silentLogger;
@@ -69,12 +72,13 @@ export function firstSyncCycle(gateway: Gateway): Promise<void> {
 
 export interface GraphQLResponse<TData> {
   status: number;
-  body: { data?: TData | null; errors?: GraphQLErrorBody[] };
+  body: { data?: TData | null; errors?: GraphQLErrorBody[]; extensions?: { cost?: { requested: number; actual?: number; maximum: number } } };
 }
 
 export interface GraphQLErrorBody {
   message: string;
-  extensions?: { code?: string };
+  path?: (string | number)[];
+  extensions?: { code?: string; limit?: string };
 }
 
 /** POSTs a raw request body to the gateway, as a client that may get it wrong would. */

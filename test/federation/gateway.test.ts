@@ -1,6 +1,3 @@
-import { ApolloGateway, IntrospectAndCompose } from "@apollo/gateway";
-import { ApolloServer } from "@apollo/server";
-import { startStandaloneServer } from "@apollo/server/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe } from "../../src/commands/serve.js";
 import type { ServeHandle } from "../../src/commands/serve.js";
@@ -10,17 +7,20 @@ import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { costCenterOf, startCostCenterSubgraph } from "./cost-center-subgraph.js";
 import type { CostCenterSubgraph } from "./cost-center-subgraph.js";
+import { startApolloRouter, startHiveRouter } from "./routers.js";
+import type { Router } from "./routers.js";
 
 /**
- * This service as a subgraph of an Apollo Federation supergraph: `serve` (embedded store, one sync cycle of the
- * simulator) answers at `/subgraph`, a second subgraph extends `Pipeline`, and `@apollo/gateway` composes both
- * by introspection (`_service { sdl }`) and plans queries across them. All on 127.0.0.1.
+ * This service as a subgraph of a federated supergraph: `serve` (embedded store, one sync cycle of the
+ * simulator) answers at `/subgraph`, a second subgraph extends `Pipeline`, and two real routers compose both
+ * from their `_service { sdl }` and plan queries across them: `@apollo/gateway` and Hive Gateway. All on 127.0.0.1.
  */
+const ROUTERS = ["@apollo/gateway", "Hive Gateway"] as const;
+
 let sim: Simulator;
 let serve: ServeHandle;
 let costs: CostCenterSubgraph;
-let gateway: ApolloServer;
-let gatewayUrl: string;
+let routers: Record<(typeof ROUTERS)[number], Router>;
 let slug: string;
 let auditedPipelineId: string;
 
@@ -30,21 +30,16 @@ beforeAll(async () => {
   auditedPipelineId = sim.world.state.pipelinesByProject.get(slug)?.[0] as string;
   serve = await startServeAfterOneCycle();
   costs = await startCostCenterSubgraph(auditedPipelineId);
-  gateway = new ApolloServer({
-    gateway: new ApolloGateway({
-      supergraphSdl: new IntrospectAndCompose({
-        subgraphs: [
-          { name: "circleci", url: subgraphUrl() },
-          { name: "costs", url: costs.url },
-        ],
-      }),
-    }),
-  });
-  ({ url: gatewayUrl } = await startStandaloneServer(gateway, { listen: { host: "127.0.0.1", port: 0 } }));
+  const subgraphs = [
+    { name: "circleci", url: subgraphUrl() },
+    { name: "costs", url: costs.url },
+  ];
+  const [apollo, hive] = await Promise.all([startApolloRouter(subgraphs), startHiveRouter(subgraphs)]);
+  routers = { "@apollo/gateway": apollo, "Hive Gateway": hive };
 }, 30_000);
 
 afterAll(async () => {
-  await gateway?.stop();
+  await Promise.all(Object.values(routers ?? {}).map((router) => router.stop()));
   await costs?.stop();
   await serve?.stop();
   await sim?.stop();
@@ -105,11 +100,11 @@ describe("the subgraph endpoint", () => {
   });
 });
 
-describe("the composed supergraph", () => {
+describe.each(ROUTERS)("the supergraph composed by %s", (name) => {
   it("answers one query with this service's pipelines and the other subgraph's costCenter, in one reference batch", async () => {
     const batchesBefore = costs.referenceBatches.length;
     const { data, errors } = await post<{ pipelines: { nodes: { id: string; number: number; state: string; costCenter: string }[] } }>(
-      gatewayUrl,
+      routers[name].url,
       `{ pipelines(projectSlug: "${slug}", first: 10) { nodes { id number state costCenter } } }`,
     );
     expect(errors).toBeUndefined();
@@ -126,7 +121,7 @@ describe("the composed supergraph", () => {
 
   it("resolves the other subgraph's bare Pipeline reference through this service's _entities", async () => {
     const { data, errors } = await post<{ auditedPipeline: { id: string; number: number; costCenter: string; workflows: { name: string }[] } }>(
-      gatewayUrl,
+      routers[name].url,
       "{ auditedPipeline { id number costCenter workflows { name } } }",
     );
     expect(errors).toBeUndefined();

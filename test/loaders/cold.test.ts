@@ -46,7 +46,7 @@ describe("a cold dashboard (empty store)", () => {
     expect(factory.stats.circleci).toEqual({ fetched: rig.sim.counters.total(), notFound: 0, failed: 0 });
   });
 
-  it("stops waiting for CircleCI at the request's read deadline; the fetch goes on, and a later request gets its result", async () => {
+  it("stops waiting for CircleCI at the request's read deadline; the fetch goes on, and once it is written back a later request reads it from the store", async () => {
     const rig = await coldRig();
     const id = newestPipelineIds(rig.sim, rig.synced[0] as string)[0] as string;
     // A 429 pauses the client's whole gate for its Retry-After: far past this request's deadline.
@@ -55,6 +55,7 @@ describe("a cold dashboard (empty store)", () => {
     await expect(factory.forRequest().pipeline.load(id)).rejects.toBeInstanceOf(ReadTimeoutError);
     const answered = () => rig.sim.counters.byStatus()["200"] ?? 0;
     await waitFor("the fetch to be answered in the background", () => answered() >= 2, 10_000);
+    await factory.drain();
     const callsBefore = rig.sim.counters.total();
     expect((await factory.forRequest().pipeline.load(id))?.id).toBe(id);
     expect(rig.sim.counters.total()).toBe(callsBefore);

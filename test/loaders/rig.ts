@@ -5,9 +5,11 @@ import type { LoaderFactory, LoaderFactoryOptions, Loaders } from "../../src/loa
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
+import { RedisInvalidations } from "../../src/store/redis-invalidations.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { SyncEngine } from "../../src/sync/index.js";
+import { StoreWriter } from "../../src/writer/index.js";
 import { startTestRedis } from "../support/redis-server.js";
 import { DAY_MS, NOW, simulatorClient } from "../support/simulator-client.js";
 import type { TestRedis } from "../support/redis-server.js";
@@ -22,6 +24,10 @@ export interface LoaderRig {
   client: CircleCIClient;
   store: RedisStore;
   bus: MemoryEventBus;
+  /** The store's writer, as the sync and the read path share it. */
+  writer: StoreWriter;
+  /** What the loaders evict by: the writer's, as every instance on this Redis receives them. */
+  invalidations: RedisInvalidations;
   engine: SyncEngine;
   /** Projects the engine syncs. */
   synced: string[];
@@ -60,14 +66,17 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
   settle(sim);
   const client = simulatorClient(sim, { concurrency: 16, ...options.client });
   rigs += 1;
-  const store = new RedisStore({ url: redis.url, prefix: `loaders-test-${process.pid}-${rigs}:` });
+  const prefix = `loaders-test-${process.pid}-${rigs}:`;
+  const store = new RedisStore({ url: redis.url, prefix });
+  const invalidations = RedisInvalidations.connect(redis.url, { prefix });
   const bus = new MemoryEventBus();
   const slugs = [...sim.world.state.projects.keys()];
   const synced = slugs.slice(0, 2);
+  const writer = new StoreWriter({ store, bus, syncLookbackMs: LOOKBACK_HOURS * 3_600_000 });
   const engine = new SyncEngine({
     client,
     store,
-    bus,
+    writer,
     projectSlugs: synced,
     lookbackHours: LOOKBACK_HOURS,
     backfillDays: BACKFILL_DAYS,
@@ -79,11 +88,13 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
     client,
     store,
     bus,
+    writer,
+    invalidations,
     engine,
     synced,
     unsynced: slugs.slice(2),
     factory(factoryOptions = {}) {
-      const factory = createLoaderFactory({ store, client, syncLookbackHours: LOOKBACK_HOURS, ...factoryOptions });
+      const factory = createLoaderFactory({ store, client, writer, invalidations, ...factoryOptions });
       factories.push(factory);
       return factory;
     },
@@ -91,6 +102,7 @@ export async function startRig(redis: TestRedis, options: RigOptions = {}): Prom
       await Promise.all(factories.map((factory) => factory.close()));
       await client.close();
       await bus.close();
+      await invalidations.close();
       await store.close();
       await sim.stop();
     },

@@ -1,7 +1,8 @@
-import { setImmediate as tick } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import { BACKFILL_DAYS, DAY_MS, dashboard, newestPipelineIds, startRig, truthOf, useRedis } from "./rig.js";
 import type { LoaderRig } from "./rig.js";
+import { commitAsSync } from "../support/writes.js";
 
 const redis = useRedis();
 let rig: LoaderRig;
@@ -53,32 +54,28 @@ describe("a warm dashboard (50 newest pipelines, their workflows, jobs and job r
     expect(costs).toEqual([6, 6]);
   });
 
-  it("serves a second request from the L1: only the listing goes to the store", async () => {
+  it("serves a second request from the L1 alone, the listing included: no store round trip", async () => {
     const factory = rig.factory();
     await dashboard(factory.forRequest(), slug, 20);
     const before = factory.stats;
     const { calls, roundTrips } = await cost(() => dashboard(factory.forRequest(), slug, 20));
-    expect({ calls, roundTrips }).toEqual({ calls: 0, roundTrips: 1 });
+    expect({ calls, roundTrips }).toEqual({ calls: 0, roundTrips: 0 });
     const after = factory.stats;
     expect(after.store.hits).toBe(before.store.hits);
     expect(after.l1.hits).toBeGreaterThan(before.l1.hits);
   });
 
-  it("lets L1 entries expire after their TTL, reading the store again", async () => {
-    const factory = rig.factory({ l1TtlMs: 30 });
+  it("keeps its entries however long nothing changes, and drops them all on a reset (invalidations possibly missed)", async () => {
+    const invalidations = new LocalInvalidations();
+    const factory = rig.factory({ invalidations });
     const first = await cost(() => dashboard(factory.forRequest(), slug, 10));
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    const second = await cost(() => dashboard(factory.forRequest(), slug, 10));
-    expect(second.roundTrips).toBe(first.roundTrips);
-    expect(second.calls).toBe(0);
-  });
-
-  it("bypasses the L1 when it is disabled (l1TtlMs: 0), reading the store every time", async () => {
-    const factory = rig.factory({ l1TtlMs: 0 });
-    const first = await cost(() => dashboard(factory.forRequest(), slug, 10));
-    const second = await cost(() => dashboard(factory.forRequest(), slug, 10));
-    expect(second.roundTrips).toBe(first.roundTrips);
-    expect(factory.stats.l1.hits).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await cost(() => dashboard(factory.forRequest(), slug, 10))).roundTrips).toBe(0);
+    invalidations.reset();
+    const afterReset = await cost(() => dashboard(factory.forRequest(), slug, 10));
+    expect(afterReset.roundTrips).toBe(first.roundTrips);
+    expect(afterReset.result).toEqual(first.result);
+    expect(afterReset.calls).toBe(0);
   });
 });
 
@@ -102,9 +99,8 @@ describe("the cache turned off (cache: false, the benchmarks' passthrough baseli
 });
 
 describe("L1 invalidation", () => {
-  it("evicts the entries a change event touches as soon as the bus delivers it, and nothing else", async () => {
-    const factory = rig.factory({ l1TtlMs: 60_000 });
-    await factory.subscribe(rig.bus);
+  it("evicts the entries a write changed once its invalidation arrives, and nothing else", async () => {
+    const factory = rig.factory();
     const [changedId, untouchedId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
     const loaders = factory.forRequest();
     const [workflow] = await loaders.workflowsOfPipeline.load(changedId as string);
@@ -112,13 +108,9 @@ describe("L1 invalidation", () => {
     if (workflow === undefined) throw new Error("the test needs a pipeline with workflows");
     await loaders.workflow.load(workflow.id);
 
-    // The store moves on; the L1 still answers what it held.
     const renamed = { ...workflow, name: `${workflow.name}-renamed` };
-    await rig.store.putWorkflows([renamed]);
-    expect((await factory.forRequest().workflow.load(workflow.id))?.name).toBe(workflow.name);
-
-    await rig.bus.publish([{ type: "workflow.status_changed", projectSlug: slug, workflow: renamed, previousStatus: workflow.status }]);
-    await tick();
+    await commitAsSync(rig.writer, slug, { workflows: [renamed] });
+    await rig.invalidations.barrier();
     const before = factory.stats;
     const next = factory.forRequest();
     expect((await next.workflow.load(workflow.id))?.name).toBe(renamed.name);
@@ -127,11 +119,12 @@ describe("L1 invalidation", () => {
     const after = factory.stats;
     expect(after.store.hits - before.store.hits).toBe(2);
     expect(after.l1.hits - before.l1.hits).toBe(1);
-    await rig.store.putWorkflows([workflow]);
+    await commitAsSync(rig.writer, slug, { workflows: [workflow] });
+    await rig.invalidations.barrier();
   });
 
-  it("evicts a workflow's job list and the job's record on a job change, and a project's CircleCI pages on a new pipeline", async () => {
-    const factory = rig.factory({ l1TtlMs: 60_000 });
+  it("evicts a workflow's job list and the job's record when they change; never keeps a project's CircleCI pages", async () => {
+    const factory = rig.factory();
     const unsynced = rig.unsynced[0] as string;
     const [pipelineId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
     const loaders = factory.forRequest();
@@ -139,12 +132,17 @@ describe("L1 invalidation", () => {
     const jobs = await loaders.jobsOfWorkflow.load(workflow?.id as string);
     const job = jobs.find((candidate) => candidate.job_number != null);
     if (workflow === undefined || job === undefined) throw new Error("the test needs a numbered job");
-    await loaders.jobRecord.load({ projectSlug: slug, number: job.job_number as number });
+    const record = await loaders.jobRecord.load({ projectSlug: slug, number: job.job_number as number });
     const [newest] = (await loaders.pipelinePage(unsynced, { first: 5 })).pipelines;
-    if (newest === undefined) throw new Error("the test needs pipelines in the unsynced project");
+    if (newest === undefined || record === null) throw new Error("the test needs pipelines in the unsynced project and a job record");
 
-    factory.invalidate({ type: "job.status_changed", projectSlug: slug, workflowId: workflow.id, job, previousStatus: "running" });
-    factory.invalidate({ type: "pipeline.created", projectSlug: unsynced, pipeline: newest });
+    const renamed = { ...job, name: `${job.name}-renamed` };
+    const jobLists = (list: typeof jobs) => new Map([[workflow.id, list]]);
+    await commitAsSync(rig.writer, slug, {
+      jobLists: jobLists(jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))),
+      jobRecords: [{ ...record, details: { ...record.details, name: renamed.name } }],
+    });
+    await rig.invalidations.barrier();
     const calls = rig.sim.counters.total();
     const before = factory.stats;
     const next = factory.forRequest();
@@ -156,13 +154,16 @@ describe("L1 invalidation", () => {
     expect(after.store.hits - before.store.hits).toBe(2);
     // The untouched workflow list, and the sync status that tells the project is not synced.
     expect(after.l1.hits - before.l1.hits).toBe(2);
+    // No write announces a change of CircleCI's own list: it is asked again.
     expect(rig.sim.counters.total() - calls).toBe(1);
+    await commitAsSync(rig.writer, slug, { jobLists: jobLists(jobs), jobRecords: [record] });
+    await rig.invalidations.barrier();
   });
 });
 
 describe("a job by id (federation's Job references)", () => {
   it("reads the store once, then the L1 until a change to that job; an id the store lacks is null without CircleCI", async () => {
-    const factory = rig.factory({ l1TtlMs: 60_000 });
+    const factory = rig.factory();
     const [pipelineId] = newestPipelineIds(rig.sim, slug).filter((id) => id !== erroredId);
     const [workflow] = await factory.forRequest().workflowsOfPipeline.load(pipelineId as string);
     const jobs = await factory.forRequest().jobsOfWorkflow.load(workflow?.id as string);
@@ -175,14 +176,15 @@ describe("a job by id (federation's Job references)", () => {
     expect(first.calls).toBe(0);
     expect(first.roundTrips).toBe(1);
 
-    const renamed = { ...job, name: `${job.name}-renamed` };
-    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))]]));
     const cached = await cost(() => factory.forRequest().job.load(job.id));
     expect(cached).toEqual({ result: job, calls: 0, roundTrips: 0 });
 
-    factory.invalidate({ type: "job.status_changed", projectSlug: slug, workflowId: workflow.id, job: renamed, previousStatus: job.status });
+    const renamed = { ...job, name: `${job.name}-renamed` };
+    await commitAsSync(rig.writer, slug, { jobLists: new Map([[workflow.id, jobs.map((candidate) => (candidate.id === job.id ? renamed : candidate))]]) });
+    await rig.invalidations.barrier();
     expect((await factory.forRequest().job.load(job.id))?.name).toBe(renamed.name);
-    await rig.store.putWorkflowJobs(new Map([[workflow.id, jobs]]));
+    await commitAsSync(rig.writer, slug, { jobLists: new Map([[workflow.id, jobs]]) });
+    await rig.invalidations.barrier();
   });
 });
 
@@ -222,7 +224,7 @@ describe("what the sync does not hold is served from CircleCI, then from the cac
     expect(rig.sim.counters.total()).toBe(0);
   });
 
-  it("a project the sync does not cover: paged from CircleCI, its subtrees then served from the store", async () => {
+  it("a project the sync does not cover: paged from CircleCI every time, its subtrees then served from the store", async () => {
     const unsynced = rig.unsynced[0] as string;
     rig.sim.counters.reset();
     const factory = rig.factory();
@@ -234,13 +236,12 @@ describe("what the sync does not hold is served from CircleCI, then from the cac
     expect(rig.sim.counters.total()).toBeGreaterThan(0);
     await factory.drain();
 
-    rig.sim.counters.reset();
-    expect(await dashboard(factory.forRequest(), unsynced, 10)).toEqual(served);
-    expect(rig.sim.counters.total()).toBe(0);
-
-    // The L1 gone (a new process), only the listing itself goes back to CircleCI: the store cannot vouch for a list it never synced.
-    expect(await dashboard(rig.factory().forRequest(), unsynced, 10)).toEqual(served);
-    expect(rig.sim.counters.byEndpoint()).toEqual({ "GET /project/{slug}/pipeline": 1 });
+    // Only the listing itself goes back to CircleCI: the store cannot vouch for a list it never synced.
+    for (const next of [factory, rig.factory()]) {
+      rig.sim.counters.reset();
+      expect(await dashboard(next.forRequest(), unsynced, 10)).toEqual(served);
+      expect(rig.sim.counters.byEndpoint()).toEqual({ "GET /project/{slug}/pipeline": 1 });
+    }
   });
 
   it("a project CircleCI does not know is null, and its listing rejects with the client's message", async () => {

@@ -91,6 +91,20 @@ describe("createGatewayMetrics", () => {
     expect(sampleValue(text, "circleci_gateway_active_subscriptions")).toBe(0);
   });
 
+  it("counts answer cache lookups by result and shows its entries, as they are at scrape time", async () => {
+    let stats: { hits: number; misses: number; shared: number; entries: number } | undefined = undefined;
+    const metrics = createGatewayMetrics({ answerCache: () => stats });
+    const before = await metrics.render();
+    expect(sampleValue(before, "circleci_gateway_answer_cache_entries")).toBe(0);
+    expect(sampleValue(before, "circleci_gateway_answer_cache_lookups_total", { result: "hit" })).toBeUndefined();
+    stats = { hits: 7, misses: 2, shared: 3, entries: 1 };
+    const text = await metrics.render();
+    expect(sampleValue(text, "circleci_gateway_answer_cache_lookups_total", { result: "hit" })).toBe(7);
+    expect(sampleValue(text, "circleci_gateway_answer_cache_lookups_total", { result: "miss" })).toBe(2);
+    expect(sampleValue(text, "circleci_gateway_answer_cache_lookups_total", { result: "shared" })).toBe(3);
+    expect(sampleValue(text, "circleci_gateway_answer_cache_entries")).toBe(1);
+  });
+
   it("leaves out what a process has no source for, and keeps the process metrics", async () => {
     const text = await createGatewayMetrics().render();
     expect(text).not.toContain("circleci_gateway_circleci_requests_total");

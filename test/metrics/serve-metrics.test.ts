@@ -42,8 +42,9 @@ describe("serve: GET /metrics", () => {
       expect(sampleSum(afterSync, "circleci_gateway_circleci_requests_total")).toBe(sim.counters.total());
       expect(sampleValue(afterSync, "circleci_gateway_sync_leader")).toBe(1);
 
-      for (let run = 0; run < 2; run += 1) {
-        const answer = await post(serve.url, { query: DASHBOARD, variables: { projectSlug: slug } });
+      // The second dashboard is the answer cache's; the smaller page after it executes over what the L1 holds.
+      for (const query of [DASHBOARD, DASHBOARD, `query ($projectSlug: String!) { pipelines(projectSlug: $projectSlug, first: 5) { nodes { id workflows { id } } } }`]) {
+        const answer = await post(serve.url, { query, variables: { projectSlug: slug } });
         expect(((await answer.json()) as { errors?: unknown }).errors).toBeUndefined();
       }
       const refused = (await (await post(serve.url, { query: `{ pipelines(projectSlug: "${slug}", after: "not-a-cursor") { nodes { id } } }` })).json()) as { errors?: unknown[] };
@@ -56,10 +57,11 @@ describe("serve: GET /metrics", () => {
       const busy = await metricsText(serve.url);
       expect(sampleValue(busy, "circleci_gateway_active_subscriptions")).toBe(1);
       expect(sampleValue(busy, "circleci_gateway_graphql_resolver_duration_seconds_count", { field: "pipelines", outcome: "ok" })).toBe(2);
+      expect(sampleValue(busy, "circleci_gateway_answer_cache_lookups_total", { result: "hit" })).toBe(1);
       expect(sampleValue(busy, "circleci_gateway_graphql_resolver_duration_seconds_count", { field: "pipelines", outcome: "error" })).toBe(1);
-      expect(sampleValue(busy, "circleci_gateway_graphql_request_duration_seconds_count", { operation_type: "query", outcome: "ok" })).toBe(2);
+      expect(sampleValue(busy, "circleci_gateway_graphql_request_duration_seconds_count", { operation_type: "query", outcome: "ok" })).toBe(3);
       expect(sampleValue(busy, "circleci_gateway_graphql_request_duration_seconds_count", { operation_type: "query", outcome: "error" })).toBe(1);
-      // The synced dashboard is answered by the caches: the store, then the L1 for the second run.
+      // The synced dashboard is answered by the caches: the store, then the L1 for the smaller page.
       expect(sampleValue(busy, "circleci_gateway_cache_lookups_total", { layer: "store", result: "hit" })).toBeGreaterThan(0);
       expect(sampleValue(busy, "circleci_gateway_cache_lookups_total", { layer: "l1", result: "hit" })).toBeGreaterThan(0);
       expect(busy).not.toContain(API_KEY);

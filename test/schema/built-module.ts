@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import ts from "typescript";
+import { own } from "../support/owned-processes.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -32,7 +32,11 @@ export async function compileSources(): Promise<{ dir: string; remove(): Promise
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function runNode(dir: string, args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir });
-  return stdout;
+export function runNode(dir: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    own(
+      execFile(process.execPath, args, { cwd: dir }, (error, stdout) => (error === null ? resolve(stdout) : reject(error))),
+      `node ${args.join(" ")}`,
+    );
+  });
 }

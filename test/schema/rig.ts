@@ -23,7 +23,7 @@ export interface SchemaRig {
 export async function startSchemaRig(options: RigOptions = {}): Promise<SchemaRig> {
   const sync = await startRig(options);
   await sync.engine.runCycle();
-  const factory = createLoaderFactory({ store: sync.store, client: sync.client });
+  const factory = createLoaderFactory({ store: sync.store, client: sync.client, writer: sync.writer, invalidations: sync.invalidations });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
   const projectSlugs = options.engine?.projectSlugs ?? sync.slugs;
   const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs });

@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/log.js";
 import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import { answerOf } from "../support/answer.js";
 import { createTinySchema } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
@@ -74,17 +75,18 @@ describe("parseBearerToken", () => {
 describe("createApiKeyMatcher and authenticate", () => {
   const matches = createApiKeyMatcher(KEYS);
 
-  it("matches each configured key and nothing else, whatever its length", () => {
-    expect(matches(KEYS[0])).toBe(true);
-    expect(matches(KEYS[1])).toBe(true);
-    expect(matches(WRONG_KEY)).toBe(false);
-    expect(matches(KEYS[0].slice(0, -1))).toBe(false);
-    expect(matches(`${KEYS[0]}x`)).toBe(false);
-    expect(matches("")).toBe(false);
+  it("matches each configured key (telling which) and nothing else, whatever its length", () => {
+    expect(matches(KEYS[0])).toBe(0);
+    expect(matches(KEYS[1])).toBe(1);
+    expect(matches(WRONG_KEY)).toBeUndefined();
+    expect(matches(KEYS[0].slice(0, -1))).toBeUndefined();
+    expect(matches(`${KEYS[0]}x`)).toBeUndefined();
+    expect(matches("")).toBeUndefined();
   });
 
-  it("tells a missing key from a wrong one", () => {
-    expect(authenticate(`Bearer ${KEYS[1]}`, matches)).toEqual({ ok: true });
+  it("tells a missing key from a wrong one; each key is a caller scope of its own, named without the key", () => {
+    expect(authenticate(`Bearer ${KEYS[1]}`, matches)).toEqual({ ok: true, caller: { scope: "key:1" } });
+    expect(authenticate(`Bearer ${KEYS[0]}`, matches)).toEqual({ ok: true, caller: { scope: "key:0" } });
     expect(authenticate(undefined, matches)).toEqual({ ok: false, failure: "missing" });
     expect(authenticate(`Basic ${KEYS[1]}`, matches)).toEqual({ ok: false, failure: "missing" });
     expect(authenticate(`Bearer ${WRONG_KEY}`, matches)).toEqual({ ok: false, failure: "invalid" });
@@ -135,7 +137,7 @@ describe("HTTP with API keys", () => {
     for (const authorization of [`Bearer ${KEYS[0]}`, `Bearer ${KEYS[1]}`, `bearer ${KEYS[0]}`]) {
       const response = await postQuery(url, authorization);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ data: { hello: "world" } });
+      expect(await response.json()).toEqual(answerOf({ hello: "world" }));
     }
   });
 

@@ -43,6 +43,11 @@ export function* hostileRequests(seed: number, maxBodyBytes: number): Generator<
     },
     () => graphql("huge aliases", { query: `{ ${Array.from({ length: random.int(40, 3000) }, (_, index) => `a${index}: hello`).join(" ")} }` }),
     () => graphql("wide lists", { query: `{ items(first: ${random.int(1, 1000)}) { items(first: ${random.int(1, 1000)}) { hello } } }` }),
+    () => {
+      // As text: JSON.stringify itself would overflow the stack on this.
+      const depth = random.int(65, 30_000);
+      return post("deeply nested variables", `{"query":"{ hello }","variables":{"a":${"[".repeat(depth)}${"]".repeat(depth)}}}`);
+    },
     () => graphql("wrong variable types", { query: "query($n: Int) { items(first: $n) { hello } }", variables: { n: random.pick(WRONG_FIRSTS) } }),
     () => graphql("token soup", { query: Array.from({ length: random.int(1, 400) }, () => random.pick(TOKEN_SOUP)).join(random.pick([" ", "", "\n"])) }),
     () => {

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { createClient } from "graphql-ws";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { DEFAULT_QUERY_LIMITS } from "../../src/server/limits/index.js";
+import { CROWD } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
 
@@ -11,7 +13,8 @@ const { startServer, track } = useTinyServers();
 
 interface GraphQLBody {
   data?: unknown;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: { cost?: unknown };
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: GraphQLBody & GraphQLBody[] }> {
@@ -26,12 +29,15 @@ function nestedQuery(levels: number): string {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/** The `extensions` of an answer to an operation that ran: its estimated and actual cost against the maximum. */
+const ran = (requested: number, actual: number, maximum = DEFAULT_QUERY_LIMITS.maxCost) => ({ cost: { requested, actual, maximum } });
+
 describe("query limits over HTTP", () => {
   it("refuse each limit before execution with a 400 that names it; at the limit the query runs", async () => {
     const { url } = await startServer({ limits: { maxDepth: 3, maxAliases: 2, maxCost: 10, maxTokens: 40 } });
 
     const atDepth = await postJson(url, { query: nestedQuery(2) });
-    expect(atDepth).toEqual({ status: 200, body: { data: { nested: { nested: { hello: "world" } } } } });
+    expect(atDepth).toEqual({ status: 200, body: { data: { nested: { nested: { hello: "world" } } }, extensions: ran(2, 2, 10) } });
     const deep = await postJson(url, { query: nestedQuery(3) });
     expect(deep.status).toBe(400);
     expect(deep.body).toEqual({
@@ -41,6 +47,8 @@ describe("query limits over HTTP", () => {
           extensions: { code: "QUERY_TOO_COMPLEX", limit: "GRAPHQL_MAX_DEPTH", measured: 4, maximum: 3 },
         },
       ],
+      // Refused before it ran: the estimate, no actual cost.
+      extensions: { cost: { requested: 3, maximum: 10 } },
     });
 
     const aliases = await postJson(url, { query: "{ a: hello b: hello c: hello }" });
@@ -74,15 +82,43 @@ describe("query limits over HTTP", () => {
   });
 });
 
+describe("the cost of an operation over HTTP", () => {
+  it("is in every answer to a measured operation, on /graphql and /subgraph, POST and GET", async () => {
+    const { url, origin } = await startServer({ subgraphSchema: (await startServer()).schema });
+    const query = "{ items(first: 3) { hello nested { hello } } }";
+    for (const target of [url, `${origin}/subgraph`]) {
+      expect((await postJson(target, { query })).body).toEqual({ data: { items: Array.from({ length: 3 }, () => ({ hello: "world", nested: { hello: "world" } })) }, extensions: ran(6, 6) });
+    }
+    const overGet = await fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: PREFLIGHT });
+    expect(((await overGet.json()) as GraphQLBody).extensions).toEqual(ran(6, 6));
+    // Not measured: a document that does not validate.
+    expect((await postJson(url, { query: "{ nope }" })).body.extensions).toBeUndefined();
+  });
+
+  it("stops an operation whose data is larger than estimated once it has produced the maximum: the rest fail", async () => {
+    const { url } = await startServer({ limits: { maxCost: 20 } });
+    const { status, body } = await postJson(url, { query: "{ crowd { hello } }" });
+    expect(status).toBe(200);
+    const crowd = (body.data as { crowd: unknown[] }).crowd;
+    expect(crowd.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => ({ hello: "world" })));
+    expect(crowd.slice(20)).toEqual(Array.from({ length: CROWD - 20 }, () => null));
+    expect(body.errors?.map((error) => [error.path, error.extensions?.code, error.extensions?.limit])).toEqual(
+      Array.from({ length: CROWD - 20 }, (_, index) => [["crowd", 20 + index], "QUERY_TOO_COMPLEX", "GRAPHQL_MAX_COST"]),
+    );
+    expect(body.errors?.[0]?.message).toMatch(/^query cost passed the maximum of 20 \(GRAPHQL_MAX_COST\) during execution/);
+    expect(body.extensions).toEqual({ cost: { requested: 10, actual: 20, maximum: 20 } });
+  });
+});
+
 describe("batched HTTP requests", () => {
   it("run up to maxBatch operations, each one refused on its own when over a limit", async () => {
     const { url } = await startServer({ limits: { maxBatch: 3, maxDepth: 2 } });
     const { status, body } = await postJson(url, [{ query: "{ hello }" }, { query: nestedQuery(2) }, { query: "{ nested { hello } }" }]);
     expect(status).toBe(400);
     expect(body).toHaveLength(3);
-    expect(body[0]).toEqual({ data: { hello: "world" } });
+    expect(body[0]).toEqual({ data: { hello: "world" }, extensions: ran(0, 0) });
     expect(body[1]?.errors?.[0]?.extensions?.limit).toBe("GRAPHQL_MAX_DEPTH");
-    expect(body[2]).toEqual({ data: { nested: { hello: "world" } } });
+    expect(body[2]).toEqual({ data: { nested: { hello: "world" } }, extensions: ran(1, 1) });
   });
 
   it("refuse a batch over maxBatch whole, before any operation runs", async () => {
@@ -118,6 +154,26 @@ describe("query limits over WebSocket", () => {
     expect(values[0]).toEqual({ tick: expect.stringMatching(/^7 from context/) });
   });
 
+  it("report the cost of each `next`: a query's result, and each event of a subscription on its own", async () => {
+    const { url, publishTick, subscribers } = await startServer({ limits: { maxCost: 20 } });
+    const client = track(createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 }));
+    const results: unknown[] = [];
+    await new Promise((resolve, reject) => {
+      client.subscribe({ query: "{ items(first: 4) { hello } crowd { hello } }" }, { next: (value) => void results.push(value), error: reject, complete: () => resolve(undefined) });
+    });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ extensions: { cost: { requested: 14, actual: 20, maximum: 20 } } });
+    expect((results[0] as GraphQLBody).errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+
+    const events: unknown[] = [];
+    client.subscribe({ query: "subscription { tick }" }, { next: (value) => void events.push(value), error: () => undefined, complete: () => undefined });
+    await waitFor("the subscription to be live", () => subscribers() === 1);
+    publishTick(1);
+    publishTick(2);
+    await waitFor("two ticks", () => events.length === 2);
+    for (const event of events) expect(event).toEqual({ data: { tick: expect.any(String) }, extensions: ran(0, 0, 20) });
+  });
+
   it("closes a connection whose message is over the body limit with 1009", async () => {
     const { url } = await startServer({ maxBodyBytes: 2048 });
     const socket = new WebSocket(url.replace(/^http/, "ws"), "graphql-transport-ws");
@@ -138,11 +194,11 @@ describe("automatic persisted queries", () => {
     expect(unknown).toEqual({ status: 200, body: { errors: [{ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } }] } });
 
     const registered = await postJson(url, { query, ...persisted(sha256(query)) });
-    expect(registered).toEqual({ status: 200, body: { data: { nested: { hello: "world" } } } });
+    expect(registered).toEqual({ status: 200, body: { data: { nested: { hello: "world" } }, extensions: ran(1, 1) } });
     const byHash = await postJson(url, persisted(sha256(query)));
-    expect(byHash).toEqual({ status: 200, body: { data: { nested: { hello: "world" } } } });
+    expect(byHash).toEqual({ status: 200, body: { data: { nested: { hello: "world" } }, extensions: ran(1, 1) } });
     const byHashOverGet = await fetch(`${url}?extensions=${encodeURIComponent(JSON.stringify(persisted(sha256(query)).extensions))}`, { headers: PREFLIGHT });
-    expect(await byHashOverGet.json()).toEqual({ data: { nested: { hello: "world" } } });
+    expect(await byHashOverGet.json()).toEqual({ data: { nested: { hello: "world" } }, extensions: ran(1, 1) });
 
     const wrong = await postJson(url, { query, ...persisted(sha256("{ hello }")) });
     expect([wrong.status, wrong.body.errors?.[0]?.message]).toEqual([400, "provided sha does not match query"]);
@@ -161,7 +217,7 @@ describe("automatic persisted queries", () => {
     const queries = Array.from({ length: 5 }, (_, index) => `{ hello ${`# ${index} `.padEnd(190, "x")}\n}`);
     for (const text of queries) expect((await postJson(url, { query: text, ...persisted(sha256(text)) })).status).toBe(200);
     expect((await postJson(url, persisted(sha256(queries[0] as string)))).body.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
-    expect((await postJson(url, persisted(sha256(queries[4] as string)))).body).toEqual({ data: { hello: "world" } });
+    expect((await postJson(url, persisted(sha256(queries[4] as string)))).body).toEqual({ data: { hello: "world" }, extensions: ran(0, 0) });
   });
 });
 
@@ -211,7 +267,7 @@ describe("bad requests", () => {
       expect(((await response.json()) as GraphQLBody).errors?.[0]?.message).toMatch(/^GET requests only support query operations/);
     }
     expect(mutations()).toBe(0);
-    expect((await postJson(url, { query: "mutation { touch }" })).body).toEqual({ data: { touch: 1 } });
+    expect((await postJson(url, { query: "mutation { touch }" })).body).toEqual({ data: { touch: 1 }, extensions: ran(0, 0) });
   });
 
   it("answer other methods with 405", async () => {

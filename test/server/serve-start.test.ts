@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startServe } from "../../src/commands/serve.js";
 import { silentLogger } from "../../src/log.js";
+import { answerOf } from "../support/answer.js";
 import { useInProcessServe } from "../support/in-process-serve.js";
 import { readOperation } from "./limits/operations.js";
 
@@ -14,12 +15,13 @@ describe("startServe", () => {
     let url = "";
     await gateway.withServe({}, async (serve, lines) => {
       url = serve.url;
-      expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket; open it in a browser for Apollo Sandbox)`);
-      expect(lines[1]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
+      expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket)`);
+      expect(lines[1]).toMatch(/^IDE: open \S+\/graphql in a browser for Apollo Sandbox .* or \S+\/graphiql for GraphiQL \(served by the gateway: works offline\)\.$/);
+      expect(lines[2]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
       const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ projects { slug name } }"}' });
       const { sim, slug } = gateway;
       const name = sim.world.state.projects.get(slug)?.name;
-      expect(await response.json()).toEqual({ data: { projects: [{ slug, name }] } });
+      expect(await response.json()).toEqual(answerOf({ projects: [{ slug, name }] }));
     });
     await expect(fetch(url)).rejects.toThrow();
   });

@@ -1,11 +1,13 @@
 import { connect, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import { Router } from "express";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
+import { AnswerCacheWithoutInvalidationsError, createGatewayServer, GatewayServerNotListeningError } from "../../src/server/index.js";
 import type { ReadinessCheck } from "../../src/server/index.js";
+import { answerOf } from "../support/answer.js";
 import { createTinySchema } from "./tiny-schema.js";
 import { useTinyServers } from "./tiny-server.js";
 import { waitFor } from "./wait-for.js";
@@ -122,7 +124,7 @@ describe("GraphQL over HTTP", () => {
 
     const preflightedGet = await fetch(getUrl, { headers: { "apollo-require-preflight": "true" } });
     expect(preflightedGet.status).toBe(200);
-    expect(await preflightedGet.json()).toEqual({ data: { hello: "world" } });
+    expect(await preflightedGet.json()).toEqual(answerOf({ hello: "world" }));
   });
 
   it("answers a malformed or oversized body with a JSON error, not a stack trace", async () => {
@@ -148,6 +150,18 @@ describe("GraphQL over HTTP", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await response.text()).toMatch(/embeddable-sandbox/);
+  });
+
+  it("serves the routes it is given beside GraphQL, behind the API key when keys are set", async () => {
+    const status = Router().get("/", (_request, response) => void response.json({ status: "fine" }));
+    const open = await startServer({ routes: [{ path: "/status", handler: status }] });
+    expect(await (await fetch(`${open.origin}/status`)).json()).toEqual({ status: "fine" });
+
+    const key = "route-key-0123456789abcdef";
+    const guarded = await startServer({ apiKeys: [key], routes: [{ path: "/status", handler: status }] });
+    expect((await fetch(`${guarded.origin}/status`)).status).toBe(401);
+    expect((await fetch(`${guarded.origin}/status`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await fetch(`${guarded.origin}/elsewhere`)).status).toBe(404);
   });
 
   it("allows introspection by default, and refuses it when turned off", async () => {
@@ -209,7 +223,7 @@ describe("lifecycle", () => {
     releaseSlow();
     const response = await inFlight;
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { slow: "finally" } });
+    expect(await response.json()).toEqual(answerOf({ slow: "finally" }));
     await closing;
     expect(closed).toBe(true);
   });
@@ -233,6 +247,11 @@ describe("lifecycle", () => {
     await server.close();
     await ended;
     socket.destroy();
+  });
+
+  it("refuses an answer cache without invalidations: nothing would ever evict its answers", () => {
+    const tiny = createTinySchema();
+    expect(() => createGatewayServer({ schema: tiny.schema, context: tiny.context, answerCacheEntries: 10 })).toThrow(AnswerCacheWithoutInvalidationsError);
   });
 
   it("listen rejects when the port is taken, and close afterwards is a no-op", async () => {

@@ -1,6 +1,10 @@
 import { EventEmitter, on } from "node:events";
 import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
 import type { GraphQLFieldConfigMap } from "graphql";
+import { DEFAULT_ASSUMED_LIST_SIZE } from "../../src/server/limits/index.js";
+
+/** The objects `crowd` holds: three times what the estimate assumes of a list the table of sizes does not name. */
+export const CROWD = 3 * DEFAULT_ASSUMED_LIST_SIZE;
 
 /** What the tiny schema's resolvers see: a number that tells one context (one request or operation) from another. */
 export interface TinyContext {
@@ -10,7 +14,8 @@ export interface TinyContext {
 /**
  * A schema just big enough to exercise the server's plumbing: a query, a query that answers only when the test
  * releases it (an in-flight request), one that echoes the context, a subscription the test publishes into, a
- * mutation, and `nested` / `items(first)` to build queries as deep and as costly as a limit test needs.
+ * mutation, and `nested` / `items(first)` to build queries as deep and as costly as a limit test needs; `crowd`
+ * holds more objects than the cost estimate assumes of a list.
  */
 export function createTinySchema() {
   const ticks = new EventEmitter();
@@ -39,6 +44,7 @@ export function createTinySchema() {
         args: { first: { type: GraphQLInt, defaultValue: 2 } },
         resolve: (_root, args: { first: number }) => Array.from({ length: args.first }, () => ({})),
       },
+      crowd: { type: new GraphQLNonNull(new GraphQLList(query)), resolve: () => Array.from({ length: CROWD }, () => ({})) },
     }),
   });
 

@@ -9,8 +9,18 @@ export interface Answer {
 }
 
 /** One GET over real HTTP; the body is read whole so the connection is free for the next call. */
-export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await request(url, { headers });
+export function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(url, { headers });
+}
+
+/** One POST with a JSON body (none when `body` is undefined), as CircleCI's write endpoints take it. */
+export function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  if (body === undefined) return send(url, { method: "POST", headers });
+  return send(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+async function send(url: string, options: Parameters<typeof request>[1]): Promise<Answer> {
+  const res = await request(url, options);
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkflowJobWire, WorkflowWire } from "../../src/simulator/model.js";
 import { InvalidActionError, UnknownResourceError, createWorld, type World } from "../../src/simulator/world.js";
+import { failedWorkflow, ghSlug, jobsOf, workflowsOf } from "./world-fixtures.js";
 import { inconsistencies, serialize } from "./world-inspection.js";
 
 const NOW = Date.UTC(2024, 2, 11, 15, 0, 0);
@@ -17,35 +18,12 @@ function smallWorld(options: Parameters<typeof createWorld>[0] = {}): World {
   return createWorld({ now: NOW, projects: 3, pipelinesPerProject: 3, historyDays: 1, ...options });
 }
 
-function ghSlug(world: World): string {
-  return [...world.state.projects.keys()].find((slug) => slug.startsWith("gh/")) as string;
-}
-
-function workflowsOf(world: World, pipelineId: string): WorkflowWire[] {
-  return (world.state.workflowsByPipeline.get(pipelineId) ?? []).map((id) => world.state.workflows.get(id) as WorkflowWire);
-}
-
-function jobsOf(world: World, workflowId: string): WorkflowJobWire[] {
-  return world.state.jobsByWorkflow.get(workflowId) ?? [];
-}
-
 /** Advances in `stepMs` steps, calling `observe` after each, until `totalMs` have passed. */
 function walk(world: World, totalMs: number, stepMs: number, observe: () => void): void {
   for (let passed = 0; passed < totalMs; passed += stepMs) {
     world.advance(Math.min(stepMs, totalMs - passed));
     observe();
   }
-}
-
-/** Triggers pipelines one by one until a workflow ends `failed`; deterministic for a given seed. */
-function failedWorkflow(world: World): WorkflowWire {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const pipeline = world.triggerPipeline(ghSlug(world));
-    world.advance(3 * HOUR);
-    const failed = workflowsOf(world, pipeline.id).find((w) => w.status === "failed");
-    if (failed) return failed;
-  }
-  throw new Error("no workflow failed in 200 pipelines");
 }
 
 describe("triggerPipeline", () => {
@@ -262,5 +240,103 @@ describe("rerunWorkflow", () => {
       );
       expect(later.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("a pipeline triggered with a setup time", () => {
+  it("is pending without workflows until its config is compiled, then runs like any other", () => {
+    const world = smallWorld();
+    const slug = ghSlug(world);
+    const pipeline = world.triggerPipeline(slug, { trigger: "api", branch: "main", actorId: world.me.id, setupMs: 2_000 });
+    expect(pipeline).toMatchObject({ state: "pending", errors: [], trigger: { type: "api", actor: { login: world.me.login } } });
+    expect(world.state.pipelinesByProject.get(slug)?.[0]).toBe(pipeline.id);
+    expect(workflowsOf(world, pipeline.id)).toEqual([]);
+    world.advance(1_999);
+    expect(workflowsOf(world, pipeline.id)).toEqual([]);
+    world.advance(1);
+    expect(pipeline.state).toBe("created");
+    const workflows = workflowsOf(world, pipeline.id);
+    expect(workflows.length).toBeGreaterThan(0);
+    expect(workflows.every((w) => Date.parse(w.created_at) === world.state.now)).toBe(true);
+    expect(inconsistencies(world.state)).toEqual([]);
+    world.advance(3 * HOUR);
+    expect(workflowsOf(world, pipeline.id).every((w) => w.stopped_at !== null)).toBe(true);
+  });
+
+  it("turns errored after the setup time when its config does not compile", () => {
+    const world = smallWorld();
+    const pipeline = world.triggerPipeline(ghSlug(world), { errored: true, setupMs: 500 });
+    expect(pipeline).toMatchObject({ state: "pending", errors: [] });
+    world.advance(500);
+    expect(pipeline.state).toBe("errored");
+    expect(pipeline.errors.length).toBeGreaterThan(0);
+    expect(workflowsOf(world, pipeline.id)).toEqual([]);
+  });
+});
+
+describe("cancelWorkflow and cancelJob", () => {
+  it("cancelWorkflow stops every live job and ends the workflow canceled; a finished one stays as it is", () => {
+    const world = smallWorld();
+    const pipeline = world.triggerPipeline(ghSlug(world), { holdForApproval: true });
+    world.advance(MINUTE);
+    const [held] = workflowsOf(world, pipeline.id) as [WorkflowWire];
+    const live = jobsOf(world, held.id).filter((j) => !["success", ...FAILED].includes(j.status));
+    world.cancelWorkflow(held.id);
+    expect(held).toMatchObject({ status: "canceled", canceled_by: world.me.id });
+    expect(held.stopped_at).not.toBeNull();
+    for (const job of live) expect(job.status).toBe("canceled");
+    expect(inconsistencies(world.state)).toEqual([]);
+    const snapshot = serialize(world.state);
+    world.cancelWorkflow(held.id);
+    expect(serialize(world.state)).toBe(snapshot);
+    expect(() => world.cancelWorkflow("no-such-workflow")).toThrow(UnknownResourceError);
+  });
+
+  it("cancelJob stops one job, leaves what waits on it blocked, and the workflow ends canceled by that user", () => {
+    const world = smallWorld();
+    const slug = ghSlug(world);
+    const pipeline = world.triggerPipeline(slug);
+    world.advance(30_000);
+    const running = workflowsOf(world, pipeline.id)
+      .flatMap((w) => jobsOf(world, w.id).map((job) => ({ workflow: w, job })))
+      .find(({ job }) => job.status === "running" && job.type === "build");
+    if (!running) throw new Error("no job runs 30 s into the pipeline");
+    const { workflow, job } = running;
+    const dependants = jobsOf(world, workflow.id).filter((j) => j.dependencies.includes(job.id));
+    world.cancelJob({ projectSlug: slug.replace(/^gh/, "github"), number: job.job_number as number }, world.me.id);
+    expect(job).toMatchObject({ status: "canceled", canceled_by: world.me.id, stopped_at: expect.any(String) });
+    expect(world.state.jobDetails.get(`${slug}#${job.job_number}`)?.status).toBe("canceled");
+    world.advance(3 * HOUR);
+    for (const dependant of dependants) expect(dependant.status).toBe("blocked");
+    expect(workflow).toMatchObject({ status: "canceled", canceled_by: world.me.id });
+    expect(inconsistencies(world.state)).toEqual([]);
+    const snapshot = serialize(world.state);
+    world.cancelJob({ id: job.id });
+    expect(serialize(world.state)).toBe(snapshot);
+    expect(() => world.cancelJob({ projectSlug: slug, number: 999_999 })).toThrow(UnknownResourceError);
+    expect(() => world.cancelJob({ id: "no-such-job" })).toThrow(UnknownResourceError);
+  });
+});
+
+describe("rerunWorkflow of named jobs", () => {
+  it("runs the named jobs and everything downstream again, carrying the other successful jobs over", () => {
+    const world = smallWorld();
+    const failed = failedWorkflow(world);
+    const original = jobsOf(world, failed.id);
+    const named = original.find((j) => j.status === "success" && original.some((other) => other.dependencies.includes(j.id)));
+    if (!named) throw new Error("the failed workflow has no successful job that others depend on");
+    const downstream = new Set([named.id]);
+    for (let before = 0; downstream.size > before; ) {
+      before = downstream.size;
+      for (const job of original) if (job.dependencies.some((id) => downstream.has(id))) downstream.add(job.id);
+    }
+    const rerun = world.rerunWorkflow(failed.id, { jobs: [named.id] });
+    const rerunJobs = new Map(jobsOf(world, rerun.id).map((j) => [j.name, j]));
+    for (const job of original) {
+      const carried = job.status === "success" && !downstream.has(job.id);
+      expect(rerunJobs.get(job.name)?.id === job.id, `${job.name} (${job.status})`).toBe(carried);
+    }
+    expect(inconsistencies(world.state)).toEqual([]);
+    expect(() => world.rerunWorkflow(failed.id, { jobs: ["no-such-job"] })).toThrow(InvalidActionError);
   });
 });

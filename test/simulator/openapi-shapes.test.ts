@@ -62,6 +62,7 @@ beforeAll(async () => {
       await fetchAllPages("listEnvironmentVariablesFromContext", `/context/${context.id}/environment-variable`);
     }
   }
+  for (const org of world.state.orgs.values()) await fetchAllPages("listPipelines", "/pipeline", { "org-slug": org.slug });
   for (const projectSlug of world.state.projects.keys()) {
     await fetchSample("getProjectBySlug", `/project/${projectSlug}`);
     await fetchAllPages("listPipelinesForProject", `/project/${projectSlug}/pipeline`, { branch: "main" });
@@ -73,6 +74,7 @@ beforeAll(async () => {
         for (const job of await fetchAllPages<WorkflowJobWire>("listWorkflowJobs", `/workflow/${workflow.id}/job`)) {
           if (job.type === "build" && job.job_number !== undefined) {
             await fetchSample("getJobDetails", `/project/${projectSlug}/job/${job.job_number}`);
+            await fetchAllPages("getTests", `/project/${projectSlug}/${job.job_number}/tests`);
           }
         }
       }
@@ -104,6 +106,8 @@ describe("simulator answers against openapi-v2.json", () => {
     "getWorkflowById",
     "listWorkflowJobs",
     "getJobDetails",
+    "getTests",
+    "listPipelines",
     "listContexts",
     "getContext",
     "listEnvironmentVariablesFromContext",
@@ -129,6 +133,10 @@ describe("simulator answers against openapi-v2.json", () => {
     expect(details.some((d) => d.status === "running" && d.duration === null)).toBe(true);
     expect(details.some((d) => d.status === "success" && d.duration !== null)).toBe(true);
     expect(itemsOf<{ variable: string }>("listEnvironmentVariablesFromContext").length).toBeGreaterThan(0);
+    const tests = itemsOf<{ result: string; message: string | null }>("getTests");
+    expect(tests.some((t) => t.result === "failure" && t.message !== null)).toBe(true);
+    expect(tests.some((t) => t.result === "success" && t.message === null)).toBe(true);
+    expect(itemsOf("listPipelines").length).toBeGreaterThan(0);
   });
 
   it("would catch a shape error: a pipeline missing a required field does not validate", () => {

@@ -250,6 +250,8 @@ function worldAround(state: ReturnType<typeof emptyState>): World {
     triggerPipeline: unsupported,
     rerunWorkflow: unsupported,
     approve: unsupported,
+    cancelWorkflow: unsupported,
+    cancelJob: unsupported,
     approveAllOnHold: unsupported,
     reseed: unsupported,
     setProjectHidden: (slug, hidden) => {

@@ -10,7 +10,9 @@ import {
   workflowSchema,
 } from "../../src/circleci/schemas.js";
 import { createWorld } from "../../src/simulator/world.js";
-import type { JobRecord, Store, StoredContext, StoredProject } from "../../src/store/store.js";
+import type { ChangeEvent } from "../../src/store/events.js";
+import type { ActivePipeline, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../../src/store/store.js";
+import type { StoreWrite, WriteOutcome } from "../../src/store/writes.js";
 
 /** What a sync of a simulated world would write: every document parsed by the client's own schemas. */
 export interface WorldDocuments {
@@ -105,12 +107,51 @@ export function at(minute: number): string {
   return new Date(Date.parse("2026-01-01T00:00:00.000Z") + minute * 60_000).toISOString();
 }
 
+/**
+ * Writes in the store's own terms, for the store's tests: the store's write primitive without the writer's rules
+ * (those are the writer's tests). A write's project is its document's.
+ */
+export const writes = {
+  projects: (projects: readonly StoredProject[]): StoreWrite[] => projects.map((project) => ({ kind: "project", project })),
+  pipelines: (pipelines: readonly Pipeline[]): StoreWrite[] => pipelines.map((pipeline) => ({ kind: "pipeline", projectSlug: pipeline.project_slug, pipeline })),
+  workflows: (workflows: readonly Workflow[]): StoreWrite[] => workflows.map((workflow) => ({ kind: "workflow", projectSlug: workflow.project_slug, workflow })),
+  /** Each workflow's jobs, and its list replaced with them in the given order; `projectOf` places a list. */
+  workflowJobs: (jobsByWorkflow: ReadonlyMap<string, readonly WorkflowJob[]>, projectOf: (workflowId: string) => string = () => PROJECT): StoreWrite[] =>
+    [...jobsByWorkflow].flatMap(([workflowId, jobs]): StoreWrite[] => [
+      ...jobs.map((job): StoreWrite => ({ kind: "job", projectSlug: job.project_slug, job })),
+      { kind: "jobList", projectSlug: projectOf(workflowId), workflowId, jobIds: jobs.map((job) => job.id) },
+    ]),
+  jobRecords: (records: readonly JobRecord[]): StoreWrite[] => records.map((record) => ({ kind: "jobRecord", record })),
+  contexts: (contexts: readonly StoredContext[]): StoreWrite[] => [{ kind: "contexts", contexts }],
+  active: (changes: { add?: ActivePipeline[]; remove?: string[] }): StoreWrite[] => [{ kind: "active", ...changes }],
+  cursors: (cursors: ReadonlyMap<string, string>): StoreWrite[] => [...cursors].map(([name, value]) => ({ kind: "cursor", name, value })),
+  statuses: (statuses: readonly StreamStatusRecord[]): StoreWrite[] => statuses.map((status) => ({ kind: "streamStatus", status })),
+  summary: (summary: SyncSummaryRecord): StoreWrite[] => [{ kind: "summary", summary }],
+  stage: (projectSlug: string, batchId: string, events: readonly ChangeEvent[]): StoreWrite[] => [{ kind: "stage", projectSlug, batchId, events }],
+  unstage: (projectSlug: string, batchIds: readonly string[]): StoreWrite[] => [{ kind: "unstage", projectSlug, batchIds }],
+};
+
+/** Applies writes that must apply (no conditions, or conditions that hold). */
+export async function write(store: Store, batch: readonly StoreWrite[] | readonly StoreWrite[][], epoch?: number): Promise<WriteOutcome & { applied: true }> {
+  const outcome = await store.applyWrites({ epoch, writes: batch.flat() });
+  if (!outcome.applied) throw new Error(`the writes ${outcome.conflicts.join(", ")} met a failed condition`);
+  return outcome;
+}
+
 /** Writes every document of `world`: projects, pipelines, workflows, job lists, job records and contexts. */
 export async function writeWorldDocuments(store: Store, world: WorldDocuments): Promise<void> {
-  await store.putProjects(world.projects);
-  await store.putPipelines(world.pipelines);
-  await store.putWorkflows(world.workflows);
-  await store.putWorkflowJobs(world.jobsByWorkflow);
-  await store.putJobRecords(world.jobRecords);
-  await store.replaceContexts(world.contexts);
+  await write(store, [
+    writes.projects(world.projects),
+    writes.pipelines(world.pipelines),
+    writes.workflows(world.workflows),
+    writes.workflowJobs(world.jobsByWorkflow, projectOfWorkflow(world)),
+    writes.jobRecords(world.jobRecords),
+    writes.contexts(world.contexts),
+  ]);
+}
+
+/** The project of each of the world's workflows, to place their job lists. */
+export function projectOfWorkflow(world: WorldDocuments): (workflowId: string) => string {
+  const projects = new Map(world.workflows.map((workflow) => [workflow.id, workflow.project_slug]));
+  return (workflowId) => projects.get(workflowId) ?? PROJECT;
 }

@@ -1,4 +1,7 @@
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { storeContract } from "./store-contract.js";
 
-storeContract("MemoryStore", () => new MemoryStore());
+storeContract("MemoryStore", () => {
+  const store = new MemoryStore();
+  return { store, invalidations: store.invalidations };
+});

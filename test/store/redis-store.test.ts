@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis, ReplyError } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createStore, keyLayout, MemoryStore, RedisStore, StoreUnavailableError } from "../../src/store/index.js";
+import { createStore, keyLayout, LocalInvalidations, MemoryStore, RedisInvalidations, RedisStore, StoreUnavailableError } from "../../src/store/index.js";
 import { startTestRedis, type TestRedis } from "../support/redis-server.js";
-import { PROJECT, at, idOf, pipeline, worldDocuments, writeWorldDocuments } from "./fixtures.js";
+import { PROJECT, at, idOf, pipeline, projectOfWorkflow, worldDocuments, write, writes, writeWorldDocuments } from "./fixtures.js";
 import { storeContract } from "./store-contract.js";
 
 let server: TestRedis;
@@ -31,56 +31,91 @@ function openStore(prefix = `test-${randomUUID()}:`, url = server.url): RedisSto
   return store;
 }
 
-storeContract("RedisStore", () => openStore());
+storeContract("RedisStore", async () => {
+  const prefix = `test-${randomUUID()}:`;
+  const invalidations = RedisInvalidations.connect(server.url, { prefix });
+  // Resolves once the subscription is live: every write from now on reaches the listeners.
+  await invalidations.barrier();
+  return { store: openStore(prefix), invalidations };
+});
 
 describe("RedisStore on Redis", () => {
   const world = worldDocuments();
 
   async function writeWorld(store: RedisStore): Promise<void> {
     await writeWorldDocuments(store, world);
-    await store.setActivePipelines({ add: [{ id: idOf(1), projectSlug: PROJECT }] });
-    await store.setCursors(new Map([["pipelines", at(1)]]));
-    await store.putStreamStatuses([{ stream: "contexts", records: 1 }]);
-    await store.putSyncSummary({ running: false, cycles: 1 });
+    await write(store, [
+      writes.active({ add: [{ id: idOf(1), projectSlug: PROJECT }] }),
+      writes.cursors(new Map([["pipelines", at(1)]])),
+      writes.statuses([{ stream: "contexts", records: 1 }]),
+      writes.summary({ running: false, cycles: 1 }),
+    ]);
   }
 
-  it("keeps every key under its prefix and one hash tag, in the documented shapes", async () => {
+  it("keeps every key under its prefix with one hash tag per project and one for what spans projects, in the documented shapes", async () => {
     const prefix = `layout-${randomUUID()}:`;
     await writeWorld(openStore(prefix));
     const keys = await inspector.keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThan(world.pipelines.length);
-    expect(keys.every((key) => key.startsWith(`${prefix}{d}:`))).toBe(true);
-
     const layout = keyLayout(prefix);
+    const projectTags = new Set(world.projects.map(({ slug }) => layout.projectSlot(slug)));
+    expect(projectTags.size).toBe(world.projects.length);
+    const tagOf = (key: string) => /^[^{]*\{([^}]*)\}:/.exec(key)?.[1];
+    expect(keys.every((key) => key.startsWith(`${prefix}{`))).toBe(true);
+    expect(new Set(keys.map(tagOf))).toStrictEqual(new Set([layout.shared, ...projectTags]));
+    // Everything of a pipeline lives under its project's tag: one slot per project on a cluster.
+    for (const pipeline of world.pipelines) {
+      const slot = layout.projectSlot(pipeline.project_slug);
+      expect(await inspector.exists(layout.pipeline(slot, pipeline.id))).toBe(1);
+      expect(await inspector.hget(layout.owners, pipeline.id)).toBe(slot);
+    }
+    expect(await inspector.hgetall(layout.slots)).toStrictEqual(Object.fromEntries(world.projects.map(({ slug }) => [layout.projectSlot(slug), slug])));
+
     const [first] = world.pipelines;
     if (first === undefined) throw new Error("empty world");
+    const slot = layout.projectSlot(first.project_slug);
     const workflow = world.workflows.find((w) => w.pipeline_id === first.id);
     const [workflowId] = [...world.jobsByWorkflow.keys()];
     if (workflow === undefined || workflowId === undefined) throw new Error("world without workflows");
+    const workflowSlot = layout.projectSlot(world.workflows.find((w) => w.id === workflowId)?.project_slug ?? "");
     const types = await Promise.all(
       [
         layout.projects,
-        layout.pipeline(first.id),
+        layout.pipeline(slot, first.id),
         layout.pipelinesOf(first.project_slug),
-        layout.workflowsOf(first.id),
-        layout.jobsOf(workflowId),
+        layout.workflowsOf(slot, first.id),
+        layout.jobsOf(workflowSlot, workflowId),
         layout.contexts,
         layout.active,
-        layout.cursor("pipelines"),
+        layout.cursors,
         layout.statuses,
         layout.summary,
+        layout.owners,
+        layout.sequence(layout.shared),
       ].map((key) => inspector.type(key)),
     );
-    expect(types).toStrictEqual(["hash", "string", "zset", "zset", "list", "hash", "hash", "string", "hash", "string"]);
+    expect(types).toStrictEqual(["hash", "string", "zset", "zset", "list", "hash", "hash", "hash", "hash", "string", "hash", "string"]);
     expect(Number(await inspector.zscore(layout.pipelinesOf(first.project_slug), first.id))).toBe(Date.parse(first.created_at));
-    expect(Number(await inspector.zscore(layout.workflowsOf(first.id), workflow.id))).toBe(Date.parse(workflow.created_at));
+    expect(Number(await inspector.zscore(layout.workflowsOf(slot, first.id), workflow.id))).toBe(Date.parse(workflow.created_at));
   });
 
-  it("names keys as documented, and refuses a prefix that would break the hash tag", () => {
+  it("names keys as documented, and refuses a prefix that would break the hash tags", () => {
     const layout = keyLayout("ccgw:");
-    expect(layout.pipelinesOf("gh/a/b", "feature/x")).toBe("ccgw:{d}:pipelines:gh/a/b:branch:feature/x");
-    expect(layout.jobRecord({ projectSlug: "gh/a/b", number: 12 })).toBe("ccgw:{d}:jobrec:gh/a/b#12");
-    expect(layout.workflowsOf("p")).toBe("ccgw:{d}:workflows-of:p");
+    const slot = layout.projectSlot("gh/a/b");
+    expect(slot).toMatch(/^p:[0-9a-f]{10}$/);
+    // One project, however it is spelled.
+    expect(layout.projectSlot("github/a/b")).toBe(slot);
+    expect(layout.projectSlot("gh/a/c")).not.toBe(slot);
+    expect(layout.pipelinesOf("github/a/b", "feature/x")).toBe(`ccgw:{${slot}}:pipelines:gh/a/b:branch:feature/x`);
+    expect(layout.jobRecord({ projectSlug: "gh/a/b", number: 12 })).toBe(`ccgw:{${slot}}:jobrec:gh/a/b#12`);
+    expect(layout.workflowsOf(slot, "p")).toBe(`ccgw:{${slot}}:workflows-of:p`);
+    expect([layout.projects, layout.leader, layout.leaderEpoch, layout.fence(slot), layout.sequence(slot)]).toStrictEqual([
+      "ccgw:{g}:projects",
+      "ccgw:{g}:leader",
+      "ccgw:{g}:leader:epoch",
+      "ccgw:{g}:leader:epoch",
+      "ccgw:{g}:seq",
+    ]);
     expect(() => keyLayout("team{1}:")).toThrow(RangeError);
   });
 
@@ -94,12 +129,13 @@ describe("RedisStore on Redis", () => {
     expect(await b.listActivePipelines()).toStrictEqual([]);
     expect(await b.getCursors(["pipelines"])).toStrictEqual([undefined]);
     expect(await b.getSyncStatus()).toStrictEqual({ running: false, cycles: 0, streams: [] });
-    await b.replaceContexts([]);
+    await write(b, writes.contexts([]));
     expect(await a.listContexts()).toHaveLength(world.contexts.length);
   });
 
   it("costs one round trip per call whatever the batch size, and none for an empty batch", async () => {
-    const store = openStore();
+    const prefix = `cost-${randomUUID()}:`;
+    const store = openStore(prefix);
     const cost = async (call: () => Promise<unknown>): Promise<number> => {
       const before = store.roundTrips;
       await call();
@@ -109,11 +145,11 @@ describe("RedisStore on Redis", () => {
     const workflowIds = [...world.jobsByWorkflow.keys()];
     const manyWorkflowIds = Array.from({ length: 150 }, (_, i) => workflowIds[i % workflowIds.length] ?? "");
 
-    expect(await cost(() => store.putPipelines(world.pipelines))).toBe(1);
-    expect(await cost(() => store.putWorkflows(world.workflows))).toBe(1);
-    expect(await cost(() => store.putWorkflowJobs(world.jobsByWorkflow))).toBe(1);
-    expect(await cost(() => store.putJobRecords(world.jobRecords))).toBe(1);
-    expect(await cost(() => store.replaceContexts(world.contexts))).toBe(1);
+    expect(await cost(() => write(store, writes.pipelines(world.pipelines)))).toBe(1);
+    expect(await cost(() => write(store, writes.workflows(world.workflows)))).toBe(1);
+    expect(await cost(() => write(store, writes.workflowJobs(world.jobsByWorkflow, projectOfWorkflow(world))))).toBe(1);
+    expect(await cost(() => write(store, writes.jobRecords(world.jobRecords)))).toBe(1);
+    expect(await cost(() => write(store, writes.contexts(world.contexts)))).toBe(1);
 
     let pipelines: unknown[] = [];
     let workflowLists: string[][] = [];
@@ -132,14 +168,26 @@ describe("RedisStore on Redis", () => {
     const firstPage = await store.listPipelineIds(slug, { first: 5 });
     expect(await cost(() => store.listPipelineIds(slug, { first: 5, after: firstPage.ids.at(-1) }))).toBe(1);
     expect(await cost(() => store.getSyncStatus())).toBe(1);
-    expect(await cost(() => store.setActivePipelines({ add: [{ id: idOf(1), projectSlug: slug }], remove: [idOf(2)] }))).toBe(1);
+    expect(await cost(() => write(store, writes.active({ add: [{ id: idOf(1), projectSlug: slug }], remove: [idOf(2)] })))).toBe(1);
     expect(await cost(() => store.getJobRecords(world.jobRecords))).toBe(1);
 
+    // Another instance has not met these ids: one more round trip finds their projects, once.
+    const another = openStore(prefix);
+    const costOf = async (call: () => Promise<unknown>): Promise<number> => {
+      const before = another.roundTrips;
+      await call();
+      return another.roundTrips - before;
+    };
+    expect(await costOf(() => another.getWorkflowsOf(pipelineIds))).toBe(2);
+    expect(await costOf(() => another.getPipelines(pipelineIds))).toBe(1);
+    expect(await costOf(() => another.getJobsOf(manyWorkflowIds))).toBe(1);
+    expect(await costOf(() => another.getJobs([...world.jobsByWorkflow.values()].flat().map((job) => job.id)))).toBe(1);
+
     expect(await cost(() => store.getPipelines([]))).toBe(0);
-    expect(await cost(() => store.putPipelines([]))).toBe(0);
+    expect(await cost(() => write(store, writes.pipelines([])))).toBe(0);
     expect(await cost(() => store.jobIdsOf([]))).toBe(0);
     expect(await cost(() => store.getJobsOf([]))).toBe(0);
-    expect(await cost(() => store.setActivePipelines({}))).toBe(0);
+    expect(await cost(() => write(store, writes.active({})))).toBe(0);
   });
 
   it("passes on an error Redis answered with as it is: that is not an outage", async () => {
@@ -153,13 +201,15 @@ describe("RedisStore on Redis", () => {
 
   it("creates the store the settings ask for", async () => {
     const embedded = createStore({ prefix: "ccgw:" });
-    expect(embedded).toBeInstanceOf(MemoryStore);
-    await embedded.close();
+    expect(embedded.store).toBeInstanceOf(MemoryStore);
+    expect(embedded.invalidations).toBeInstanceOf(LocalInvalidations);
+    await embedded.store.close();
     const shared = createStore({ redisUrl: server.url, prefix: `create-${randomUUID()}:` });
-    expect(shared).toBeInstanceOf(RedisStore);
-    await shared.putPipelines([pipeline(1, at(1))]);
-    expect(await shared.getPipelines([idOf(1)])).toStrictEqual([pipeline(1, at(1))]);
-    await shared.close();
+    expect(shared.store).toBeInstanceOf(RedisStore);
+    expect(shared.invalidations).toBeInstanceOf(RedisInvalidations);
+    await write(shared.store, writes.pipelines([pipeline(1, at(1))]));
+    expect(await shared.store.getPipelines([idOf(1)])).toStrictEqual([pipeline(1, at(1))]);
+    await Promise.all([shared.store.close(), shared.invalidations.close()]);
   });
 
   // Last: it restarts the shared test server, which empties it.
@@ -173,7 +223,7 @@ describe("RedisStore on Redis", () => {
     it("fails calls fast with StoreUnavailableError, then answers again by itself", async () => {
       store = openStore();
       const withPassword = openStore(undefined, `redis://:s3cret-pw@127.0.0.1:${server.port}`);
-      await store.setCursors(new Map([["before", "1"]]));
+      await write(store, writes.cursors(new Map([["before", "1"]])));
       await server.stop();
 
       const failure = await settleWithin(store.getCursors(["before"]), 10_000);
@@ -186,7 +236,7 @@ describe("RedisStore on Redis", () => {
 
       await server.start();
       await eventually(() => store.ping());
-      await store.setCursors(new Map([["after", "2"]]));
+      await write(store, writes.cursors(new Map([["after", "2"]])));
       expect(await store.getCursors(["before", "after"])).toStrictEqual([undefined, "2"]);
       expect(await store.listPipelineIds(PROJECT, { first: 1 })).toStrictEqual({ ids: [], hasMore: false });
     });

@@ -1,25 +1,38 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Pipeline } from "../../src/circleci/index.js";
-import { StoreClosedError } from "../../src/store/errors.js";
-import { stagedBatchId } from "../../src/store/outbox.js";
-import type { Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
-import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
+import { StoreClosedError, WriteFencedError } from "../../src/store/errors.js";
+import type { Invalidations } from "../../src/store/invalidations.js";
+import type { JobRecord, Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
+import { tags } from "../../src/store/tags.js";
+import type { Tag } from "../../src/store/tags.js";
+import type { StoreWrite } from "../../src/store/writes.js";
+import { stagedBatchId } from "../../src/writer/index.js";
+import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
+
+/** A store, and the invalidations of what is written to it as an instance of its deployment receives them. */
+export interface StoreUnderTest {
+  store: Store;
+  invalidations: Invalidations;
+}
 
 /**
- * The behaviour every `Store` shares, run against each implementation. `createStore` must return a store
- * that sees no data but its own (a fresh object, or a fresh key prefix on a shared Redis).
+ * The behaviour every `Store` shares, run against each implementation. `create` must return a store that sees
+ * no data but its own (a fresh object, or a fresh key prefix on a shared Redis).
  */
-export function storeContract(name: string, createStore: () => Store | Promise<Store>): void {
+export function storeContract(name: string, create: () => StoreUnderTest | Promise<StoreUnderTest>): void {
   describe(`${name}: the Store contract`, () => {
+    let subject: StoreUnderTest;
     let store: Store;
     const world: WorldDocuments = worldDocuments();
 
     beforeEach(async () => {
-      store = await createStore();
+      subject = await create();
+      store = subject.store;
     });
 
     afterEach(async () => {
       await store.close();
+      await subject.invalidations.close();
     });
 
     const writeWorld = () => writeWorldDocuments(store, world);
@@ -58,7 +71,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
       it("keeps a document without its optional fields free of them (no nulls or undefined keys appear)", async () => {
         const bare = pipelineWithoutVcs();
-        await store.putPipelines([bare]);
+        await write(store, writes.pipelines([bare]));
         const [stored] = await store.getPipelines([bare.id]);
         expect(stored).toStrictEqual(bare);
         expect(Object.keys(stored ?? {})).not.toContain("vcs");
@@ -67,7 +80,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
       it("answers undefined at the position of each missing key and follows the key order, duplicates included", async () => {
         const [a, b] = [pipeline(1, at(1)), pipeline(2, at(2))];
-        await store.putPipelines([a, b]);
+        await write(store, writes.pipelines([a, b]));
         expect(await store.getPipelines([b.id, "missing", a.id, b.id])).toStrictEqual([b, undefined, a, b]);
         expect(await store.getWorkflows(["missing", "missing"])).toStrictEqual([undefined, undefined]);
         expect(await store.getJobs([idOf(99)])).toStrictEqual([undefined]);
@@ -79,7 +92,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       it("hands out copies: neither the written object nor a read result can change what is stored", async () => {
         const written = pipeline(1, at(1));
         const original = structuredClone(written);
-        await store.putPipelines([written]);
+        await write(store, writes.pipelines([written]));
         written.state = "errored";
         const [read] = await store.getPipelines([written.id]);
         if (read === undefined) throw new Error("pipeline not stored");
@@ -92,7 +105,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         await writeWorld();
         const [first] = world.pipelines;
         if (first === undefined) throw new Error("empty world");
-        await store.putPipelines([{ ...first, state: "errored" }]);
+        await write(store, writes.pipelines([{ ...first, state: "errored" }]));
         expect((await store.getPipelines([first.id]))[0]?.state).toBe("errored");
         const slug = first.project_slug;
         const expected = newestFirst(world.pipelines.filter((p) => p.project_slug === slug));
@@ -109,7 +122,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         const [known] = world.projects;
         if (known === undefined) throw new Error("empty world");
         const unreachable = { slug: "bb/acme/gone", unreachable: { since: at(5), message: "Not Found" } };
-        await store.putProjects([known, unreachable, { slug: "circleci/a/b" }]);
+        await write(store, writes.projects([known, unreachable, { slug: "circleci/a/b" }]));
         expect((await store.listProjects()).map((p) => p.slug)).toStrictEqual(["bb/acme/gone", "circleci/a/b", known.slug]);
         expect(await store.getProjects(["bb/acme/gone"])).toStrictEqual([unreachable]);
       });
@@ -117,11 +130,11 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       it("replaces a project's record as a whole", async () => {
         const [known] = world.projects;
         if (known === undefined) throw new Error("empty world");
-        await store.putProjects([known]);
+        await write(store, writes.projects([known]));
         const marked = { ...known, unreachable: { since: at(1), message: "Not Found" } };
-        await store.putProjects([marked]);
+        await write(store, writes.projects([marked]));
         expect(await store.getProjects([known.slug])).toStrictEqual([marked]);
-        await store.putProjects([known]);
+        await write(store, writes.projects([known]));
         expect(await store.getProjects([known.slug])).toStrictEqual([known]);
       });
     });
@@ -145,7 +158,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
           pipeline(4, at(4), { branch: "main" }),
           pipeline(5, at(5), { branch: "main", project: "gh/acme/other" }),
         ];
-        await store.putPipelines(pipelines);
+        await write(store, writes.pipelines(pipelines));
         expect((await walk(PROJECT, 10)).flat()).toStrictEqual([idOf(4), idOf(3), idOf(2), idOf(1)]);
         expect((await walk(PROJECT, 10, "main")).flat()).toStrictEqual([idOf(4), idOf(1)]);
         expect((await walk(PROJECT, 1, "main")).flat()).toStrictEqual([idOf(4), idOf(1)]);
@@ -156,7 +169,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       });
 
       it("breaks ties on created_at by id, descending, also across page boundaries", async () => {
-        await store.putPipelines([pipeline(2, at(5)), pipeline(9, at(5)), pipeline(5, at(5)), pipeline(1, at(6)), pipeline(7, at(4))]);
+        await write(store, writes.pipelines([pipeline(2, at(5)), pipeline(9, at(5)), pipeline(5, at(5)), pipeline(1, at(6)), pipeline(7, at(4))]));
         const expected = [idOf(1), idOf(9), idOf(5), idOf(2), idOf(7)];
         expect((await walk(PROJECT, 10)).flat()).toStrictEqual(expected);
         expect(await walk(PROJECT, 1)).toStrictEqual(expected.map((id) => [id]));
@@ -164,17 +177,17 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       });
 
       it("keeps pages after a cursor stable while newer pipelines arrive", async () => {
-        await store.putPipelines(Array.from({ length: 6 }, (_, i) => pipeline(10 + i, at(10 + i))));
+        await write(store, writes.pipelines(Array.from({ length: 6 }, (_, i) => pipeline(10 + i, at(10 + i)))));
         const firstPage = await store.listPipelineIds(PROJECT, { first: 3 });
         expect(firstPage).toStrictEqual({ ids: [idOf(15), idOf(14), idOf(13)], hasMore: true });
-        await store.putPipelines([pipeline(30, at(30)), pipeline(31, at(31)), pipeline(20, at(13))]);
+        await write(store, writes.pipelines([pipeline(30, at(30)), pipeline(31, at(31)), pipeline(20, at(13))]));
         const secondPage = await store.listPipelineIds(PROJECT, { first: 3, after: idOf(13) });
         expect(secondPage).toStrictEqual({ ids: [idOf(12), idOf(11), idOf(10)], hasMore: false });
         expect((await store.listPipelineIds(PROJECT, { first: 3 })).ids).toStrictEqual([idOf(31), idOf(30), idOf(15)]);
       });
 
       it("reports hasMore exactly at the boundaries", async () => {
-        await store.putPipelines([pipeline(1, at(1)), pipeline(2, at(2)), pipeline(3, at(3))]);
+        await write(store, writes.pipelines([pipeline(1, at(1)), pipeline(2, at(2)), pipeline(3, at(3))]));
         expect(await store.listPipelineIds(PROJECT, { first: 3 })).toStrictEqual({ ids: [idOf(3), idOf(2), idOf(1)], hasMore: false });
         expect(await store.listPipelineIds(PROJECT, { first: 2 })).toStrictEqual({ ids: [idOf(3), idOf(2)], hasMore: true });
         expect(await store.listPipelineIds(PROJECT, { first: 2, after: idOf(2) })).toStrictEqual({ ids: [idOf(1)], hasMore: false });
@@ -185,7 +198,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       });
 
       it("answers an empty last page for a cursor it does not hold (unknown id, or not on this branch)", async () => {
-        await store.putPipelines([pipeline(1, at(1)), pipeline(2, at(2), { branch: "dev" })]);
+        await write(store, writes.pipelines([pipeline(1, at(1)), pipeline(2, at(2), { branch: "dev" })]));
         expect(await store.listPipelineIds(PROJECT, { first: 5, after: idOf(77) })).toStrictEqual({ ids: [], hasMore: false });
         expect(await store.listPipelineIds(PROJECT, { first: 5, after: idOf(2), branch: "main" })).toStrictEqual({ ids: [], hasMore: false });
       });
@@ -199,8 +212,8 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
     describe("workflows and jobs", () => {
       it("lists the workflows of each pipeline oldest first (reruns after what they rerun), ties by id", async () => {
         const [p1, p2] = [idOf(1), idOf(2)];
-        await store.putWorkflows([workflow(30, p1, at(3)), workflow(10, p1, at(1)), workflow(22, p1, at(2)), workflow(21, p1, at(2))]);
-        await store.putWorkflows([workflow(40, p2, at(1))]);
+        await write(store, writes.workflows([workflow(30, p1, at(3)), workflow(10, p1, at(1)), workflow(22, p1, at(2)), workflow(21, p1, at(2))]));
+        await write(store, writes.workflows([workflow(40, p2, at(1))]));
         expect(await store.workflowIdsOf([p1, idOf(3), p2, p1])).toStrictEqual([
           [idOf(10), idOf(21), idOf(22), idOf(30)],
           [],
@@ -228,8 +241,8 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
       it("reads the workflows of stored pipelines in one call: a list only where the pipeline itself is stored", async () => {
         const [withWorkflows, errored, unstored] = [pipeline(1, at(1)), pipeline(2, at(2)), pipeline(3, at(3))];
-        await store.putWorkflows([workflow(30, withWorkflows.id, at(3)), workflow(10, withWorkflows.id, at(1)), workflow(40, unstored.id, at(4))]);
-        await store.putPipelines([withWorkflows, errored]);
+        await write(store, writes.workflows([workflow(30, withWorkflows.id, at(3)), workflow(10, withWorkflows.id, at(1)), workflow(40, unstored.id, at(4))]));
+        await write(store, writes.pipelines([withWorkflows, errored]));
         expect(await store.getWorkflowsOf([withWorkflows.id, errored.id, unstored.id, withWorkflows.id])).toStrictEqual([
           [workflow(10, withWorkflows.id, at(1)), workflow(30, withWorkflows.id, at(3))],
           [],
@@ -241,8 +254,8 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
       it("reads the jobs of stored workflows in one call: a list only where the workflow itself is stored", async () => {
         const [stored, bare, unstored] = [workflow(100, idOf(1), at(1)), workflow(200, idOf(1), at(2)), workflow(300, idOf(1), at(3))];
-        await store.putWorkflowJobs(new Map([[stored.id, [job(3), job(1)]], [unstored.id, [job(2)]]]));
-        await store.putWorkflows([stored, bare]);
+        await write(store, writes.workflowJobs(new Map([[stored.id, [job(3), job(1)]], [unstored.id, [job(2)]]])));
+        await write(store, writes.workflows([stored, bare]));
         expect(await store.getJobsOf([stored.id, bare.id, unstored.id])).toStrictEqual([[job(3), job(1)], [], undefined]);
         expect(await store.getJobsOf([])).toStrictEqual([]);
       });
@@ -261,24 +274,24 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
       it("keeps each workflow's jobs in the given order and replaces the list on every write", async () => {
         const [w1, w2] = [idOf(100), idOf(200)];
-        await store.putWorkflowJobs(new Map([[w1, [job(3), job(1), job(2)]]]));
+        await write(store, writes.workflowJobs(new Map([[w1, [job(3), job(1), job(2)]]])));
         expect(await store.jobIdsOf([w1, w2])).toStrictEqual([[idOf(3), idOf(1), idOf(2)], []]);
-        await store.putWorkflowJobs(new Map([[w1, [job(2, "failed"), job(4)]]]));
+        await write(store, writes.workflowJobs(new Map([[w1, [job(2, "failed"), job(4)]]])));
         expect(await store.jobIdsOf([w1])).toStrictEqual([[idOf(2), idOf(4)]]);
         expect(await store.getJobs([idOf(2), idOf(4)])).toStrictEqual([job(2, "failed"), job(4)]);
-        await store.putWorkflowJobs(new Map([[w1, []]]));
+        await write(store, writes.workflowJobs(new Map([[w1, []]])));
         expect(await store.jobIdsOf([w1])).toStrictEqual([[]]);
       });
 
       it("keeps the link per workflow for a job carried over by a rerun", async () => {
         const [original, rerun] = [idOf(100), idOf(200)];
-        await store.putWorkflowJobs(new Map([[original, [job(1), job(2, "failed")]]]));
-        await store.putWorkflowJobs(new Map([[rerun, [job(1), job(3)]]]));
+        await write(store, writes.workflowJobs(new Map([[original, [job(1), job(2, "failed")]]])));
+        await write(store, writes.workflowJobs(new Map([[rerun, [job(1), job(3)]]])));
         expect(await store.jobIdsOf([original, rerun])).toStrictEqual([
           [idOf(1), idOf(2)],
           [idOf(1), idOf(3)],
         ]);
-        await store.putWorkflowJobs(new Map([[rerun, [job(3)]]]));
+        await write(store, writes.workflowJobs(new Map([[rerun, [job(3)]]])));
         expect(await store.jobIdsOf([original, rerun])).toStrictEqual([[idOf(1), idOf(2)], [idOf(3)]]);
         expect(await store.getJobs([idOf(1)])).toStrictEqual([job(1)]);
       });
@@ -297,7 +310,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         const other = world.jobRecords.find((r) => r !== withSteps);
         if (withSteps === undefined || other === undefined) throw new Error("world has too few job records");
         const withoutSteps = { projectSlug: other.projectSlug, number: other.number, details: other.details };
-        await store.putJobRecords([withSteps, withoutSteps]);
+        await write(store, writes.jobRecords([withSteps, withoutSteps]));
         const otherProject = { projectSlug: "gh/acme/none", number: withSteps.number };
         expect(await store.getJobRecords([otherProject, withoutSteps, withSteps])).toStrictEqual([undefined, withoutSteps, withSteps]);
       });
@@ -305,19 +318,19 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
 
     describe("contexts", () => {
       it("holds exactly the contexts of the latest full refresh", async () => {
-        await store.replaceContexts(world.contexts);
+        await write(store, writes.contexts(world.contexts));
         const [kept, ...gone] = world.contexts;
         if (kept === undefined || gone.length === 0) throw new Error("world needs two contexts");
         const renamed: StoredContext = { ...kept, name: "renamed", environment_variables: [] };
-        await store.replaceContexts([renamed]);
+        await write(store, writes.contexts([renamed]));
         expect(await store.listContexts()).toStrictEqual([renamed]);
-        await store.replaceContexts([]);
+        await write(store, writes.contexts([]));
         expect(await store.listContexts()).toStrictEqual([]);
       });
 
       it("lists contexts by name, then id", async () => {
         const context = (n: number, name: string): StoredContext => ({ id: idOf(n), name, created_at: at(n), environment_variables: [] });
-        await store.replaceContexts([context(3, "b"), context(2, "a"), context(1, "b")]);
+        await write(store, writes.contexts([context(3, "b"), context(2, "a"), context(1, "b")]));
         expect((await store.listContexts()).map((c) => c.id)).toStrictEqual([idOf(2), idOf(1), idOf(3)]);
       });
     });
@@ -325,36 +338,36 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
     describe("active pipelines", () => {
       it("adds, moves and removes pipelines; removing an unknown id does nothing", async () => {
         expect(await store.listActivePipelines()).toStrictEqual([]);
-        await store.setActivePipelines({
+        await write(store, writes.active({
           add: [
             { id: idOf(2), projectSlug: "gh/b/b" },
             { id: idOf(1), projectSlug: "gh/b/b" },
             { id: idOf(3), projectSlug: "gh/a/a" },
           ],
-        });
+        }));
         expect(await store.listActivePipelines()).toStrictEqual([
           { id: idOf(3), projectSlug: "gh/a/a" },
           { id: idOf(1), projectSlug: "gh/b/b" },
           { id: idOf(2), projectSlug: "gh/b/b" },
         ]);
-        await store.setActivePipelines({ remove: [idOf(1), idOf(9)], add: [{ id: idOf(4), projectSlug: "gh/a/a" }] });
-        await store.setActivePipelines({});
+        await write(store, writes.active({ remove: [idOf(1), idOf(9)], add: [{ id: idOf(4), projectSlug: "gh/a/a" }] }));
+        await write(store, writes.active({}));
         expect(await store.listActivePipelines()).toStrictEqual([
           { id: idOf(3), projectSlug: "gh/a/a" },
           { id: idOf(4), projectSlug: "gh/a/a" },
           { id: idOf(2), projectSlug: "gh/b/b" },
         ]);
-        await store.setActivePipelines({ remove: [idOf(2), idOf(3), idOf(4)] });
+        await write(store, writes.active({ remove: [idOf(2), idOf(3), idOf(4)] }));
         expect(await store.listActivePipelines()).toStrictEqual([]);
       });
     });
 
     describe("cursors", () => {
       it("reads cursors in key order with undefined for unset ones, and overwrites on set", async () => {
-        await store.setCursors(new Map([["pipelines:gh/a/a", at(1)], ["pipelines:gh/b/b", at(2)]]));
-        await store.setCursors(new Map([["pipelines:gh/a/a", at(3)]]));
+        await write(store, writes.cursors(new Map([["pipelines:gh/a/a", at(1)], ["pipelines:gh/b/b", at(2)]])));
+        await write(store, writes.cursors(new Map([["pipelines:gh/a/a", at(3)]])));
         expect(await store.getCursors(["pipelines:gh/b/b", "nope", "pipelines:gh/a/a"])).toStrictEqual([at(2), undefined, at(3)]);
-        await store.setCursors(new Map());
+        await write(store, writes.cursors(new Map()));
         expect(await store.getCursors([])).toStrictEqual([]);
       });
     });
@@ -367,42 +380,146 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
       it("keeps one record per stream and project, ordered by stream then project, beside the summary", async () => {
         const status = (stream: StreamStatusRecord["stream"], projectSlug: string | undefined, records: number): StreamStatusRecord =>
           projectSlug === undefined ? { stream, records } : { stream, projectSlug, records };
-        await store.putStreamStatuses([status("workflows", "gh/b/b", 1), status("pipelines", "gh/b/b", 2), status("contexts", undefined, 3)]);
+        await write(store, writes.statuses([status("workflows", "gh/b/b", 1), status("pipelines", "gh/b/b", 2), status("contexts", undefined, 3)]));
         const failed = { ...status("workflows", "gh/b/b", 4), lastError: "boom", lastErrorAt: at(2), lastSuccessAt: at(1) };
-        await store.putStreamStatuses([status("pipelines", "gh/a/a", 5), failed]);
+        await write(store, writes.statuses([status("pipelines", "gh/a/a", 5), failed]));
         const summary = { running: true, cycles: 3, lastCycleStartedAt: at(9) };
-        await store.putSyncSummary(summary);
+        await write(store, writes.summary(summary));
         expect(await store.getSyncStatus()).toStrictEqual({
           ...summary,
           streams: [status("contexts", undefined, 3), status("pipelines", "gh/a/a", 5), status("pipelines", "gh/b/b", 2), failed],
         });
-        await store.putSyncSummary({ running: false, cycles: 4 });
+        await write(store, writes.summary({ running: false, cycles: 4 }));
         expect(await store.getSyncStatus()).toMatchObject({ running: false, cycles: 4 });
         expect(await store.getSyncStatus()).not.toHaveProperty("lastCycleStartedAt");
       });
     });
 
     describe("outbox", () => {
-      it("keeps staged batches until cleared, lists them oldest first, and hands out copies", async () => {
-        const [first, second] = world.pipelines;
-        if (first === undefined || second === undefined) throw new Error("world needs two pipelines");
+      it("keeps staged batches of every project until cleared, lists them oldest first, and hands out copies", async () => {
+        const [first, second] = [pipeline(1, at(1)), pipeline(2, at(2), { project: "gh/acme/other" })];
         const created = (pipeline: Pipeline) => ({ type: "pipeline.created" as const, projectSlug: pipeline.project_slug, pipeline });
         const older = stagedBatchId(1_000);
         const newer = stagedBatchId(2_000);
-        await store.stageEvents(newer, [created(second)]);
-        await store.stageEvents(older, [created(first), created(second)]);
+        await write(store, writes.stage(second.project_slug, newer, [created(second)]));
+        await write(store, writes.stage(first.project_slug, older, [created(first), created(second)]));
         const staged = await store.listStagedEvents();
         expect(staged).toStrictEqual([
-          { batchId: older, events: [created(first), created(second)] },
-          { batchId: newer, events: [created(second)] },
+          { batchId: older, projectSlug: first.project_slug, events: [created(first), created(second)] },
+          { batchId: newer, projectSlug: second.project_slug, events: [created(second)] },
         ]);
         (staged[0]?.events[0] as { projectSlug: string }).projectSlug = "changed by a reader";
         expect((await store.listStagedEvents())[0]?.events[0]).toStrictEqual(created(first));
 
-        await store.clearStagedEvents([older, "never-staged"]);
-        expect(await store.listStagedEvents()).toStrictEqual([{ batchId: newer, events: [created(second)] }]);
-        await store.clearStagedEvents([newer]);
+        await write(store, writes.unstage(first.project_slug, [older, "never-staged"]));
+        expect(await store.listStagedEvents()).toStrictEqual([{ batchId: newer, projectSlug: second.project_slug, events: [created(second)] }]);
+        await write(store, writes.unstage(second.project_slug, [newer]));
         expect(await store.listStagedEvents()).toStrictEqual([]);
+      });
+    });
+
+    describe("writes", () => {
+      const p1 = pipeline(1, at(1));
+      const w1 = workflow(10, p1.id, at(1));
+
+      it("applies a batch whole or not at all: one failed condition and nothing of it is stored", async () => {
+        await write(store, writes.pipelines([p1]));
+        const before = await store.getDocumentTexts([{ kind: "pipeline", id: p1.id }]);
+        const outcome = await store.applyWrites({
+          writes: [
+            ...writes.pipelines([pipeline(2, at(2))]),
+            { kind: "workflow", projectSlug: PROJECT, workflow: w1, condition: { absent: true } },
+            { kind: "pipeline", projectSlug: PROJECT, pipeline: { ...p1, state: "errored" }, condition: { absent: true } },
+            ...writes.workflowJobs(new Map([[w1.id, [job(1)]]])),
+            ...writes.stage(PROJECT, stagedBatchId(), [{ type: "pipeline.created", projectSlug: PROJECT, pipeline: pipeline(2, at(2)) }]),
+          ],
+        });
+        expect(outcome).toStrictEqual({ applied: false, conflicts: [2] });
+        expect(await store.getPipelines([idOf(2), p1.id])).toStrictEqual([undefined, p1]);
+        expect(await store.getDocumentTexts([{ kind: "pipeline", id: p1.id }])).toStrictEqual(before);
+        expect(await store.getWorkflows([w1.id])).toStrictEqual([undefined]);
+        expect(await store.getJobs([idOf(1)])).toStrictEqual([undefined]);
+        expect(await store.jobIdsOf([w1.id])).toStrictEqual([[]]);
+        expect(await store.listPipelineIds(PROJECT, { first: 10 })).toStrictEqual({ ids: [p1.id], hasMore: false });
+        expect(await store.listStagedEvents()).toStrictEqual([]);
+      });
+
+      it("writes a document only if absent, or only if it still holds the text read, and names each failed write", async () => {
+        const insert = { kind: "workflow" as const, projectSlug: PROJECT, workflow: w1, condition: { absent: true as const } };
+        expect((await store.applyWrites({ writes: [insert] })).applied).toBe(true);
+        expect(await store.applyWrites({ writes: [...writes.pipelines([p1]), insert] })).toStrictEqual({ applied: false, conflicts: [1] });
+
+        const [text] = await store.getDocumentTexts([{ kind: "workflow", id: w1.id }]);
+        expect(text).toBe(JSON.stringify(w1));
+        expect(await store.getDocumentTexts([{ kind: "workflow", id: w1.id, projectSlug: PROJECT }, { kind: "workflow", id: idOf(99) }])).toStrictEqual([text, undefined]);
+        const failed = { ...w1, status: "failed" };
+        const ifStill = (stored: string, next: typeof w1) => ({ kind: "workflow" as const, projectSlug: PROJECT, workflow: next, condition: { stored } });
+        expect((await store.applyWrites({ writes: [ifStill(text as string, failed)] })).applied).toBe(true);
+        // The text read before that write is stale now.
+        expect(await store.applyWrites({ writes: [ifStill(text as string, w1), ifStill(JSON.stringify(failed), failed)] })).toStrictEqual({ applied: false, conflicts: [0] });
+        expect(await store.getWorkflows([w1.id])).toStrictEqual([failed]);
+
+        const record = { projectSlug: PROJECT, number: 7, details: { status: "success" } } as unknown as JobRecord;
+        await write(store, [{ kind: "jobRecord", record, condition: { absent: true } }]);
+        expect(await store.getDocumentTexts([{ kind: "jobRecord", projectSlug: PROJECT, number: 7 }])).toStrictEqual([JSON.stringify(record)]);
+        expect(await store.applyWrites({ writes: [{ kind: "jobRecord", record, condition: { absent: true } }] })).toStrictEqual({ applied: false, conflicts: [0] });
+      });
+
+      it("names the tags of every document and listing a write changed, and none for an unchanged re-write", async () => {
+        const changed = async (batch: StoreWrite[]) => [...(await write(store, batch)).changed].sort();
+        expect(await changed(writes.pipelines([p1]))).toStrictEqual([tags.pipeline(p1.id), tags.pipelineListing(PROJECT), tags.workflowsOf(p1.id)].sort());
+        expect(await changed(writes.pipelines([p1]))).toStrictEqual([]);
+        expect(await changed(writes.pipelines([{ ...p1, state: "errored" }]))).toStrictEqual([tags.pipeline(p1.id)]);
+        expect(await changed(writes.workflows([w1]))).toStrictEqual([tags.jobsOf(w1.id), tags.workflow(w1.id), tags.workflowsOf(p1.id)].sort());
+        expect(await changed(writes.workflows([{ ...w1, status: "failed" }]))).toStrictEqual([tags.workflow(w1.id)]);
+        expect(await changed(writes.workflowJobs(new Map([[w1.id, [job(1), job(2)]]])))).toStrictEqual([tags.job(idOf(1)), tags.job(idOf(2)), tags.jobsOf(w1.id)].sort());
+        expect(await changed(writes.workflowJobs(new Map([[w1.id, [job(1), job(2)]]])))).toStrictEqual([]);
+        expect(await changed(writes.workflowJobs(new Map([[w1.id, [job(2), job(1)]]])))).toStrictEqual([tags.jobsOf(w1.id)]);
+        expect(await changed(writes.workflowJobs(new Map([[w1.id, [job(2, "failed")]]])))).toStrictEqual([tags.job(idOf(2)), tags.jobsOf(w1.id)].sort());
+        const [record] = world.jobRecords;
+        if (record === undefined) throw new Error("world without job records");
+        expect(await changed(writes.jobRecords([record]))).toStrictEqual([tags.jobRecord(record.projectSlug, record.number)]);
+
+        const [project] = world.projects;
+        if (project === undefined) throw new Error("empty world");
+        expect(await changed(writes.projects([project]))).toStrictEqual([tags.project(project.slug)]);
+        expect(await changed(writes.projects([project]))).toStrictEqual([]);
+        expect(await changed(writes.contexts(world.contexts))).toStrictEqual([tags.contexts]);
+        expect(await changed(writes.contexts(world.contexts))).toStrictEqual([]);
+        expect(await changed(writes.contexts(world.contexts.slice(1)))).toStrictEqual([tags.contexts]);
+        expect(await changed(writes.statuses([{ stream: "contexts", records: 1 }]))).toStrictEqual([tags.syncStatus]);
+        expect(await changed(writes.summary({ running: true, cycles: 0 }))).toStrictEqual([tags.syncStatus]);
+        expect(await changed(writes.summary({ running: true, cycles: 0 }))).toStrictEqual([]);
+        // What no reader caches names nothing: the active set, cursors, the outbox.
+        expect(await changed([...writes.active({ add: [{ id: p1.id, projectSlug: PROJECT }] }), ...writes.cursors(new Map([["c", "1"]])), ...writes.stage(PROJECT, stagedBatchId(), [])])).toStrictEqual([]);
+      });
+
+      it("steps the write sequence once per write that changed something, and hands its tags to every listener", async () => {
+        const heard: Tag[][] = [];
+        subject.invalidations.subscribe((changed) => void heard.push([...changed]));
+        const first = await write(store, writes.pipelines([p1]));
+        const unchanged = await write(store, writes.pipelines([p1]));
+        const second = await write(store, writes.workflows([w1]));
+        await subject.invalidations.barrier();
+        expect(first.sequence).toEqual(expect.any(Number));
+        expect(unchanged).toStrictEqual({ applied: true, changed: [], sequence: undefined });
+        expect(second.sequence).toBe((first.sequence as number) + 1);
+        expect(heard).toStrictEqual([first.changed, second.changed]);
+      });
+
+      it("refuses the whole batch of a leader epoch older than the newest it has seen, and nothing else", async () => {
+        await write(store, writes.pipelines([p1]), 5);
+        const refused = await store.applyWrites({ epoch: 4, writes: [...writes.workflows([w1]), ...writes.summary({ running: true, cycles: 9 })] }).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(WriteFencedError);
+        expect(refused).toMatchObject({ code: "SYNC_LEADERSHIP_LOST", epoch: 4, newerEpoch: 5 });
+        expect(await store.getWorkflows([w1.id])).toStrictEqual([undefined]);
+        expect(await store.getSyncStatus()).toStrictEqual({ running: false, cycles: 0, streams: [] });
+
+        await write(store, writes.workflows([w1]), 6);
+        await expect(store.applyWrites({ epoch: 5, writes: writes.summary({ running: true, cycles: 9 }) })).rejects.toThrow(WriteFencedError);
+        // Writers without a lease are not fenced.
+        await write(store, writes.summary({ running: false, cycles: 1 }));
+        expect(await store.getSyncStatus()).toMatchObject({ running: false, cycles: 1 });
       });
     });
 
@@ -413,7 +530,7 @@ export function storeContract(name: string, createStore: () => Store | Promise<S
         await store.close();
         await expect(store.ping()).rejects.toThrow(StoreClosedError);
         await expect(store.getPipelines([idOf(1)])).rejects.toThrow(StoreClosedError);
-        await expect(store.putPipelines([pipeline(1, at(1))])).rejects.toThrow(StoreClosedError);
+        await expect(write(store, writes.pipelines([pipeline(1, at(1))]))).rejects.toThrow(StoreClosedError);
       });
     });
   });

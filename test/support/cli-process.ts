@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { own, stopProcess } from "./owned-processes.js";
 
 /** The built CLI (`npm test` builds first): running dist/ catches ESM import-order bugs Vitest hides. */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -14,10 +15,10 @@ export interface CliRun {
 }
 
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = own(
+    spawn(process.execPath, [CLI_PATH, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] }),
+    `circleci-gateway ${args.join(" ")}`,
+  );
   let out = "";
   let err = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -70,6 +71,12 @@ export function sharedRedisEnv(options: { sim: { token: string; url: string }; s
 /** A built `serve` process on a free port, once it says where its GraphQL endpoint is. */
 export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<{ run: CliRun; url: string }> {
   const run = runCli(["serve"], { ...env, PORT: "0" });
-  const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
-  return { run, url };
+  try {
+    const [, url] = (await run.waitForLine(/^GraphQL: (http:\/\/\S+\/graphql) /, 30_000)) as [string, string];
+    return { run, url };
+  } catch (error) {
+    // A process that never said where it listens is nobody's to stop: stop it here.
+    await stopProcess(run.child);
+    throw error;
+  }
 }

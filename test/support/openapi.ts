@@ -4,8 +4,8 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 
 /**
- * Validates JSON values against the 200 response schema of an operation in an OpenAPI 3.0
- * document, converted to JSON Schema: `nullable` / `x-nullable` allow null, `#/components/schemas`
+ * Validates JSON values against a success response schema (200 unless asked for another) of an
+ * operation in an OpenAPI 3.0 document, converted to JSON Schema: `nullable` / `x-nullable` allow null, `#/components/schemas`
  * refs are inlined, `example` and `x-*` are dropped; `required`, `enum` and `format` are kept.
  */
 
@@ -29,7 +29,7 @@ export interface KnownDeviation {
   why: string;
 }
 
-const PIPELINE = { listPipelinesForProject: "/properties/items/items", getPipelineByNumber: "", getPipelineById: "" };
+const PIPELINE = { listPipelinesForProject: "/properties/items/items", listPipelines: "/properties/items/items", getPipelineByNumber: "", getPipelineById: "" };
 const WORKFLOW_JOB = { listWorkflowJobs: "/properties/items/items" };
 const JOB_DETAILS = { getJobDetails: "" };
 
@@ -74,9 +74,9 @@ export function loadOpenApi(path: string): OpenApiDocument {
   return JSON.parse(readFileSync(path, "utf8")) as OpenApiDocument;
 }
 
-/** A validator for `operationId`'s 200 `application/json` response, with the known deviations relaxed. */
-export function responseValidator(document: OpenApiDocument, operationId: string, deviations = KNOWN_DEVIATIONS): ResponseValidator {
-  const openApiSchema = successSchema(document, operationId);
+/** A validator for `operationId`'s `status` (default 200) `application/json` response, with the known deviations relaxed. */
+export function responseValidator(document: OpenApiDocument, operationId: string, deviations = KNOWN_DEVIATIONS, status = "200"): ResponseValidator {
+  const openApiSchema = successSchema(document, operationId, status);
   const schema = toJsonSchema(openApiSchema, document.components?.schemas ?? {}, new Set());
   for (const deviation of deviations) {
     const pointer = deviation.at[operationId];
@@ -90,13 +90,13 @@ export function responseValidator(document: OpenApiDocument, operationId: string
   };
 }
 
-/** The 200 `application/json` response schema of `operationId`, as the document writes it (refs not inlined). */
-export function successSchema(document: OpenApiDocument, operationId: string): Schema {
+/** The `status` (default 200) `application/json` response schema of `operationId`, as the document writes it (refs not inlined). */
+export function successSchema(document: OpenApiDocument, operationId: string, status = "200"): Schema {
   for (const operations of Object.values(document.paths)) {
     for (const operation of Object.values(operations)) {
       if (operation.operationId !== operationId) continue;
-      const schema = operation.responses?.["200"]?.content?.["application/json"]?.schema;
-      if (!schema) throw new Error(`${operationId} has no 200 application/json schema`);
+      const schema = operation.responses?.[status]?.content?.["application/json"]?.schema;
+      if (!schema) throw new Error(`${operationId} has no ${status} application/json schema`);
       return schema;
     }
   }

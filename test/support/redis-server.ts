@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { own, stopProcess } from "./owned-processes.js";
+import { makeProcessDir } from "./process-registry.js";
 
 /**
  * A private `redis-server` per test run, on a free loopback port, so tests never touch a shared Redis and
@@ -11,9 +11,14 @@ import { join } from "node:path";
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** The running server's pid; undefined while it is stopped. */
+  readonly pid: number | undefined;
   /** Kills it (SIGKILL: a crash, no chance to save). A persistent server keeps its data dir for `start`. */
   stop(): Promise<void>;
-  /** Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent. */
+  /**
+   * Starts it again on the same port: empty, or with everything acknowledged before the stop when persistent.
+   * Does nothing while it runs (a second server could not bind the port, and the first would be lost to `stop`).
+   */
   start(): Promise<void>;
   /** Stops it for good and removes its data dir, if any. */
   dispose(): Promise<void>;
@@ -37,28 +42,21 @@ export function redisServerAvailable(): boolean {
 
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
-  const port = await freePort();
-  const dataDir = options.persistent ? await mkdtemp(join(tmpdir(), "test-redis-")) : undefined;
-  const persistence =
-    dataDir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir];
+  const [port] = (await freePorts(1)) as [number];
+  const persistent = options.persistent ?? false;
+  const dataDir = persistent ? makeProcessDir("redis-") : undefined;
+  const args = [...persistenceArgs(persistent), ...(dataDir === undefined ? [] : ["--dir", dataDir])];
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"],
-      { stdio: "ignore" },
-    );
-    await waitForPing(port);
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
+    child = await launchRedisServer(port, args);
   }
 
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill("SIGKILL");
-    await exited;
+    if (running !== undefined) await stopProcess(running);
   }
 
   async function dispose(): Promise<void> {
@@ -67,23 +65,76 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   }
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, dispose };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
+    start,
+    stop,
+    dispose,
+  };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+/**
+ * Nothing on disk (no RDB snapshot, no append-only file), or, persistent, an append-only file fsynced on every
+ * write, so that even a SIGKILL loses nothing acknowledged.
+ */
+export function persistenceArgs(persistent: boolean): string[] {
+  return ["--save", "", ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"])];
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+/**
+ * A `redis-server` on loopback `port` with `args`, owned (see owned-processes.ts), once it answers PING; it is
+ * stopped again when it does not answer, and the error carries the end of its log (a port taken, a bad flag).
+ */
+export async function launchRedisServer(port: number, args: readonly string[]): Promise<ChildProcess> {
+  const child = own(
+    spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "no", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+    `redis-server :${port}`,
+  );
+  let log = "";
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-2_000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  try {
+    await waitForPing(port, child);
+    return child;
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`${(error as Error).message}; its log ends:\n${log}`, { cause: error });
+  }
+}
+
+/** Distinct loopback ports free at the moment (held together while chosen, so no two are the same). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            if (typeof address === "object" && address !== null) resolve(address.port);
+            else reject(new Error("a listening socket without a port"));
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}) before it answered PING`);
+    }
     if (await ping(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
-import { eventKey, interceptWrites, NOW, startRig, syncThenMakeActivity } from "./harness.js";
+import { eventKey, interceptWrites, NOW, startRig, syncThenMakeActivity, writeKinds } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -13,8 +13,8 @@ afterEach(async () => {
 
 interface AbortableRig {
   rig: SyncRig;
-  /** Store writes that began after the abort. */
-  writesAfterAbort: string[];
+  /** What the store writes that began after the abort wrote. */
+  writesAfterAbort: string[][];
   cycleAbortedAfter(requests: number): ReturnType<SyncRig["engine"]["runCycle"]>;
 }
 
@@ -27,9 +27,9 @@ interface AbortableRig {
 async function abortableRig(store: Store): Promise<AbortableRig> {
   let remaining = Infinity;
   let controller = new AbortController();
-  const writesAfterAbort: string[] = [];
-  const recording = interceptWrites(store, (method) => {
-    if (controller.signal.aborted) writesAfterAbort.push(method);
+  const writesAfterAbort: string[][] = [];
+  const recording = interceptWrites(store, (batch) => {
+    if (controller.signal.aborted) writesAfterAbort.push(writeKinds(batch));
   });
   const started = await startRig({
     simulator: { world: { seed: 11, now: NOW, projects: 1, pipelinesPerProject: 16, historyDays: 14 } },

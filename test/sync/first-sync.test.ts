@@ -56,10 +56,12 @@ describe("a first backfill over what the read path already wrote", () => {
       return recent && workflows.length > 0 && workflows.every((id) => !isLiveWorkflowStatus(state.workflows.get(id)?.status ?? "running"));
     });
     if (settled === undefined) throw new Error("the world has no settled pipeline from the last day");
-    const workflows = (state.workflowsByPipeline.get(settled.id) ?? []).map((id) => workflowSchema.parse(state.workflows.get(id)));
-    await rig.store.putWorkflowJobs(new Map(workflows.map((workflow) => [workflow.id, workflowJobSchema.array().parse(state.jobsByWorkflow.get(workflow.id))])));
-    await rig.store.putWorkflows(workflows);
-    await rig.store.putPipelines([pipelineSchema.parse(settled)]);
+    const workflows = (state.workflowsByPipeline.get(settled.id) ?? []).map((id) => ({
+      workflow: workflowSchema.parse(state.workflows.get(id)),
+      jobs: workflowJobSchema.array().parse(state.jobsByWorkflow.get(id)),
+    }));
+    expect(await rig.writer.storeSettledSubtree({ pipeline: pipelineSchema.parse(settled), workflows })).toBe(true);
+    expect(await rig.store.getPipelines([settled.id])).toEqual([pipelineSchema.parse(settled)]);
 
     expect((await rig.engine.runCycle()).ok).toBe(true);
     expect(await rig.differences()).toEqual([]);

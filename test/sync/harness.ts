@@ -4,21 +4,27 @@ import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator, SimulatorOptions } from "../../src/simulator/index.js";
 import { MemoryEventBus } from "../../src/store/events.js";
 import type { ChangeEvent, DeliveredChangeEvent } from "../../src/store/events.js";
+import { LocalInvalidations } from "../../src/store/invalidations.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
+import type { WriteBatch } from "../../src/store/writes.js";
 import { SyncEngine } from "../../src/sync/index.js";
+import { StoreWriter } from "../../src/writer/index.js";
 import type { SyncEngineOptions } from "../../src/sync/index.js";
 import { DAY_MS, HOUR_MS, NOW, simulatorClient } from "../support/simulator-client.js";
 import { compareStoreWithTruth } from "../support/truth.js";
 
 export { DAY_MS, HOUR_MS, NOW } from "../support/simulator-client.js";
 
-/** A simulator, a client on it, a store, a bus that records what it carried, and an engine on the simulator's clock. */
+/** A simulator, a client on it, a store, a bus that records what it carried, the writer, and an engine on the simulator's clock. */
 export interface SyncRig {
   sim: Simulator;
   client: CircleCIClient;
   store: Store;
   bus: MemoryEventBus;
+  writer: StoreWriter;
+  /** What the store's writes invalidate; only the embedded store's are heard (a store given in the options keeps its own). */
+  invalidations: LocalInvalidations;
   engine: SyncEngine;
   slugs: string[];
   orgId: string;
@@ -32,7 +38,7 @@ export interface SyncRig {
 export interface RigOptions {
   simulator?: SimulatorOptions;
   client?: Partial<CircleCIClientOptions>;
-  engine?: Partial<Omit<SyncEngineOptions, "client" | "store" | "bus">>;
+  engine?: Partial<Omit<SyncEngineOptions, "client" | "store" | "writer">>;
   store?: Store;
 }
 
@@ -44,14 +50,16 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     ...options.simulator,
   });
   const client = simulatorClient(sim, options.client);
-  const store = options.store ?? new MemoryStore();
+  const invalidations = new LocalInvalidations();
+  const store = options.store ?? new MemoryStore({ invalidations });
   const bus = new MemoryEventBus();
+  const writer = new StoreWriter({ store, bus });
   const slugs = [...sim.world.state.projects.keys()];
   const orgId = sim.world.state.projects.get(slugs[0] as string)?.organization_id as string;
   const engine = new SyncEngine({
     client,
     store,
-    bus,
+    writer,
     projectSlugs: slugs,
     orgId,
     lookbackHours: 6,
@@ -66,6 +74,8 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     client,
     store,
     bus,
+    writer,
+    invalidations,
     engine,
     slugs,
     orgId,
@@ -86,15 +96,17 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
   };
 }
 
-/** The store, with `onWrite` called (with the method's name) before each write; it may throw to fail the write. */
-export function interceptWrites(store: Store, onWrite: (method: string) => void): Store {
+/**
+ * The store, with `onWrite` called with each batch before the store applies it; it may throw to fail the write, or
+ * return a promise to hold it back until it settles.
+ */
+export function interceptWrites(store: Store, onWrite: (batch: WriteBatch) => void | Promise<void>): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      const name = String(property);
       return async (...args: unknown[]) => {
-        if (/^(put|set|replace)/.test(name)) onWrite(name);
+        if (property === "applyWrites") await onWrite(args[0] as WriteBatch);
         return (value as (...inner: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -115,6 +127,21 @@ export async function holdPipelineBehindWindow(rig: SyncRig, slug: string): Prom
   world.advance(HOUR_MS);
   await rig.engine.runCycle();
   return held;
+}
+
+/** The store, where `meddle` runs once, right before the first write `when` picks reaches it: another writer at work. */
+export function meddleOnce(store: Store, meddle: () => Promise<unknown>, when: (batch: WriteBatch) => boolean = () => true): Store {
+  let armed = true;
+  return interceptWrites(store, async (batch) => {
+    if (!armed || !when(batch)) return;
+    armed = false;
+    await meddle();
+  });
+}
+
+/** What a batch writes, by kind, e.g. `["summary"]` or `["job", "jobList", "workflow", "pipeline"]`. */
+export function writeKinds(batch: WriteBatch): string[] {
+  return [...new Set(batch.writes.map((write) => write.kind))];
 }
 
 /** One line per event, for exact set comparisons. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CircleCIClient, JobDetails, Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
-import type { EventBus } from "../../src/store/events.js";
 import type { JobRecord, Store } from "../../src/store/store.js";
-import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "../../src/sync/changes.js";
+import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "../../src/writer/changes.js";
+import type { StoreWriter } from "../../src/writer/index.js";
 import { SyncEngine } from "../../src/sync/index.js";
 import { hasJobRecord, isRecordStale } from "../../src/sync/job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "../../src/sync/live.js";
@@ -128,6 +128,13 @@ describe("job records", () => {
     expect(isRecordStale(record("success", "w1"), { ...sighting, workflowIsNew: true })).toBe(true);
     expect(isRecordStale(record("success", "w2"), { ...sighting, workflowIsNew: true })).toBe(false);
   });
+
+  it("seen only in the store (the workflow ended unchanged), are re-read when they disagree with the job, not when missing", () => {
+    const sighting = { job: job("j1", "success"), workflowId: "w1", workflowIsNew: false, inStore: true };
+    expect(isRecordStale(record("running", "w1"), sighting)).toBe(true);
+    expect(isRecordStale(record("success", "w1"), sighting)).toBe(false);
+    expect(isRecordStale(undefined, sighting)).toBe(false);
+  });
 });
 
 describe("stream statuses", () => {
@@ -144,7 +151,7 @@ describe("engine options", () => {
   const base = {
     client: {} as CircleCIClient,
     store: {} as Store,
-    bus: {} as EventBus,
+    writer: {} as StoreWriter,
     projectSlugs: ["github/acme/api"],
     lookbackHours: 6,
     backfillDays: 30,

@@ -28,7 +28,7 @@ beforeAll(async () => {
     context: tiny.context,
     port: 0,
     logger,
-    selfAuthenticatedRoutes: circleciWebhookRouter({ secret: SECRET, store: rig.store, bus: rig.bus, maxBodyBytes: MAX_BODY_BYTES, logger }),
+    selfAuthenticatedRoutes: circleciWebhookRouter({ secret: SECRET, writer: rig.writer, maxBodyBytes: MAX_BODY_BYTES, logger }),
   });
   endpoint = `${new URL(await server.listen()).origin}${WEBHOOK_PATH}`;
 });

@@ -1,4 +1,5 @@
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import { CostMeter } from "./cost-meter.js";
 import { countTokens } from "./count-tokens.js";
 import { measureOperation } from "./measure-operation.js";
 import { firstViolation, limitError } from "./query-limits.js";
@@ -10,17 +11,25 @@ export function checkSource(source: string, limits: QueryLimits): GraphQLError |
   return violation && limitError(violation);
 }
 
-/** The refusal for an operation over its depth, alias or cost limit; undefined when it may execute. */
+/** What `checkOperation` found: the operation's cost meter, and the refusal when the operation may not execute. */
+export interface OperationCheck {
+  /** The requested cost and the maximum; attach it to the operation's context before executing (`CostMeter.attachTo`). */
+  meter: CostMeter;
+  /** The error to answer with instead of executing: a depth, alias or cost limit exceeded. */
+  refusal: GraphQLError | undefined;
+}
+
+/** Measures an operation against its depth, alias and cost limits before it executes. */
 export function checkOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   limits: QueryLimits,
-): GraphQLError | undefined {
+): OperationCheck {
   const { depth, aliases, cost } = measureOperation(schema, document, operation, variables);
   const violation = firstViolation({ maxDepth: depth, maxAliases: aliases, maxCost: cost }, limits);
-  return violation && limitError(violation);
+  return { meter: new CostMeter(cost, limits.maxCost), refusal: violation && limitError(violation) };
 }
 
 /** The refusal for a batched HTTP request of `size` operations; undefined when it may run. */

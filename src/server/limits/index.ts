@@ -1,8 +1,11 @@
+export { ASSUMED_LIST_SIZES, DEFAULT_ASSUMED_LIST_SIZE } from "./assumed-list-sizes.js";
+export type { AssumedListSizes } from "./assumed-list-sizes.js";
 export { checkBatch, checkOperation, checkSource } from "./check.js";
-export { prepareOperation } from "./prepare-operation.js";
-export type { OperationRequest } from "./prepare-operation.js";
+export type { OperationCheck } from "./check.js";
+export { CostMeter, costMeterOf, meterObjectTypes, UnmeterableSchemaError } from "./cost-meter.js";
+export type { CostReport } from "./cost-meter.js";
 export { countTokens } from "./count-tokens.js";
-export { LIST_SIZE_ESTIMATE, measureOperation } from "./measure-operation.js";
+export { measureOperation } from "./measure-operation.js";
 export type { OperationMeasures } from "./measure-operation.js";
-export { BATCH_TOO_LARGE, BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, firstViolation, LIMIT_SETTINGS, limitError, QUERY_TOO_COMPLEX, violationMessage } from "./query-limits.js";
+export { actualCostError, BATCH_TOO_LARGE, BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, firstViolation, LIMIT_SETTINGS, limitError, QUERY_TOO_COMPLEX, violationMessage } from "./query-limits.js";
 export type { LimitViolation, QueryLimitName, QueryLimits } from "./query-limits.js";

@@ -9,6 +9,8 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from "graphql";
+import { ASSUMED_LIST_SIZES, DEFAULT_ASSUMED_LIST_SIZE } from "./assumed-list-sizes.js";
+import type { AssumedListSizes } from "./assumed-list-sizes.js";
 
 /** What the limits bound, for one operation as it would execute. */
 export interface OperationMeasures {
@@ -16,29 +18,32 @@ export interface OperationMeasures {
   depth: number;
   /** Aliased fields, with fragments expanded where they are spread. */
   aliases: number;
-  /** Estimated objects in the response (scalars are free): the work the resolvers and loaders may do. */
+  /** Estimated objects in the response (scalars and enums are free): the work the resolvers and loaders may do. */
   cost: number;
 }
-
-/**
- * How many items a list without a `first` argument is taken to hold (a pipeline's workflows, a workflow's jobs).
- * A guess, not a bound: it only has to make nested lists multiply.
- */
-export const LIST_SIZE_ESTIMATE = 10;
 
 const NOTHING: OperationMeasures = { depth: 0, aliases: 0, cost: 0 };
 
 type Variables = Readonly<Record<string, unknown>> | null | undefined;
 
+/** The arguments that say how many items a field returns, and how to read the count from their value. */
+const SLICING_ARGUMENTS: Readonly<Record<string, (value: unknown) => number | undefined>> = {
+  // A page's size.
+  first: (value) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined),
+  // A federation router's `_entities` returns one entity per representation it sends.
+  representations: (value) => (Array.isArray(value) ? value.length : undefined),
+};
+
 /**
  * Measures `operation` against `schema` without executing it, in time linear in the document (a fragment is
  * measured once however often it is spread, so nested spreads cannot blow the walk up).
  *
- * Cost: every object-typed field counts 1 per object it may return. A list field holds `first` items when it has
- * a `first` argument (its value, the variable's value or default, or the schema's default), else the estimate;
- * a non-list field with `first` (a connection) sizes the lists directly inside it (`nodes`, `edges`). Nested
- * lists multiply. Introspection (`__schema`, `__type`) and `__typename` count for aliases only: graphql-js's
- * own rule bounds introspection depth, and their size is the schema's, not the data's.
+ * Cost, the requested cost of the GraphQL cost directives' model: every object counts 1, scalars and enums 0. A
+ * list of objects counts each item it is expected to hold: its slicing argument's count when it has one (`first`,
+ * from the literal, the variable, the variable's default or the schema's default), else the `first` of the
+ * connection it sits in (`nodes`, `edges`), else its assumed size in `listSizes` (by coordinate, `Type.field`).
+ * Nested lists multiply. Introspection (`__schema`, `__type`) and `__typename` count for aliases only:
+ * graphql-js's own rule bounds introspection depth, and their size is the schema's, not the data's.
  *
  * Safe on a document that has not been validated: unknown fields and fragments count for aliases only, and a
  * fragment cycle is cut.
@@ -48,7 +53,7 @@ export function measureOperation(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Variables,
-  listSizeEstimate = LIST_SIZE_ESTIMATE,
+  listSizes: AssumedListSizes = ASSUMED_LIST_SIZES,
 ): OperationMeasures {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -75,16 +80,17 @@ export function measureOperation(
 
   function field(parent: GraphQLNamedType | undefined, node: FieldNode, inheritedListSize: number | undefined): OperationMeasures {
     const aliases = node.alias === undefined ? 0 : 1;
-    const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
-    if (definition === undefined) {
+    const owner = isObjectType(parent) || isInterfaceType(parent) ? parent : undefined;
+    const definition = owner?.getFields()[node.name.value];
+    if (owner === undefined || definition === undefined) {
       const inner = node.selectionSet === undefined ? NOTHING : selectionSet(undefined, node.selectionSet, undefined);
       return { depth: 0, aliases: aliases + inner.aliases, cost: 0 };
     }
     const isList = isListType(getNullableType(definition.type));
     const type = getNamedType(definition.type);
-    const first = firstArgument(definition, node);
-    const size = isList ? (first ?? inheritedListSize ?? listSizeEstimate) : 1;
-    const child = node.selectionSet === undefined ? NOTHING : selectionSet(type, node.selectionSet, isList ? undefined : first);
+    const sliced = slicedSize(definition, node);
+    const size = isList ? (sliced ?? inheritedListSize ?? listSizes[`${owner.name}.${definition.name}`] ?? DEFAULT_ASSUMED_LIST_SIZE) : 1;
+    const child = node.selectionSet === undefined ? NOTHING : selectionSet(type, node.selectionSet, isList ? undefined : sliced);
     return {
       depth: 1 + child.depth,
       aliases: aliases + child.aliases,
@@ -105,21 +111,29 @@ export function measureOperation(
     return measures;
   }
 
-  /** The `first` the field will run with, when it has such an argument and the value is a usable count. */
-  function firstArgument(definition: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined {
-    const argument = definition.args.find((candidate) => candidate.name === "first");
-    if (argument === undefined) return undefined;
-    const value = node.arguments?.find((candidate) => candidate.name.value === "first")?.value;
-    let first: unknown = argument.defaultValue;
-    if (value?.kind === Kind.VARIABLE) {
-      const name = value.name.value;
-      const declared = operation.variableDefinitions?.find((candidate) => candidate.variable.name.value === name)?.defaultValue;
-      if (variables != null && name in variables) first = variables[name];
-      else if (declared !== undefined) first = valueFromASTUntyped(declared);
-    } else if (value !== undefined) {
-      first = valueFromASTUntyped(value);
+  /**
+   * How many items the field's slicing argument asks for, when it has one: its value, or the schema's default for
+   * a value that is no count (a null `first` runs with the default; other such values fail at execution anyway).
+   */
+  function slicedSize(definition: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined {
+    for (const argument of definition.args) {
+      const read = SLICING_ARGUMENTS[argument.name];
+      if (read === undefined) continue;
+      const size = read(argumentValue(argument.name, argument.defaultValue, node)) ?? read(argument.defaultValue);
+      if (size !== undefined) return size;
     }
-    return typeof first === "number" && Number.isFinite(first) && first >= 0 ? first : undefined;
+    return undefined;
+  }
+
+  /** The value the argument will run with: the literal, the variable's value or default, or the schema's default. */
+  function argumentValue(name: string, schemaDefault: unknown, node: FieldNode): unknown {
+    const value = node.arguments?.find((candidate) => candidate.name.value === name)?.value;
+    if (value === undefined) return schemaDefault;
+    if (value.kind !== Kind.VARIABLE) return valueFromASTUntyped(value);
+    const variable = value.name.value;
+    if (variables != null && variable in variables) return variables[variable];
+    const declared = operation.variableDefinitions?.find((candidate) => candidate.variable.name.value === variable)?.defaultValue;
+    return declared === undefined ? schemaDefault : valueFromASTUntyped(declared);
   }
 
   return selectionSet(schema.getRootType(operation.operation) ?? undefined, operation.selectionSet, undefined);

@@ -7,13 +7,13 @@ import { simulatorClient } from "../../support/simulator-client.js";
 
 export type SimulatedCircleCISetUp = (
   client?: Partial<CircleCIClientOptions>,
-  simulator?: Omit<SimulatorOptions, "world">,
+  simulator?: SimulatorOptions,
 ) => Promise<{ sim: Simulator; client: CircleCIClient }>;
 
 /**
  * The per-file fixture for tests whose proof is the simulator's counters (what reached "CircleCI"): call once at
- * the top of a test file. `setUp` starts a simulator of the tiny world and a client against it; an afterEach
- * closes both.
+ * the top of a test file. `setUp` starts a simulator (of the tiny world unless it is given another) and a client
+ * against it; an afterEach closes both.
  */
 export function useSimulatedCircleCI(): SimulatedCircleCISetUp {
   let sim: Simulator | undefined;
@@ -27,7 +27,7 @@ export function useSimulatedCircleCI(): SimulatedCircleCISetUp {
   });
 
   return async (clientOptions = {}, simulatorOptions = {}) => {
-    sim = await startSimulator({ ...simulatorOptions, world: tinyWorld().world });
+    sim = await startSimulator({ ...simulatorOptions, world: simulatorOptions.world ?? tinyWorld().world });
     client = simulatorClient(sim, clientOptions);
     return { sim, client };
   };

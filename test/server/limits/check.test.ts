@@ -1,20 +1,23 @@
 import { createPubSub } from "@graphql-yoga/subscription";
-import { getIntrospectionQuery, parse } from "graphql";
-import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
+import { getIntrospectionQuery, getNamedType, getOperationAST, isIntrospectionType, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo } from "graphql";
+import type { GraphQLObjectType, GraphQLSchema } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoSampleOperations } from "../../../src/commands/demo.js";
+import { MAX_PAGE_SIZE } from "../../../src/loaders/index.js";
 import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
 import {
   checkBatch,
+  checkOperation,
   countTokens,
   DEFAULT_QUERY_LIMITS,
   firstViolation,
   limitError,
-  prepareOperation,
   violationMessage,
 } from "../../../src/server/limits/index.js";
 import type { QueryLimits } from "../../../src/server/limits/index.js";
-import { allOperationFiles } from "./operations.js";
+import { preparer, refusal } from "../../operation/prepare.js";
+import { everyFieldSelections } from "./every-field-query.js";
+import { allOperationFiles, PIPELINE_TREES } from "./operations.js";
 
 let schema: GraphQLSchema;
 
@@ -23,12 +26,6 @@ beforeAll(async () => {
 });
 
 const limits = (overrides: Partial<QueryLimits>): QueryLimits => ({ ...DEFAULT_QUERY_LIMITS, ...overrides });
-
-function refusal(outcome: ExecutionArgs | readonly GraphQLError[]): GraphQLError {
-  if (!Array.isArray(outcome)) throw new Error("expected a refusal, got execution arguments");
-  expect(outcome).toHaveLength(1);
-  return outcome[0] as GraphQLError;
-}
 
 describe("countTokens", () => {
   it("counts what graphql-js's parser counts for maxTokens: punctuators, names, values; no comments or commas", () => {
@@ -72,56 +69,28 @@ describe("refusals", () => {
   });
 });
 
-describe("prepareOperation", () => {
-  const deep = '{ pipeline(id: "p") { project { pipelines { nodes { workflows { jobs { id } } } } } } }';
-
-  it("refuses too many tokens before parsing", () => {
-    const error = refusal(prepareOperation(schema, { query: "{ syncStatus { running cycles } }" }, limits({ maxTokens: 5 })));
-    expect(error.message).toMatch(/^query token count 7 exceeds the maximum of 5 \(GRAPHQL_MAX_TOKENS\)/);
-  });
-
-  it("answers a syntax error, validation errors or a missing operation as they are", () => {
-    expect(refusal(prepareOperation(schema, { query: "{ syncStatus { " }, DEFAULT_QUERY_LIMITS)).message).toMatch(/^Syntax Error/);
-    const invalid = prepareOperation(schema, { query: "{ nope }" }, DEFAULT_QUERY_LIMITS);
-    expect(refusal(invalid).message).toMatch(/Cannot query field "nope"/);
-    const twoOperations = "query A { syncStatus { running } } query B { projects { slug } }";
-    expect(refusal(prepareOperation(schema, { query: twoOperations }, DEFAULT_QUERY_LIMITS)).message).toMatch(/operationName/);
-    expect(refusal(prepareOperation(schema, { query: twoOperations, operationName: "C" }, DEFAULT_QUERY_LIMITS)).message).toMatch(/no operation named "C"/);
-  });
-
-  it("refuses depth, aliases and cost over their limits, after validation", () => {
-    expect(refusal(prepareOperation(schema, { query: deep }, limits({ maxDepth: 6 }))).message).toMatch(/^query depth 7 exceeds the maximum of 6/);
-    const aliased = "{ a: syncStatus { running } b: syncStatus { running } }";
-    expect(refusal(prepareOperation(schema, { query: aliased }, limits({ maxAliases: 1 }))).message).toMatch(/^query alias count 2 exceeds the maximum of 1/);
-    const costly = 'query($n: Int) { pipelines(projectSlug: "gh/a/b", first: $n) { nodes { id } } }';
-    const refused = refusal(prepareOperation(schema, { query: costly, variables: { n: 100 } }, limits({ maxCost: 100 })));
-    expect(refused.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", measured: 101, maximum: 100 });
-    expect(Array.isArray(prepareOperation(schema, { query: costly, variables: { n: 99 } }, limits({ maxCost: 100 })))).toBe(false);
-  });
-
-  it("returns what graphql-ws executes when every limit holds", () => {
-    const args = prepareOperation(schema, { query: deep, operationName: null, variables: { x: 1 } }, DEFAULT_QUERY_LIMITS);
-    expect(Array.isArray(args)).toBe(false);
-    expect(args).toMatchObject({ schema, operationName: null, variableValues: { x: 1 } });
-  });
-});
-
 describe("the default limits", () => {
-  it("pass every operation in test/operations, at the largest page", () => {
+  it("pass every operation in test/operations, at the largest page", async () => {
     const files = allOperationFiles();
     expect(files.length).toBeGreaterThanOrEqual(6);
+    const prepare = preparer(schema);
     for (const { file, source } of files) {
       for (const operation of parse(source).definitions) {
         const operationName = "name" in operation ? operation.name?.value : undefined;
-        const outcome = prepareOperation(schema, { query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1 } }, DEFAULT_QUERY_LIMITS);
-        expect(Array.isArray(outcome) ? { file, operationName, errors: outcome.map((error) => error.message) } : "passes").toBe("passes");
+        const outcome = await prepare({ query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1 } });
+        expect(outcome.ready ? "passes" : { file, operationName, errors: outcome.errors.map((error) => error.message) }).toBe("passes");
       }
     }
   });
 
-  it("pass the demo's sample query and subscription", () => {
+  it("pass 100 pipelines with their whole trees, down to each step's actions", () => {
+    expect(requestedCost(PIPELINE_TREES, { slug: "gh/a/b" })).toBeLessThan(DEFAULT_QUERY_LIMITS.maxCost / 10);
+  });
+
+  it("pass the demo's sample query and subscription", async () => {
+    const prepare = preparer(schema);
     for (const query of Object.values(demoSampleOperations("gh/a/b"))) {
-      expect(Array.isArray(prepareOperation(schema, { query }, DEFAULT_QUERY_LIMITS))).toBe(false);
+      expect((await prepare({ query })).ready).toBe(true);
     }
   });
 
@@ -136,16 +105,77 @@ describe("the default limits", () => {
     });
     const subgraph = await buildFederatedSubgraphSchema();
     for (const target of [schema, subgraph]) {
-      expect(Array.isArray(prepareOperation(target, { query: introspection }, DEFAULT_QUERY_LIMITS))).toBe(false);
+      expect((await preparer(target)({ query: introspection })).ready).toBe(true);
     }
   });
 
-  it("pass a dashboard over every project at 100 pipelines each, and refuse one nesting pages in pages", () => {
-    // 10 x (2 + 100 x (2 + 10 x (1 + 10 x 3))) = 312 020
-    const everyProject = "{ projects { pipelines(first: 100) { nodes { vcs { branch } workflows { jobs { details { executor { type } } } } } } } }";
-    expect(Array.isArray(prepareOperation(schema, { query: everyProject }, DEFAULT_QUERY_LIMITS))).toBe(false);
-    // 100 x 100 pipelines x 10 workflows x 10 jobs: over a million.
-    const pagesInPages = '{ pipelines(projectSlug: "gh/a/b", first: 100) { nodes { project { pipelines(first: 100) { nodes { workflows { jobs { id } } } } } } } }';
-    expect(refusal(prepareOperation(schema, { query: pagesInPages }, DEFAULT_QUERY_LIMITS)).extensions.limit).toBe("GRAPHQL_MAX_COST");
+  it("pass one page of 100 pipelines per project with every field of the schema, and refuse a few such pages aliased", async () => {
+    const selections = everyFieldSelections(schema, { maxDepth: DEFAULT_QUERY_LIMITS.maxDepth, first: MAX_PAGE_SIZE, values: PLACEHOLDERS });
+    const every = `{ ${[...selections.values()].join(" ")} }`;
+    expect(fieldsOf(every)).toEqual(fieldsOfSchema());
+    const requested = requestedCost(every);
+    expect(requested).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxCost);
+    expect(requested).toBeGreaterThan(DEFAULT_QUERY_LIMITS.maxCost * 0.8);
+
+    // Every project's page twice, and one project's page (about a twentieth of the whole) 25 times.
+    for (const [rootField, copies] of [["projects", 2], ["pipelines", 25]] as const) {
+      const { query, single } = aliasedCopies(selections, rootField, copies);
+      const error = refusal(await preparer(schema)({ query }));
+      expect(error.extensions).toMatchObject({ limit: "GRAPHQL_MAX_COST", measured: copies * requestedCost(`{ ${single} }`) });
+    }
   });
 });
+
+/** What the estimate says an operation that passes every default limit costs. */
+function requestedCost(query: string, variables?: Record<string, unknown>): number {
+  const document = parse(query);
+  const operation = getOperationAST(document);
+  if (operation == null) throw new Error("the query needs exactly one operation");
+  const { meter, refusal: refused } = checkOperation(schema, document, operation, variables, DEFAULT_QUERY_LIMITS);
+  if (refused !== undefined) throw new Error(`refused: ${refused.message}`);
+  return meter.requested;
+}
+
+/** `copies` aliased copies of a root field's selection, its fields spread from one fragment so the document stays short. */
+function aliasedCopies(selections: ReadonlyMap<string, string>, rootField: string, copies: number) {
+  const single = selections.get(rootField) as string;
+  const brace = single.indexOf("{");
+  const type = getNamedType(schema.getQueryType()?.getFields()[rootField]?.type);
+  const aliases = Array.from({ length: copies }, (_, index) => `copy${index}: ${single.slice(0, brace)}{ ...Fields }`);
+  return { single, query: `{ ${aliases.join(" ")} } fragment Fields on ${type?.name} ${single.slice(brace)}` };
+}
+
+/** A literal for each required argument: the estimate does not read them. */
+const PLACEHOLDERS = {
+  "Query.project.slug": '"gh/a/b"',
+  "Query.pipeline.id": '"p"',
+  "Query.pipelines.projectSlug": '"gh/a/b"',
+  "Query.workflow.id": '"w"',
+  "Query.job.projectSlug": '"gh/a/b"',
+  "Query.job.number": "1",
+};
+
+/** The coordinates (`Type.field`) an operation selects. */
+function fieldsOf(source: string): Set<string> {
+  const coordinates = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    parse(source),
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        coordinates.add(`${typeInfo.getParentType()?.name ?? "?"}.${typeInfo.getFieldDef()?.name ?? "?"}`);
+      },
+    }),
+  );
+  return coordinates;
+}
+
+/** Every field of every object type a query can reach. */
+function fieldsOfSchema(): Set<string> {
+  const subscription = schema.getSubscriptionType();
+  return new Set(
+    Object.values(schema.getTypeMap())
+      .filter((type) => isObjectType(type) && !isIntrospectionType(type) && type !== subscription)
+      .flatMap((type) => Object.keys((type as GraphQLObjectType).getFields()).map((field) => `${type.name}.${field}`)),
+  );
+}

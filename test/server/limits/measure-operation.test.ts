@@ -1,10 +1,11 @@
 import { createPubSub } from "@graphql-yoga/subscription";
 import { getOperationAST, parse } from "graphql";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLSchema, OperationDefinitionNode } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
-import { LIST_SIZE_ESTIMATE, measureOperation } from "../../../src/server/limits/index.js";
-import { readOperation } from "./operations.js";
+import { buildFederatedSubgraphSchema, buildGatewaySchema } from "../../../src/resolvers/build-schema.js";
+import { ASSUMED_LIST_SIZES, DEFAULT_ASSUMED_LIST_SIZE, measureOperation } from "../../../src/server/limits/index.js";
+import type { AssumedListSizes } from "../../../src/server/limits/index.js";
+import { PIPELINE_TREES, readOperation } from "./operations.js";
 
 let schema: GraphQLSchema;
 
@@ -12,12 +13,22 @@ beforeAll(async () => {
   schema = await buildGatewaySchema({ pubSub: createPubSub() });
 });
 
-function measure(source: string, variables?: Record<string, unknown>, operationName?: string) {
+function measure(source: string, variables?: Record<string, unknown>, operationName?: string, listSizes?: AssumedListSizes) {
   const document = parse(source);
   const operation = getOperationAST(document, operationName);
   if (operation == null) throw new Error(`no operation in ${source}`);
-  return measureOperation(schema, document, operation, variables);
+  return measureOperation(schema, document, operation, variables, listSizes);
 }
+
+/** The size the table assumes of the list at `coordinate`. */
+function assumed(coordinate: string): number {
+  const size = ASSUMED_LIST_SIZES[coordinate];
+  if (size === undefined) throw new Error(`no assumed size for ${coordinate}`);
+  return size;
+}
+
+/** The cost of `source` with `listSizes` as the table of assumed sizes. */
+const measureWith = (listSizes: AssumedListSizes, source: string) => measure(source, undefined, undefined, listSizes).cost;
 
 describe("depth", () => {
   it("counts field nesting from the root fields, through inline fragments and fragment spreads", () => {
@@ -57,14 +68,23 @@ describe("aliases", () => {
 });
 
 describe("cost", () => {
+  const projects = assumed("Query.projects");
+  const streams = assumed("SyncStatus.streams");
+  const workflows = assumed("Pipeline.workflows");
+  const jobs = assumed("Workflow.jobs");
+  const steps = assumed("JobDetail.steps");
+  const actions = assumed("Step.actions");
+
   it("counts objects, not scalars", () => {
     expect(measure("{ syncStatus { running cycles } }").cost).toBe(1);
     expect(measure('{ job(projectSlug: "gh/a/b", number: 1) { name executor { type } } }').cost).toBe(2);
   });
 
-  it("takes a list without `first` to hold the estimate", () => {
-    expect(measure("{ projects { slug } }").cost).toBe(LIST_SIZE_ESTIMATE);
-    expect(measure("{ syncStatus { streams { stream } } }").cost).toBe(1 + LIST_SIZE_ESTIMATE);
+  it("takes a list without a slicing argument to hold its assumed size, looked up by its coordinate", () => {
+    expect(measure("{ projects { slug } }").cost).toBe(projects);
+    expect(measure("{ syncStatus { streams { stream } } }").cost).toBe(1 + streams);
+    expect(measureWith({ "Query.projects": 3 }, "{ projects { slug } }")).toBe(3);
+    expect(measureWith({}, "{ projects { slug } }")).toBe(DEFAULT_ASSUMED_LIST_SIZE);
   });
 
   it("sizes a connection's nodes and edges by its `first`: literal, variable, variable default, schema default", () => {
@@ -77,26 +97,43 @@ describe("cost", () => {
     expect(measure('{ pipelines(projectSlug: "gh/a/b") { nodes { id } } }').cost).toBe(1 + 20);
   });
 
-  it("falls back to the estimate when `first` is no usable count", () => {
+  it("takes the schema's default when `first` is no usable count, as the resolver does for null", () => {
     const source = 'query($first: Int) { pipelines(projectSlug: "gh/a/b", first: $first) { nodes { id } } }';
-    expect(measure(source, { first: "many" }).cost).toBe(1 + LIST_SIZE_ESTIMATE);
-    expect(measure(source, { first: -5 }).cost).toBe(1 + LIST_SIZE_ESTIMATE);
-    expect(measure(source, { first: null }).cost).toBe(1 + LIST_SIZE_ESTIMATE);
+    expect(measure(source, { first: "many" }).cost).toBe(1 + 20);
+    expect(measure(source, { first: -5 }).cost).toBe(1 + 20);
+    expect(measure(source, { first: null }).cost).toBe(1 + 20);
   });
 
   it("multiplies nested lists", () => {
-    // projects (10) x [1 + pipelines connection (1 + nodes 3 x (1 + workflows 10 x (1 + jobs 10 x 1)))]
-    expect(measure("{ projects { pipelines(first: 3) { nodes { workflows { jobs { id } } } } } }").cost).toBe(10 * (1 + (1 + 3 * (1 + 10 * (1 + 10)))));
+    // projects x [1 + pipelines connection (1 + nodes 3 x (1 + workflows x (1 + jobs x 1)))]
+    const tree = "{ projects { pipelines(first: 3) { nodes { workflows { jobs { id } } } } } }";
+    expect(measure(tree).cost).toBe(projects * (1 + (1 + 3 * (1 + workflows * (1 + jobs)))));
     // A connection nested in a connection multiplies by both `first`s.
     const nested = '{ pipelines(projectSlug: "gh/a/b", first: 100) { nodes { project { pipelines(first: 100) { nodes { id } } } } } }';
     expect(measure(nested).cost).toBe(1 + 100 * (1 + 1 + (1 + 100)));
   });
 
-  it("is 15 602 for the dashboard's 50 pipelines, twice that (nearly) for 100", () => {
+  it("is 4 752 for the dashboard's 50 pipelines, twice that (nearly) for 100", () => {
     const dashboard = readOperation("dashboard");
-    // nodes: 50 x (pipeline 1 + vcs 1 + workflows 10 x (1 + jobs 10 x (1 + details 1 + executor 1))); + connection + pageInfo
-    expect(measure(dashboard, { projectSlug: "gh/a/b" }).cost).toBe(1 + 50 * (2 + 10 * (1 + 10 * 3)) + 1);
-    expect(measure(dashboard, { projectSlug: "gh/a/b", first: 100 }).cost).toBe(1 + 100 * 312 + 1);
+    // nodes: 50 x (pipeline 1 + vcs 1 + workflows x (1 + jobs x (1 + details 1 + executor 1))); + connection + pageInfo
+    expect(measure(dashboard, { projectSlug: "gh/a/b" }).cost).toBe(1 + 50 * (2 + workflows * (1 + jobs * 3)) + 1);
+    expect(measure(dashboard, { projectSlug: "gh/a/b" }).cost).toBe(4752);
+    expect(measure(dashboard, { projectSlug: "gh/a/b", first: 100 }).cost).toBe(9502);
+  });
+
+  it("is 99 401 for 100 pipelines with their workflows, jobs, details, steps and actions", () => {
+    // 1 + 100 x (pipeline 1 + workflows x (1 + jobs x (1 + details 1 + executor 1 + steps x (1 + actions))))
+    expect(measure(PIPELINE_TREES, { slug: "gh/a/b" }).cost).toBe(1 + 100 * (1 + workflows * (1 + jobs * (3 + steps * (1 + actions)))));
+    expect(measure(PIPELINE_TREES, { slug: "gh/a/b" }).cost).toBe(99_401);
+  });
+
+  it("sizes a federation router's _entities by the representations it sends", async () => {
+    const subgraph = await buildFederatedSubgraphSchema();
+    const source = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Pipeline { id workflows { id } } } }";
+    const document = parse(source);
+    const operation = getOperationAST(document) as OperationDefinitionNode;
+    const representations = Array.from({ length: 4 }, (_, index) => ({ __typename: "Pipeline", id: `p${index}` }));
+    expect(measureOperation(subgraph, document, operation, { r: representations }).cost).toBe(4 * (1 + workflows));
   });
 
   it("leaves introspection out", () => {
@@ -110,7 +147,7 @@ describe("a document that did not pass validation", () => {
     expect(measure("{ syncStatus { ...A } } fragment A on SyncStatus { streams { ...B } } fragment B on StreamStatus { ...A }")).toEqual({
       depth: 2,
       aliases: 0,
-      cost: 1 + LIST_SIZE_ESTIMATE,
+      cost: 1 + assumed("SyncStatus.streams"),
     });
     expect(measure("{ syncStatus { ...Missing } }")).toEqual({ depth: 1, aliases: 0, cost: 1 });
   });

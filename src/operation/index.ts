@@ -1,0 +1,13 @@
+export { AnswerCache, DEFAULT_ANSWER_CACHE_BYTES, DEFAULT_ANSWER_CACHE_ENTRIES } from "./answer-cache.js";
+export type { AnswerCacheOptions, AnswerCacheStats } from "./answer-cache.js";
+export { refusedAnswer, resultOf } from "./answer.js";
+export type { Answer, Refusal } from "./answer.js";
+export * from "./error-codes.js";
+export { INTERNAL_ERROR_MESSAGE } from "./errors.js";
+export type { ErrorCoder } from "./errors.js";
+export { DEFAULT_PERSISTED_QUERY_CACHE_BYTES } from "./persisted-queries.js";
+export { createOperationPipeline } from "./pipeline.js";
+export type { Caller, ExecutionScope, OperationPipeline, OperationSession, PipelineOptions, Preparation, PreparedOperation, Transport } from "./pipeline.js";
+export type { ExecutionWatcher, OperationEnd, OperationPlugin, ResolvedOperation } from "./plugin.js";
+export { badRequest, parseOperationRequest } from "./request.js";
+export type { OperationRequest } from "./request.js";

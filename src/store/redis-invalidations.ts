@@ -1,0 +1,230 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { messageOf } from "../error-message.js";
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import type { InvalidationListener, Invalidations } from "./invalidations.js";
+import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
+import type { KeyLayout } from "./keys.js";
+import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
+import type { Tag } from "./tags.js";
+
+export interface RedisInvalidationsOptions {
+  /** The deployment's key prefix (`REDIS_PREFIX`); the channel is `<prefix>invalidations`. Default `ccgw:`. */
+  prefix?: string;
+  logger?: Logger;
+  /** Longest a `barrier` waits for invalidations to arrive before it resets every cache instead. Default 1000. */
+  barrierTimeoutMs?: number;
+}
+
+/** What the write script publishes: the sequence's key, its value after the write, and the tags it changed. */
+const messageSchema = z.object({ q: z.string(), s: z.number().int().nonnegative(), t: z.array(z.string()) });
+
+interface Waiter {
+  targets: ReadonlyMap<string, number>;
+  resolve(): void;
+}
+
+/**
+ * The invalidations of a deployment on Redis, as this instance receives them: the write script publishes each write's
+ * tags with the write sequence's new value on `<prefix>invalidations`, and a subscriber connection of this class's
+ * own delivers them to the listeners in order. Pub/sub keeps nothing, so whatever may have lost a message resets
+ * every cache: the subscriber connection coming back after a drop, a message whose sequence skips a value, or a
+ * barrier that cannot catch up.
+ */
+export class RedisInvalidations implements Invalidations {
+  /** Returns at once; both connections open in the background. */
+  static connect(url: string, options: RedisInvalidationsOptions = {}): RedisInvalidations {
+    return new RedisInvalidations(url, options);
+  }
+
+  readonly channel: string;
+  readonly #keys: KeyLayout;
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  readonly #subscriber: Redis;
+  /** For reading the sequences: a subscribed connection cannot. */
+  readonly #reader: Redis;
+  readonly #listeners = new Set<{ listener: InvalidationListener }>();
+  readonly #resetListeners = new Set<{ listener: () => void }>();
+  /** Per sequence key, the newest value delivered; absent until known. */
+  readonly #delivered = new Map<string, number>();
+  readonly #waiters = new Set<Waiter>();
+  /** Settles (never rejects) once the channel is subscribed on the current connection and what was written before is known. */
+  #live: Promise<void>;
+  /** The sequence read that callers of `barrier` share until it is sent. */
+  #nextRead: Promise<Map<string, number>> | undefined;
+  #connectedBefore = false;
+  #closed = false;
+  #sequenceReads = 0;
+
+  private constructor(url: string, options: RedisInvalidationsOptions) {
+    this.#keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
+    this.channel = this.#keys.invalidations;
+    this.#logger = (options.logger ?? silentLogger).child({ component: "invalidations", channel: this.channel });
+    this.#timeoutMs = options.barrierTimeoutMs ?? 1000;
+    this.#reader = openRedis(url, this.#logger, reconnectingOptions());
+    this.#subscriber = openRedis(url, this.#logger, reconnectingOptions());
+    this.#subscriber.on("message", (channel: string, message: string) => {
+      if (channel === this.channel) this.#receive(message);
+    });
+    let started: () => void = () => undefined;
+    this.#live = new Promise((resolve) => (started = resolve));
+    this.#subscriber.on("ready", () => {
+      const reconnected = this.#connectedBefore;
+      this.#connectedBefore = true;
+      this.#live = this.#listen(reconnected).then(
+        () => started(),
+        (error: unknown) => {
+          this.#logger.warn({ err: messageOf(error) }, "could not subscribe to invalidations; barriers reset the caches until it can");
+          started();
+        },
+      );
+    });
+  }
+
+  /** Round trips sent to read the write sequence so far (each shared by the barriers that arrived before it). */
+  get sequenceReads(): number {
+    return this.#sequenceReads;
+  }
+
+  subscribe(listener: InvalidationListener): () => void {
+    const entry = { listener };
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  }
+
+  onReset(listener: () => void): () => void {
+    const entry = { listener };
+    this.#resetListeners.add(entry);
+    return () => void this.#resetListeners.delete(entry);
+  }
+
+  /**
+   * Reads the write sequences in one round trip, shared by every caller that arrived before it was sent, then waits
+   * until the invalidations up to them have been delivered. Past the timeout (or when Redis cannot be asked) it
+   * resets every cache and resolves: a reader then finds nothing older than the writes before the call.
+   */
+  async barrier(): Promise<void> {
+    if (this.#closed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), this.#timeoutMs);
+    });
+    const caughtUp = (async () => {
+      await this.#live;
+      await this.#caughtUp(await this.#readSequences());
+      return "caught up" as const;
+    })();
+    try {
+      if ((await Promise.race([caughtUp, expired])) === "expired") this.#reset("a barrier waited too long for invalidations");
+    } catch (error) {
+      this.#reset(`a barrier could not read the write sequence: ${messageOf(error)}`);
+    } finally {
+      clearTimeout(timer);
+      caughtUp.catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#resetListeners.clear();
+    for (const waiter of this.#waiters) waiter.resolve();
+    this.#waiters.clear();
+    await Promise.all([closeRedis(this.#subscriber), closeRedis(this.#reader)]);
+  }
+
+  /**
+   * Subscribes (again), then learns the sequences: what was written before is nothing to wait for. After a
+   * reconnection what was published meanwhile is lost, so every cache starts over.
+   */
+  async #listen(reconnected: boolean): Promise<void> {
+    if (reconnected) this.#delivered.clear();
+    try {
+      await this.#subscriber.subscribe(this.channel);
+      for (const [key, value] of await this.#readSequences()) this.#deliveredUpTo(key, value);
+    } finally {
+      if (reconnected) this.#reset("the invalidation connection was lost and is back");
+    }
+  }
+
+  #readSequences(): Promise<Map<string, number>> {
+    this.#nextRead ??= Promise.resolve().then(async () => {
+      this.#nextRead = undefined;
+      const { sequences } = this.#keys;
+      this.#sequenceReads += 1;
+      const values = await this.#reader.mget(...sequences);
+      return new Map(sequences.map((key, index) => [key, Number(values[index] ?? 0)]));
+    });
+    return this.#nextRead;
+  }
+
+  #caughtUp(targets: ReadonlyMap<string, number>): Promise<void> {
+    if (this.#reached(targets)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        targets,
+        resolve: () => {
+          this.#waiters.delete(waiter);
+          resolve();
+        },
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #reached(targets: ReadonlyMap<string, number>): boolean {
+    return [...targets].every(([key, target]) => (this.#delivered.get(key) ?? 0) >= target);
+  }
+
+  #receive(text: string): void {
+    const parsed = parseMessage(text);
+    if (parsed === undefined) {
+      this.#logger.warn({ bytes: text.length }, "dropped a malformed invalidation; every cache is reset");
+      this.#reset("a malformed invalidation");
+      return;
+    }
+    const previous = this.#delivered.get(parsed.q);
+    this.#emit(parsed.t);
+    if (previous !== undefined && parsed.s > previous + 1) this.#reset(`invalidations ${previous + 1} to ${parsed.s - 1} never arrived`);
+    this.#deliveredUpTo(parsed.q, parsed.s);
+  }
+
+  #deliveredUpTo(key: string, value: number): void {
+    this.#delivered.set(key, Math.max(this.#delivered.get(key) ?? 0, value));
+    for (const waiter of [...this.#waiters]) if (this.#reached(waiter.targets)) waiter.resolve();
+  }
+
+  #emit(changed: readonly Tag[]): void {
+    for (const { listener } of [...this.#listeners]) {
+      try {
+        listener(changed);
+      } catch (error) {
+        this.#logger.error({ err: error }, "invalidation listener failed");
+      }
+    }
+  }
+
+  #reset(reason: string): void {
+    if (this.#closed) return;
+    this.#logger.info({ reason }, "every cache is reset");
+    for (const { listener } of [...this.#resetListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.#logger.error({ err: error }, "invalidation reset listener failed");
+      }
+    }
+  }
+}
+
+function parseMessage(text: string): z.infer<typeof messageSchema> | undefined {
+  try {
+    const parsed = messageSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

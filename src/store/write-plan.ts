@@ -1,0 +1,188 @@
+/**
+ * A batch of writes as operations on keys, the same for both stores: `RedisStore` runs them in its write script,
+ * `MemoryStore` in its keyspace, so both detect the same changes and name the same tags.
+ *
+ * The operations are grouped by slot, in the order a store that cannot apply them all at once (a cluster, one
+ * script per slot) must apply them: first what lets readers and the sync find a project's new data (the directory,
+ * the slot registry, additions to the active set), then each project's data, then what describes it (removals
+ * from the active set, cursors, statuses, the summary, projects, contexts). On one Redis, and in memory, a batch
+ * is applied whole, at once.
+ */
+import { encodeStagedBatch } from "./change-event-codec.js";
+import { encodeDocument } from "./codec.js";
+import { projectKey } from "../project-slug.js";
+import { streamStatusId, type KeyLayout, type Slot } from "./keys.js";
+import { pipelineBranch, timestampScore } from "./order.js";
+import { tags, type Tag } from "./tags.js";
+import type { StoreWrite, WriteCondition } from "./writes.js";
+
+/** One operation; `tag` is named when it changes something. */
+export type WriteOp =
+  /** A string: written when its bytes differ; `insertTags` are named too when it did not exist. */
+  | { type: "set"; key: string; value: string; condition?: WriteCondition; tag?: Tag; insertTags?: readonly Tag[] }
+  | { type: "hset"; key: string; field: string; value: string; tag?: Tag }
+  | { type: "hdel"; key: string; field: string; tag?: Tag }
+  /** A whole hash: afterwards it holds exactly these fields. */
+  | { type: "hreplace"; key: string; entries: readonly (readonly [field: string, value: string])[]; tag?: Tag }
+  /** Changed when the member is new or its score moved. */
+  | { type: "zadd"; key: string; member: string; score: number; tag?: Tag }
+  /** A whole list: changed when the items differ; no items deletes it. */
+  | { type: "list"; key: string; items: readonly string[]; tag?: Tag };
+
+export interface SlotWrites {
+  slot: Slot;
+  ops: WriteOp[];
+  /** Per operation, the index of the write it belongs to (to report a failed condition). */
+  writeIndexes: number[];
+}
+
+export interface WritePlanContext {
+  keys: KeyLayout;
+  /** Whether the directory already records this id's project, or the registry this slot: then they are not rewritten. */
+  isKnownId(id: string): boolean;
+  isKnownSlot(slot: Slot): boolean;
+}
+
+export function planWrites(writes: readonly StoreWrite[], context: WritePlanContext): SlotWrites[] {
+  const { keys } = context;
+  const before = new Builder(keys.shared);
+  const projects = new Map<Slot, Builder>();
+  const after = new Builder(keys.shared);
+  const project = (projectSlug: string): Builder => {
+    const slot = keys.projectSlot(projectSlug);
+    let builder = projects.get(slot);
+    if (builder === undefined) {
+      builder = new Builder(slot);
+      projects.set(slot, builder);
+    }
+    return builder;
+  };
+  const recorded = new Set<string>();
+  /** Records the project of an id in the directory, and the project's slot in the registry, once per batch. */
+  const own = (index: number, projectSlug: string, id: string | undefined): Builder => {
+    const target = project(projectSlug);
+    const record = (known: boolean, key: string, field: string, value: string): void => {
+      if (known || recorded.has(`${key} ${field}`)) return;
+      recorded.add(`${key} ${field}`);
+      before.add(index, { type: "hset", key, field, value });
+    };
+    record(context.isKnownSlot(target.slot), keys.slots, target.slot, projectKey(projectSlug));
+    if (id !== undefined) record(context.isKnownId(id), keys.owners, id, target.slot);
+    return target;
+  };
+
+  writes.forEach((write, index) => {
+    switch (write.kind) {
+      case "pipeline": {
+        const { pipeline, projectSlug } = write;
+        const target = own(index, projectSlug, pipeline.id);
+        target.add(index, {
+          type: "set",
+          key: keys.pipeline(target.slot, pipeline.id),
+          value: encodeDocument(pipeline),
+          condition: write.condition,
+          tag: tags.pipeline(pipeline.id),
+          insertTags: [tags.workflowsOf(pipeline.id)],
+        });
+        const score = timestampScore(pipeline.created_at);
+        const listing = tags.pipelineListing(projectKey(projectSlug));
+        target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug), member: pipeline.id, score, tag: listing });
+        const branch = pipelineBranch(pipeline);
+        if (branch !== undefined) target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug, branch), member: pipeline.id, score, tag: listing });
+        return;
+      }
+      case "workflow": {
+        const { workflow, projectSlug } = write;
+        // The pipeline is in the workflow's project: its workflow list can be found before the pipeline is stored.
+        own(index, projectSlug, workflow.pipeline_id);
+        const target = own(index, projectSlug, workflow.id);
+        target.add(index, {
+          type: "set",
+          key: keys.workflow(target.slot, workflow.id),
+          value: encodeDocument(workflow),
+          condition: write.condition,
+          tag: tags.workflow(workflow.id),
+          insertTags: [tags.jobsOf(workflow.id)],
+        });
+        const list = keys.workflowsOf(target.slot, workflow.pipeline_id);
+        target.add(index, { type: "zadd", key: list, member: workflow.id, score: timestampScore(workflow.created_at), tag: tags.workflowsOf(workflow.pipeline_id) });
+        return;
+      }
+      case "job": {
+        const target = own(index, write.projectSlug, write.job.id);
+        const value = encodeDocument(write.job);
+        target.add(index, { type: "set", key: keys.job(target.slot, write.job.id), value, condition: write.condition, tag: tags.job(write.job.id) });
+        return;
+      }
+      case "jobList": {
+        const target = own(index, write.projectSlug, write.workflowId);
+        target.add(index, { type: "list", key: keys.jobsOf(target.slot, write.workflowId), items: write.jobIds, tag: tags.jobsOf(write.workflowId) });
+        return;
+      }
+      case "jobRecord": {
+        const { record } = write;
+        const target = own(index, record.projectSlug, undefined);
+        const tag = tags.jobRecord(projectKey(record.projectSlug), record.number);
+        target.add(index, { type: "set", key: keys.jobRecord(record), value: encodeDocument(record), condition: write.condition, tag });
+        return;
+      }
+      case "stage": {
+        const target = own(index, write.projectSlug, undefined);
+        target.add(index, { type: "hset", key: keys.outbox(target.slot), field: write.batchId, value: encodeStagedBatch(write.events) });
+        return;
+      }
+      case "unstage": {
+        const target = project(write.projectSlug);
+        for (const batchId of write.batchIds) target.add(index, { type: "hdel", key: keys.outbox(target.slot), field: batchId });
+        return;
+      }
+      case "active":
+        for (const { id, projectSlug } of write.add ?? []) before.add(index, { type: "hset", key: keys.active, field: id, value: projectSlug });
+        for (const id of write.remove ?? []) after.add(index, { type: "hdel", key: keys.active, field: id });
+        return;
+      case "project":
+        after.add(index, { type: "hset", key: keys.projects, field: write.project.slug, value: encodeDocument(write.project), tag: tags.project(write.project.slug) });
+        return;
+      case "contexts": {
+        const entries = write.contexts.map((context) => [context.id, encodeDocument(context)] as const);
+        after.add(index, { type: "hreplace", key: keys.contexts, entries, tag: tags.contexts });
+        return;
+      }
+      case "cursor":
+        after.add(index, { type: "hset", key: keys.cursors, field: write.name, value: write.value });
+        return;
+      case "streamStatus": {
+        const { status } = write;
+        const field = streamStatusId(status.stream, status.projectSlug);
+        after.add(index, { type: "hset", key: keys.statuses, field, value: encodeDocument(status), tag: tags.syncStatus });
+        return;
+      }
+      case "summary":
+        after.add(index, { type: "set", key: keys.summary, value: encodeDocument(write.summary), tag: tags.syncStatus });
+        return;
+    }
+  });
+  return [before, ...projects.values(), after].filter((builder) => builder.ops.length > 0);
+}
+
+class Builder implements SlotWrites {
+  readonly ops: WriteOp[] = [];
+  readonly writeIndexes: number[] = [];
+
+  constructor(readonly slot: Slot) {}
+
+  add(writeIndex: number, op: WriteOp): void {
+    this.ops.push(op);
+    this.writeIndexes.push(writeIndex);
+  }
+}
+
+/** Every operation of a plan in order, for a store that applies a batch whole (one Redis, or memory). */
+export function wholePlan(plan: readonly SlotWrites[]): { ops: WriteOp[]; writeIndexes: number[] } {
+  return { ops: plan.flatMap((part) => part.ops), writeIndexes: plan.flatMap((part) => part.writeIndexes) };
+}
+
+/** The writes whose conditions failed, from the operations that did, in order. */
+export function failedWrites(failedOps: readonly number[], writeIndexes: readonly number[]): number[] {
+  return [...new Set(failedOps.map((op) => writeIndexes[op] as number))].sort((a, b) => a - b);
+}

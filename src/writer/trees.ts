@@ -1,0 +1,115 @@
+/**
+ * How the sync's fetch of a batch of a project's pipeline trees is stored: against what the store holds (read just
+ * before), each document merged under the rule that nothing moves back, written only when that changes it and only
+ * if the store still holds what was read; children before parents (job records, jobs, job lists, workflows,
+ * pipelines, then the active set), with the change events of exactly what is written.
+ */
+import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import { decodeDocument } from "../store/codec.js";
+import type { ChangeEvent } from "../store/events.js";
+import type { ActivePipeline, JobRecord } from "../store/store.js";
+import type { DocumentRef, StoreWrite, WriteCondition } from "../store/writes.js";
+import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "./changes.js";
+import type { JobRevision, Revision } from "./changes.js";
+import { laterJob, laterJobRecord, laterWorkflow } from "./progress.js";
+
+/** What the sync fetched for a batch of one project's pipelines. */
+export interface FetchedTrees {
+  projectSlug: string;
+  pipelines: readonly Pipeline[];
+  /** The workflows of those pipelines. */
+  workflows: readonly Workflow[];
+  /** The job lists read this cycle, by workflow id (a terminal workflow that did not change is not re-read). */
+  jobLists: ReadonlyMap<string, readonly WorkflowJob[]>;
+  jobRecords: readonly JobRecord[];
+  /** How the active set changes with them. */
+  active: { add: readonly ActivePipeline[]; remove: readonly string[] };
+  /** False while the project's first backfill runs: learning history is not news, so nothing is announced. */
+  announce: boolean;
+}
+
+/** Documents the commit wrote because they were new or changed. */
+export interface TreeCounts {
+  pipelines: number;
+  workflows: number;
+  jobs: number;
+  jobRecords: number;
+}
+
+/** A job as listed under one workflow: a rerun carries a job into a later workflow, so one job may be listed twice. */
+interface Listed {
+  job: WorkflowJob;
+  workflowId: string;
+}
+
+/** The documents the commit is conditioned on, in the order `treeWrites` expects their texts. */
+export function treeRefs(trees: FetchedTrees): DocumentRef[] {
+  const { projectSlug } = trees;
+  return [
+    ...trees.jobRecords.map((record) => ({ kind: "jobRecord" as const, projectSlug, number: record.number })),
+    ...uniqueJobs(listedJobs(trees)).map((job) => ({ kind: "job" as const, id: job.id, projectSlug })),
+    ...trees.workflows.map((workflow) => ({ kind: "workflow" as const, id: workflow.id, projectSlug })),
+    ...trees.pipelines.map((pipeline) => ({ kind: "pipeline" as const, id: pipeline.id, projectSlug })),
+  ];
+}
+
+export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefined)[]): { writes: StoreWrite[]; events: ChangeEvent[]; counts: TreeCounts } {
+  const { projectSlug } = trees;
+  const stored = new StoredTexts(texts);
+  const listed = listedJobs(trees);
+  const records = stored.revise(trees.jobRecords, laterJobRecord);
+  const jobs = stored.revise(uniqueJobs(listed), laterJob);
+  const workflows = stored.revise(trees.workflows, laterWorkflow);
+  const pipelines = stored.revise(trees.pipelines, (_stored, fetched) => fetched);
+
+  const byJobId = new Map(jobs.map((revision) => [revision.fetched.id, revision]));
+  const jobRevisions = listed.map(({ job, workflowId }): JobRevision => ({ ...(byJobId.get(job.id) as Revision<WorkflowJob>), workflowId }));
+  const writes: StoreWrite[] = [
+    ...changed(records).map(({ fetched, condition }): StoreWrite => ({ kind: "jobRecord", record: fetched, condition })),
+    ...changed(jobs).map(({ fetched, condition }): StoreWrite => ({ kind: "job", projectSlug, job: fetched, condition })),
+    ...[...trees.jobLists].map(([workflowId, list]): StoreWrite => ({ kind: "jobList", projectSlug, workflowId, jobIds: list.map((job) => job.id) })),
+    ...changed(workflows).map(({ fetched, condition }): StoreWrite => ({ kind: "workflow", projectSlug, workflow: fetched, condition })),
+    ...changed(pipelines).map(({ fetched, condition }): StoreWrite => ({ kind: "pipeline", projectSlug, pipeline: fetched, condition })),
+    ...(trees.active.add.length + trees.active.remove.length > 0 ? [{ kind: "active" as const, ...trees.active }] : []),
+  ];
+  const events = trees.announce
+    ? [...jobChanges(projectSlug, jobRevisions), ...workflowChanges(projectSlug, changed(workflows)), ...pipelineChanges(projectSlug, changed(pipelines))]
+    : [];
+  const counts = { pipelines: changed(pipelines).length, workflows: changed(workflows).length, jobs: changed(jobs).length, jobRecords: changed(records).length };
+  return { writes, events, counts };
+}
+
+function listedJobs(trees: FetchedTrees): Listed[] {
+  return [...trees.jobLists].flatMap(([workflowId, jobs]) => jobs.map((job) => ({ job, workflowId })));
+}
+
+/** One document per job: the last listing wins, as it did when every list was written whole. */
+function uniqueJobs(listed: readonly Listed[]): WorkflowJob[] {
+  return [...new Map(listed.map(({ job }) => [job.id, job])).values()];
+}
+
+/** A fetched document against the stored one: what to write (the merge of both), on which condition. */
+interface Revised<T> extends Revision<T> {
+  condition: WriteCondition;
+  changed: boolean;
+}
+
+/** The stored texts, consumed in the order of `treeRefs`. */
+class StoredTexts {
+  #next = 0;
+
+  constructor(private readonly texts: readonly (string | undefined)[]) {}
+
+  revise<T>(fetched: readonly T[], merge: (stored: T | undefined, fetched: T) => T): Revised<T>[] {
+    return fetched.map((document) => {
+      const text = this.texts[this.#next++];
+      const stored = decodeDocument<T>(text);
+      const merged = merge(stored, document);
+      return { stored, fetched: merged, condition: text === undefined ? { absent: true } : { stored: text }, changed: !sameDocument(stored, merged) };
+    });
+  }
+}
+
+function changed<T>(revisions: readonly Revised<T>[]): Revised<T>[] {
+  return revisions.filter((revision) => revision.changed);
+}

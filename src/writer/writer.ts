@@ -1,0 +1,231 @@
+/**
+ * The one writer of the store. The sync, the webhooks and the read path describe what they fetched; the writer
+ * decides how it is stored: which documents change (merged under the rule that nothing moves back), in which order
+ * (children before parents), on which condition (the document still holds what was read), fenced by the sync
+ * leader's epoch or not, with which change events (staged in the same atomic write, published, then cleared).
+ * Every write is one `applyWrites` of the store, which names the tags of what it changed to every cache.
+ */
+import { silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
+import { decodeDocument } from "../store/codec.js";
+import { WriteFencedError } from "../store/errors.js";
+import type { ChangeEvent, EventBus } from "../store/events.js";
+import type { JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
+import type { StoreWrite, WriteBatch, WriteOutcome } from "../store/writes.js";
+import type { Workflow, WorkflowJob } from "../circleci/index.js";
+import { jobChanges, workflowChanges } from "./changes.js";
+import { WriteConflictError } from "./errors.js";
+import { reviseJob, reviseWorkflow } from "./news.js";
+import type { JobNews, WorkflowNews } from "./news.js";
+import { stagedAt, stagedBatchId } from "./outbox.js";
+import { isFinal, isLeftToSync, isSettled, subtreeInserts, subtreeRefs } from "./read-path.js";
+import type { SubtreeWrite } from "./read-path.js";
+import { treeRefs, treeWrites } from "./trees.js";
+import type { FetchedTrees, TreeCounts } from "./trees.js";
+
+export interface StoreWriterOptions {
+  store: Store;
+  /** Where change events go once their write is applied. */
+  bus: Pick<EventBus, "publish">;
+  /**
+   * The sync's overlap (`SYNC_LOOKBACK_HOURS`), in ms: what the sync will still read is left for it to store, so it
+   * announces what it finds. Default 6 h.
+   */
+  syncLookbackMs?: number;
+  /** Attempts of a conditional write that finds the store changed under it. Default 5. */
+  maxAttempts?: number;
+  logger?: Logger;
+}
+
+/** Writes the store refused, by reason: `fence` (an older leader epoch) and `conflict` (a failed condition, retried). */
+export interface WriterStats {
+  refused: { fence: number; conflict: number };
+}
+
+/** The sync's writes, fenced by the epoch of the lease it holds (none: a sync without a lease, `sync --once`). */
+export interface SyncWriter {
+  /** A batch of a project's pipelines with their workflows, jobs and job records, and the active set's changes. */
+  commitPipelineTrees(trees: FetchedTrees): Promise<TreeCounts>;
+  putProjects(projects: readonly StoredProject[]): Promise<void>;
+  /** Full refresh: afterwards the store holds exactly these contexts (one gone upstream is removed). */
+  replaceContexts(contexts: readonly StoredContext[]): Promise<void>;
+  setCursor(name: string, value: string): Promise<void>;
+  /** Pipelines that no longer need re-polling whatever their state (CircleCI no longer serves them). */
+  leaveActiveSet(pipelineIds: readonly string[]): Promise<void>;
+  putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void>;
+  putSyncSummary(summary: SyncSummaryRecord): Promise<void>;
+}
+
+/** What the webhooks write. */
+export type WebhookWriter = Pick<StoreWriter, "completeWorkflow" | "completeJob">;
+
+/** What the read path writes back. */
+export type ReadPathWriter = Pick<StoreWriter, "storeSettledSubtree" | "storeFinalJobRecord">;
+
+const DEFAULT_SYNC_LOOKBACK_MS = 6 * 3_600_000;
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** One attempt of a conditional write, built from what the store holds now. */
+interface Attempt<T> {
+  writes: StoreWrite[];
+  /** Staged with the writes in the outbox of `projectSlug`, published once they are applied. */
+  events: readonly ChangeEvent[];
+  projectSlug?: string;
+  result: T;
+}
+
+export class StoreWriter {
+  readonly #store: Store;
+  readonly #bus: Pick<EventBus, "publish">;
+  readonly #syncLookbackMs: number;
+  readonly #maxAttempts: number;
+  readonly #logger: Logger;
+  readonly #stats: WriterStats = { refused: { fence: 0, conflict: 0 } };
+
+  constructor(options: StoreWriterOptions) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#syncLookbackMs = options.syncLookbackMs ?? DEFAULT_SYNC_LOOKBACK_MS;
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#logger = (options.logger ?? silentLogger).child({ component: "writer" });
+    if (!(Number.isInteger(this.#maxAttempts) && this.#maxAttempts >= 1)) throw new RangeError(`maxAttempts must be an integer >= 1, got ${this.#maxAttempts}`);
+  }
+
+  /** A copy of the counters so far. */
+  get stats(): WriterStats {
+    return { refused: { ...this.#stats.refused } };
+  }
+
+  /** The sync's writes under the lease of `epoch`: the store refuses them once a newer leader was granted. */
+  forSync(epoch: number | undefined): SyncWriter {
+    const write = (writes: StoreWrite[]): Promise<void> => this.#applyUnconditional(epoch, writes);
+    return {
+      commitPipelineTrees: (trees) =>
+        this.#commit(`the pipeline trees of ${trees.projectSlug}`, epoch, async () => {
+          const { writes, events, counts } = treeWrites(trees, await this.#store.getDocumentTexts(treeRefs(trees)));
+          return { writes, events, projectSlug: trees.projectSlug, result: counts };
+        }),
+      putProjects: (projects) => write(projects.map((project) => ({ kind: "project", project }))),
+      replaceContexts: (contexts) => write([{ kind: "contexts", contexts }]),
+      setCursor: (name, value) => write([{ kind: "cursor", name, value }]),
+      leaveActiveSet: (pipelineIds) => write(pipelineIds.length === 0 ? [] : [{ kind: "active", remove: pipelineIds }]),
+      putStreamStatuses: (statuses) => write(statuses.map((status) => ({ kind: "streamStatus", status }))),
+      putSyncSummary: (summary) => write([{ kind: "summary", summary }]),
+    };
+  }
+
+  /**
+   * A `workflow-completed` delivery: patches the stored workflow's status and end, unless that would move it back.
+   * A workflow the store does not hold is left to the sync, which fetches it whole. Returns what it announced.
+   */
+  completeWorkflow(news: WorkflowNews): Promise<ChangeEvent[]> {
+    return this.#commit(`workflow ${news.id}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "workflow", id: news.id }]);
+      const stored = decodeDocument<Workflow>(text);
+      const revised = stored === undefined ? undefined : reviseWorkflow(stored, news);
+      if (stored === undefined || revised === undefined || text === undefined) return nothing([]);
+      const events = workflowChanges(stored.project_slug, [{ stored, fetched: revised }]);
+      const writes: StoreWrite[] = [{ kind: "workflow", projectSlug: stored.project_slug, workflow: revised, condition: { stored: text } }];
+      return { writes, events, projectSlug: stored.project_slug, result: events };
+    });
+  }
+
+  /** A `job-completed` delivery: patches that one job's document (its workflow's list stays as it is). */
+  completeJob(workflowId: string, news: JobNews): Promise<ChangeEvent[]> {
+    return this.#commit(`job ${news.id}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "job", id: news.id }]);
+      const stored = decodeDocument<WorkflowJob>(text);
+      const revised = stored === undefined ? undefined : reviseJob(stored, news);
+      if (stored === undefined || revised === undefined || text === undefined) return nothing([]);
+      const events = jobChanges(stored.project_slug, [{ stored, fetched: revised, workflowId }]);
+      const writes: StoreWrite[] = [{ kind: "job", projectSlug: stored.project_slug, job: revised, condition: { stored: text } }];
+      return { writes, events, projectSlug: stored.project_slug, result: events };
+    });
+  }
+
+  /**
+   * A subtree the read path fetched: its workflows with their jobs, then its pipeline if given, when it is settled
+   * and out of the sync's reach, where the store holds nothing. Answers whether the rules let it be stored.
+   */
+  async storeSettledSubtree(subtree: SubtreeWrite): Promise<boolean> {
+    const root = subtree.pipeline ?? subtree.workflows[0]?.workflow;
+    if (root === undefined || !isSettled(subtree)) return false;
+    if (await isLeftToSync(this.#store, root, this.#syncLookbackMs)) return false;
+    const projectSlug = root.project_slug;
+    await this.#commit(`a subtree of ${projectSlug}`, undefined, async () => ({
+      writes: subtreeInserts(subtree, projectSlug, await this.#store.getDocumentTexts(subtreeRefs(subtree, projectSlug))),
+      events: [],
+      result: undefined,
+    }));
+    return true;
+  }
+
+  /** A job record the read path fetched, once final, where the store holds none. Answers whether it was final. */
+  async storeFinalJobRecord(record: JobRecord): Promise<boolean> {
+    if (!isFinal(record)) return false;
+    await this.#commit(`job record ${record.projectSlug}#${record.number}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "jobRecord", projectSlug: record.projectSlug, number: record.number }]);
+      return nothing<void>(undefined, text === undefined ? [{ kind: "jobRecord", record, condition: { absent: true } }] : []);
+    });
+    return true;
+  }
+
+  /**
+   * Publishes the batches staged at least `minAgeMs` ago and clears them; returns how many events went out. The age
+   * keeps it from racing a writer still between its write and its publish (a webhook on another instance).
+   */
+  async publishStaged(minAgeMs: number, now: number = Date.now()): Promise<number> {
+    let published = 0;
+    for (const { batchId, projectSlug, events } of await this.#store.listStagedEvents()) {
+      if (now - stagedAt(batchId) < minAgeMs) continue;
+      if (events.length > 0) await this.#bus.publish(events);
+      await this.#applyUnconditional(undefined, [{ kind: "unstage", projectSlug, batchIds: [batchId] }]);
+      published += events.length;
+    }
+    return published;
+  }
+
+  /**
+   * Applies an attempt, built anew from what the store holds, until no condition fails (at most `maxAttempts`),
+   * with its events staged in the same batch; then publishes them and clears them from the outbox.
+   */
+  async #commit<T>(what: string, epoch: number | undefined, attempt: () => Promise<Attempt<T>>): Promise<T> {
+    for (let attempts = 1; ; attempts++) {
+      const { writes, events, projectSlug, result } = await attempt();
+      if (writes.length === 0) return result;
+      const staged = events.length > 0 && projectSlug !== undefined ? { projectSlug, batchId: stagedBatchId() } : undefined;
+      const outcome = await this.#apply({ epoch, writes: staged === undefined ? writes : [...writes, { kind: "stage", ...staged, events }] });
+      if (!outcome.applied) {
+        this.#stats.refused.conflict += 1;
+        if (attempts >= this.#maxAttempts) throw new WriteConflictError(what, attempts);
+        continue;
+      }
+      if (staged !== undefined) {
+        await this.#bus.publish(events);
+        await this.#applyUnconditional(undefined, [{ kind: "unstage", projectSlug: staged.projectSlug, batchIds: [staged.batchId] }]);
+      }
+      return result;
+    }
+  }
+
+  async #applyUnconditional(epoch: number | undefined, writes: StoreWrite[]): Promise<void> {
+    if (writes.length > 0) await this.#apply({ epoch, writes });
+  }
+
+  async #apply(batch: WriteBatch): Promise<WriteOutcome> {
+    try {
+      return await this.#store.applyWrites(batch);
+    } catch (error) {
+      if (error instanceof WriteFencedError) {
+        this.#stats.refused.fence += 1;
+        this.#logger.warn({ epoch: error.epoch, newerEpoch: error.newerEpoch }, "write refused: a newer sync leader has written");
+      }
+      throw error;
+    }
+  }
+}
+
+/** An attempt that announces nothing. */
+function nothing<T>(result: T, writes: StoreWrite[] = []): Attempt<T> {
+  return { writes, events: [], result };
+}
