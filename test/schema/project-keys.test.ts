@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalProjectSlug } from "../../src/project-slug.js";
 import { createWorld } from "../../src/simulator/world.js";
-import { BACKFILL_DAYS, DAY_MS, NOW } from "../sync/harness.js";
+import { commitAsSync } from "../support/writes.js";
+import { BACKFILL_DAYS, DAY_MS, HOUR_MS, NOW } from "../sync/harness.js";
 import { startSchemaRig } from "./rig.js";
 import type { SchemaRig } from "./rig.js";
 
@@ -85,6 +86,43 @@ describe("a project in any spelling", () => {
     expect(answers.every((one) => JSON.stringify(one) === JSON.stringify(answers[0]))).toBe(true);
     expect(answers[0]).toMatchObject({ job: { number, projectSlug: key } });
     expect(calls).toBe(0);
+  });
+
+  it("what the loaders cached for one spelling, a write under the key replaces for every spelling", async () => {
+    // Not the configured spelling, which queries are mapped to: the loaders themselves take any.
+    const shouted = `${vcs}/${org.toUpperCase()}/${repo.toUpperCase()}`;
+    const loaders = () => rig.factory.forRequest();
+    // An empty L1 (as after a reset): what it holds next was read in that spelling.
+    rig.sync.invalidations.reset();
+    const finished = [...rig.sync.sim.world.state.jobDetails.values()].filter(
+      (detail) => detail.project.slug === key && detail.status === "success" && Date.parse(detail.created_at) > NOW - DAY_MS,
+    );
+    const number = finished.at(-1)?.number;
+    if (number === undefined) throw new Error("the project has no finished job");
+    const [stored] = await rig.sync.store.getJobRecords([{ projectSlug: key, number }]);
+    if (stored === undefined) throw new Error(`job ${number} is not stored`);
+    const nameIn = async (slug: string) => (await loaders().jobRecord.load({ projectSlug: slug, number }))?.details.name;
+    expect(await nameIn(shouted)).toBe(stored.details.name);
+    await commitAsSync(rig.sync.writer, key, { jobRecords: [{ ...stored, details: { ...stored.details, name: "renamed" } }] });
+    for (const slug of [shouted, ...spellings]) expect(await nameIn(slug)).toBe("renamed");
+
+    const [project] = await rig.sync.store.getProjects([key]);
+    if (project?.project === undefined) throw new Error("the project is not stored");
+    const projectNameIn = async (slug: string) => (await loaders().project.load(slug))?.project?.name;
+    expect(await projectNameIn(shouted)).toBe(project.project.name);
+    await rig.sync.writer.forSync(undefined).putProjects([{ ...project, project: { ...project.project, name: "renamed" } }]);
+    for (const slug of [shouted, ...spellings]) expect(await projectNameIn(slug)).toBe("renamed");
+
+    const newestIn = async (slug: string) => (await loaders().pipelinePage(slug, { first: 3 })).pipelines[0]?.id;
+    const [listed] = (await rig.sync.store.listPipelineIds(key, { first: 1 })).ids;
+    const [newest] = await rig.sync.store.getPipelines([listed as string]);
+    if (newest === undefined) throw new Error("the project has no stored pipeline");
+    const callsBefore = rig.sync.sim.counters.total();
+    expect(await newestIn(shouted)).toBe(newest.id);
+    const arrived = { ...newest, id: "00000000-0000-4000-8000-00000000a001", number: newest.number + 1, created_at: new Date(NOW + HOUR_MS).toISOString() };
+    await commitAsSync(rig.sync.writer, key, { pipelines: [arrived] });
+    for (const slug of [shouted, ...spellings]) expect(await newestIn(slug)).toBe(arrived.id);
+    expect(rig.sync.sim.counters.total()).toBe(callsBefore);
   });
 
   it("a record the cache lacks is asked of CircleCI in the configured spelling (its routes are case-sensitive), then cached under the key", async () => {
