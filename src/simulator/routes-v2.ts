@@ -104,7 +104,7 @@ export const v2Routes: readonly Route<V2Context>[] = [
     const pipelines = orgFeed(world.state, new Set(orgs.map((org) => org.slug))).filter(
       (pipeline) => !mine || pipeline.trigger.actor.login === world.me.login,
     );
-    return pageReply(context, "pipelines", request, pipelines, (p) => p.id);
+    return pageReply(context, "pipelines", request, servedAll(world, pipelines), (p) => p.id);
   }),
 
   v2("/context", (request, context) => {

@@ -112,6 +112,9 @@ describe("respelledSlugs, over HTTP", () => {
     const numbered = jobs.find((job) => job.type === "build" && job.job_number !== undefined) as WorkflowJobWire;
     const details = (await get(`${sim.url}/api/v2/project/${ghSlug}/job/${numbered.job_number}`, headers)).json<JobDetailWire>();
     expect(details.project.slug).toBe(respelled);
+    const { items: feed } = await walkPages<PipelineWire>(`${sim.url}/api/v2/pipeline`, { "org-slug": `gh/${org}` }, headers);
+    expect(feed.filter((pipeline) => pipeline.project_slug === respelled).map(({ id }) => id)).toEqual(pipelines.map(({ id }) => id));
+    expect(feed.some((pipeline) => pipeline.project_slug === ghSlug)).toBe(false);
 
     // Asked with the long form, it answers as well.
     expect((await get(`${sim.url}/api/v2/project/github/${org}/${repo}`, headers)).status).toBe(200);
