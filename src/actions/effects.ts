@@ -12,8 +12,9 @@ import { messageOf } from "../error-message.js";
 import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
 import type { Store } from "../store/store.js";
-import { unlessNotFound } from "../sync/not-found.js";
+import { projectKey } from "../project-slug.js";
 import { syncPipelineTrees } from "../sync/pipeline-tree.js";
+import { readOne } from "../sync/read-one.js";
 import { emptyTreeTallies } from "../sync/report.js";
 import type { StoreWriter } from "../writer/index.js";
 import { ActionUnreadError } from "./errors.js";
@@ -21,6 +22,7 @@ import { ActionUnreadError } from "./errors.js";
 /** The pipeline an action changed. */
 export interface EffectTarget {
   pipelineId: string;
+  /** As configured: what CircleCI is asked with (the store keeps the project under its key). */
   projectSlug: string;
   /** Just triggered: it stays in the active set while its workflows are still to come. */
   awaitingWorkflows?: boolean;
@@ -119,15 +121,17 @@ export class ActionEffects {
     const { client, store, writer, concurrency } = this.#options;
     const { pipelineId, projectSlug, awaitingWorkflows } = effect.target;
     try {
-      const pipeline = await unlessNotFound(client.getPipeline(pipelineId));
-      if (pipeline === undefined) return undefined;
-      await syncPipelineTrees([pipeline], {
+      const tallies = emptyTreeTallies();
+      const read = await readOne(client.getPipeline(pipelineId), tallies.pipelines);
+      if (!("found" in read)) return undefined;
+      await syncPipelineTrees([read.found], {
         client,
         store,
         writer: writer.forSync(undefined),
-        projectSlug,
+        projectSlug: projectKey(projectSlug),
+        upstreamSlug: projectSlug,
         concurrency,
-        tallies: emptyTreeTallies(),
+        tallies,
         activeIds: new Set((await store.listActivePipelines()).map(({ id }) => id)),
         backfilling: false,
         checkpoint: () => undefined,

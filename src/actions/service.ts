@@ -10,7 +10,7 @@ import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circlec
 import type { LoaderFactory, Loaders } from "../loaders/index.js";
 import type { Logger } from "../log.js";
 import type { Caller } from "../operation/index.js";
-import { canonicalProjectSlug } from "../project-slug.js";
+import { ConfiguredProjects } from "../project-slug.js";
 import type { Invalidations } from "../store/invalidations.js";
 import type { JobRecord, Store } from "../store/store.js";
 import { isLiveWorkflowStatus, isTerminalJobStatus } from "../sync/live.js";
@@ -76,7 +76,7 @@ export class ActionService {
   readonly #audit: ActionAudit;
   readonly #effects: ActionEffects;
   readonly #keys: IdempotencyKeys;
-  readonly #synced: ReadonlySet<string>;
+  readonly #synced: ConfiguredProjects;
 
   constructor(options: ActionServiceOptions) {
     this.#options = options;
@@ -84,7 +84,7 @@ export class ActionService {
     this.#audit = new ActionAudit(options.logger);
     this.#effects = new ActionEffects({ ...options, concurrency: options.concurrency ?? 8, logger, timing: options.timing?.effects });
     this.#keys = new IdempotencyKeys(options.writer, options.store, logger, options.timing?.idempotency);
-    this.#synced = new Set(options.projectSlugs.map((slug) => canonicalProjectSlug(slug) ?? slug));
+    this.#synced = new ConfiguredProjects(options.projectSlugs);
   }
 
   forCaller(caller: Caller): CallerActions {
@@ -185,7 +185,7 @@ export class ActionService {
     if (job === undefined) throw new ActionInputError(`workflow ${workflow.id} (${workflow.name}) has no job ${jobId}: pass the id of one of its approval jobs`);
     if (job.type !== "approval") throw new ActionInputError(`job ${jobId} (${job.name}) is a ${job.type} job, not an approval: only approval jobs are approved`);
     if (job.status !== "on_hold") throw new ActionInputError(`approval job ${jobId} (${job.name}) is ${job.status}, not on hold: only an approval that waits can be approved`);
-    if (job.approval_request_id === undefined) throw new ActionInputError(`approval job ${jobId} (${job.name}) has no approval request yet: try again in a moment`);
+    if (job.approval_request_id == null) throw new ActionInputError(`approval job ${jobId} (${job.name}) has no approval request yet: try again in a moment`);
     note.circleci = await this.#options.client.approveJob(workflow.id, job.approval_request_id);
     return this.#effects.apply({
       target: this.#targetOf(workflow),
@@ -232,15 +232,14 @@ export class ActionService {
   }
 
   #targetOf(workflow: Workflow): Effect<unknown>["target"] {
-    return { pipelineId: workflow.pipeline_id, projectSlug: workflow.project_slug };
+    return { pipelineId: workflow.pipeline_id, projectSlug: this.#syncedSlug(workflow.project_slug) };
   }
 
+  /** The project's slug as configured (what CircleCI is asked with), if the gateway syncs it. */
   #syncedSlug(input: string): string {
     const slug = projectSlugOf(input);
-    if (!this.#synced.has(slug)) {
-      throw new ActionInputError(`${slug} is not a project this gateway syncs (CIRCLECI_PROJECT_SLUGS): it acts only on those, so that what it does shows in it`);
-    }
-    return slug;
+    if (this.#synced.isConfigured(slug)) return this.#synced.spelling(slug);
+    throw new ActionInputError(`${slug} is not a project this gateway syncs (CIRCLECI_PROJECT_SLUGS): it acts only on those, so that what it does shows in it`);
   }
 
   /** `send` once per idempotency key (every time without one). */

@@ -9,10 +9,11 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
 import type { JobKey, JobRecord, Store, StoredContext, StoredProject, SyncStatusRecord } from "../store/store.js";
+import { jobRecordId } from "../store/keys.js";
 import { tags } from "../store/tags.js";
 import type { Tag } from "../store/tags.js";
 import { Fallthrough } from "./fallthrough.js";
-import { L1Cache, jobKeyId, l1Key } from "./l1-cache.js";
+import { L1Cache, l1Key } from "./l1-cache.js";
 import type { L1Entry, L1Kind } from "./l1-cache.js";
 import { answered } from "./layered-load.js";
 import type { LayeredContext, LayeredSource, RequestContext } from "./layered-load.js";
@@ -24,6 +25,7 @@ import type { ReadTracker } from "./read-tracker.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
 import { StoreOutage } from "./store-outage.js";
+import { projectKey } from "../project-slug.js";
 import type { ReadPathWriter } from "../writer/index.js";
 
 export interface LoaderFactoryOptions {
@@ -145,9 +147,9 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     return {
       project: loader<string, StoredProject | null>({
         kind: "project",
-        idOf: byId,
-        tagsOf: (slug) => [tags.project(slug)],
-        readStore: (slugs) => store.getProjects(slugs),
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.project(projectKey(slug))],
+        readStore: (slugs) => store.getProjects(slugs.map(projectKey)),
         fetch: (slug) => fetches.project(slug),
       }),
       pipeline,
@@ -182,8 +184,8 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       }),
       jobRecord: loader<JobKey, JobRecord | null>({
         kind: "jobRecord",
-        idOf: jobKeyId,
-        tagsOf: (key) => [tags.jobRecord(key.projectSlug, key.number)],
+        idOf: jobRecordId,
+        tagsOf: (key) => [tags.jobRecord(projectKey(key.projectSlug), key.number)],
         readStore: (keys) => store.getJobRecords(keys),
         fetch: (key) => fetches.jobRecord(key),
       }),

@@ -4,6 +4,7 @@ import type { SubscriptionHandlerData } from "type-graphql";
 import { Job } from "../schema/job.js";
 import { Pipeline } from "../schema/pipeline.js";
 import { Workflow } from "../schema/workflow.js";
+import { projectKey } from "../project-slug.js";
 import type { ChangeEvent } from "../store/index.js";
 import { CHANGE_TOPICS } from "./change-topics.js";
 import { mapJob, mapPipeline, mapWorkflow } from "./map.js";
@@ -14,11 +15,15 @@ interface ProjectFilterArgs {
   projectSlug?: string | null;
 }
 
+/** Events carry the project's key; the argument may be any spelling of the project. */
 function ofRequestedProject({ payload, args }: SubscriptionHandlerData<ChangeEvent, ProjectFilterArgs>): boolean {
-  return args.projectSlug == null || args.projectSlug === payload.projectSlug;
+  return args.projectSlug == null || projectKey(args.projectSlug) === payload.projectSlug;
 }
 
-const PROJECT_SLUG_ARG = { nullable: true, description: "Only this project's changes; every configured project's when absent." };
+const PROJECT_SLUG_ARG = {
+  nullable: true,
+  description: "Only this project's changes (its slug in any spelling); every configured project's when absent.",
+};
 
 @Resolver()
 export class SubscriptionResolver {

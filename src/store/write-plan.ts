@@ -10,7 +10,8 @@
  */
 import { encodeStagedBatch } from "./change-event-codec.js";
 import { encodeDocument } from "./codec.js";
-import { canonicalSlug, streamStatusId, type KeyLayout, type Slot } from "./keys.js";
+import { projectKey } from "../project-slug.js";
+import { streamStatusId, type KeyLayout, type Slot } from "./keys.js";
 import { pipelineBranch, timestampScore } from "./order.js";
 import { tags, type Tag } from "./tags.js";
 import type { StoreWrite, WriteCondition } from "./writes.js";
@@ -68,7 +69,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       recorded.add(`${key} ${field}`);
       before.add(index, { type: "hset", key, field, value });
     };
-    record(context.isKnownSlot(target.slot), keys.slots, target.slot, canonicalSlug(projectSlug));
+    record(context.isKnownSlot(target.slot), keys.slots, target.slot, projectKey(projectSlug));
     if (id !== undefined) record(context.isKnownId(id), keys.owners, id, target.slot);
     return target;
   };
@@ -87,7 +88,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
           insertTags: [tags.workflowsOf(pipeline.id)],
         });
         const score = timestampScore(pipeline.created_at);
-        const listing = tags.pipelineListing(canonicalSlug(projectSlug));
+        const listing = tags.pipelineListing(projectKey(projectSlug));
         target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug), member: pipeline.id, score, tag: listing });
         const branch = pipelineBranch(pipeline);
         if (branch !== undefined) target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug, branch), member: pipeline.id, score, tag: listing });
@@ -124,7 +125,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       case "jobRecord": {
         const { record } = write;
         const target = own(index, record.projectSlug, undefined);
-        const tag = tags.jobRecord(canonicalSlug(record.projectSlug), record.number);
+        const tag = tags.jobRecord(projectKey(record.projectSlug), record.number);
         target.add(index, { type: "set", key: keys.jobRecord(record), value: encodeDocument(record), condition: write.condition, tag });
         return;
       }

@@ -7,7 +7,7 @@ import { AuthenticationError } from "../circleci/index.js";
 import type { CircleCIClient, ClientStats } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { canonicalProjectSlug, SLUG_FORMATS } from "../project-slug.js";
+import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "../project-slug.js";
 import { WriteFencedError } from "../store/errors.js";
 import type { ActivePipeline, Store } from "../store/store.js";
 import type { StoreWriter, SyncWriter } from "../writer/index.js";
@@ -15,6 +15,7 @@ import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
 import { syncProjects } from "./projects.js";
+import type { SyncedProject } from "./projects.js";
 import { emptyTally, emptyTreeTallies, streamReport, TREE_STREAMS } from "./report.js";
 import type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 import { nextStreamStatuses } from "./status.js";
@@ -27,7 +28,10 @@ export interface SyncEngineOptions {
   store: Store;
   /** How what it fetched is stored (and announced). */
   writer: StoreWriter;
-  /** Project slugs to sync, in any spelling CircleCI accepts (`github/...` is kept as `gh/...`). */
+  /**
+   * Project slugs to sync, in any spelling CircleCI accepts. CircleCI is asked with each as configured (`github/...`
+   * as `gh/...`); the store keeps each under its key (`projectKey`), and two spellings of one project are one.
+   */
   projectSlugs: readonly string[];
   /** Organization UUID; without it the contexts stream does not run. */
   orgId?: string;
@@ -75,7 +79,7 @@ const DEFAULT_STAGED_EVENTS_MIN_AGE_MS = 10_000;
  */
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
-  readonly #projectSlugs: string[];
+  readonly #projects: SyncedProject[];
   readonly #concurrency: number;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -84,7 +88,7 @@ export class SyncEngine {
 
   constructor(options: SyncEngineOptions) {
     this.#options = options;
-    this.#projectSlugs = [...new Set(options.projectSlugs.map(requireSlug))];
+    this.#projects = configuredProjects(options.projectSlugs);
     this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#now = options.now ?? Date.now;
     this.#logger = (options.logger ?? silentLogger).child({ component: "sync" });
@@ -190,12 +194,12 @@ export class SyncEngine {
 
   async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<void> {
     const { client, store } = this.#options;
-    for (const projectSlug of this.#projectSlugs) this.#progress({ type: "stream.started", stream: "projects", projectSlug });
+    for (const { key } of this.#projects) this.#progress({ type: "stream.started", stream: "projects", projectSlug: key });
     const projects = await syncProjects({
       client,
       store,
       writer,
-      projectSlugs: this.#projectSlugs,
+      projects: this.#projects,
       concurrency: this.#concurrency,
       at: this.#isoNow(),
       checkpoint: () => stop.checkpoint(),
@@ -207,15 +211,16 @@ export class SyncEngine {
     this.#done(reports, projects.reports);
 
     const active = await store.listActivePipelines();
-    await mapConcurrent(projects.reachable, this.#concurrency, async (projectSlug) => {
-      this.#done(reports, await this.#syncProject(projectSlug, active, stop, writer));
+    await mapConcurrent(projects.reachable, this.#concurrency, async (project) => {
+      this.#done(reports, await this.#syncProject(project, active, stop, writer));
     });
     stop.checkpoint();
     this.#done(reports, await this.#syncContexts(stop, writer));
   }
 
-  async #syncProject(projectSlug: string, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
+  async #syncProject(project: SyncedProject, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
     const { client, store } = this.#options;
+    const projectSlug = project.key;
     const tallies = emptyTreeTallies();
     for (const stream of TREE_STREAMS) this.#progress({ type: "stream.started", stream, projectSlug });
     let error: string | undefined;
@@ -225,6 +230,7 @@ export class SyncEngine {
         store,
         writer,
         projectSlug,
+        upstreamSlug: project.slug,
         concurrency: this.#concurrency,
         tallies,
         active: active.filter((pipeline) => pipeline.projectSlug === projectSlug),
@@ -274,8 +280,8 @@ export class SyncEngine {
   #everyStream(error: string): StreamReport[] {
     const tally = emptyTally();
     return [
-      ...this.#projectSlugs.flatMap((projectSlug) =>
-        (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, projectSlug, tally, error)),
+      ...this.#projects.flatMap(({ key }) =>
+        (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, key, tally, error)),
       ),
       streamReport("contexts", undefined, tally, error),
     ];
@@ -305,10 +311,15 @@ export class SyncEngine {
   }
 }
 
-function requireSlug(slug: string): string {
-  const canonical = canonicalProjectSlug(slug);
-  if (canonical === undefined) throw new RangeError(`Invalid project slug "${slug}": use ${SLUG_FORMATS}.`);
-  return canonical;
+/** Each project once (by key), asked for as it was first configured. */
+function configuredProjects(slugs: readonly string[]): SyncedProject[] {
+  const byKey = new Map<string, string>();
+  for (const input of slugs) {
+    const slug = canonicalProjectSlug(input);
+    if (slug === undefined) throw new RangeError(`Invalid project slug "${input}": use ${SLUG_FORMATS}.`);
+    if (!byKey.has(projectKey(slug))) byKey.set(projectKey(slug), slug);
+  }
+  return [...byKey].map(([key, slug]) => ({ key, slug }));
 }
 
 function totalCalls(stats: ClientStats): number {

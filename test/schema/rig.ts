@@ -8,29 +8,30 @@ import { silentLogger } from "../../src/log.js";
 import { buildGatewaySchema } from "../../src/resolvers/build-schema.js";
 import type { GatewayContext } from "../../src/resolvers/context.js";
 import { startRig } from "../sync/harness.js";
-import type { SyncRig } from "../sync/harness.js";
+import type { RigOptions, SyncRig } from "../sync/harness.js";
 
 /** The real read path behind the schema: the simulator, synced once into a MemoryStore, the loader factory over it. */
 export interface SchemaRig {
   sync: SyncRig;
   factory: LoaderFactory;
   schema: GraphQLSchema;
-  /** A request's context: fresh loaders, the configured slugs, and the actions on the simulator. */
+  /** A request's context: fresh loaders, the configured slugs (the engine's, as configured), and the actions on the simulator. */
   context(): GatewayContext;
   /** Runs an operation with fresh request loaders, optionally changed by `withLoaders`. */
   run(source: string, variables?: Record<string, unknown>, withLoaders?: (loaders: Loaders) => Loaders): Promise<ExecutionResult>;
   close(): Promise<void>;
 }
 
-export async function startSchemaRig(): Promise<SchemaRig> {
-  const sync = await startRig();
+export async function startSchemaRig(options: RigOptions = {}): Promise<SchemaRig> {
+  const sync = await startRig(options);
   await sync.engine.runCycle();
   const factory = createLoaderFactory({ store: sync.store, client: sync.client, writer: sync.writer, invalidations: sync.invalidations });
   const schema = await buildGatewaySchema({ pubSub: createPubSub() });
-  const { client, store, writer, invalidations, slugs } = sync;
-  const actions = new ActionService({ client, store, writer, invalidations, loaders: factory, projectSlugs: slugs, logger: silentLogger });
+  const projectSlugs = options.engine?.projectSlugs ?? sync.slugs;
+  const { client, store, writer, invalidations } = sync;
+  const actions = new ActionService({ client, store, writer, invalidations, loaders: factory, projectSlugs, logger: silentLogger });
   const caller = { scope: "schema-rig", access: "write" as const, name: "schema rig" };
-  const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs: sync.slugs, actions: actions.forCaller(caller) });
+  const context = (): GatewayContext => ({ loaders: factory.forRequest(), projectSlugs, actions: actions.forCaller(caller) });
   return {
     sync,
     factory,

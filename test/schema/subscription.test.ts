@@ -71,6 +71,19 @@ describe("subscriptions, fed by change events", () => {
     ]);
   });
 
+  it("a filter in any spelling of the project (long form, another case) receives that project's changes", async () => {
+    for (const spelling of ["github/acme/api", "gh/Acme/API", "github/ACME/api"]) {
+      const iterator = await open(`subscription { jobStatusChanged(projectSlug: "${spelling}") { id projectSlug } }`);
+      const values = await nextValues(iterator, 1, () =>
+        bus.publish([
+          { type: "job.status_changed", projectSlug: B, workflowId: "w", job: jobDoc(B, "00000000-0000-4000-8000-000000000b04", "running"), previousStatus: null },
+          { type: "job.status_changed", projectSlug: A, workflowId: "w", job: jobDoc(A, "00000000-0000-4000-8000-000000000a04", "running"), previousStatus: null },
+        ]),
+      );
+      expect(values).toEqual([{ jobStatusChanged: { id: "00000000-0000-4000-8000-000000000a04", projectSlug: A } }]);
+    }
+  });
+
   it("workflowStatusChanged without projectSlug receives every project's workflows", async () => {
     const iterator = await open("subscription { workflowStatusChanged { id projectSlug status } }");
     const values = await nextValues(iterator, 2, () =>
