@@ -1,4 +1,4 @@
-/** DESIGN.md §8 and §10, verbatim: the names users depend on. The schema may add around it, never change it. */
+/** The public contract of the GraphQL core and of the actions, verbatim: the names users depend on. The schema may add around it, never change it. */
 export const CONTRACT_SDL = /* GraphQL */ `
 scalar DateTimeISO
 scalar JSONObject

@@ -28,7 +28,7 @@ function ownTypes(target: GraphQLSchema): GraphQLNamedType[] {
   );
 }
 
-describe("the schema against DESIGN.md §8 and §10", () => {
+describe("the schema against the contract", () => {
   const contract = buildSdlSchema(CONTRACT_SDL);
 
   for (const expected of ownTypes(contract)) {
