@@ -11,6 +11,9 @@ import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.j
 import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { ideNotice } from "../server/ide/index.js";
+import { appOriginOf } from "../answers/index.js";
+import { loadStatusBoard } from "../loaders/status-board.js";
+import { ccTrayRoute } from "../server/cctray-route.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
@@ -88,6 +91,16 @@ export async function startServe(
       introspection: config.graphqlIntrospection,
       ide: config.graphqlIde,
       readiness: storeReadiness(runtime.store),
+      routes: [
+        ccTrayRoute({
+          appOrigin: appOriginOf(config.baseUrl),
+          // As a GraphQL request does: after the barrier, so the feed is never older than a write already made.
+          board: async ({ projectSlugs, branch }) => {
+            await runtime.invalidations.barrier();
+            return loadStatusBoard(loaders.forRequest(), { projectSlugs: projectSlugs.length === 0 ? undefined : projectSlugs, branch });
+          },
+        }),
+      ],
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
           ? undefined

@@ -19,6 +19,10 @@ export type L1Kind =
   | "jobsOf"
   | "jobRecord"
   | "listing"
+  | "projectListing"
+  | "board"
+  | "boardBranches"
+  | "pendingApprovals"
   | "contexts"
   | "syncStatus";
 

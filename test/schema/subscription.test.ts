@@ -50,7 +50,7 @@ const overTheWire = (events: ChangeEvent[]) => JSON.parse(JSON.stringify(events)
 
 describe("subscriptions, fed by change events", () => {
   it("one topic per change event type", () => {
-    expect(Object.values(CHANGE_TOPICS)).toEqual(["PIPELINE_CREATED", "WORKFLOW_STATUS_CHANGED", "JOB_STATUS_CHANGED"]);
+    expect(Object.values(CHANGE_TOPICS)).toEqual(["PIPELINE_CREATED", "WORKFLOW_STATUS_CHANGED", "JOB_STATUS_CHANGED", "APPROVAL_REQUESTED", "BOARD_CHANGED"]);
   });
 
   it("pipelineCreated(projectSlug) receives only that project's pipelines", async () => {
