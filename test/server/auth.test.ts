@@ -7,7 +7,7 @@ import { WebSocket } from "ws";
 import { startServe, unauthenticatedNotice } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
-import { authenticate, createApiKeyMatcher, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
+import { authenticate, createApiKeyMatcher, parseBasicPassword, parseBearerToken, webSocketAuthorization } from "../../src/server/auth.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { answerOf } from "../support/answer.js";
@@ -90,6 +90,33 @@ describe("createApiKeyMatcher and authenticate", () => {
     expect(authenticate(undefined, matches)).toEqual({ ok: false, failure: "missing" });
     expect(authenticate(`Basic ${KEYS[1]}`, matches)).toEqual({ ok: false, failure: "missing" });
     expect(authenticate(`Bearer ${WRONG_KEY}`, matches)).toEqual({ ok: false, failure: "invalid" });
+  });
+});
+
+describe("parseBasicPassword and keys over HTTP Basic", () => {
+  const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
+  const matches = createApiKeyMatcher(KEYS);
+
+  it("takes the password of a Basic value, whatever the user name (a password may hold colons)", () => {
+    expect(parseBasicPassword(basic(`ccmenu:${KEYS[0]}`))).toBe(KEYS[0]);
+    expect(parseBasicPassword(basic(`:${KEYS[0]}`))).toBe(KEYS[0]);
+    expect(parseBasicPassword(`basic  ${Buffer.from(`x:${KEYS[1]}`).toString("base64")} `)).toBe(KEYS[1]);
+    expect(parseBasicPassword(basic("user:pass:word"))).toBe("pass:word");
+  });
+
+  it("gives nothing without a password, or for another scheme or a value that is not base64", () => {
+    expect(parseBasicPassword(undefined)).toBeUndefined();
+    expect(parseBasicPassword(basic(KEYS[0]))).toBeUndefined();
+    expect(parseBasicPassword(basic("user:"))).toBeUndefined();
+    expect(parseBasicPassword(`Bearer ${KEYS[0]}`)).toBeUndefined();
+    expect(parseBasicPassword("Basic not base64!")).toBeUndefined();
+  });
+
+  it("authenticates Basic only where the route takes it", () => {
+    expect(authenticate(basic(`ccmenu:${KEYS[1]}`), matches, "bearer-or-basic")).toEqual({ ok: true, caller: { scope: "key:1" } });
+    expect(authenticate(`Bearer ${KEYS[0]}`, matches, "bearer-or-basic")).toEqual({ ok: true, caller: { scope: "key:0" } });
+    expect(authenticate(basic(`ccmenu:${WRONG_KEY}`), matches, "bearer-or-basic")).toEqual({ ok: false, failure: "invalid" });
+    expect(authenticate(basic(`ccmenu:${KEYS[1]}`), matches)).toEqual({ ok: false, failure: "missing" });
   });
 });
 
