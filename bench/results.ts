@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from "node:os";
 import type { BaselineResult } from "./scenarios/baselines.js";
+import type { BoardResult } from "./scenarios/board.js";
 import type { CeilingResult } from "./scenarios/ceiling.js";
 import type { ColdResult } from "./scenarios/cold.js";
 import type { RawBytesResult } from "./scenarios/raw-bytes.js";
@@ -33,6 +34,8 @@ export interface Measurements {
   cold: ColdResult;
   sync: SyncCostResult;
   subscriptions: SubscriptionResult;
+  /** The status board of every branch of 100 projects: round trips at 1x and 10x history, and under load. */
+  board: BoardResult;
   /** Entities in one dashboard answer: pipelines, workflows, jobs and job details. */
   answerObjects: number;
   redisBytesPerPipeline: number;
@@ -126,6 +129,8 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw 
     { name: "backfill share of the rate limit", goal: ">= 0.9", value: backfill.shareOfRateLimit, met: backfill.shareOfRateLimit >= 0.9 },
     { name: "429s provoked by the backfill", goal: "no storm (<= 1% of calls)", value: backfill.responses429, met: backfill.responses429 <= 0.01 * backfill.calls },
     { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
+    { name: "status board round trips 10x - 1x history", goal: "0", value: m.board.roundTrips10x - m.board.roundTrips1x, met: m.board.roundTrips10x === m.board.roundTrips1x },
+    { name: "CircleCI calls, warm status board", goal: "0", value: m.board.warm.circleciCalls, met: m.board.warm.circleciCalls === 0 },
   ];
 }
 
@@ -145,6 +150,8 @@ export function formatTable(results: BenchResults): string {
     ["5 sync steady", `${m.sync.newPipelinesPerCycle} new pipelines: ${m.sync.steadyCallsPerCycle1x} calls/cycle at 1x history, ${m.sync.steadyCallsPerCycle10x} at 10x (ratio ${fixed(m.sync.steadyRatio10xTo1x, 2)})`],
     ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
     ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
+    ["8 status board", `${m.board.projects} projects x ${m.board.branchesPerProject} branches, ${m.board.entries} entries: ${warmLine(m.board.warm)}`],
+    ["8 board cost", `${m.board.roundTrips1x} Redis round trips per request (empty L1) at 1x history (${m.board.pipelines1x} pipelines), ${m.board.roundTrips10x} at 10x (${m.board.pipelines10x})`],
     ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
   ];

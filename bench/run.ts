@@ -14,6 +14,7 @@ import { answerCacheRatios, assemble, ceilingRatios, formatTable } from "./resul
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
+import { measureBoard } from "./scenarios/board.js";
 import { measureCold } from "./scenarios/cold.js";
 import { measureRawBytes } from "./scenarios/raw-bytes.js";
 import { measureSubscriptions } from "./scenarios/subscriptions.js";
@@ -25,10 +26,10 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -162,6 +163,10 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
   if (selected.has("cold")) {
     step("4 cold dashboard");
     measured.cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
+  }
+  if (selected.has("board")) {
+    step("8 status board of 100 projects, 1x and 10x history");
+    measured.board = await measureBoard(rig);
   }
   return measured;
 }

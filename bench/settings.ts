@@ -19,6 +19,8 @@ export interface BenchSettings {
   baselines: { connections: number; requests: number };
   sync: { rateLimit: number; concurrency: number; pipelines: number; historyDays: number; newPipelines: number };
   subscriptions: { subscribers: number; changes: number };
+  /** The status board scenario: projects (each on three branches) and pipelines per branch at 1x history. */
+  board: { projects: number; pipelinesPerBranch: number };
 }
 
 const FULL: BenchSettings = {
@@ -34,6 +36,7 @@ const FULL: BenchSettings = {
   baselines: { connections: 4, requests: 8 },
   sync: { rateLimit: 100, concurrency: 8, pipelines: 8, historyDays: 1, newPipelines: 3 },
   subscriptions: { subscribers: 100, changes: 20 },
+  board: { projects: 100, pipelinesPerBranch: 4 },
 };
 
 const QUICK: BenchSettings = {
@@ -44,6 +47,7 @@ const QUICK: BenchSettings = {
   baselines: { connections: 1, requests: 1 },
   sync: { ...FULL.sync, pipelines: 1 },
   subscriptions: { subscribers: 100, changes: 3 },
+  board: { projects: 100, pipelinesPerBranch: 1 },
 };
 
 export function benchSettings(quick: boolean): BenchSettings {

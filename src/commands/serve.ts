@@ -11,7 +11,7 @@ import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.j
 import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { ideNotice } from "../server/ide/index.js";
-import { appOriginOf } from "../answers/index.js";
+import { appOriginOf, boardEntryOfIndex } from "../answers/index.js";
 import { loadStatusBoard } from "../loaders/status-board.js";
 import { ccTrayRoute } from "../server/cctray-route.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
@@ -97,7 +97,8 @@ export async function startServe(
           // As a GraphQL request does: after the barrier, so the feed is never older than a write already made.
           board: async ({ projectSlugs, branch }) => {
             await runtime.invalidations.barrier();
-            return loadStatusBoard(loaders.forRequest(), { projectSlugs: projectSlugs.length === 0 ? undefined : projectSlugs, branch });
+            const entries = await loadStatusBoard(loaders.forRequest(), { projectSlugs: projectSlugs.length === 0 ? undefined : projectSlugs, branch });
+            return entries.map(boardEntryOfIndex);
           },
         }),
       ],

@@ -71,7 +71,7 @@ export interface LoaderFactory {
 
 /** What each store-only read is, in a refusal's words. */
 const STORE_ONLY: Partial<Record<L1Kind, string>> = {
-  project: "A project's synced document",
+  storedProject: "A project's synced document",
   board: "The status board",
   boardBranches: "The status board",
   pendingApprovals: "The approvals inbox",
@@ -206,8 +206,9 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       }),
       pipelinePage: (projectSlug, pageOptions) =>
         loadPipelinePage({ ...context, store, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
+      // Apart from `project`'s entries: here a project the store lacks is null, there CircleCI is asked.
       storedProject: fromStore<string, StoredProject | null>({
-        kind: "project",
+        kind: "storedProject",
         idOf: byId,
         tagsOf: (slug) => [tags.project(canonicalSlug(slug))],
         readStore: async (slugs) => (await store.getProjects(slugs)).map((project) => project ?? null),

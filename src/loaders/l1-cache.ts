@@ -19,6 +19,7 @@ export type L1Kind =
   | "jobsOf"
   | "jobRecord"
   | "listing"
+  | "storedProject"
   | "projectListing"
   | "board"
   | "boardBranches"

@@ -1,6 +1,5 @@
 import { compareNames } from "../answers/by-name.js";
-import { boardEntryOfIndex } from "../answers/index.js";
-import type { BoardEntry, BoardScope } from "../answers/index.js";
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { StoredProject } from "../store/store.js";
 import { LoaderInputError } from "./errors.js";
 import type { Loaders } from "./loaders.js";
@@ -17,12 +16,12 @@ export interface StatusBoardRequest {
 }
 
 /**
- * The status board from the index the writer keeps: a constant number of store reads whatever the history (the
+ * The status board from the index the writer keeps (its entries as stored: `boardEntryOfIndex` gives the public ones): a constant number of store reads whatever the history (the
  * projects, the branches when all are asked for, then every board at once). Entries come by project (in the
  * order asked, else by slug), then branch, then workflow name. A project whose default branch is unknown (CircleCI
  * never showed its document) has no default board.
  */
-export async function loadStatusBoard(loaders: Loaders, request: StatusBoardRequest): Promise<BoardEntry[]> {
+export async function loadStatusBoard(loaders: Loaders, request: StatusBoardRequest): Promise<BoardIndexEntry[]> {
   if (request.allBranches === true && request.branch != null) {
     throw new LoaderInputError("pass either `branch` or `allBranches: true`, not both: `allBranches` already covers every branch");
   }
@@ -32,7 +31,7 @@ export async function loadStatusBoard(loaders: Loaders, request: StatusBoardRequ
   const boards = await loaders.board.loadMany(scopes);
   return boards.flatMap((board) => {
     if (board instanceof Error) throw board;
-    return [...board].sort((a, b) => compareNames(a.workflowName, b.workflowName)).map(boardEntryOfIndex);
+    return [...board].sort((a, b) => compareNames(a.workflowName, b.workflowName));
   });
 }
 

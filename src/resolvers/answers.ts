@@ -7,7 +7,7 @@ import { BoardEntry } from "../schema/board-entry.js";
 import { PendingApproval } from "../schema/pending-approval.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
-import { mapBoardEntry, mapPendingApproval } from "./map.js";
+import { mapBoardIndexEntry, mapPendingApproval } from "./map.js";
 
 /** What dashboards ask for, computed from the indexes the writer keeps. Arguments are declared last first. */
 @Resolver()
@@ -25,7 +25,7 @@ export class AnswersResolver {
     @Ctx() { loaders }: GatewayContext,
   ): Promise<BoardEntry[]> {
     try {
-      return (await loadStatusBoard(loaders, { projectSlugs, branch, allBranches })).map(mapBoardEntry);
+      return (await loadStatusBoard(loaders, { projectSlugs, branch, allBranches })).map(mapBoardIndexEntry);
     } catch (error) {
       if (error instanceof LoaderInputError) throw badUserInput(error.message);
       throw error;

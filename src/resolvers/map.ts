@@ -1,4 +1,5 @@
-import type { BoardEntry as BoardEntryRecord } from "../answers/index.js";
+import { boardEntryOfIndex } from "../answers/index.js";
+import type { BoardEntry as BoardEntryRecord, BoardIndexEntry } from "../answers/index.js";
 import type { PendingApproval as PendingApprovalRecord } from "../loaders/pending-approvals.js";
 import type { ApprovalRequested } from "../store/events.js";
 import type { ContextEnvVar, JobDetails, Pipeline as WirePipeline, Step as WireStep, Workflow as WireWorkflow, WorkflowJob } from "../circleci/index.js";
@@ -159,6 +160,9 @@ export function mapBoardEntry(entry: BoardEntryRecord): BoardEntry {
     failingSince: toDate(entry.failingSince),
   };
 }
+
+/** A stored board entry, mapped once: a warm board answer reuses the entries the L1 holds, and their mappings. */
+export const mapBoardIndexEntry = mappedOnce((entry: BoardIndexEntry): BoardEntry => mapBoardEntry(boardEntryOfIndex(entry)));
 
 /** An approval as the inbox lists it, or as `approvalRequested` announced it. */
 export function mapPendingApproval(approval: PendingApprovalRecord | ApprovalRequested): PendingApproval {

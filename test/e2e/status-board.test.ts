@@ -134,7 +134,8 @@ describe("statusBoard and pendingApprovals over HTTP", () => {
     const feature = everyBranch.find(({ branch }) => branch !== "main" && branch !== "master")?.branch as string;
     expect((await board(syncing.url, { branch: feature })).statusBoard).toEqual(truth(feature));
     // Named projects come in the order named; one the store does not hold has no board.
-    const named = [slugs[2], "gh/nobody/unsynced", slugs[0]] as string[];
+    // Any spelling of a slug names its project.
+    const named = [slugs[2], "gh/nobody/unsynced", (slugs[0] as string).replace(/^gh\//, "github/").replace(/^bb\//, "bitbucket/"), slugs[0]] as string[];
     const expected = [slugs[2], slugs[0]].flatMap((slug) => truthBoard(sim.world, { projectSlugs: [slug as string], since: 0 }).map(asTile));
     expect((await board(syncing.url, { projectSlugs: named })).statusBoard).toEqual(expected);
   });
