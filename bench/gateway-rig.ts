@@ -30,6 +30,9 @@ export interface GatewayRig {
   slug: string;
   /** The sync of the warm prefix, publishing through `bus`. */
   engine: SyncEngine;
+  /** The warm prefix's store and writer (the sync's), for scenarios that change the store under load. */
+  store: RedisStore;
+  writer: StoreWriter;
   bus: TimedBus;
   /** The dashboard query and its variables. */
   query: string;
@@ -57,10 +60,11 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
   const client = new CircleCIClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: settings.gatewayRateLimit });
   const store = new RedisStore({ url: redis.url, prefix: WARM_PREFIX });
   const bus = new TimedBus(RedisEventBus.connect(redis.url, { prefix: WARM_PREFIX }));
+  const writer = new StoreWriter({ store, bus });
   const engine = new SyncEngine({
     client,
     store,
-    writer: new StoreWriter({ store, bus }),
+    writer,
     projectSlugs: [slug],
     lookbackHours: LOOKBACK_HOURS,
     backfillDays: historyDays + 1,
@@ -74,6 +78,8 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
     sim,
     slug,
     engine,
+    store,
+    writer,
     bus,
     query: DASHBOARD,
     variables,

@@ -10,11 +10,12 @@ import { startTestRedis } from "../test/support/redis-server.js";
 import { startGatewayRig, fetchDashboard, WARM_PREFIX } from "./gateway-rig.js";
 import type { GatewayRig } from "./gateway-rig.js";
 import { PROFILES_DIR, QUICK_RESULTS_FILE, RESULTS_FILE } from "./paths.js";
-import { answerCacheRatios, assemble, ceilingRatios, formatTable } from "./results.js";
+import { answerCacheRatios, assemble, ceilingRatios, changingRatio, formatTable } from "./results.js";
 import type { Measurements } from "./results.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
 import { measureBoard } from "./scenarios/board.js";
+import { measureChanging } from "./scenarios/changing.js";
 import { measureCold } from "./scenarios/cold.js";
 import { measureRawBytes } from "./scenarios/raw-bytes.js";
 import { measureSubscriptions } from "./scenarios/subscriptions.js";
@@ -26,10 +27,10 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -97,10 +98,11 @@ async function main(): Promise<void> {
   }
 
   if (selected.size < SCENARIOS.length) {
-    const { warm, ceiling, answers, raw } = measured;
+    const { warm, ceiling, answers, raw, changing } = measured;
     const ratios = {
       ...(warm !== undefined && ceiling !== undefined ? ceilingRatios(warm, ceiling) : {}),
       ...(warm !== undefined && answers !== undefined && raw !== undefined ? answerCacheRatios(warm, answers, raw) : {}),
+      ...(warm !== undefined && changing !== undefined ? changingRatio(warm, changing) : {}),
     };
     console.log(JSON.stringify({ quick: settings.quick, scenarios: [...selected], measurements: measured, ratios }, null, 2));
     return;
@@ -151,6 +153,10 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
   if (selected.has("answers")) {
     step("1b warm dashboard under load, answer cache on");
     measured.answers = await withServer(rig, "cached", WARM_PREFIX, (server) => measureWarm(rig, server), DEFAULT_ANSWER_CACHE_ENTRIES);
+  }
+  if (selected.has("changing")) {
+    step("1d warm dashboard under load, answer cache on, a workflow of it changing every second");
+    measured.changing = await withServer(rig, "cached", WARM_PREFIX, (server) => measureChanging(rig, server), DEFAULT_ANSWER_CACHE_ENTRIES);
   }
   if (selected.has("passthrough")) {
     step("3 passthrough baseline");

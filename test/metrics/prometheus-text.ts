@@ -17,3 +17,10 @@ export function sampleSum(text: string, name: string): number {
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
 }
+
+/** The gateway's `/metrics`, scraped beside its GraphQL endpoint `graphqlUrl` (with the API key when one is needed). */
+export async function metricsText(graphqlUrl: string, key?: string): Promise<string> {
+  const response = await fetch(`${new URL(graphqlUrl).origin}/metrics`, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+  return response.text();
+}

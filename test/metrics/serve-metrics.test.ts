@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { waitFor } from "../server/wait-for.js";
 import { useInProcessServe } from "../support/in-process-serve.js";
-import { sampleSum, sampleValue } from "./prometheus-text.js";
+import { sampleSum, metricsText as scrapeText, sampleValue } from "./prometheus-text.js";
 
 const API_KEY = "metrics-test-key-0123456789";
 const DASHBOARD = readFileSync(new URL("../operations/dashboard.graphql", import.meta.url), "utf8");
@@ -15,11 +15,7 @@ function scrape(url: string, key: string | null = API_KEY): Promise<Response> {
   return fetch(`${new URL(url).origin}/metrics`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
 }
 
-async function metricsText(url: string): Promise<string> {
-  const response = await scrape(url);
-  expect(response.status).toBe(200);
-  return response.text();
-}
+const metricsText = (url: string): Promise<string> => scrapeText(url, API_KEY);
 
 function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
