@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { canonicalOrgSlug, ORG_SLUG_FORMATS } from "./org-slug.js";
-import { canonicalProjectSlug, SLUG_FORMATS } from "./project-slug.js";
+import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "./project-slug.js";
 import { DEFAULT_ANSWER_CACHE_ENTRIES } from "./operation/answer-cache.js";
 import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
@@ -66,21 +66,22 @@ function commaList(input: string): string[] {
     .filter((part) => part.length > 0);
 }
 
+/** Each project once, in the spelling it was first configured in: `github/acme/api` and `gh/ACME/api` are one project. */
 const projectSlugs = z.string().transform((input, ctx) => {
-  const slugs = new Set<string>();
+  const slugs = new Map<string, string>();
   for (const raw of commaList(input)) {
     const slug = canonicalProjectSlug(raw);
     if (slug === undefined) {
       ctx.addIssue({ code: "custom", message: `"${raw}" is not a project slug; expected ${SLUG_FORMATS}` });
       return z.NEVER;
     }
-    slugs.add(slug);
+    if (!slugs.has(projectKey(slug))) slugs.set(projectKey(slug), slug);
   }
   if (slugs.size === 0) {
     ctx.addIssue({ code: "custom", message: `lists no project; expected a comma-separated list of ${SLUG_FORMATS}` });
     return z.NEVER;
   }
-  return [...slugs];
+  return [...slugs.values()];
 });
 
 const orgSlug = z.string().transform((input, ctx) => {

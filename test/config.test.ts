@@ -123,8 +123,8 @@ describe("project slugs", () => {
   });
 
   it("drops repeats of the same project", () => {
-    const { config } = loadConfig("serve", { env: { ...required, CIRCLECI_PROJECT_SLUGS: "gh/acme/api,github/acme/api" } });
-    expect(config.projectSlugs).toEqual(["gh/acme/api"]);
+    const { config } = loadConfig("serve", { env: { ...required, CIRCLECI_PROJECT_SLUGS: "gh/Acme/api,github/acme/api,gh/ACME/API,bb/acme/api" } });
+    expect(config.projectSlugs).toEqual(["gh/Acme/api", "bb/acme/api"]);
   });
 
   it.each(["acme/api", "gh/acme", "gl/acme/api", "gh/acme/api/extra", "https://github.com/acme/api", "circleci/abc", "gh/ac me/api"])(

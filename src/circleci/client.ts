@@ -15,14 +15,15 @@ import {
   triggerPipelineRequest,
 } from "./actions.js";
 import type { ActionRequest, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
-import { MissingOrganizationIdError, PipelineNotCreatedError } from "./errors.js";
+import { MissingOrganizationIdError, PipelineNotCreatedError, RecordRejectedError } from "./errors.js";
+import type { RecordRejection } from "./errors.js";
 import { RateLimitGate } from "./gate.js";
 import { itemsOf, walkPages } from "./pagination.js";
 import type { Page } from "./pagination.js";
 import { Requester } from "./request.js";
 import type { RequestEvent } from "./request.js";
 import { defaultRetryPolicy } from "./retry.js";
-import { missingProject as project, missingResource as resource, route, v1ProjectParams } from "./route.js";
+import { missingProject as project, missingResource as resource, recordOf, route, v1ProjectParams } from "./route.js";
 import type { Query, Route } from "./route.js";
 import {
   contextEnvVarSchema,
@@ -43,14 +44,6 @@ import type { ClientStats } from "./stats.js";
 import { tokenPrefix, tokenScrubber } from "./token.js";
 import { Transport } from "./transport.js";
 import { validate } from "./validate.js";
-
-export interface InvalidItemEvent {
-  endpoint: string;
-  /** The item's `id` (or env var name) when it had one. */
-  id: string | null;
-  /** Summary of what did not match, `path: message; …`. */
-  issues: string;
-}
 
 export interface CircleCIClientOptions {
   /** Personal API token; sent only as the `Circle-Token` header. */
@@ -79,15 +72,20 @@ export interface CircleCIClientOptions {
   logger?: Logger;
   /** Called once per attempt: a metrics hook. */
   onRequest?: (event: RequestEvent) => void;
-  /** Called for each list item skipped because it did not match its schema. */
-  onInvalidItem?: (event: InvalidItemEvent) => void;
+  /** Called for each record left out because it did not fit its schema: a list item, or a single read's answer. */
+  onRecordRejected?: (rejection: RecordRejection) => void;
+}
+
+/** Where one call's rejected records go, besides the client's own log, stats and `onRecordRejected`. */
+export interface ListOptions {
+  onRejected?: (rejection: RecordRejection) => void;
 }
 
 type ItemSchema<T> = z.ZodType<T>;
 
 /**
  * How the items of a list are told apart: to skip those already yielded when a walk restarts, and to name
- * an item that was skipped as invalid (`rawId`, undefined when the list's items have no id).
+ * an item that was rejected (`rawId`, undefined when the list's items have no id).
  */
 interface ItemIdentity<T> {
   of(item: T): string;
@@ -129,7 +127,9 @@ export class CircleCIClient {
   private readonly recorder = new StatsRecorder();
   private readonly logger: Logger;
   private readonly maxPages: number;
-  private readonly onInvalidItem: ((event: InvalidItemEvent) => void) | undefined;
+  private readonly onRecordRejected: ((rejection: RecordRejection) => void) | undefined;
+  /** Rejections already logged at warn level (see `rejected`). */
+  private readonly loggedRejections = new Set<string>();
   private readonly scrub: (text: string) => string;
 
   constructor(options: CircleCIClientOptions) {
@@ -139,7 +139,7 @@ export class CircleCIClient {
     const base = new URL(options.baseUrl ?? "https://circleci.com");
     this.logger = (options.logger ?? silentLogger).child({ component: "circleci", token: tokenPrefix(options.token) });
     this.maxPages = options.maxPages ?? 1000;
-    this.onInvalidItem = options.onInvalidItem;
+    this.onRecordRejected = options.onRecordRejected;
     this.scrub = tokenScrubber(options.token);
     this.transport = new Transport({
       origin: base.origin,
@@ -175,11 +175,12 @@ export class CircleCIClient {
   }
 
   /** Pipelines of a project, newest first, page by page: the syncer stops once a page is old enough. */
-  pipelinePages(slug: string, options: { branch?: string } = {}): AsyncIterable<Page<Pipeline>> {
+  pipelinePages(slug: string, options: { branch?: string } & ListOptions = {}): AsyncIterable<Page<Pipeline>> {
     return this.pages(
       (query) => route("v2", "/project/{slug}/pipeline", { slug }, project(slug), { branch: options.branch, ...query }),
       pipelineSchema,
       byField("id"),
+      options,
     );
   }
 
@@ -189,17 +190,22 @@ export class CircleCIClient {
    * pipelines. CircleCI covers the org's 250 most recently built projects and does not document the
    * order, so a walk that stops early must check every page's dates itself.
    */
-  orgPipelinePages(orgSlug: string, options: { mine?: boolean } = {}): AsyncIterable<Page<Pipeline>> {
+  orgPipelinePages(orgSlug: string, options: { mine?: boolean } & ListOptions = {}): AsyncIterable<Page<Pipeline>> {
     const missing = resource(`organization ${orgSlug}`);
     const mine = options.mine === undefined ? undefined : String(options.mine);
-    return this.pages((query) => route("v2", "/pipeline", {}, missing, { "org-slug": orgSlug, mine, ...query }), pipelineSchema, byField("id"));
+    return this.pages(
+      (query) => route("v2", "/pipeline", {}, missing, { "org-slug": orgSlug, mine, ...query }),
+      pipelineSchema,
+      byField("id"),
+      options,
+    );
   }
 
-  listOrgPipelines(orgSlug: string, options: { mine?: boolean } = {}): AsyncIterable<Pipeline> {
+  listOrgPipelines(orgSlug: string, options: { mine?: boolean } & ListOptions = {}): AsyncIterable<Pipeline> {
     return itemsOf(this.orgPipelinePages(orgSlug, options));
   }
 
-  listPipelines(slug: string, options: { branch?: string } = {}): AsyncIterable<Pipeline> {
+  listPipelines(slug: string, options: { branch?: string } & ListOptions = {}): AsyncIterable<Pipeline> {
     return itemsOf(this.pipelinePages(slug, options));
   }
 
@@ -207,12 +213,13 @@ export class CircleCIClient {
     return this.getOne(route("v2", "/pipeline/{id}", { id }, resource(`pipeline ${id}`)), pipelineSchema);
   }
 
-  /** Workflows with a null `id` (ancient pipelines) are reported and skipped like any invalid item. */
-  listWorkflows(pipelineId: string): AsyncIterable<Workflow> {
+  /** Workflows with a null `id` (ancient pipelines) are rejected and left out like any item that does not fit. */
+  listWorkflows(pipelineId: string, options: ListOptions = {}): AsyncIterable<Workflow> {
     return this.items(
       (query) => route("v2", "/pipeline/{id}/workflow", { id: pipelineId }, resource(`pipeline ${pipelineId}`), query),
       workflowSchema,
       byField("id"),
+      options,
     );
   }
 
@@ -220,11 +227,12 @@ export class CircleCIClient {
     return this.getOne(route("v2", "/workflow/{id}", { id }, resource(`workflow ${id}`)), workflowSchema);
   }
 
-  listWorkflowJobs(workflowId: string): AsyncIterable<WorkflowJob> {
+  listWorkflowJobs(workflowId: string, options: ListOptions = {}): AsyncIterable<WorkflowJob> {
     return this.items(
       (query) => route("v2", "/workflow/{id}/job", { id: workflowId }, resource(`workflow ${workflowId}`), query),
       workflowJobSchema,
       byField("id"),
+      options,
     );
   }
 
@@ -235,12 +243,13 @@ export class CircleCIClient {
   }
 
   /** The test results a build job stored (none while it runs, and none for most jobs that did not finish). */
-  listTestResults(slug: string, jobNumber: number): AsyncIterable<TestResult> {
+  listTestResults(slug: string, jobNumber: number, options: ListOptions = {}): AsyncIterable<TestResult> {
     const missing = resource(`job ${jobNumber} in project ${slug}`);
     return this.items(
       (query) => route("v2", "/project/{slug}/{number}/tests", { slug, number: jobNumber }, missing, query),
       testResultSchema,
       testResultIdentity,
+      options,
     );
   }
 
@@ -252,22 +261,24 @@ export class CircleCIClient {
   }
 
   /** Contexts of an organization, by its UUID (`owner-id`, which also works for `circleci/…` orgs). */
-  listContexts(orgId: string | undefined): AsyncIterable<Context> {
+  listContexts(orgId: string | undefined, options: ListOptions = {}): AsyncIterable<Context> {
     if (orgId === undefined || orgId === "") throw new MissingOrganizationIdError();
     return this.items(
       (query) => route("v2", "/context", {}, resource(`organization ${orgId}`), { "owner-id": orgId, ...query }),
       contextSchema,
       byField("id"),
+      options,
     );
   }
 
   /** Variable names and dates only: CircleCI never returns values. */
-  listContextEnvVars(contextId: string): AsyncIterable<ContextEnvVar> {
+  listContextEnvVars(contextId: string, options: ListOptions = {}): AsyncIterable<ContextEnvVar> {
     return this.items(
       (query) =>
         route("v2", "/context/{id}/environment-variable", { id: contextId }, resource(`context ${contextId}`), query),
       contextEnvVarSchema,
       byField("variable"),
+      options,
     );
   }
 
@@ -334,48 +345,88 @@ export class CircleCIClient {
     await this.transport.close();
   }
 
-  private getOne<T>(target: Route, schema: z.ZodType<T>): Promise<T> {
-    return this.requester.get(target, (body) => validate(schema, body));
+  /** A single read: a record that does not fit fails with `RecordRejectedError`, reported like a list item. */
+  private getOne<T>(target: Route, schema: z.ZodType<T>, record: string = recordOf(target)): Promise<T> {
+    return this.requester.get(target, (body) => validate(schema, body), record).catch((error: unknown) => {
+      if (error instanceof RecordRejectedError) this.rejected(error.rejection);
+      throw error;
+    });
   }
 
   private act<T>({ route: target, body, schema }: ActionRequest<T>): Promise<T> {
     return this.requester.write(target, body, (answer) => validate(schema, answer));
   }
 
-  private items<T>(routeFor: (query: Query) => Route, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>): AsyncIterable<T> {
-    return itemsOf(this.pages(routeFor, schema, identity));
+  private items<T>(
+    routeFor: (query: Query) => Route,
+    schema: ItemSchema<T>,
+    identity: ItemIdentity<NoInfer<T>>,
+    options: ListOptions,
+  ): AsyncIterable<T> {
+    return itemsOf(this.pages(routeFor, schema, identity, options));
   }
 
-  private pages<T>(routeFor: (query: Query) => Route, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>): AsyncIterable<Page<T>> {
+  /** A page whose envelope does not fit stops the walk (`RecordRejectedError`): no item of it can be trusted. */
+  private pages<T>(
+    routeFor: (query: Query) => Route,
+    schema: ItemSchema<T>,
+    identity: ItemIdentity<NoInfer<T>>,
+    options: ListOptions,
+  ): AsyncIterable<Page<T>> {
     const endpoint = routeFor({}).endpoint;
     return {
       [Symbol.asyncIterator]: () =>
         walkPages({
           endpoint,
           maxPages: this.maxPages,
-          fetchPage: (pageToken) =>
-            this.requester.get(routeFor({ "page-token": pageToken }), (body) => validate(pageEnvelopeSchema, body)),
-          parseItem: (raw) => this.parseItem(endpoint, schema, identity, raw),
+          fetchPage: (pageToken) => {
+            const target = routeFor({ "page-token": pageToken });
+            return this.getOne(target, pageEnvelopeSchema, `a page of the list for ${recordOf(target)}`);
+          },
+          parseItem: (raw) => this.parseItem(endpoint, schema, identity, raw, options),
           idOf: (item) => identity.of(item),
           onRestart: () => this.logger.warn({ endpoint }, "page token expired (404): restarting the walk from page 1"),
         }),
     };
   }
 
-  /** One bad item never fails its page: it is reported, counted and skipped. */
-  private parseItem<T>(endpoint: string, schema: ItemSchema<T>, identity: ItemIdentity<NoInfer<T>>, raw: unknown): T | undefined {
+  /** One item that does not fit never fails its page: it is reported, counted and left out. */
+  private parseItem<T>(
+    endpoint: string,
+    schema: ItemSchema<T>,
+    identity: ItemIdentity<NoInfer<T>>,
+    raw: unknown,
+    options: ListOptions,
+  ): T | undefined {
     const result = validate(schema, raw);
     if (result.ok) return result.value;
     const rawId = identity.rawId(raw);
-    const event: InvalidItemEvent = {
+    const rejection: RecordRejection = {
       endpoint,
-      id: rawId === undefined ? null : this.scrub(rawId),
+      record: rawId === undefined ? "an item without an id" : this.scrub(`item ${rawId}`),
       issues: this.scrub(result.issues),
     };
-    this.recorder.invalidItem();
-    this.logger.warn(event, "skipping a CircleCI list item that does not match its schema");
-    this.onInvalidItem?.(event);
+    this.rejected(rejection);
+    options.onRejected?.(rejection);
     return undefined;
+  }
+
+  /**
+   * Counts a rejected record and logs it: at warn level the first time (its endpoint, which record and the failing
+   * paths, never the body), at debug level when the same record fails the same way again on a later read.
+   */
+  private rejected(rejection: RecordRejection): void {
+    this.recorder.rejectedRecord();
+    const key = `${rejection.endpoint}\u0000${rejection.record}\u0000${rejection.issues}`;
+    const first = !this.loggedRejections.has(key);
+    if (first) {
+      if (this.loggedRejections.size >= MAX_REMEMBERED_REJECTIONS) this.loggedRejections.clear();
+      this.loggedRejections.add(key);
+    }
+    this.logger[first ? "warn" : "debug"](rejection, "leaving out a CircleCI record that does not fit its schema");
+    this.onRecordRejected?.(rejection);
   }
 }
 
+/** Bounds the memory of rejections already logged; past it, a record may be logged at warn level once more. */
+const MAX_REMEMBERED_REJECTIONS = 10_000;

@@ -153,6 +153,35 @@ export class ResponseFormatError extends CircleCIError {
   }
 }
 
+/** One record CircleCI answered with, left out because it does not fit its schema. Never holds a value from the body. */
+export interface RecordRejection {
+  /** Route template, e.g. `GET /project/{slug}/job/{number}`. */
+  endpoint: string;
+  /** Which record: `job 42 in project gh/acme/api` for a single read, `item <id>` for a list item. */
+  record: string;
+  /** What did not fit, `path: message; …`: field paths and zod's messages only. */
+  issues: string;
+}
+
+/**
+ * CircleCI answered, but with a record the gateway cannot read (a 2xx whose JSON does not fit the schema). Not an
+ * outage: CircleCI would send the same again, so it is not retried and does not count towards the circuit breaker.
+ * The sync leaves the record out and reports it on its stream; the rest of the stream goes on.
+ */
+export class RecordRejectedError extends CircleCIError {
+  override readonly code = "CIRCLECI_RECORD_REJECTED";
+  readonly rejection: RecordRejection;
+
+  constructor(rejection: RecordRejection, status: number) {
+    super(
+      `CircleCI answered ${rejection.endpoint} with ${rejection.record} in a shape the gateway cannot read (${rejection.issues}); it is left out and not retried.`,
+      "Nothing to fix for one record; if many are rejected, CircleCI changed the shape of its answers and the gateway needs an update.",
+      { endpoint: rejection.endpoint, status },
+    );
+    this.rejection = rejection;
+  }
+}
+
 export class PaginationError extends CircleCIError {
   constructor(problem: string, details: CircleCIErrorDetails) {
     super(

@@ -1,5 +1,5 @@
 export { CircleCIClient } from "./client.js";
-export type { CircleCIClientOptions, InvalidItemEvent } from "./client.js";
+export type { CircleCIClientOptions, ListOptions } from "./client.js";
 export type { ActionMessage, PipelineCreation, WorkflowRerun } from "./action-schemas.js";
 export type { GitRef, PipelineParameters, RerunOptions, RunPipelineOptions, TriggerOptions } from "./actions.js";
 export type { RequestEvent } from "./request.js";
@@ -20,10 +20,12 @@ export {
   PipelineNotCreatedError,
   ProjectNotFoundError,
   RateLimitedError,
+  RecordRejectedError,
   ResponseFormatError,
   UnexpectedStatusError,
   UpstreamError,
 } from "./errors.js";
+export type { RecordRejection } from "./errors.js";
 export type { OpenEnum, OpenEnumSpec } from "./open-enum.js";
 export {
   buildLifecycles,

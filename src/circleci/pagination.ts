@@ -1,10 +1,10 @@
 import { CircleCIError, PaginationError } from "./errors.js";
 import type { PageEnvelope } from "./schemas.js";
 
-/** One page of a list: the items that matched their schema, and how many did not (skipped). */
+/** One page of a list: the items that fit their schema, and how many did not (rejected and left out). */
 export interface Page<T> {
   items: T[];
-  invalid: number;
+  rejected: number;
 }
 
 export interface PageWalk<T> {
@@ -78,11 +78,11 @@ export async function* walkPages<T>(walk: PageWalk<T>): AsyncGenerator<Page<T>, 
 }
 
 function collectPage<T>(rawItems: unknown[], walk: PageWalk<T>, yielded: Set<string>): Page<T> {
-  const page: Page<T> = { items: [], invalid: 0 };
+  const page: Page<T> = { items: [], rejected: 0 };
   for (const raw of rawItems) {
     const item = walk.parseItem(raw);
     if (item === undefined) {
-      page.invalid += 1;
+      page.rejected += 1;
       continue;
     }
     const id = walk.idOf(item);

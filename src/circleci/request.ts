@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
 import type { CircuitBreaker } from "./breaker.js";
-import { CircleCIUnavailableError } from "./errors.js";
+import { CircleCIUnavailableError, RecordRejectedError } from "./errors.js";
 import { describeFailure, errorAfterRetries, errorForStatus, isUpstreamDown, outcomeUnknown } from "./failure.js";
 import type { Failure } from "./failure.js";
 import { WINDOW_MS } from "./gate.js";
 import type { RateLimitGate } from "./gate.js";
 import { backoffDelayMs, classifyStatus, exhaustedWindowPauseMs, rateLimitedPauseMs } from "./retry.js";
 import type { RetryPolicy } from "./retry.js";
+import { recordOf } from "./route.js";
 import type { Action, Route, WriteRoute } from "./route.js";
 import { errorBodySchema } from "./schemas.js";
 import type { StatsRecorder } from "./stats.js";
@@ -37,19 +38,28 @@ export interface RequesterOptions {
 
 /**
  * What one attempt came to: a value, a failure worth another attempt, a failure no retry can
- * change, or (writes only) a failure after which nobody knows whether CircleCI acted. A
- * rate-limited retry waits on the gate (already paused), any other on its own backoff.
+ * change, a record that does not fit its schema, or (writes only) a failure after which nobody
+ * knows whether CircleCI acted. A rate-limited retry waits on the gate (already paused), any other
+ * on its own backoff.
  */
 type Verdict<T> =
   | { kind: "done"; value: T }
   | { kind: "retry"; failure: Failure; wait: "backoff" | "gate" }
   | { kind: "fail"; failure: Failure }
+  | Rejected
   | { kind: "unknown"; failure: Failure; action: Action };
 
-/** How a request's attempts ended: a value, a last failure, an unknown outcome, or the breaker stopping its retries. */
+/** CircleCI answered with well-formed JSON that does not fit the schema: the same would come again. */
+type Rejected = { kind: "rejected"; status: number; issues: string };
+
+/**
+ * How a request's attempts ended: a value, a last failure, a rejected record, an unknown outcome, or the
+ * breaker stopping its retries.
+ */
 type Outcome<T> =
   | { kind: "done"; value: T }
   | { kind: "failed"; failure: Failure; attempts: number; permanent: boolean }
+  | Rejected
   | { kind: "unknown"; failure: Failure; action: Action }
   | { kind: "refused"; error: CircleCIUnavailableError };
 
@@ -60,15 +70,20 @@ interface Write {
 }
 
 /**
- * Runs one logical request: through the shared gate, over the transport, validated by `parse` (a
- * body that does not fit is treated like a truncated one), and retried while that is safe.
- * Rate-limit answers pause the whole gate rather than just this request. The circuit breaker sees
- * every request's outcome and, while CircleCI is down, refuses requests before they reach the gate.
+ * Runs one logical request: through the shared gate, over the transport, validated by `parse`, and
+ * retried while that is safe. Rate-limit answers pause the whole gate rather than just this request.
+ * The circuit breaker sees every request's outcome and, while CircleCI is down, refuses requests
+ * before they reach the gate.
  *
- * A read is retried with backoff while the failure is transient. A write is retried only when
- * CircleCI provably did not act on it: a 429, or a connection that never opened. Once it may have
- * arrived, any failure to get a usable answer is an `OutcomeUnknownError` at once: sending it again
- * could trigger a second pipeline or start a second rerun.
+ * A read is retried with backoff while the failure is transient. A body that is not JSON (truncated,
+ * a proxy's page) is a transient failure; JSON that does not fit is a record the gateway cannot read,
+ * which no retry changes and which says nothing about CircleCI's health: the read fails at once with
+ * `RecordRejectedError`, and counts as an answer for the breaker.
+ *
+ * A write is retried only when CircleCI provably did not act on it: a 429, or a connection that
+ * never opened. Once it may have arrived, any failure to get a usable answer (an answer that does
+ * not fit included) is an `OutcomeUnknownError` at once: sending it again could trigger a second
+ * pipeline or start a second rerun.
  */
 export class Requester {
   constructor(private readonly options: RequesterOptions) {}
@@ -76,16 +91,17 @@ export class Requester {
   /** Settles when the breaker's probe in flight has its answer. */
   private probe: Promise<void> = Promise.resolve();
 
-  get<T>(route: Route, parse: (body: unknown) => Validation<T>): Promise<T> {
-    return this.run(route, parse, undefined);
+  /** `record` names what the answer is, for a `RecordRejectedError`; default: the resource the route reads. */
+  get<T>(route: Route, parse: (body: unknown) => Validation<T>, record: string = recordOf(route)): Promise<T> {
+    return this.run(route, parse, undefined, record);
   }
 
   /** `body` undefined: a POST without one. */
   write<T>(route: WriteRoute, body: unknown, parse: (body: unknown) => Validation<T>): Promise<T> {
-    return this.run(route, parse, { body, action: route.action });
+    return this.run(route, parse, { body, action: route.action }, recordOf(route));
   }
 
-  private async run<T>(route: Route, parse: (body: unknown) => Validation<T>, write: Write | undefined): Promise<T> {
+  private async run<T>(route: Route, parse: (body: unknown) => Validation<T>, write: Write | undefined, record: string): Promise<T> {
     const { breaker } = this.options;
     let admission = breaker.admit();
     // Calls that arrive while the probe is out wait for its verdict: they go out if CircleCI is back.
@@ -94,18 +110,29 @@ export class Requester {
       admission = breaker.admit();
     }
     if (!admission.allowed) throw new CircleCIUnavailableError(route.endpoint, admission.refusal);
-    const sent = this.send(route, parse, write, admission.probe);
+    const sent = this.send(route, parse, write, admission.probe, record);
     if (admission.probe) this.probe = sent.then(ignore, ignore);
     return sent;
   }
 
-  private async send<T>(route: Route, parse: (body: unknown) => Validation<T>, write: Write | undefined, probe: boolean): Promise<T> {
+  private async send<T>(
+    route: Route,
+    parse: (body: unknown) => Validation<T>,
+    write: Write | undefined,
+    probe: boolean,
+    record: string,
+  ): Promise<T> {
     const outcome = await this.retrying(route, parse, write, probe);
     if (outcome.kind === "done") {
       this.answered();
       return outcome.value;
     }
     if (outcome.kind === "refused") throw outcome.error;
+    if (outcome.kind === "rejected") {
+      this.answered();
+      const { scrub } = this.options;
+      throw new RecordRejectedError({ endpoint: route.endpoint, record: scrub(record), issues: scrub(outcome.issues) }, outcome.status);
+    }
     const { failure } = outcome;
     const permanent = outcome.kind === "failed" && outcome.permanent;
     // A permanent failure (a 4xx, a body over the size cap) is CircleCI answering, however unhelpfully.
@@ -154,7 +181,7 @@ export class Requester {
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.attempt(route, attempt, write);
       const verdict = write ? this.judgeWrite(exchange, parse, write.action) : this.judge(exchange, parse);
-      if (verdict.kind === "done" || verdict.kind === "unknown") return verdict;
+      if (verdict.kind === "done" || verdict.kind === "rejected" || verdict.kind === "unknown") return verdict;
       if (verdict.kind === "fail") return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: true };
       if (attempt >= maxAttempts) return { kind: "failed", failure: verdict.failure, attempts: attempt, permanent: false };
       stats.retry();
@@ -224,9 +251,7 @@ export class Requester {
     switch (classifyStatus(exchange.status)) {
       case "success": {
         const parsed = parse(exchange.body);
-        if (parsed.ok) return { kind: "done", value: parsed.value };
-        const problem = scrub(`unexpected shape (${parsed.issues})`);
-        return { kind: "retry", failure: { kind: "format", status: exchange.status, problem }, wait: "backoff" };
+        return parsed.ok ? { kind: "done", value: parsed.value } : { kind: "rejected", status: exchange.status, issues: parsed.issues };
       }
       case "rate-limited":
         return { kind: "retry", failure, wait: "gate" };
@@ -240,7 +265,8 @@ export class Requester {
   /**
    * A write's verdict: retried only when CircleCI provably did not act (a 429, or no connection
    * opened); refused by a 4xx; any other failure came after it may have arrived, so its outcome is
-   * unknown and it must not go out again.
+   * unknown and it must not go out again. A 2xx that does not fit its schema cannot say what CircleCI
+   * did (which pipeline, which workflow), so its outcome is unknown too.
    */
   private judgeWrite<T>(exchange: Exchange, parse: (body: unknown) => Validation<T>, action: Action): Verdict<T> {
     const verdict = this.judge(exchange, parse);
@@ -248,6 +274,10 @@ export class Requester {
       case "done":
       case "unknown":
         return verdict;
+      case "rejected": {
+        const problem = this.options.scrub(`unexpected shape (${verdict.issues})`);
+        return { kind: "unknown", failure: { kind: "format", status: verdict.status, problem }, action };
+      }
       case "retry":
         if (verdict.wait === "gate" || (exchange.kind === "network" && exchange.phase === "connect")) return verdict;
         return { kind: "unknown", failure: verdict.failure, action };

@@ -82,6 +82,11 @@ function filled(template: string, params: Record<string, string | number>): stri
   });
 }
 
+/** The resource a route reads, in words: `pipeline 5034…`, `project gh/acme/api`. */
+export function recordOf(route: Route): string {
+  return route.missing.kind === "project" ? `project ${route.missing.slug}` : route.missing.description;
+}
+
 const V1_VCS_NAMES: Record<string, string> = { gh: "github", bb: "bitbucket" };
 
 /**

@@ -9,8 +9,8 @@ export interface ClientStats {
   retries: number;
   /** Times the shared gate paused because CircleCI asked (429 or an exhausted window), and for how long. */
   rateLimitWaits: GatePauseStats;
-  /** List items skipped because they did not match their schema. */
-  invalidItems: number;
+  /** Records left out because they did not fit their schema: list items and single reads. */
+  rejectedRecords: number;
   /** The circuit breaker: its state, and how often CircleCI failed enough to open it. */
   breaker: BreakerStats;
 }
@@ -18,7 +18,7 @@ export interface ClientStats {
 export class StatsRecorder {
   private readonly requests = new Map<string, Map<string, number>>();
   private retries = 0;
-  private invalidItems = 0;
+  private rejectedRecords = 0;
 
   request(endpoint: string, status: number | "error"): void {
     const byStatus = this.requests.get(endpoint) ?? new Map<string, number>();
@@ -31,14 +31,14 @@ export class StatsRecorder {
     this.retries += 1;
   }
 
-  invalidItem(): void {
-    this.invalidItems += 1;
+  rejectedRecord(): void {
+    this.rejectedRecords += 1;
   }
 
   snapshot(rateLimitWaits: GatePauseStats, breaker: BreakerStats): ClientStats {
     const requests = Object.fromEntries(
       [...this.requests].map(([endpoint, byStatus]) => [endpoint, Object.fromEntries(byStatus)]),
     );
-    return { requests, retries: this.retries, rateLimitWaits, invalidItems: this.invalidItems, breaker };
+    return { requests, retries: this.retries, rateLimitWaits, rejectedRecords: this.rejectedRecords, breaker };
   }
 }

@@ -12,6 +12,7 @@ import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { ideNotice } from "../server/ide/index.js";
 import { appOriginOf, boardEntryOfIndex } from "../answers/index.js";
+import { ConfiguredProjects } from "../project-slug.js";
 import { loadStatusBoard } from "../loaders/status-board.js";
 import { ccTrayRoute } from "../server/cctray-route.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
@@ -51,6 +52,8 @@ export async function startServe(
   loaders: LoaderFactory = cachedLoaders(config, runtime, logger),
 ): Promise<ServeHandle> {
   const projectSlugs = config.projectSlugs ?? [];
+  /** How the feed names projects: as configured, as the GraphQL answers do. */
+  const configured = new ConfiguredProjects(projectSlugs);
   let stopForwarding: Unsubscribe | undefined;
   let server: GatewayServer | undefined;
   let sync: SyncLoop | undefined;
@@ -95,10 +98,10 @@ export async function startServe(
         ccTrayRoute({
           appOrigin: appOriginOf(config.baseUrl),
           // As a GraphQL request does: after the barrier, so the feed is never older than a write already made.
-          board: async ({ projectSlugs, branch }) => {
+          board: async ({ projectSlugs: requested, branch }) => {
             await runtime.invalidations.barrier();
-            const entries = await loadStatusBoard(loaders.forRequest(), { projectSlugs: projectSlugs.length === 0 ? undefined : projectSlugs, branch });
-            return entries.map(boardEntryOfIndex);
+            const entries = await loadStatusBoard(loaders.forRequest(), { projectSlugs: requested.length === 0 ? undefined : requested, branch });
+            return entries.map((entry) => ({ ...boardEntryOfIndex(entry), projectSlug: configured.spelling(entry.projectSlug) }));
           },
         }),
       ],

@@ -3,6 +3,7 @@
  * its pipeline walk has read (newest first, so time covered is the natural measure), and from the pace so far, an
  * estimate of the time left.
  */
+import { projectKey } from "../project-slug.js";
 import type { ProgressEvent } from "../sync/index.js";
 
 export class SyncProgress {
@@ -11,8 +12,9 @@ export class SyncProgress {
   #pages = 0;
   #rateLimitWaits = 0;
 
+  /** Slugs in any spelling: progress events name each project by its key. */
   constructor(projectSlugs: readonly string[]) {
-    for (const slug of projectSlugs) this.#covered.set(slug, 0);
+    for (const slug of projectSlugs) this.#covered.set(projectKey(slug), 0);
   }
 
   observe(event: ProgressEvent): void {

@@ -178,7 +178,8 @@ function outcome(report: StreamReport): string {
   if (report.error !== undefined) return `FAILED: ${report.error}`;
   if (report.skipped !== undefined) return `skipped: ${report.skipped}`;
   const notFound = report.notFound === undefined ? "" : `, ${report.notFound} not found`;
-  return `${report.records} records, ${report.pages} pages${notFound}`;
+  const rejected = report.rejected === undefined ? "" : `, ${report.rejected} rejected (last: ${report.lastRejection})`;
+  return `${report.records} records, ${report.pages} pages${notFound}${rejected}`;
 }
 
 /** A table of every stream, then the verdict with the first error (which says how to fix it). */

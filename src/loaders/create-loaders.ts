@@ -9,13 +9,13 @@ import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
 import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
-import { canonicalSlug } from "../store/keys.js";
 import type { JobKey, JobRecord, PendingApprovalRecord, Store, StoredContext, StoredProject, SyncStatusRecord } from "../store/store.js";
+import { jobRecordId } from "../store/keys.js";
 import { tags } from "../store/tags.js";
 import type { Tag } from "../store/tags.js";
 import { StoreOnlyReadError } from "./errors.js";
 import { Fallthrough } from "./fallthrough.js";
-import { L1Cache, jobKeyId, l1Key } from "./l1-cache.js";
+import { L1Cache, l1Key } from "./l1-cache.js";
 import type { L1Entry, L1Kind } from "./l1-cache.js";
 import { answered } from "./layered-load.js";
 import type { LayeredContext, LayeredSource, RequestContext } from "./layered-load.js";
@@ -27,6 +27,7 @@ import type { ReadTracker } from "./read-tracker.js";
 import { copyStats, emptyStats } from "./stats.js";
 import type { LoaderStats } from "./stats.js";
 import { StoreOutage } from "./store-outage.js";
+import { projectKey } from "../project-slug.js";
 import type { ReadPathWriter } from "../writer/index.js";
 
 export interface LoaderFactoryOptions {
@@ -162,9 +163,9 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     return {
       project: loader<string, StoredProject | null>({
         kind: "project",
-        idOf: byId,
-        tagsOf: (slug) => [tags.project(slug)],
-        readStore: (slugs) => store.getProjects(slugs),
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.project(projectKey(slug))],
+        readStore: (slugs) => store.getProjects(slugs.map(projectKey)),
         fetch: (slug) => fetches.project(slug),
       }),
       pipeline,
@@ -199,8 +200,8 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       }),
       jobRecord: loader<JobKey, JobRecord | null>({
         kind: "jobRecord",
-        idOf: jobKeyId,
-        tagsOf: (key) => [tags.jobRecord(key.projectSlug, key.number)],
+        idOf: jobRecordId,
+        tagsOf: (key) => [tags.jobRecord(projectKey(key.projectSlug), key.number)],
         readStore: (keys) => store.getJobRecords(keys),
         fetch: (key) => fetches.jobRecord(key),
       }),
@@ -209,28 +210,28 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       // Apart from `project`'s entries: here a project the store lacks is null, there CircleCI is asked.
       storedProject: fromStore<string, StoredProject | null>({
         kind: "storedProject",
-        idOf: byId,
-        tagsOf: (slug) => [tags.project(canonicalSlug(slug))],
-        readStore: async (slugs) => (await store.getProjects(slugs)).map((project) => project ?? null),
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.project(projectKey(slug))],
+        readStore: async (slugs) => (await store.getProjects(slugs.map(projectKey))).map((project) => project ?? null),
       }),
       storedProjects: (): Promise<StoredProject[]> =>
         cachedRead("projectListing", (projects) => [tags.projectListing, ...projects.map(({ slug }) => tags.project(slug))], () => store.listProjects(), tracker),
       board: fromStore<BoardScope, BoardIndexEntry[]>({
         kind: "board",
-        idOf: ({ projectSlug, branch }) => `${canonicalSlug(projectSlug)}\u0000${branch}`,
-        tagsOf: ({ projectSlug, branch }) => [tags.board(canonicalSlug(projectSlug), branch)],
+        idOf: ({ projectSlug, branch }) => `${projectKey(projectSlug)}\u0000${branch}`,
+        tagsOf: ({ projectSlug, branch }) => [tags.board(projectKey(projectSlug), branch)],
         readStore: (scopes) => store.getBoards(scopes),
       }),
       boardBranches: fromStore<string, string[]>({
         kind: "boardBranches",
-        idOf: canonicalSlug,
-        tagsOf: (slug) => [tags.boardBranches(canonicalSlug(slug))],
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.boardBranches(projectKey(slug))],
         readStore: (slugs) => store.getBoardBranches(slugs),
       }),
       pendingApprovals: fromStore<string, PendingApprovalRecord[]>({
         kind: "pendingApprovals",
-        idOf: canonicalSlug,
-        tagsOf: (slug) => [tags.pendingApprovals(canonicalSlug(slug))],
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.pendingApprovals(projectKey(slug))],
         readStore: (slugs) => store.getPendingApprovals(slugs),
       }),
       contexts: (): Promise<StoredContext[]> => cachedRead("contexts", () => [tags.contexts], () => store.listContexts(), tracker),

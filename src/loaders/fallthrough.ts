@@ -13,8 +13,10 @@ import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circlec
 import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
+import { jobRecordId, storedJobKey } from "../store/keys.js";
 import type { JobKey, JobRecord, StoredProject } from "../store/store.js";
-import { isTerminalJobStatus } from "../sync/index.js";
+import { buildSteps, isTerminalJobStatus } from "../sync/index.js";
+import { projectKey } from "../project-slug.js";
 import { collect } from "../sync/map-concurrent.js";
 import { isAfterCursor } from "./cursor.js";
 import type { PipelineCursor } from "./cursor.js";
@@ -55,6 +57,7 @@ export interface FetchedPage {
 }
 
 export interface PageRequest {
+  /** In any spelling: CircleCI is asked with it as given; the store and the shared fetches key it by the project's key. */
   projectSlug: string;
   branch: string | undefined;
   first: number;
@@ -64,7 +67,7 @@ export interface PageRequest {
 /** The key of a page of a project's pipelines as CircleCI lists them. */
 function pageKey(request: PageRequest): string {
   const { projectSlug, branch, first, cursor } = request;
-  return `page\u0000${projectSlug}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`;
+  return `page\u0000${projectKey(projectSlug)}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`;
 }
 
 /** Factory-wide: the shared in-flight fetches, the concurrency bound, and the write-backs still running. */
@@ -147,9 +150,9 @@ export class RequestFallthrough {
 
   /** A project the store does not hold (one not configured): `null` when CircleCI does not know it. */
   project(slug: string): Promise<StoredProject | null> {
-    return this.#once(`project\u0000${slug}`, async () => {
+    return this.#once(`project\u0000${projectKey(slug)}`, async () => {
       const project = await this.#shared.find(() => this.#client.getProject(slug));
-      return project === undefined ? null : { slug, project };
+      return project === undefined ? null : { slug: projectKey(slug), project };
     });
   }
 
@@ -197,14 +200,14 @@ export class RequestFallthrough {
 
   /** Details, and steps once the job is terminal, as the sync reads them. */
   jobRecord(jobKey: JobKey): Promise<JobRecord | null> {
-    return this.#once(`jobRecord\u0000${jobKey.projectSlug}#${jobKey.number}`, async () => {
+    return this.#once(`jobRecord\u0000${jobRecordId(jobKey)}`, async () => {
       const { projectSlug, number } = jobKey;
       const details = await this.#shared.find(() => this.#client.getJobDetails(projectSlug, number));
       if (details === undefined) return null;
-      let record: JobRecord = { projectSlug, number, details };
+      let record: JobRecord = { ...storedJobKey(jobKey), details };
       if (isTerminalJobStatus(details.status)) {
         const build = await this.#shared.find(() => this.#client.getJobSteps(projectSlug, number));
-        if (build !== undefined) record = { ...record, steps: build.steps };
+        if (build !== undefined) record = { ...record, steps: buildSteps(build) };
       }
       this.#shared.writeBack(() => this.#writer.storeFinalJobRecord(record));
       return record;

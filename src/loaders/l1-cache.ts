@@ -7,7 +7,6 @@
  * Keys are namespaced per kind (`l1Key`); capacity is bounded (least recently used evicted first).
  */
 import { LRUCache } from "lru-cache";
-import type { JobKey } from "../store/store.js";
 import type { Tag } from "../store/tags.js";
 
 export type L1Kind =
@@ -29,10 +28,6 @@ export type L1Kind =
 
 export function l1Key(kind: L1Kind, id: string): string {
   return `${kind}\u0000${id}`;
-}
-
-export function jobKeyId(key: JobKey): string {
-  return `${key.projectSlug}#${key.number}`;
 }
 
 /** A value with the tags it depends on. `null` is a value worth keeping ("the store holds no such job"). */

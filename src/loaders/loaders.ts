@@ -10,7 +10,10 @@ import type { JobKey, JobRecord, PendingApprovalRecord, StoredContext, StoredPro
  * store. A key CircleCI fails for rejects alone, so the rest of the answer is still served.
  */
 export interface Loaders {
-  /** By slug; `null` when CircleCI does not know it (or the token cannot see it). */
+  /**
+   * By slug, in any spelling (one project is one key: `projectKey`); CircleCI is asked with the slug as given.
+   * `null` when CircleCI does not know it (or the token cannot see it).
+   */
   project: DataLoader<string, StoredProject | null>;
   pipeline: DataLoader<string, Pipeline | null>;
   /** Workflows of a pipeline, oldest first. */
@@ -23,9 +26,12 @@ export interface Loaders {
   job: DataLoader<string, WorkflowJob | null>;
   /** Jobs of a workflow, in CircleCI's order. */
   jobsOfWorkflow: DataLoader<string, WorkflowJob[]>;
-  /** Job details of a build job (steps once it is terminal); `null` for approval jobs and unknown numbers. */
+  /**
+   * Job details of a build job (steps once it is terminal), by project slug in any spelling and number; `null` for
+   * approval jobs and unknown numbers.
+   */
   jobRecord: DataLoader<JobKey, JobRecord | null>;
-  /** A page of a project's pipelines, newest first; `after` is a previous page's `endCursor`. */
+  /** A page of a project's pipelines (its slug in any spelling), newest first; `after` is a previous page's `endCursor`. */
   pipelinePage(projectSlug: string, options: PipelinePageOptions): Promise<PipelinePage>;
   /**
    * By slug, from the store only: `null` for a project the store does not hold. The answers (board, approvals)

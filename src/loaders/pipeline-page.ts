@@ -6,6 +6,7 @@
  */
 import type DataLoader from "dataloader";
 import type { Pipeline } from "../circleci/index.js";
+import { projectKey } from "../project-slug.js";
 import type { Store } from "../store/store.js";
 import { tags } from "../store/tags.js";
 import { assertPageSize, decodeCursor, encodeCursor } from "./cursor.js";
@@ -19,7 +20,7 @@ export interface PageSources extends RequestContext {
   store: Store;
   fallthrough: RequestFallthrough;
   pipelines: DataLoader<string, Pipeline | null>;
-  /** Whether the sync has listed this project's pipelines at least once. */
+  /** Whether the sync has listed this project's pipelines (by its key) at least once. */
   isSynced(projectSlug: string): Promise<boolean>;
 }
 
@@ -32,7 +33,7 @@ export async function loadPipelinePage(sources: PageSources, projectSlug: string
   assertPageSize(options.first);
   const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
   const request: PageRequest = { projectSlug, branch: options.branch, first: options.first, cursor };
-  const page = (await sources.isSynced(projectSlug)) ? await storePage(sources, request) : await circleciPage(sources, request);
+  const page = (await sources.isSynced(projectKey(projectSlug))) ? await storePage(sources, request) : await circleciPage(sources, request);
   const last = page.pipelines.at(-1);
   return { ...page, endCursor: last === undefined ? null : encodeCursor(last) };
 }
@@ -49,7 +50,8 @@ async function storePage(sources: PageSources, request: PageRequest): Promise<Fe
 
 /** The page's pipeline ids from the L1 or the store; undefined while the store does not answer. */
 async function storeListing(sources: PageSources, request: PageRequest): Promise<Listing | undefined> {
-  const { projectSlug, branch, first, cursor } = request;
+  const { branch, first, cursor } = request;
+  const projectSlug = projectKey(request.projectSlug);
   const key = l1Key("listing", `${projectSlug}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`);
   const hit = sources.l1.get<Listing>(key);
   if (hit !== undefined) {

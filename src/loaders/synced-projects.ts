@@ -1,5 +1,5 @@
 import type { StoredProject } from "../store/store.js";
-import { canonicalSlug } from "../store/keys.js";
+import { projectKey } from "../project-slug.js";
 import type { Loaders } from "./loaders.js";
 
 /**
@@ -8,7 +8,7 @@ import type { Loaders } from "./loaders.js";
  */
 export async function syncedProjects(loaders: Loaders, projectSlugs: readonly string[] | null | undefined): Promise<StoredProject[]> {
   if (projectSlugs == null) return loaders.storedProjects();
-  const slugs = [...new Set(projectSlugs.map(canonicalSlug))];
+  const slugs = [...new Set(projectSlugs.map(projectKey))];
   const projects = await loaders.storedProject.loadMany(slugs);
   return projects.flatMap((project) => {
     if (project instanceof Error) throw project;

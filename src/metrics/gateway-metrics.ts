@@ -29,7 +29,7 @@ export interface GatewayMetrics {
   /** The `Content-Type` of `render`'s output (Prometheus text format 0.0.4). */
   readonly contentType: string;
   render(): Promise<string>;
-  /** Counts a finished sync cycle and the records each stream wrote. */
+  /** Counts a finished sync cycle, the records each stream wrote and those it left out. */
   observeCycle(report: CycleReport): void;
   /** Times one root field's resolver (`Query.pipelines`), in seconds. */
   observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
@@ -56,6 +56,12 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
   const records = new Counter({
     name: `${PREFIX}sync_records_total`,
     help: "New or changed documents the sync wrote, by stream.",
+    labelNames: ["stream"],
+    registers,
+  });
+  const rejected = new Counter({
+    name: `${PREFIX}records_rejected_total`,
+    help: "Records CircleCI sent that did not fit their schema, left out by the sync (the rest of the stream synced), by stream.",
     labelNames: ["stream"],
     registers,
   });
@@ -87,7 +93,10 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
     render: () => registry.metrics(),
     observeCycle(report) {
       cycles.inc({ outcome: cycleOutcome(report) });
-      for (const stream of report.streams) records.inc({ stream: stream.stream }, stream.records);
+      for (const stream of report.streams) {
+        records.inc({ stream: stream.stream }, stream.records);
+        if (stream.rejected !== undefined) rejected.inc({ stream: stream.stream }, stream.rejected);
+      }
       lastCycle.set(Date.parse(report.completedAt) / 1000);
     },
     observeResolver(field, outcome, seconds) {

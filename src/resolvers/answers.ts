@@ -5,9 +5,10 @@ import { loadPendingApprovals } from "../loaders/pending-approvals.js";
 import { loadStatusBoard } from "../loaders/status-board.js";
 import { BoardEntry } from "../schema/board-entry.js";
 import { PendingApproval } from "../schema/pending-approval.js";
+import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
-import { mapBoardIndexEntry, mapPendingApproval } from "./map.js";
+import { mapBoardIndexEntry, mapPendingApproval, spelled } from "./map.js";
 
 /** What dashboards ask for, computed from the indexes the writer keeps. Arguments are declared last first. */
 @Resolver()
@@ -22,10 +23,11 @@ export class AnswersResolver {
     @Arg("branch", () => String, { nullable: true, description: "This branch instead of each project's default branch." }) branch: string | null,
     @Arg("projectSlugs", () => [String], { nullable: true, description: "Only these projects (slugs such as `gh/acme/api`), in this order." })
     projectSlugs: string[] | null,
-    @Ctx() { loaders }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<BoardEntry[]> {
     try {
-      return (await loadStatusBoard(loaders, { projectSlugs, branch, allBranches })).map(mapBoardIndexEntry);
+      const entries = await loadStatusBoard(context.loaders, { projectSlugs, branch, allBranches });
+      return entries.map((entry) => spelled(mapBoardIndexEntry(entry), projectSlugIn(context, entry.projectSlug)));
     } catch (error) {
       if (error instanceof LoaderInputError) throw badUserInput(error.message);
       throw error;

@@ -8,8 +8,9 @@ import { Pipeline } from "../schema/pipeline.js";
 import { Project } from "../schema/project.js";
 import { Workflow } from "../schema/workflow.js";
 import { loadNow } from "../loaders/index.js";
+import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
-import { mapJobDetail, mapJobs, mapPipeline, mapProject, mapWorkflows } from "./map.js";
+import { mapJobDetail, mapJobs, mapPipeline, mapProjectAs, mapWorkflows } from "./map.js";
 import { loadPipelineConnection } from "./pipeline-connection.js";
 
 /*
@@ -24,18 +25,19 @@ export class ProjectResolver {
   async pipelines(
     @Root() project: Project,
     @Args(() => PipelinePageArgs) page: PipelinePageArgs,
-    @Ctx() { loaders }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<PipelineConnection> {
-    return loadPipelineConnection(loaders, project.slug, page);
+    return loadPipelineConnection(context.loaders, projectSlugIn(context, project.slug), page);
   }
 }
 
 @Resolver(() => Pipeline)
 export class PipelineResolver {
   @FieldResolver(() => Project, { nullable: true, description: "The project it belongs to; null when it cannot be loaded." })
-  async project(@Root() pipeline: Pipeline, @Ctx() { loaders }: GatewayContext): Promise<Project | null> {
-    const project = await loaders.project.load(pipeline.projectSlug);
-    return project === null ? null : mapProject(project);
+  async project(@Root() pipeline: Pipeline, @Ctx() context: GatewayContext): Promise<Project | null> {
+    const slug = projectSlugIn(context, pipeline.projectSlug);
+    const project = await context.loaders.project.load(slug);
+    return project === null ? null : mapProjectAs(project, slug);
   }
 
   @FieldResolver(() => [Workflow], { description: "The workflows it started, oldest first (reruns after what they rerun)." })
@@ -64,9 +66,9 @@ export class JobResolver {
     nullable: true,
     description: "The job in detail (executor, timings, steps); null for approval jobs and jobs without a number yet.",
   })
-  details(@Root() job: Job, @Ctx() { loaders }: GatewayContext): JobDetail | null | Promise<JobDetail | null> {
+  details(@Root() job: Job, @Ctx() context: GatewayContext): JobDetail | null | Promise<JobDetail | null> {
     if (job.type !== JobType.BUILD || job.jobNumber === null) return null;
-    const record = loadNow(loaders.jobRecord, { projectSlug: job.projectSlug, number: job.jobNumber });
+    const record = loadNow(context.loaders.jobRecord, { projectSlug: projectSlugIn(context, job.projectSlug), number: job.jobNumber });
     return whenLoaded(record, (loaded) => (loaded === null ? null : mapJobDetail(loaded)));
   }
 }

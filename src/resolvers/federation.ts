@@ -1,5 +1,6 @@
+import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
-import { mapJob, mapPipeline, mapProject, mapWorkflow } from "./map.js";
+import { mapJob, mapPipeline, mapProjectAs, mapWorkflow } from "./map.js";
 
 /**
  * How a federated gateway turns an entity reference (its `@key` fields) into the entity, through the same loaders
@@ -7,9 +8,10 @@ import { mapJob, mapPipeline, mapProject, mapWorkflow } from "./map.js";
  */
 export const referenceResolvers = {
   Project: {
-    async __resolveReference({ slug }: { slug: string }, { loaders }: GatewayContext) {
-      const project = await loaders.project.load(slug);
-      return project === null ? null : mapProject(project);
+    async __resolveReference({ slug }: { slug: string }, context: GatewayContext) {
+      const spelled = projectSlugIn(context, slug);
+      const project = await context.loaders.project.load(spelled);
+      return project === null ? null : mapProjectAs(project, spelled);
     },
   },
   Pipeline: {

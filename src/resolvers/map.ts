@@ -74,6 +74,12 @@ export const mapProject = mappedOnce((stored: StoredProject): Project => {
   };
 });
 
+/** The project as a user sees it: under `slug` (its configured spelling) rather than its stored key. */
+export function mapProjectAs(stored: StoredProject, slug: string): Project {
+  const project = mapProject(stored);
+  return project.slug === slug ? project : { ...project, slug };
+}
+
 export const mapPipeline = mappedOnce((pipeline: WirePipeline): Pipeline => {
   const { trigger, vcs } = pipeline;
   return {
@@ -86,16 +92,16 @@ export const mapPipeline = mappedOnce((pipeline: WirePipeline): Pipeline => {
     trigger: {
       type: trigger.type,
       receivedAt: toDate(trigger.received_at),
-      actor: { login: trigger.actor.login, avatarUrl: trigger.actor.avatar_url },
+      actor: { login: trigger.actor.login, avatarUrl: trigger.actor.avatar_url ?? null },
     },
     vcs:
       vcs == null
         ? null
         : {
-            providerName: vcs.provider_name,
+            providerName: vcs.provider_name ?? null,
             branch: vcs.branch ?? null,
             tag: vcs.tag ?? null,
-            revision: vcs.revision,
+            revision: vcs.revision ?? null,
             targetRepositoryUrl: vcs.target_repository_url,
             originRepositoryUrl: vcs.origin_repository_url,
             reviewId: vcs.review_id ?? null,
@@ -164,6 +170,11 @@ export function mapBoardEntry(entry: BoardEntryRecord): BoardEntry {
 /** A stored board entry, mapped once: a warm board answer reuses the entries the L1 holds, and their mappings. */
 export const mapBoardIndexEntry = mappedOnce((entry: BoardIndexEntry): BoardEntry => mapBoardEntry(boardEntryOfIndex(entry)));
 
+/** A board entry under `projectSlug` (its project's configured spelling) rather than the project's stored key. */
+export function spelled(entry: BoardEntry, projectSlug: string): BoardEntry {
+  return entry.projectSlug === projectSlug ? entry : { ...entry, projectSlug };
+}
+
 /** An approval as the inbox lists it, or as `approvalRequested` announced it. */
 export function mapPendingApproval(approval: PendingApprovalRecord | ApprovalRequested): PendingApproval {
   const waitingSince = "record" in approval ? approval.record.waitingSince : approval.waitingSince;
@@ -181,7 +192,7 @@ export const mapJobDetail = mappedOnce((record: JobRecord): JobDetail => {
     pipelineId: details.pipeline.id,
     executor: { type: details.executor.type ?? null, resourceClass: details.executor.resource_class },
     parallelism: details.parallelism,
-    durationMs: details.duration,
+    durationMs: details.duration ?? null,
     createdAt: toDate(details.created_at),
     queuedAt: toDate(details.queued_at),
     startedAt: toDate(details.started_at),
@@ -192,11 +203,17 @@ export const mapJobDetail = mappedOnce((record: JobRecord): JobDetail => {
   };
 });
 
+/**
+ * v1.1 marks nothing required, so a step may come without its name or actions and an action without its index.
+ * The contract's fallbacks: the name its actions carry (else empty), no actions, and the action's position in the
+ * list, which is the container index CircleCI numbers them by.
+ */
 function mapStep(step: WireStep): Step {
+  const actions = step.actions ?? [];
   return {
-    name: step.name,
-    actions: step.actions.map((action) => ({
-      index: action.index,
+    name: step.name ?? actions.find((action) => action.name != null)?.name ?? "",
+    actions: actions.map((action, position) => ({
+      index: action.index ?? position,
       status: action.status ?? null,
       exitCode: action.exit_code ?? null,
       startTime: toDate(action.start_time),
@@ -236,5 +253,7 @@ function mapStreamStatus(status: StreamStatusRecord): StreamStatus {
     lastSuccessAt: toDate(status.lastSuccessAt),
     lastError: status.lastError ?? null,
     records: status.records,
+    rejected: status.rejected ?? 0,
+    lastRejection: status.lastRejection ?? null,
   };
 }

@@ -7,8 +7,9 @@ import { Pipeline } from "../schema/pipeline.js";
 import { Project } from "../schema/project.js";
 import { SyncStatus } from "../schema/sync-status.js";
 import { Workflow } from "../schema/workflow.js";
+import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
-import { mapContext, mapJobDetail, mapPipeline, mapProject, mapSyncStatus, mapWorkflow } from "./map.js";
+import { mapContext, mapJobDetail, mapPipeline, mapProjectAs, mapSyncStatus, mapWorkflow } from "./map.js";
 import { loadPipelineConnection } from "./pipeline-connection.js";
 
 /** Arguments are declared last first: type-graphql lists them in reverse parameter order. */
@@ -19,21 +20,26 @@ export class QueryResolver {
       "The configured projects (`CIRCLECI_PROJECT_SLUGS`), in that order. One CircleCI cannot show (or fails to " +
       "load) is still listed, by its slug.",
   })
-  async projects(@Ctx() { loaders, projectSlugs }: GatewayContext): Promise<Project[]> {
-    const loaded = await loaders.project.loadMany(projectSlugs);
-    return projectSlugs.map((slug, index) => {
+  async projects(@Ctx() context: GatewayContext): Promise<Project[]> {
+    const slugs = context.projectSlugs.map((slug) => projectSlugIn(context, slug));
+    const loaded = await context.loaders.project.loadMany(slugs);
+    return slugs.map((slug, index) => {
       const project = loaded[index];
-      return mapProject(project == null || project instanceof Error ? { slug } : project);
+      return mapProjectAs(project == null || project instanceof Error ? { slug } : project, slug);
     });
   }
 
-  @Query(() => Project, { nullable: true, description: "A project by slug, configured or not; null when CircleCI does not know it." })
+  @Query(() => Project, {
+    nullable: true,
+    description: "A project by slug, configured or not, in any spelling of it (`github/...`, another case); null when CircleCI does not know it.",
+  })
   async project(
     @Arg("slug", () => String, { description: "The project slug, e.g. `gh/acme/api`." }) slug: string,
-    @Ctx() { loaders }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<Project | null> {
-    const project = await loaders.project.load(slug);
-    return project === null ? null : mapProject(project);
+    const spelled = projectSlugIn(context, slug);
+    const project = await context.loaders.project.load(spelled);
+    return project === null ? null : mapProjectAs(project, spelled);
   }
 
   @Query(() => Pipeline, { nullable: true, description: "A pipeline by id; null when CircleCI does not know it." })
@@ -48,10 +54,10 @@ export class QueryResolver {
   @Query(() => PipelineConnection, { description: "A page of a project's pipelines, newest first." })
   async pipelines(
     @Args(() => PipelinePageArgs) page: PipelinePageArgs,
-    @Arg("projectSlug", () => String, { description: "The project slug, e.g. `gh/acme/api`." }) projectSlug: string,
-    @Ctx() { loaders }: GatewayContext,
+    @Arg("projectSlug", () => String, { description: "The project slug, e.g. `gh/acme/api`, in any spelling of it." }) projectSlug: string,
+    @Ctx() context: GatewayContext,
   ): Promise<PipelineConnection> {
-    return loadPipelineConnection(loaders, projectSlug, page);
+    return loadPipelineConnection(context.loaders, projectSlugIn(context, projectSlug), page);
   }
 
   @Query(() => Workflow, { nullable: true, description: "A workflow by id; null when CircleCI does not know it." })
@@ -66,10 +72,10 @@ export class QueryResolver {
   @Query(() => JobDetail, { nullable: true, description: "A build job by project and number; null for approval jobs and unknown numbers." })
   async job(
     @Arg("number", () => Int, { description: "The job number within the project." }) number: number,
-    @Arg("projectSlug", () => String, { description: "The project slug, e.g. `gh/acme/api`." }) projectSlug: string,
-    @Ctx() { loaders }: GatewayContext,
+    @Arg("projectSlug", () => String, { description: "The project slug, e.g. `gh/acme/api`, in any spelling of it." }) projectSlug: string,
+    @Ctx() context: GatewayContext,
   ): Promise<JobDetail | null> {
-    const record = await loaders.jobRecord.load({ projectSlug, number });
+    const record = await context.loaders.jobRecord.load({ projectSlug: projectSlugIn(context, projectSlug), number });
     return record === null ? null : mapJobDetail(record);
   }
 

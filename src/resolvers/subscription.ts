@@ -1,14 +1,17 @@
 import "reflect-metadata";
-import { Arg, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, Resolver, Root, Subscription } from "type-graphql";
 import type { SubscriptionHandlerData } from "type-graphql";
 import { BoardEntry } from "../schema/board-entry.js";
 import { Job } from "../schema/job.js";
 import { PendingApproval } from "../schema/pending-approval.js";
 import { Pipeline } from "../schema/pipeline.js";
 import { Workflow } from "../schema/workflow.js";
+import { projectKey } from "../project-slug.js";
 import type { ChangeEvent } from "../store/index.js";
 import { CHANGE_TOPICS } from "./change-topics.js";
-import { mapBoardEntry, mapJob, mapPendingApproval, mapPipeline, mapWorkflow } from "./map.js";
+import { projectSlugIn } from "./context.js";
+import type { GatewayContext } from "./context.js";
+import { mapBoardEntry, mapJob, mapPendingApproval, mapPipeline, mapWorkflow, spelled } from "./map.js";
 
 type EventOf<Type extends ChangeEvent["type"]> = Extract<ChangeEvent, { type: Type }>;
 
@@ -16,11 +19,15 @@ interface ProjectFilterArgs {
   projectSlug?: string | null;
 }
 
+/** Events carry the project's key; the argument may be any spelling of the project. */
 function ofRequestedProject({ payload, args }: SubscriptionHandlerData<ChangeEvent, ProjectFilterArgs>): boolean {
-  return args.projectSlug == null || args.projectSlug === payload.projectSlug;
+  return args.projectSlug == null || projectKey(args.projectSlug) === payload.projectSlug;
 }
 
-const PROJECT_SLUG_ARG = { nullable: true, description: "Only this project's changes; every configured project's when absent." };
+const PROJECT_SLUG_ARG = {
+  nullable: true,
+  description: "Only this project's changes (its slug in any spelling); every configured project's when absent.",
+};
 
 @Resolver()
 export class SubscriptionResolver {
@@ -79,8 +86,9 @@ export class SubscriptionResolver {
   })
   boardChanged(
     @Root() event: EventOf<"board.changed">,
+    @Ctx() context: GatewayContext,
     @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
   ): BoardEntry {
-    return mapBoardEntry(event.entry);
+    return spelled(mapBoardEntry(event.entry), projectSlugIn(context, event.entry.projectSlug));
   }
 }

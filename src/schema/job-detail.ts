@@ -27,7 +27,9 @@ export class JobMessage {
 
 @ObjectType({ ...PLAIN_FIELDS, description: "One parallel container's run of a step." })
 export class StepAction {
-  @Field(() => Int, { description: "The container index (0 when the job is not parallel)." })
+  @Field(() => Int, {
+    description: "The container index (0 when the job is not parallel); when CircleCI omits it, the run's position among the step's runs.",
+  })
   index!: number;
 
   @Field(() => String, { nullable: true, description: "The run's status as CircleCI reports it, e.g. `success`, `failed`." })
@@ -48,10 +50,10 @@ export class StepAction {
 
 @ObjectType({ ...PLAIN_FIELDS, description: "A step of a job: a command, a checkout, a cache operation..." })
 export class Step {
-  @Field(() => String, { description: "The step's name." })
+  @Field(() => String, { description: "The step's name; when CircleCI omits it, the name its runs carry, else empty." })
   name!: string;
 
-  @Field(() => [StepAction], { description: "Its run in each parallel container." })
+  @Field(() => [StepAction], { description: "Its run in each parallel container (empty when CircleCI lists none)." })
   actions!: StepAction[];
 }
 

@@ -21,6 +21,20 @@ export class StreamStatus {
 
   @Field(() => Int, { description: "How many records it has written, over the life of the cache." })
   records!: number;
+
+  @Field(() => Int, {
+    description:
+      "How many records CircleCI sent that did not fit their schema, over the life of the cache: each was left out " +
+      "(and logged) while the rest of the stream synced. Not an outage, and not retried; a record read again in a later " +
+      "cycle (a pipeline in the overlap window, a job whose status moved) is read anew, and counts again if it still does not fit.",
+  })
+  rejected!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The last record it left out, whenever that was: the endpoint, which record, and the fields that did not fit.",
+  })
+  lastRejection!: string | null;
 }
 
 @ObjectType({ ...PLAIN_FIELDS, description: "The background sync that keeps the cache warm: how fresh the answers are." })

@@ -15,7 +15,7 @@ export type DeliveryOutcome = "sent" | "truncated";
  * content-length), so a truncated body is a broken response, never a shorter valid one.
  */
 export function deliver(res: ServerResponse, reply: Reply, fault: Fault | undefined): DeliveryOutcome {
-  const sent = fault?.kind === "garbage" ? { status: 200, contentType: "text/html; charset=utf-8", body: GARBAGE_BODY } : reply;
+  const sent = mangled(reply, fault);
   const body = Buffer.from(sent.body);
   res.writeHead(sent.status, { ...reply.headers, "content-type": sent.contentType, "content-length": String(body.length) });
   switch (fault?.kind) {
@@ -29,6 +29,22 @@ export function deliver(res: ServerResponse, reply: Reply, fault: Fault | undefi
       res.end(body);
       return "sent";
   }
+}
+
+function mangled(reply: Reply, fault: Fault | undefined): Reply {
+  switch (fault?.kind) {
+    case "garbage":
+      return { ...reply, status: 200, contentType: "text/html; charset=utf-8", body: GARBAGE_BODY };
+    case "wrong-shape":
+      return { ...reply, status: 200, contentType: "application/json", body: wrapped(reply) };
+    default:
+      return reply;
+  }
+}
+
+/** The answer inside an object of its own: `{"result": <the answer>}` (a text answer as a JSON string). */
+function wrapped(reply: Reply): string {
+  return reply.contentType.startsWith("application/json") ? `{"result":${reply.body}}` : JSON.stringify({ result: reply.body });
 }
 
 function dribble(res: ServerResponse, body: Buffer, totalMs: number): void {

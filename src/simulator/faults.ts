@@ -26,7 +26,11 @@ export interface FaultOptions {
  * takes effect: CircleCI received it) and then cuts the connection, so the answer is lost.
  */
 export interface ScriptedFault {
-  kind: "429" | "500" | "503" | "reset" | "lost-answer" | "truncate" | "slow" | "garbage";
+  /**
+   * `garbage`: a 200 with an HTML page (a proxy's); `wrong-shape`: a 200 with well-formed JSON that is not the
+   * resource (the answer wrapped in an object of its own), as an API that changed its shape would send.
+   */
+  kind: "429" | "500" | "503" | "reset" | "lost-answer" | "truncate" | "slow" | "garbage" | "wrong-shape";
   endpoint?: string;
   count?: number;
   /** For "429". Default 1. */
@@ -42,7 +46,8 @@ export type Fault =
   | { kind: "lost-answer" }
   | { kind: "truncate" }
   | { kind: "slow"; ms: number }
-  | { kind: "garbage" };
+  | { kind: "garbage" }
+  | { kind: "wrong-shape" };
 
 const DEFAULT_SLOW_MS = 1000;
 /** Share of random server errors that come out as 502 and 503 (load balancer answers) rather than 500. */

@@ -5,6 +5,8 @@
  * workflow job entry at once; the job's v2 details and v1.1 build are rewritten once per public call
  * (see `#flush`), so nobody outside ever sees them disagree.
  */
+import { hasNullProviderName, resolveDeviations } from "./deviations.js";
+import type { DeviationSwitch } from "./deviations.js";
 import { InvalidActionError, UnknownResourceError } from "./errors.js";
 import type { PipelineWire, ProjectWire, WorkflowJobWire, WorkflowWire } from "./model.js";
 import {
@@ -77,6 +79,7 @@ const FROM_FAILED_RERUN_SHARE = 0.7;
 export class Lifecycle {
   readonly #state: SimState;
   readonly #rng: Random;
+  readonly #deviations: DeviationSwitch;
   readonly #schedule = new Schedule();
   /** Workflows that are not terminal yet: the only ones transitions can touch. */
   readonly #live = new Map<string, WorkflowRun>();
@@ -86,9 +89,10 @@ export class Lifecycle {
   /** Chance that someone reruns a workflow a few minutes after it fails. */
   rerunChance = 0;
 
-  constructor(state: SimState, rng: Random) {
+  constructor(state: SimState, rng: Random, deviations: DeviationSwitch = resolveDeviations(undefined)) {
     this.#state = state;
     this.#rng = rng;
+    this.#deviations = deviations;
   }
 
   registerProject(slug: string, numbering: ProjectNumbering): void {
@@ -187,7 +191,7 @@ export class Lifecycle {
       },
     };
     if (draft.triggerParameters) pipeline.trigger_parameters = draft.triggerParameters;
-    if (draft.vcs) pipeline.vcs = draft.vcs;
+    if (draft.vcs) pipeline.vcs = hasNullProviderName(this.#deviations, pipeline.number) ? { ...draft.vcs, provider_name: null } : draft.vcs;
     state.pipelines.set(pipeline.id, pipeline);
     const newestFirst = state.pipelinesByProject.get(slug) ?? [];
     newestFirst.unshift(pipeline.id);
@@ -332,6 +336,7 @@ export class Lifecycle {
     job.queuedAt = now;
     if (plan.kind === "approval") {
       entry.status = "on_hold";
+      if (this.#deviations.startedApprovals) entry.started_at = isoSeconds(now);
       const decider = job.workflow.wire.started_by;
       if (plan.resolution === "approve") this.#at(now + plan.afterMs, () => this.#resolveApproval(job, decider));
       if (plan.resolution === "cancel-workflow") this.#at(now + plan.afterMs, () => this.#cancel(job.workflow, decider));
@@ -460,6 +465,7 @@ export class Lifecycle {
       queuedAt: job.queuedAt,
       startedAt: job.startedAt,
       stoppedAt: job.stoppedAt,
+      deviations: this.#deviations,
     };
     const key = jobKey(workflow.project.slug, entry.job_number);
     this.#state.jobDetails.set(key, jobDetailOf(facts));

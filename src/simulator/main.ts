@@ -1,6 +1,6 @@
 /**
  * Runs the simulator as a process:
- *   node dist/simulator/main.js [--port N] [--seed N] [--projects N] [--pipelines N] [--latency-ms N] [--live]
+ *   node dist/simulator/main.js [--port N] [--seed N] [--projects N] [--pipelines N] [--latency-ms N] [--live] [--deviations]
  * Prints one line with the URL and the token, and serves until SIGINT or SIGTERM.
  */
 import { parseArgs } from "node:util";
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     pipelines: { type: "string" },
     "latency-ms": { type: "string" },
     live: { type: "boolean", default: false },
+    deviations: { type: "boolean", default: false },
   },
 });
 
@@ -35,6 +36,7 @@ const simulator = await startSimulator({
     seed: integerFlag(values, "seed"),
     projects: integerFlag(values, "projects"),
     pipelinesPerProject: integerFlag(values, "pipelines"),
+    deviations: values.deviations ? "all" : undefined,
   }),
   port: integerFlag(values, "port"),
   latencyMs: integerFlag(values, "latency-ms"),

@@ -38,7 +38,8 @@ export interface PipelineWire {
   trigger: { type: string; received_at: Iso; actor: { login: string; avatar_url: string | null } };
   trigger_parameters?: Record<string, unknown>;
   vcs?: {
-    provider_name: string;
+    /** Null only with the `nullProviderName` deviation. */
+    provider_name: string | null;
     origin_repository_url: string;
     target_repository_url: string;
     revision: string | null;
@@ -104,9 +105,12 @@ export interface JobDetailWire {
   contexts: { name: string }[];
 }
 
-/** v1.1 `GET /project/:vcs/:org/:repo/:build_num`: only the fields we model, the rest omitted. */
+/**
+ * v1.1 `GET /project/:vcs/:org/:repo/:build_num`: only the fields we model, the rest omitted. `build_num` and
+ * `steps` are absent only with the `bareBuilds` deviation (the v1.1 document requires nothing).
+ */
 export interface V1BuildWire {
-  build_num: number;
+  build_num?: number;
   build_url: string;
   vcs_url: string;
   vcs_revision: string | null;
@@ -123,7 +127,7 @@ export interface V1BuildWire {
   parallel: number;
   why: string;
   workflows: { job_name: string; job_id: string; workflow_id: string; workflow_name: string; pipeline_id?: string };
-  steps: V1StepWire[];
+  steps?: V1StepWire[];
 }
 
 export interface V1StepWire {
@@ -131,20 +135,21 @@ export interface V1StepWire {
   actions: V1ActionWire[];
 }
 
+/** `step`, `type`, `background`, `parallel` and `has_output` are null only with the `nullActionFields` deviation. */
 export interface V1ActionWire {
   name: string;
-  step: number;
+  step: number | null;
   index: number;
-  type: string;
+  type: string | null;
   status: string;
   bash_command: string | null;
   exit_code: number | null;
   start_time: Iso | null;
   end_time: Iso | null;
   run_time_millis: number | null;
-  background: boolean;
-  parallel: boolean;
-  has_output: boolean;
+  background: boolean | null;
+  parallel: boolean | null;
+  has_output: boolean | null;
   failed: boolean | null;
   output_url?: string;
 }

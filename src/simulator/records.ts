@@ -13,6 +13,8 @@ import type {
   WorkflowJobWire,
   WorkflowWire,
 } from "./model.js";
+import { isBareBuild } from "./deviations.js";
+import type { DeviationSwitch } from "./deviations.js";
 import type { BuildPlan } from "./plans.js";
 import { v1StatusOf } from "./status.js";
 import { isoMillis } from "./timestamps.js";
@@ -31,9 +33,10 @@ export interface JobFacts {
   queuedAt: number;
   startedAt?: number;
   stoppedAt?: number;
+  deviations: DeviationSwitch;
 }
 
-type StepFacts = Pick<JobFacts, "plan" | "startedAt" | "stoppedAt"> & { status: string };
+type StepFacts = Pick<JobFacts, "plan" | "startedAt" | "stoppedAt"> & { status: string; nullActionFields: boolean };
 
 interface StepOutline {
   name: string;
@@ -78,9 +81,15 @@ export function buildOf(facts: JobFacts): V1BuildWire {
   const { pipeline, job } = facts;
   const v1 = v1StatusOf(job.status);
   const ran = facts.startedAt !== undefined && facts.stoppedAt !== undefined;
-  const snapshot: StepFacts = { plan: facts.plan, startedAt: facts.startedAt, stoppedAt: facts.stoppedAt, status: job.status };
+  const snapshot: StepFacts = {
+    plan: facts.plan,
+    startedAt: facts.startedAt,
+    stoppedAt: facts.stoppedAt,
+    status: job.status,
+    nullActionFields: facts.deviations.nullActionFields,
+  };
   let steps: V1StepWire[] | undefined;
-  return {
+  const build: V1BuildWire = {
     build_num: facts.number,
     build_url: `https://circleci.com/${facts.project.slug}/${facts.number}`,
     vcs_url: facts.project.vcs_info.vcs_url,
@@ -106,6 +115,9 @@ export function buildOf(facts: JobFacts): V1BuildWire {
       return steps;
     },
   };
+  if (!isBareBuild(facts.deviations, facts.number)) return build;
+  const { build_num: _number, steps: _steps, ...bare } = Object.getOwnPropertyDescriptors(build);
+  return Object.defineProperties({}, bare) as V1BuildWire;
 }
 
 export function workflowLinkOf(workflow: WorkflowWire, job: WorkflowJobWire, pipeline: PipelineWire): V1BuildWire["workflows"] {
@@ -173,7 +185,16 @@ function stepsOf(facts: StepFacts): V1StepWire[] {
     steps.push(stepOf(step, position, plan.parallelism, stepStart, end, status));
     if (last) break;
   }
-  return steps;
+  return facts.nullActionFields ? steps.map(withNullBuiltInFields) : steps;
+}
+
+/** The `nullActionFields` deviation: a built-in step's actions with null where the write-up shows values. */
+function withNullBuiltInFields(step: V1StepWire): V1StepWire {
+  if (step.actions.some((action) => action.bash_command !== null)) return step;
+  return {
+    ...step,
+    actions: step.actions.map((action) => ({ ...action, step: null, type: null, background: null, parallel: null, has_output: null })),
+  };
 }
 
 function stepOf(

@@ -78,7 +78,7 @@ export const v1Routes: readonly Route<V1Context>[] = [
     ({ params }, { world, outputLinks }) => {
       const ref = outputLinks.resolve(params.token ?? "");
       if (ref === "expired") return errorReply(403, "Request has expired");
-      const action = ref && world.state.builds.get(ref.build)?.steps[ref.step]?.actions[ref.action];
+      const action = ref && world.state.builds.get(ref.build)?.steps?.[ref.step]?.actions[ref.action];
       return action ? jsonReply(200, logChunks(action)) : errorReply(404, "Not Found");
     },
     { authenticated: false },
@@ -104,6 +104,7 @@ export function toEdn(value: unknown): string {
 }
 
 function withOutputUrls(build: V1BuildWire, urlFor: (step: number, action: number) => string): V1BuildWire {
+  if (build.steps === undefined) return build;
   return {
     ...build,
     steps: build.steps.map((step, s) => ({

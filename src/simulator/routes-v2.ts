@@ -1,3 +1,4 @@
+import { withRespelledSlugs } from "./deviations.js";
 import type { ContextWire, OrgWire, PipelineWire, ProjectWire, WorkflowWire } from "./model.js";
 import type { ListKind, Paginator } from "./pagination.js";
 import { defineRoute, errorReply, jsonReply } from "./router.js";
@@ -36,7 +37,7 @@ export const v2Routes: readonly Route<V2Context>[] = [
 
   v2("/user/{id}", ({ params }, { world }) => found(world.state.users.get(params.id ?? ""), NOT_FOUND.user)),
 
-  v2("/project/{slug}", ({ params }, { world }) => found(visibleProject(world, params.slug), NOT_FOUND.project)),
+  v2("/project/{slug}", ({ params }, { world }) => found(served(world, visibleProject(world, params.slug)), NOT_FOUND.project)),
 
   v2("/project/{slug}/pipeline", (request, context) => {
     const project = visibleProject(context.world, request.params.slug);
@@ -44,7 +45,7 @@ export const v2Routes: readonly Route<V2Context>[] = [
     const branch = request.query.get("branch");
     // A branch filter leaves out tag pipelines, which carry no branch (API.md §4.3).
     const pipelines = pipelinesOf(context.world.state, project.slug).filter((p) => branch === null || p.vcs?.branch === branch);
-    return pageReply(context, "pipelines", request, pipelines, (p) => p.id);
+    return pageReply(context, "pipelines", request, servedAll(context.world, pipelines), (p) => p.id);
   }),
 
   v2("/project/{slug}/pipeline/{number}", ({ params }, { world }) => {
@@ -52,35 +53,38 @@ export const v2Routes: readonly Route<V2Context>[] = [
     if (!project) return errorReply(404, NOT_FOUND.project);
     const number = Number(params.number);
     return found(
-      pipelinesOf(world.state, project.slug).find((p) => p.number === number),
+      served(
+        world,
+        pipelinesOf(world.state, project.slug).find((p) => p.number === number),
+      ),
       NOT_FOUND.pipeline,
     );
   }),
 
-  v2("/pipeline/{id}", ({ params }, { world }) => found(visiblePipeline(world, params.id), NOT_FOUND.pipeline)),
+  v2("/pipeline/{id}", ({ params }, { world }) => found(served(world, visiblePipeline(world, params.id)), NOT_FOUND.pipeline)),
 
   v2("/pipeline/{id}/workflow", (request, context) => {
     const pipeline = visiblePipeline(context.world, request.params.id);
     if (!pipeline) return errorReply(404, NOT_FOUND.pipeline);
     const { workflows, workflowsByPipeline } = context.world.state;
     const items = (workflowsByPipeline.get(pipeline.id) ?? []).flatMap((id) => workflows.get(id) ?? []);
-    return pageReply(context, "workflows", request, items, (w) => w.id);
+    return pageReply(context, "workflows", request, servedAll(context.world, items), (w) => w.id);
   }),
 
-  v2("/workflow/{id}", ({ params }, { world }) => found(visibleWorkflow(world, params.id), NOT_FOUND.workflow)),
+  v2("/workflow/{id}", ({ params }, { world }) => found(served(world, visibleWorkflow(world, params.id)), NOT_FOUND.workflow)),
 
   v2("/workflow/{id}/job", (request, context) => {
     const workflow = visibleWorkflow(context.world, request.params.id);
     if (!workflow) return errorReply(404, NOT_FOUND.workflow);
     const jobs = context.world.state.jobsByWorkflow.get(workflow.id) ?? [];
-    return pageReply(context, "jobs", request, jobs, (j) => j.id);
+    return pageReply(context, "jobs", request, servedAll(context.world, jobs), (j) => j.id);
   }),
 
   v2("/project/{slug}/job/{number}", ({ params }, { world }) => {
     const project = visibleProject(world, params.slug);
     if (!project) return errorReply(404, NOT_FOUND.project);
     // Approval jobs have a job number but no details: CircleCI answers 404 for them (API.md §4.6).
-    return found(world.state.jobDetails.get(jobKey(project.slug, Number(params.number))), NOT_FOUND.job);
+    return found(served(world, world.state.jobDetails.get(jobKey(project.slug, Number(params.number)))), NOT_FOUND.job);
   }),
 
   v2("/project/{slug}/{number}/tests", (request, context) => {
@@ -100,7 +104,7 @@ export const v2Routes: readonly Route<V2Context>[] = [
     const pipelines = orgFeed(world.state, new Set(orgs.map((org) => org.slug))).filter(
       (pipeline) => !mine || pipeline.trigger.actor.login === world.me.login,
     );
-    return pageReply(context, "pipelines", request, pipelines, (p) => p.id);
+    return pageReply(context, "pipelines", request, servedAll(world, pipelines), (p) => p.id);
   }),
 
   v2("/context", (request, context) => {
@@ -117,6 +121,15 @@ export const v2Routes: readonly Route<V2Context>[] = [
     ),
   ),
 ];
+
+/** A record as this world serves it: with the `respelledSlugs` deviation, its project slugs spelled another way. */
+function served<T extends object>(world: World, record: T | undefined): T | undefined {
+  return record !== undefined && world.deviations.respelledSlugs ? withRespelledSlugs(record) : record;
+}
+
+function servedAll<T extends object>(world: World, records: readonly T[]): readonly T[] {
+  return world.deviations.respelledSlugs ? records.map(withRespelledSlugs) : records;
+}
 
 function found(value: object | undefined, notFoundMessage: string): Reply {
   return value ? jsonReply(200, value) : errorReply(404, notFoundMessage);

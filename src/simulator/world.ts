@@ -2,6 +2,8 @@
  * The simulated CircleCI: a seeded world (generator) that lives on in simulated time (lifecycle).
  * The HTTP server reads `world.state` and calls the actions below; nothing else mutates the state.
  */
+import { resolveDeviations } from "./deviations.js";
+import type { Deviations, DeviationSwitch } from "./deviations.js";
 import { UnknownResourceError } from "./errors.js";
 import { scheduleHistory, seedCatalog } from "./generator.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -16,6 +18,7 @@ export { InvalidActionError, SimulatorError, UnknownResourceError } from "./erro
 export type { RefusalReason } from "./errors.js";
 export type { JobTarget, RerunOptions } from "./lifecycle.js";
 export type { PipelineOptions } from "./plans.js";
+export type { DeviationName, Deviations, DeviationSwitch } from "./deviations.js";
 
 export interface WorldOptions {
   /** Default 1. The same seed and options give a byte-identical state. */
@@ -37,6 +40,8 @@ export interface WorldOptions {
     /** Chance that a workflow which ends `failed` is rerun a few minutes later. Default 0. */
     rerunChance?: number;
   };
+  /** Shapes the real API sends that its documents do not describe (see deviations.ts), or `"all"`. Default: none. */
+  deviations?: Deviations | "all";
 }
 
 export interface World {
@@ -73,6 +78,8 @@ export interface World {
   canonicalSlug(slug: string): string | undefined;
   /** The user the default token belongs to (for GET /me and /me/collaborations). */
   readonly me: UserWire;
+  /** Which deviations from the documents this world's records and answers carry. */
+  readonly deviations: DeviationSwitch;
 }
 
 /** Share of failed workflows rerun in generated history, so reruns are always in the data. */
@@ -86,7 +93,8 @@ export function createWorld(options: WorldOptions = {}): World {
   const settings = resolveOptions(options);
   const rng = new Random(settings.seed);
   const state = emptyState(settings.now - settings.historyDays * DAY_MS);
-  const lifecycle = new Lifecycle(state, rng);
+  const deviations = resolveDeviations(options.deviations);
+  const lifecycle = new Lifecycle(state, rng, deviations);
   const me = seedCatalog(state, lifecycle, rng, settings);
   const slugs = [...state.projects.keys()];
   scheduleHistory(lifecycle, rng, slugs, { ...settings, until: settings.now });
@@ -94,7 +102,7 @@ export function createWorld(options: WorldOptions = {}): World {
   lifecycle.advance(settings.now - state.now);
   lifecycle.rerunChance = settings.rerunChance;
   if (settings.pipelineEveryMs !== null) for (const slug of slugs) lifecycle.startActivity(slug, settings.pipelineEveryMs);
-  return new SimulatedWorld(state, lifecycle, rng, me);
+  return new SimulatedWorld(state, lifecycle, rng, me, deviations);
 }
 
 interface Settings {
@@ -137,13 +145,15 @@ function resolveOptions(options: WorldOptions): Settings {
 class SimulatedWorld implements World {
   readonly state: SimState;
   readonly me: UserWire;
+  readonly deviations: DeviationSwitch;
   readonly #lifecycle: Lifecycle;
 
   readonly #rng: Random;
 
-  constructor(state: SimState, lifecycle: Lifecycle, rng: Random, me: UserWire) {
+  constructor(state: SimState, lifecycle: Lifecycle, rng: Random, me: UserWire, deviations: DeviationSwitch) {
     this.state = state;
     this.me = me;
+    this.deviations = deviations;
     this.#lifecycle = lifecycle;
     this.#rng = rng;
   }

@@ -4,7 +4,7 @@
  * hash of its tag, so keys with one tag share a slot and one script call may span them.
  *
  * Two kinds of tag:
- * - a project's (`{p:<digest>}`): a short stable digest of the canonical project slug. Everything under one
+ * - a project's (`{p:<digest>}`): a short stable digest of the project's key (`projectKey`: one for every spelling). Everything under one
  *   project (its pipelines, workflows, jobs, job records, their indexes, its outbox) shares it, so the sync's
  *   commit of a project's pipeline trees and a dashboard's reads of one project each stay within one slot, while
  *   projects spread over a cluster's shards;
@@ -27,7 +27,7 @@
  * comes last in its key).
  */
 import { createHash } from "node:crypto";
-import { canonicalProjectSlug } from "../project-slug.js";
+import { projectKey } from "../project-slug.js";
 import type { JobKey, StreamName } from "./store.js";
 
 /** A hash tag: keys carrying the same one live in the same Redis Cluster slot. */
@@ -104,14 +104,14 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
   if (/[{}]/.test(prefix)) throw new RangeError(`the key prefix may not contain "{" or "}", got ${JSON.stringify(prefix)}`);
   const key = (slot: Slot, rest: string): string => `${prefix}{${slot}}:${rest}`;
   const shared = (rest: string): string => key(SHARED_SLOT, rest);
-  const projectKey = (projectSlug: string, rest: string): string => key(projectSlot(projectSlug), rest);
+  const inProject = (projectSlug: string, rest: string): string => key(projectSlot(projectSlug), rest);
   const sequence = shared("seq");
   return {
     shared: SHARED_SLOT,
     projectSlot,
     pipeline: (slot, id) => key(slot, `pipeline:${id}`),
     pipelinesOf: (projectSlug, branch) => {
-      const slug = canonicalSlug(projectSlug);
+      const slug = projectKey(projectSlug);
       return key(projectSlot(slug), branch === undefined ? `pipelines:${slug}` : `pipelines:${slug}:branch:${branch}`);
     },
     workflow: (slot, id) => key(slot, `workflow:${id}`),
@@ -119,10 +119,10 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     job: (slot, id) => key(slot, `job:${id}`),
     jobsOf: (slot, workflowId) => key(slot, `jobs-of:${workflowId}`),
     jobRecord: (jobKey) => key(projectSlot(jobKey.projectSlug), `jobrec:${jobRecordId(jobKey)}`),
-    boardEntry: (projectSlug, branch, workflowName) => projectKey(projectSlug, `board:${canonicalSlug(projectSlug)}:${branch}:${workflowName}`),
-    boardNames: (projectSlug, branch) => projectKey(projectSlug, `board-names:${canonicalSlug(projectSlug)}:${branch}`),
-    boardBranches: (projectSlug) => projectKey(projectSlug, `board-branches:${canonicalSlug(projectSlug)}`),
-    pendingApprovals: (projectSlug) => projectKey(projectSlug, `approvals:${canonicalSlug(projectSlug)}`),
+    boardEntry: (projectSlug, branch, workflowName) => inProject(projectSlug, `board:${projectKey(projectSlug)}:${branch}:${workflowName}`),
+    boardNames: (projectSlug, branch) => inProject(projectSlug, `board-names:${projectKey(projectSlug)}:${branch}`),
+    boardBranches: (projectSlug) => inProject(projectSlug, `board-branches:${projectKey(projectSlug)}`),
+    pendingApprovals: (projectSlug) => inProject(projectSlug, `approvals:${projectKey(projectSlug)}`),
     outbox: (slot) => key(slot, "outbox"),
     projects: shared("projects"),
     contexts: shared("contexts"),
@@ -141,19 +141,19 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
   };
 }
 
-/** `p:` and 10 hex digits of the SHA-1 of the canonical slug: stable across versions and instances. */
+/** `p:` and 10 hex digits of the SHA-1 of the project's key: stable across versions and instances. */
 function projectSlot(projectSlug: string): Slot {
-  return `p:${createHash("sha1").update(canonicalSlug(projectSlug)).digest("hex").slice(0, 10)}`;
+  return `p:${createHash("sha1").update(projectKey(projectSlug)).digest("hex").slice(0, 10)}`;
 }
 
-/** How a project is keyed: `github/...` and `gh/...` are one project. A slug that is not one is kept as it is. */
-export function canonicalSlug(projectSlug: string): string {
-  return canonicalProjectSlug(projectSlug) ?? projectSlug;
+/** A job's key as the store keeps it: its project's key, whatever the spelling asked for. */
+export function storedJobKey(key: JobKey): JobKey {
+  return { projectSlug: projectKey(key.projectSlug), number: key.number };
 }
 
 /** A job record's identity: CircleCI numbers jobs per project. */
 export function jobRecordId(key: JobKey): string {
-  return `${canonicalSlug(key.projectSlug)}#${key.number}`;
+  return `${projectKey(key.projectSlug)}#${key.number}`;
 }
 
 /** A stream status' identity: one record per stream and project (`-` for streams without projects). */

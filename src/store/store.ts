@@ -157,6 +157,10 @@ export interface StreamStatusRecord {
   lastErrorAt?: string;
   /** Records written by this stream over the life of the store. */
   records: number;
+  /** Records it left out because they did not fit their schema, over the life of the store; absent means none. */
+  rejected?: number;
+  /** The last record it left out, whenever that was: which record, and what did not fit. */
+  lastRejection?: string;
 }
 
 export interface SyncSummaryRecord {

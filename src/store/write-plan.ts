@@ -10,7 +10,8 @@
  */
 import { encodeStagedBatch } from "./change-event-codec.js";
 import { encodeDocument } from "./codec.js";
-import { canonicalSlug, streamStatusId, type KeyLayout, type Slot } from "./keys.js";
+import { projectKey } from "../project-slug.js";
+import { streamStatusId, type KeyLayout, type Slot } from "./keys.js";
 import { pipelineBranch, timestampScore } from "./order.js";
 import { tags, type Tag } from "./tags.js";
 import type { StoreWrite, WriteCondition } from "./writes.js";
@@ -66,7 +67,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       recorded.add(`${key} ${field}`);
       before.add(index, { type: "hset", key, field, value });
     };
-    record(context.isKnownSlot(target.slot), keys.slots, target.slot, canonicalSlug(projectSlug));
+    record(context.isKnownSlot(target.slot), keys.slots, target.slot, projectKey(projectSlug));
     if (id !== undefined) record(context.isKnownId(id), keys.owners, id, target.slot);
     return target;
   };
@@ -85,7 +86,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
           insertTags: [tags.workflowsOf(pipeline.id)],
         });
         const score = timestampScore(pipeline.created_at);
-        const listing = tags.pipelineListing(canonicalSlug(projectSlug));
+        const listing = tags.pipelineListing(projectKey(projectSlug));
         target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug), member: pipeline.id, score, tag: listing });
         const branch = pipelineBranch(pipeline);
         if (branch !== undefined) target.add(index, { type: "zadd", key: keys.pipelinesOf(projectSlug, branch), member: pipeline.id, score, tag: listing });
@@ -122,7 +123,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       case "jobRecord": {
         const { record } = write;
         const target = own(index, record.projectSlug, undefined);
-        const tag = tags.jobRecord(canonicalSlug(record.projectSlug), record.number);
+        const tag = tags.jobRecord(projectKey(record.projectSlug), record.number);
         target.add(index, { type: "set", key: keys.jobRecord(record), value: encodeDocument(record), condition: write.condition, tag });
         return;
       }
@@ -143,18 +144,18 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       case "boardEntry": {
         const { entry } = write;
         const target = own(index, entry.projectSlug, undefined);
-        const board = tags.board(canonicalSlug(entry.projectSlug), entry.branch);
+        const board = tags.board(projectKey(entry.projectSlug), entry.branch);
         const key = keys.boardEntry(entry.projectSlug, entry.branch, entry.workflowName);
         target.add(index, { type: "set", key, value: encodeDocument(entry), condition: write.condition, tag: board });
         target.add(index, { type: "zadd", key: keys.boardNames(entry.projectSlug, entry.branch), member: entry.workflowName, score: 0, tag: board });
-        const branches = tags.boardBranches(canonicalSlug(entry.projectSlug));
+        const branches = tags.boardBranches(projectKey(entry.projectSlug));
         target.add(index, { type: "zadd", key: keys.boardBranches(entry.projectSlug), member: entry.branch, score: 0, tag: branches });
         return;
       }
       case "pendingApprovals": {
         const target = own(index, write.projectSlug, undefined);
         const key = keys.pendingApprovals(write.projectSlug);
-        const tag = tags.pendingApprovals(canonicalSlug(write.projectSlug));
+        const tag = tags.pendingApprovals(projectKey(write.projectSlug));
         for (const record of write.put ?? []) target.add(index, { type: "hset", key, field: record.jobId, value: encodeDocument(record), tag });
         for (const jobId of write.remove ?? []) target.add(index, { type: "hdel", key, field: jobId, tag });
         return;

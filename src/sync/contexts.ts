@@ -7,7 +7,8 @@ import type { Store, StoredContext } from "../store/store.js";
 import { sameDocument } from "../writer/index.js";
 import type { SyncWriter } from "../writer/index.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
-import { unlessNotFound } from "./not-found.js";
+import { readOne } from "./read-one.js";
+import { rejectInto } from "./report.js";
 import type { StreamTally } from "./report.js";
 
 export const MISSING_ORGANIZATION_ID = "needs organization id: set CIRCLECI_ORG_ID";
@@ -22,16 +23,16 @@ export async function syncContexts(options: {
   checkpoint(): void;
 }): Promise<void> {
   const { client, store, tally } = options;
-  const contexts = await collect(client.listContexts(options.orgId));
+  const onRejected = rejectInto(tally);
+  const contexts = await collect(client.listContexts(options.orgId, { onRejected }));
   // A context deleted between the list and its variables is gone: it is left out like any other.
   const variables = await mapConcurrent(contexts, options.concurrency, (context) =>
-    unlessNotFound(collect(client.listContextEnvVars(context.id))),
+    readOne(collect(client.listContextEnvVars(context.id, { onRejected })), tally),
   );
   tally.pages += 1 + contexts.length;
-  tally.notFound += variables.filter((names) => names === undefined).length;
   const current = contexts.flatMap((context, index): StoredContext[] => {
     const names = variables[index];
-    return names === undefined ? [] : [{ ...context, environment_variables: names }];
+    return names !== undefined && "found" in names ? [{ ...context, environment_variables: names.found }] : [];
   });
 
   options.checkpoint();

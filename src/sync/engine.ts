@@ -7,7 +7,7 @@ import { AuthenticationError } from "../circleci/index.js";
 import type { CircleCIClient, ClientStats } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
-import { canonicalProjectSlug, SLUG_FORMATS } from "../project-slug.js";
+import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "../project-slug.js";
 import { WriteFencedError } from "../store/errors.js";
 import type { ActivePipeline, Store } from "../store/store.js";
 import type { StoreWriter, SyncWriter } from "../writer/index.js";
@@ -16,6 +16,7 @@ import { discoverProjects } from "./discovery.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
 import { syncProjects } from "./projects.js";
+import type { SyncedProject } from "./projects.js";
 import { emptyTally, emptyTreeTallies, streamReport, TREE_STREAMS } from "./report.js";
 import type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 import { nextStreamStatuses } from "./status.js";
@@ -28,7 +29,10 @@ export interface SyncEngineOptions {
   store: Store;
   /** How what it fetched is stored (and announced). */
   writer: StoreWriter;
-  /** Project slugs to sync, in any spelling CircleCI accepts (`github/...` is kept as `gh/...`). */
+  /**
+   * Project slugs to sync, in any spelling CircleCI accepts. CircleCI is asked with each as configured (`github/...`
+   * as `gh/...`); the store keeps each under its key (`projectKey`), and two spellings of one project are one.
+   */
   projectSlugs: readonly string[];
   /**
    * An organization (`gh/acme`, `bb/acme`, `circleci/<org-id>`) whose projects are discovered each cycle: every one
@@ -81,7 +85,7 @@ const DEFAULT_STAGED_EVENTS_MIN_AGE_MS = 10_000;
  */
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
-  readonly #projectSlugs: string[];
+  readonly #projects: SyncedProject[];
   readonly #concurrency: number;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -90,7 +94,7 @@ export class SyncEngine {
 
   constructor(options: SyncEngineOptions) {
     this.#options = options;
-    this.#projectSlugs = [...new Set(options.projectSlugs.map(requireSlug))];
+    this.#projects = configuredProjects(options.projectSlugs);
     this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#now = options.now ?? Date.now;
     this.#logger = (options.logger ?? silentLogger).child({ component: "sync" });
@@ -143,7 +147,7 @@ export class SyncEngine {
     // Leadership may be gone: another instance owns the store now, so nothing more is written.
     if (stop.aborted) return aborted(finished);
 
-    const streams = stop.failure ? this.#everyStream(this.#projectSlugs, stop.failure.message) : finished;
+    const streams = stop.failure ? this.#everyStream(this.#projects, stop.failure.message) : finished;
     const recorded = await this.#unlessFenced(stop, async () => {
       await writer.putStreamStatuses(nextStreamStatuses(previous.streams, streams, completedAt));
       await writer.putSyncSummary({
@@ -196,13 +200,14 @@ export class SyncEngine {
 
   async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<void> {
     const { client, store } = this.#options;
-    const projectSlugs = [...new Set([...this.#projectSlugs, ...(await this.#discover(stop, writer, reports))])];
-    for (const projectSlug of projectSlugs) this.#progress({ type: "stream.started", stream: "projects", projectSlug });
+    // Discovered projects join the configured ones; a configured project keeps its spelling.
+    const cycleProjects = configuredProjects([...this.#projects.map(({ slug }) => slug), ...(await this.#discover(stop, writer, reports))]);
+    for (const { key } of cycleProjects) this.#progress({ type: "stream.started", stream: "projects", projectSlug: key });
     const projects = await syncProjects({
       client,
       store,
       writer,
-      projectSlugs,
+      projects: cycleProjects,
       concurrency: this.#concurrency,
       at: this.#isoNow(),
       checkpoint: () => stop.checkpoint(),
@@ -214,8 +219,8 @@ export class SyncEngine {
     this.#done(reports, projects.reports);
 
     const active = await store.listActivePipelines();
-    await mapConcurrent(projects.reachable, this.#concurrency, async (projectSlug) => {
-      this.#done(reports, await this.#syncProject(projectSlug, active, stop, writer));
+    await mapConcurrent(projects.reachable, this.#concurrency, async (project) => {
+      this.#done(reports, await this.#syncProject(project, active, stop, writer));
     });
     stop.checkpoint();
     this.#done(reports, await this.#syncContexts(stop, writer));
@@ -246,8 +251,9 @@ export class SyncEngine {
     return projectSlugs;
   }
 
-  async #syncProject(projectSlug: string, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
+  async #syncProject(project: SyncedProject, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
     const { client, store } = this.#options;
+    const projectSlug = project.key;
     const tallies = emptyTreeTallies();
     for (const stream of TREE_STREAMS) this.#progress({ type: "stream.started", stream, projectSlug });
     let error: string | undefined;
@@ -257,6 +263,7 @@ export class SyncEngine {
         store,
         writer,
         projectSlug,
+        upstreamSlug: project.slug,
         concurrency: this.#concurrency,
         tallies,
         active: active.filter((pipeline) => pipeline.projectSlug === projectSlug),
@@ -303,11 +310,11 @@ export class SyncEngine {
   }
 
   /** A bad token fails the whole cycle: every stream reports it, so each shows the fix. */
-  #everyStream(projectSlugs: readonly string[], error: string): StreamReport[] {
+  #everyStream(projects: readonly SyncedProject[], error: string): StreamReport[] {
     const tally = emptyTally();
     return [
-      ...projectSlugs.flatMap((projectSlug) =>
-        (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, projectSlug, tally, error)),
+      ...projects.flatMap(({ key }) =>
+        (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, key, tally, error)),
       ),
       streamReport("contexts", undefined, tally, error),
     ];
@@ -337,10 +344,15 @@ export class SyncEngine {
   }
 }
 
-function requireSlug(slug: string): string {
-  const canonical = canonicalProjectSlug(slug);
-  if (canonical === undefined) throw new RangeError(`Invalid project slug "${slug}": use ${SLUG_FORMATS}.`);
-  return canonical;
+/** Each project once (by key), asked for as it was first configured. */
+function configuredProjects(slugs: readonly string[]): SyncedProject[] {
+  const byKey = new Map<string, string>();
+  for (const input of slugs) {
+    const slug = canonicalProjectSlug(input);
+    if (slug === undefined) throw new RangeError(`Invalid project slug "${input}": use ${SLUG_FORMATS}.`);
+    if (!byKey.has(projectKey(slug))) byKey.set(projectKey(slug), slug);
+  }
+  return [...byKey].map(([key, slug]) => ({ key, slug }));
 }
 
 function totalCalls(stats: ClientStats): number {

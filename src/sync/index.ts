@@ -5,3 +5,4 @@ export type { SyncSchedulerOptions } from "./scheduler.js";
 export type { CycleReport, ProgressEvent, StreamReport } from "./report.js";
 export { MISSING_ORGANIZATION_ID } from "./contexts.js";
 export { isJobInProgress, isLiveWorkflowStatus, isPipelineActive, isTerminalJobStatus } from "./live.js";
+export { buildSteps } from "./job-records.js";

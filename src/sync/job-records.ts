@@ -2,11 +2,12 @@
  * Job details (v2) and steps (v1.1) of numbered build jobs: which records are stale, and fetching
  * them. Approval jobs and jobs without a number have no details (CircleCI answers 404, API.md §7.6).
  */
-import type { CircleCIClient, WorkflowJob } from "../circleci/index.js";
+import type { CircleCIClient, JobSteps, Step, WorkflowJob } from "../circleci/index.js";
 import type { JobKey, JobRecord } from "../store/store.js";
 import { isTerminalJobStatus } from "./live.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { unlessNotFound } from "./not-found.js";
+import { readOne } from "./read-one.js";
+import type { StreamTally } from "./report.js";
 
 /** A job as one workflow lists it. */
 export interface JobSighting {
@@ -42,17 +43,32 @@ export interface JobRecordFetch {
   records: JobRecord[];
   /** Reads sent: details, plus steps for terminal jobs. */
   reads: number;
-  notFound: number;
+}
+
+/** Where job records come from: the project (its key, and its slug as configured, for CircleCI) and its stream's tally. */
+export interface JobRecordSource {
+  client: CircleCIClient;
+  /** The project's key (`projectKey`): what records are stored under. */
+  projectSlug: string;
+  /** The project's slug as configured: what CircleCI is asked with. */
+  upstreamSlug: string;
+  concurrency: number;
+  /** Counts records CircleCI answered 404 for, and records it sent that do not fit their schema. */
+  tally: StreamTally;
+}
+
+/** The steps a v1.1 build lists; a build whose answer lists none has none. */
+export function buildSteps(build: JobSteps): Step[] {
+  return build.steps ?? [];
 }
 
 /** Reads the stored records of the sighted jobs (one store call) and fetches the stale ones. */
 export async function fetchStaleJobRecords(
-  client: CircleCIClient,
+  source: JobRecordSource,
   stored: (keys: readonly JobKey[]) => Promise<(JobRecord | undefined)[]>,
-  projectSlug: string,
   sightings: readonly JobSighting[],
-  concurrency: number,
 ): Promise<JobRecordFetch> {
+  const { projectSlug } = source;
   const byNumber = new Map<number, { job: NumberedBuildJob; sightings: JobSighting[] }>();
   for (const sighting of sightings) {
     const { job } = sighting;
@@ -64,30 +80,32 @@ export async function fetchStaleJobRecords(
   const candidates = [...byNumber.values()];
   const records = await stored(candidates.map(({ job }) => ({ projectSlug, number: job.job_number })));
   const stale = candidates.filter(({ sightings: seen }, index) => seen.some((sighting) => isRecordStale(records[index], sighting)));
-  const outcomes = await mapConcurrent(stale, concurrency, ({ job }) => fetchJobRecord(client, projectSlug, job));
+  const outcomes = await mapConcurrent(stale, source.concurrency, ({ job }) => fetchJobRecord(source, job));
   return {
     records: outcomes.flatMap((outcome) => (outcome.record === undefined ? [] : [outcome.record])),
     reads: sum(outcomes.map((outcome) => outcome.reads)),
-    notFound: sum(outcomes.map((outcome) => outcome.notFound)),
   };
 }
 
 interface JobRecordOutcome {
   record: JobRecord | undefined;
   reads: number;
-  notFound: number;
 }
 
-/** A 404 (the job gone, or hidden from the token) is counted and skipped, never fatal. */
-async function fetchJobRecord(client: CircleCIClient, projectSlug: string, job: NumberedBuildJob): Promise<JobRecordOutcome> {
-  const details = await unlessNotFound(client.getJobDetails(projectSlug, job.job_number));
-  if (details === undefined) return { record: undefined, reads: 1, notFound: 1 };
-  const record: JobRecord = { projectSlug, number: job.job_number, details };
+/**
+ * A 404 (the job gone, or hidden from the token) and an answer that does not fit its schema are counted and
+ * skipped, never fatal: details without them leave the record out, steps without them leave the details stored
+ * alone. The record is read again when the job is seen to move.
+ */
+async function fetchJobRecord(source: JobRecordSource, job: NumberedBuildJob): Promise<JobRecordOutcome> {
+  const { client, upstreamSlug, tally } = source;
+  const details = await readOne(client.getJobDetails(upstreamSlug, job.job_number), tally);
+  if (!("found" in details)) return { record: undefined, reads: 1 };
+  const record: JobRecord = { projectSlug: source.projectSlug, number: job.job_number, details: details.found };
   // Steps are final only once the job is; before that they would be re-read at every move.
-  if (!isTerminalJobStatus(details.status)) return { record, reads: 1, notFound: 0 };
-  const build = await unlessNotFound(client.getJobSteps(projectSlug, job.job_number));
-  if (build === undefined) return { record, reads: 2, notFound: 1 };
-  return { record: { ...record, steps: build.steps }, reads: 2, notFound: 0 };
+  if (!isTerminalJobStatus(details.found.status)) return { record, reads: 1 };
+  const build = await readOne(client.getJobSteps(upstreamSlug, job.job_number), tally);
+  return { record: "found" in build ? { ...record, steps: buildSteps(build.found) } : record, reads: 2 };
 }
 
 function sum(values: readonly number[]): number {

@@ -12,13 +12,17 @@ import { fetchStaleJobRecords } from "./job-records.js";
 import type { JobSighting } from "./job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive } from "./live.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
+import { rejectInto } from "./report.js";
 import type { TreeTallies } from "./report.js";
 
 export interface TreeSyncContext {
   client: CircleCIClient;
   store: Store;
   writer: SyncWriter;
+  /** The project's key (`projectKey`): what its records are stored and announced under. */
   projectSlug: string;
+  /** The project's slug as configured: what CircleCI is asked with (its routes are case-sensitive). */
+  upstreamSlug: string;
   concurrency: number;
   tallies: TreeTallies;
   /** Ids of the pipelines in the active set; kept up to date by each batch. */
@@ -45,13 +49,13 @@ export async function syncPipelineTrees(pipelines: readonly Pipeline[], context:
   if (pipelines.length === 0) return;
   const { client, store, concurrency, tallies, projectSlug } = context;
 
-  const workflowLists = await mapConcurrent(pipelines, concurrency, (pipeline) => collect(client.listWorkflows(pipeline.id)));
+  const onRejected = rejectInto(tallies.workflows);
+  const workflowLists = await mapConcurrent(pipelines, concurrency, (pipeline) => collect(client.listWorkflows(pipeline.id, { onRejected })));
   tallies.workflows.pages += pipelines.length;
   const workflowRevisions = await revisionsOf(workflowLists.flat(), (ids) => store.getWorkflows(ids));
   const polls = await pollJobs(workflowRevisions, context);
-  const jobRecords = await fetchStaleJobRecords(client, (keys) => store.getJobRecords(keys), projectSlug, sightingsOf(polls), concurrency);
+  const jobRecords = await fetchStaleJobRecords({ ...context, tally: tallies.job_details }, (keys) => store.getJobRecords(keys), sightingsOf(polls));
   tallies.job_details.pages += jobRecords.reads;
-  tallies.job_details.notFound += jobRecords.notFound;
 
   context.checkpoint();
   const active = activeSetChanges(pipelines, polls, context);
@@ -107,7 +111,8 @@ async function pollJobs(revisions: readonly Revision<Workflow>[], context: TreeS
   const unfinished = ({ fetched }: Revision<Workflow>): boolean =>
     (stored.get(fetched.id) ?? []).some((job) => isJobInProgress(job.status, fetched.status));
   const polled = context.backfilling ? revisions : revisions.filter((revision) => changedOrLive(revision) || unfinished(revision));
-  const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id)));
+  const onRejected = rejectInto(context.tallies.workflow_jobs);
+  const lists = await mapConcurrent(polled, context.concurrency, ({ fetched }) => collect(context.client.listWorkflowJobs(fetched.id, { onRejected })));
   context.tallies.workflow_jobs.pages += polled.length;
   const jobsById = new Map(polled.map(({ fetched }, index) => [fetched.id, lists[index]]));
   return revisions.map((revision) => {

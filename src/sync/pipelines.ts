@@ -9,8 +9,9 @@ import type { Pipeline } from "../circleci/index.js";
 import type { ActivePipeline } from "../store/store.js";
 import { boardIndexCursorName } from "../writer/index.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { unlessNotFound } from "./not-found.js";
+import { readOne } from "./read-one.js";
 import { syncPipelineTrees } from "./pipeline-tree.js";
+import { rejectInto } from "./report.js";
 import type { TreeSyncContext } from "./pipeline-tree.js";
 import { isInWindow, isPastWindow, nextHighWaterMark, pipelineCursorName, windowCoverage, windowStart } from "./window.js";
 
@@ -37,7 +38,7 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
   const context: TreeSyncContext = { ...options, activeIds: new Set(options.active.map(({ id }) => id)), backfilling };
 
   const inWindow: Pipeline[] = [];
-  for await (const page of client.pipelinePages(projectSlug)) {
+  for await (const page of client.pipelinePages(options.upstreamSlug, { onRejected: rejectInto(tallies.pipelines) })) {
     options.checkpoint();
     tallies.pipelines.pages += 1;
     options.onPage(page.items.length, isPastWindow(page.items, start) ? 1 : windowCoverage(page.items, start, options.now));
@@ -60,19 +61,22 @@ export async function syncProjectPipelines(options: PipelineSyncOptions): Promis
 
 /**
  * Active pipelines older than the window: a workflow on hold for days is still re-polled. One that
- * CircleCI no longer serves (404: expired or hidden) leaves the active set rather than stall it.
+ * CircleCI no longer serves (404: expired or hidden) leaves the active set rather than stall it; one
+ * whose answer does not fit its schema stays in it, left out of this cycle only.
  */
 async function syncActiveBatch(active: readonly ActivePipeline[], context: TreeSyncContext): Promise<void> {
-  const fetched = await mapConcurrent(active, context.concurrency, ({ id }) => unlessNotFound(context.client.getPipeline(id)));
+  const outcomes = await mapConcurrent(active, context.concurrency, ({ id }) => readOne(context.client.getPipeline(id), context.tallies.pipelines));
   context.tallies.pipelines.pages += active.length;
-  const gone = active.filter((_, index) => fetched[index] === undefined).map(({ id }) => id);
-  context.tallies.pipelines.notFound += gone.length;
+  const gone = active.filter((_, index) => {
+    const outcome = outcomes[index];
+    return outcome !== undefined && "missing" in outcome && outcome.missing === "not-found";
+  });
   await syncPipelineTrees(
-    fetched.filter((pipeline): pipeline is Pipeline => pipeline !== undefined),
+    outcomes.flatMap((outcome): Pipeline[] => (outcome !== undefined && "found" in outcome ? [outcome.found] : [])),
     context,
   );
   if (gone.length === 0) return;
   context.checkpoint();
-  await context.writer.leaveActiveSet(gone);
-  for (const id of gone) context.activeIds.delete(id);
+  await context.writer.leaveActiveSet(gone.map(({ id }) => id));
+  for (const { id } of gone) context.activeIds.delete(id);
 }

@@ -3,40 +3,46 @@
  * the project unreachable and keeps what the store knows (API.md §7.4): a deleted project, a
  * renamed one and a token that lost access all look alike, and none is a reason to drop history.
  */
-import { AuthenticationError, ProjectNotFoundError } from "../circleci/index.js";
+import { AuthenticationError, ProjectNotFoundError, RecordRejectedError } from "../circleci/index.js";
 import type { CircleCIClient, Project } from "../circleci/index.js";
 import type { Store, StoredProject } from "../store/store.js";
 import { sameDocument } from "../writer/index.js";
 import type { SyncWriter } from "../writer/index.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { emptyTally, streamReport } from "./report.js";
+import { emptyTally, rejectInto, streamReport } from "./report.js";
 import type { StreamReport } from "./report.js";
 import { messageOf } from "../error-message.js";
 
+/** A configured project: its key (what the store keeps it under) and its slug as configured (what CircleCI is asked). */
+export interface SyncedProject {
+  key: string;
+  slug: string;
+}
+
 export interface ProjectsOutcome {
-  /** Slugs whose other streams run this cycle. */
-  reachable: string[];
+  /** The projects whose other streams run this cycle. */
+  reachable: SyncedProject[];
   reports: StreamReport[];
   /** The token is bad: the cycle must stop, every stream would fail the same way. */
   authenticationError?: AuthenticationError;
 }
 
-type Answer = { slug: string; project: Project } | { slug: string; error: unknown };
+type Answer = { project: SyncedProject; document: Project } | { project: SyncedProject; error: unknown };
 
 export async function syncProjects(options: {
   client: CircleCIClient;
   store: Store;
   writer: SyncWriter;
-  projectSlugs: readonly string[];
+  projects: readonly SyncedProject[];
   concurrency: number;
   at: string;
   checkpoint(): void;
 }): Promise<ProjectsOutcome> {
-  const { client, store, projectSlugs } = options;
-  const answers = await mapConcurrent(projectSlugs, options.concurrency, (slug): Promise<Answer> =>
-    client.getProject(slug).then(
-      (project) => ({ slug, project }),
-      (error: unknown) => ({ slug, error }),
+  const { client, store, projects } = options;
+  const answers = await mapConcurrent(projects, options.concurrency, (project): Promise<Answer> =>
+    client.getProject(project.slug).then(
+      (document) => ({ project, document }),
+      (error: unknown) => ({ project, error }),
     ),
   );
   const authenticationError = answers.flatMap((answer) =>
@@ -44,7 +50,7 @@ export async function syncProjects(options: {
   )[0];
   if (authenticationError) return { reachable: [], reports: [], authenticationError };
 
-  const stored = await store.getProjects(projectSlugs);
+  const stored = await store.getProjects(projects.map(({ key }) => key));
   const documents: StoredProject[] = [];
   const reports: StreamReport[] = [];
   answers.forEach((answer, index) => {
@@ -53,19 +59,27 @@ export async function syncProjects(options: {
     if (document) documents.push(document);
     const written = document !== undefined && !sameDocument(document, previous) ? 1 : 0;
     const tally = { ...emptyTally(), pages: 1, records: written };
-    reports.push(streamReport("projects", answer.slug, tally, "error" in answer ? messageOf(answer.error) : undefined));
+    if (isRejected(answer)) rejectInto(tally)(answer.error.rejection);
+    const error = "error" in answer && !isRejected(answer) ? messageOf(answer.error) : undefined;
+    reports.push(streamReport("projects", answer.project.key, tally, error));
   });
   options.checkpoint();
   await options.writer.putProjects(documents);
-  return { reachable: answers.flatMap((answer) => ("project" in answer ? [answer.slug] : [])), reports };
+  // CircleCI answered for a project whose document it cannot read: the project is there, its other streams run.
+  return { reachable: answers.flatMap((answer) => ("document" in answer || isRejected(answer) ? [answer.project] : [])), reports };
+}
+
+function isRejected(answer: Answer): answer is { project: SyncedProject; error: RecordRejectedError } {
+  return "error" in answer && answer.error instanceof RecordRejectedError;
 }
 
 /** The document to write, or undefined to leave the stored one as it is (a failure that says nothing about the project). */
 function nextDocument(answer: Answer, previous: StoredProject | undefined, at: string): StoredProject | undefined {
-  if ("project" in answer) return { slug: answer.slug, project: answer.project };
+  const slug = answer.project.key;
+  if ("document" in answer) return { slug, project: answer.document };
   if (!(answer.error instanceof ProjectNotFoundError)) return undefined;
   return {
-    slug: answer.slug,
+    slug,
     ...(previous?.project === undefined ? {} : { project: previous.project }),
     unreachable: { since: previous?.unreachable?.since ?? at, message: answer.error.message },
   };

@@ -1,3 +1,4 @@
+import type { RecordRejection } from "../circleci/index.js";
 import type { StreamName } from "../store/store.js";
 
 /** What one stream did for one project (or for the organization: contexts) in one cycle. */
@@ -14,6 +15,10 @@ export interface StreamReport {
   pages: number;
   /** Items CircleCI answered 404 for and the stream skipped (job details of a job gone or hidden). */
   notFound?: number;
+  /** Records CircleCI sent that did not fit their schema: left out, the rest of the stream synced. */
+  rejected?: number;
+  /** The last of them, in words: the endpoint, which record, and what did not fit (never the body). */
+  lastRejection?: string;
   /** The failure, in the client's words: what happened and how to fix it. Never holds the token. */
   error?: string;
   /** Why the stream did not run, when that is not a failure (contexts without an organization id). */
@@ -40,6 +45,7 @@ export function cycleLogFields(report: CycleReport) {
     ok: report.ok,
     aborted: report.aborted,
     records: report.streams.reduce((sum, stream) => sum + stream.records, 0),
+    rejected: report.streams.reduce((sum, stream) => sum + (stream.rejected ?? 0), 0),
     calls: report.calls,
     durationMs: Date.parse(report.completedAt) - Date.parse(report.startedAt),
     failedStreams: failed.length,
@@ -61,6 +67,8 @@ export interface StreamTally {
   records: number;
   pages: number;
   notFound: number;
+  rejected: number;
+  lastRejection?: string;
 }
 
 export type TreeStream = "pipelines" | "workflows" | "workflow_jobs" | "job_details";
@@ -71,7 +79,15 @@ export const TREE_STREAMS: readonly TreeStream[] = ["pipelines", "workflows", "w
 export type TreeTallies = Record<TreeStream, StreamTally>;
 
 export function emptyTally(): StreamTally {
-  return { records: 0, pages: 0, notFound: 0 };
+  return { records: 0, pages: 0, notFound: 0, rejected: 0 };
+}
+
+/** Counts a record the client left out on the stream it belongs to; `rejectInto(tally)` is a client's `onRejected`. */
+export function rejectInto(tally: StreamTally): (rejection: RecordRejection) => void {
+  return (rejection) => {
+    tally.rejected += 1;
+    tally.lastRejection = `${rejection.endpoint}: ${rejection.record}: ${rejection.issues}`;
+  };
 }
 
 export function emptyTreeTallies(): TreeTallies {
@@ -90,6 +106,7 @@ export function streamReport(
     records: tally.records,
     pages: tally.pages,
     ...(tally.notFound > 0 ? { notFound: tally.notFound } : {}),
+    ...(tally.rejected > 0 ? { rejected: tally.rejected, lastRejection: tally.lastRejection } : {}),
     ...(error === undefined ? {} : { error }),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/circleci/index.js";
-import type { InvalidItemEvent, Pipeline } from "../../src/circleci/index.js";
+import type { Pipeline, RecordRejection } from "../../src/circleci/index.js";
 import { testResultSchema } from "../../src/circleci/schemas.js";
 import { testResultsOf } from "../../src/simulator/test-results.js";
 import { createWorld } from "../../src/simulator/world.js";
@@ -15,12 +15,12 @@ import { useSimulatedCircleCI } from "./support/simulated-circleci.js";
  */
 
 const setUpSimulated = useSimulatedCircleCI();
-let invalid: InvalidItemEvent[] = [];
+let rejected: RecordRejection[] = [];
 
 async function setUp(projects = 2) {
-  invalid = [];
+  rejected = [];
   const world = createWorld({ seed: 7, now: NOW, projects, pipelinesPerProject: 12 });
-  const { sim, client } = await setUpSimulated({ onInvalidItem: (event) => invalid.push(event) }, { world, pageSize: 3 });
+  const { sim, client } = await setUpSimulated({ onRecordRejected: (rejection) => rejected.push(rejection) }, { world, pageSize: 3 });
   return { sim, client, state: sim.world.state };
 }
 
@@ -37,7 +37,7 @@ describe("test results", () => {
     }
     expect(withFailures).toBeGreaterThan(0);
     expect(sim.counters.byEndpoint()["GET /project/{slug}/{number}/tests"]).toBe(pagesExpected);
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
   it("stops fetching when the consumer stops", async () => {
@@ -69,7 +69,7 @@ describe("the organization's pipeline feed", () => {
       const mine = await collect(client.listOrgPipelines(org.slug, { mine: true }));
       expect(mine).toEqual(truth.filter((pipeline) => pipeline.trigger.actor.login === sim.world.me.login));
     }
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
   it("pages lazily, so a walk that stops at old enough pipelines reads no further", async () => {
@@ -108,13 +108,15 @@ describe("test result items", () => {
   });
 
   it("skip a bad item without failing its page, and yield a result listed twice word for word once", async () => {
-    const events: InvalidItemEvent[] = [];
+    const rejections: RecordRejection[] = [];
     const retried = { ...passing, result: "failure", message: "flaked", run_time: 0.5 };
     const { client } = await setUpFake(
       (_req, res) => sendJson(res, 200, { items: [passing, { ...passing, name: null }, retried, passing], next_page_token: null }),
-      { onInvalidItem: (event) => events.push(event) },
+      { onRecordRejected: (rejection) => rejections.push(rejection) },
     );
     expect(await collect(client.listTestResults("gh/acme/api", 12))).toEqual([passing, retried]);
-    expect(events).toEqual([{ endpoint: "GET /project/{slug}/{number}/tests", id: null, issues: expect.stringContaining("name") }]);
+    const expected = { endpoint: "GET /project/{slug}/{number}/tests", record: "an item without an id", issues: expect.stringContaining("name") };
+    expect(rejections).toEqual([expected]);
+    expect(client.stats.rejectedRecords).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CircleCIClient } from "../../src/circleci/index.js";
-import type { InvalidItemEvent } from "../../src/circleci/index.js";
+import type { RecordRejection } from "../../src/circleci/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { jobKey } from "../../src/simulator/state.js";
@@ -14,7 +14,7 @@ import { fastRetry } from "./support/fake-circleci.js";
 
 let sim: Simulator | undefined;
 let client: CircleCIClient | undefined;
-let invalid: InvalidItemEvent[] = [];
+let rejected: RecordRejection[] = [];
 
 afterEach(async () => {
   await client?.close();
@@ -25,14 +25,14 @@ afterEach(async () => {
 
 async function setUp(lastPage: "null" | "absent", maxAttempts = fastRetry.maxAttempts) {
   sim = await startSimulator({ world: { seed: 7, projects: 3, pipelinesPerProject: 12 }, pageSize: 3, lastPage });
-  invalid = [];
+  rejected = [];
   client = new CircleCIClient({
     token: sim.token,
     baseUrl: sim.url,
     retry: { ...fastRetry, maxAttempts },
     // The simulator has no rate limit unless asked: do not let the default budget slow the suite.
     requestsPerSecond: 1000,
-    onInvalidItem: (event) => invalid.push(event),
+    onRecordRejected: (event) => rejected.push(event),
   });
   return { sim, client, state: sim.world.state };
 }
@@ -69,11 +69,11 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
       expect(truth.length).toBeGreaterThan(3);
       const pages = await collect(client.pipelinePages(slug));
       expect(pages.flatMap((page) => page.items)).toEqual(truth);
-      expect(pages.every((page) => page.items.length <= 3 && page.invalid === 0)).toBe(true);
+      expect(pages.every((page) => page.items.length <= 3 && page.rejected === 0)).toBe(true);
       expectedPages += Math.max(1, Math.ceil(truth.length / 3));
     }
     expect(sim.counters.byEndpoint()["GET /project/{slug}/pipeline"]).toBe(expectedPages);
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
   it("filters pipelines by branch on every page", async () => {
@@ -104,12 +104,12 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
     const build = state.builds.get(jobKey(slug, jobNumber));
     const steps = await client.getJobSteps(slug, jobNumber);
     expect(steps.build_num).toBe(jobNumber);
-    expect(steps.steps).toEqual(build?.steps.map((step) => ({ ...step, actions: step.actions.map(withoutOutputUrl) })));
+    expect(steps.steps).toEqual(build?.steps?.map((step) => ({ ...step, actions: step.actions.map(withoutOutputUrl) })));
     expect(JSON.stringify(steps)).not.toContain("output_url");
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 
-  it("walks every workflow and job list of the world without a single invalid item", async () => {
+  it("walks every workflow and job list of the world without a single rejected item", async () => {
     const { client, state } = await setUp(lastPage);
     for (const [pipelineId, workflowIds] of state.workflowsByPipeline) {
       const workflows = await collect(client.listWorkflows(pipelineId));
@@ -118,7 +118,7 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
     for (const [workflowId, jobs] of state.jobsByWorkflow) {
       expect(await collect(client.listWorkflowJobs(workflowId))).toEqual(jobs);
     }
-    expect(client.stats.invalidItems).toBe(0);
+    expect(client.stats.rejectedRecords).toBe(0);
   });
 
   it("lists every organization's contexts and their variable names", async () => {
@@ -130,7 +130,7 @@ describe.each(["null", "absent"] as const)("the client against the simulator (la
         expect(await collect(client.listContextEnvVars(context.id))).toEqual(state.envVars.get(context.id) ?? []);
       }
     }
-    expect(invalid).toEqual([]);
+    expect(rejected).toEqual([]);
   });
 });
 
@@ -157,6 +157,38 @@ describe("the client against a misbehaving simulator", () => {
     expect(await collect(client.listContexts(orgId))).toEqual(contexts);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(client.stats.rateLimitWaits.count).toBe(1);
+  });
+});
+
+describe("the client against a world with every deviation from the documents", () => {
+  it("reads every record whole, odd shapes included, without a single rejected one, each project's slug as its key", async () => {
+    sim = await startSimulator({ world: { seed: 7, projects: 3, pipelinesPerProject: 8, historyDays: 3, deviations: "all" }, pageSize: 5 });
+    rejected = [];
+    client = new CircleCIClient({ token: sim.token, baseUrl: sim.url, retry: fastRetry, requestsPerSecond: 1000, onRecordRejected: (event) => rejected.push(event) });
+    const { state } = sim.world;
+    const seen = { nullProviders: 0, bareBuilds: 0, nullActionFields: 0, startedApprovals: 0 };
+    for (const slug of state.projects.keys()) {
+      expect((await client.getProject(slug)).slug).toBe(slug);
+      for (const pipeline of await collect(client.listPipelines(slug))) {
+        expect(pipeline.project_slug).toBe(slug);
+        if (pipeline.vcs != null && pipeline.vcs.provider_name === null) seen.nullProviders += 1;
+        for (const workflow of await collect(client.listWorkflows(pipeline.id))) {
+          expect(workflow.project_slug).toBe(slug);
+          for (const job of await collect(client.listWorkflowJobs(workflow.id))) {
+            expect(job.project_slug).toBe(slug);
+            if (job.type === "approval" && job.started_at != null) seen.startedApprovals += 1;
+            if (job.type !== "build" || job.job_number == null || !state.jobDetails.has(jobKey(slug, job.job_number))) continue;
+            expect((await client.getJobDetails(slug, job.job_number)).project.slug).toBe(slug);
+            const build = await client.getJobSteps(slug, job.job_number);
+            if (build.build_num == null && build.steps == null) seen.bareBuilds += 1;
+            const actions = (build.steps ?? []).flatMap((step) => step.actions ?? []);
+            if (actions.some((action) => action.step === null && action.type === null)) seen.nullActionFields += 1;
+          }
+        }
+      }
+    }
+    expect(rejected).toEqual([]);
+    expect(Object.values(seen).every((count) => count > 0)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { NotFoundError, PaginationError } from "../../src/circleci/index.js";
-import type { InvalidItemEvent } from "../../src/circleci/index.js";
-import { fastRetry, recordingLogger, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
+import { NotFoundError, PaginationError, RecordRejectedError } from "../../src/circleci/index.js";
+import type { RecordRejection } from "../../src/circleci/index.js";
+import { recordingLogger, sendJson, useFakeCircleCI } from "./support/fake-circleci.js";
 import type { Handler } from "./support/fake-circleci.js";
 import { pipeline, uuidFor, workflow, workflowJob } from "./support/resources.js";
 
@@ -119,9 +119,9 @@ describe("pagination", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("skips, reports and counts a malformed item while serving the rest of the page", async () => {
+  it("leaves out, reports and counts a malformed item while serving the rest of the page", async () => {
     const { logger, lines } = recordingLogger();
-    const reported: InvalidItemEvent[] = [];
+    const reported: RecordRejection[] = [];
     const badId = uuidFor(3, 2);
     const { client } = await setUp(
       (_req, res) =>
@@ -129,35 +129,35 @@ describe("pagination", () => {
           items: [workflowJob(1), workflowJob(2, { dependencies: "not-a-list" }), workflowJob(3), { name: "no id at all" }],
           next_page_token: null,
         }),
-      { logger, onInvalidItem: (event) => reported.push(event) },
+      { logger, onRecordRejected: (event) => reported.push(event) },
     );
     const jobs = await collect(client.listWorkflowJobs("w1"));
     expect(jobs.map((job) => job.job_number)).toEqual([1, 3]);
     expect(reported.map((event) => event.endpoint)).toEqual(["GET /workflow/{id}/job", "GET /workflow/{id}/job"]);
-    expect(reported.map((event) => event.id)).toEqual([badId, null]);
+    expect(reported.map((event) => event.record)).toEqual([`item ${badId}`, "an item without an id"]);
     expect(reported[0]?.issues).toContain("dependencies");
-    expect(client.stats.invalidItems).toBe(reported.length);
+    expect(client.stats.rejectedRecords).toBe(reported.length);
     expect(lines.some((line) => line.includes(badId) && line.includes('"level":40'))).toBe(true);
   });
 
-  it("reports the invalid count per page", async () => {
+  it("reports the rejected count per page", async () => {
     const { client } = await setUp((_req, res) =>
       sendJson(res, 200, { items: [pipeline(2), pipeline(1, { created_at: "yesterday" })], next_page_token: null }),
     );
     const [page] = await collect(client.pipelinePages("gh/acme/api"));
     expect(page?.items.map((p) => p.number)).toEqual([2]);
-    expect(page?.invalid).toBe(1);
+    expect(page?.rejected).toBe(1);
   });
 
-  it("skips a workflow with a null id (ancient pipelines)", async () => {
-    const reported: InvalidItemEvent[] = [];
+  it("leaves out a workflow with a null id (ancient pipelines)", async () => {
+    const reported: RecordRejection[] = [];
     const { client } = await setUp(
       (_req, res) => sendJson(res, 200, { items: [workflow(1, { id: null }), workflow(2)], next_page_token: null }),
-      { onInvalidItem: (event) => reported.push(event) },
+      { onRecordRejected: (event) => reported.push(event) },
     );
     const workflows = await collect(client.listWorkflows("p1"));
     expect(workflows.map((w) => w.id)).toEqual([uuidFor(2, 2)]);
-    expect(reported).toEqual([{ endpoint: "GET /pipeline/{id}/workflow", id: null, issues: expect.stringContaining("id") }]);
+    expect(reported).toEqual([{ endpoint: "GET /pipeline/{id}/workflow", record: "an item without an id", issues: expect.stringContaining("id") }]);
   });
 
   it("lets unknown enum values and real-world nulls through", async () => {
@@ -184,11 +184,16 @@ describe("pagination", () => {
     expect(p).not.toHaveProperty("surprise_field");
   });
 
-  it("fails a page whose envelope is wrong, after retries, without yielding items", async () => {
+  it("fails a page whose envelope is wrong at once, not retried, without yielding items", async () => {
     const { server, client } = await setUp((_req, res) => sendJson(res, 200, { pipelines: [pipeline(1)] }));
     const error = await collect(client.listPipelines("gh/acme/api")).catch((caught: unknown) => caught);
-    expect((error as Error).name).toBe("ResponseFormatError");
-    expect((error as Error).message).toContain("items");
-    expect(server.requests).toHaveLength(fastRetry.maxAttempts);
+    expect(error).toBeInstanceOf(RecordRejectedError);
+    expect((error as RecordRejectedError).rejection).toEqual({
+      endpoint: "GET /project/{slug}/pipeline",
+      record: "a page of the list for project gh/acme/api",
+      issues: expect.stringContaining("items"),
+    });
+    expect(server.requests).toHaveLength(1);
+    expect(client.stats.breaker.consecutiveFailures).toBe(0);
   });
 });

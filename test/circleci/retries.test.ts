@@ -6,11 +6,12 @@ import {
   NetworkError,
   NotFoundError,
   PermissionError,
+  RecordRejectedError,
   ResponseFormatError,
   UnexpectedStatusError,
   UpstreamError,
 } from "../../src/circleci/index.js";
-import type { RequestEvent } from "../../src/circleci/index.js";
+import type { RecordRejection, RequestEvent } from "../../src/circleci/index.js";
 import { delay, recordingLogger, sendJson, TOKEN, useFakeCircleCI } from "./support/fake-circleci.js";
 import type { Handler } from "./support/fake-circleci.js";
 import { user } from "./support/resources.js";
@@ -134,12 +135,46 @@ describe("retries", () => {
     expect(client.stats.retries).toBe(0);
   });
 
-  it("retries a 200 whose document does not match the resource, then fails clearly", async () => {
-    const { server, client } = await setUp((_req, res) => sendJson(res, 200, { id: "not-a-uuid" }));
-    const error = await client.me().catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ResponseFormatError);
-    expect((error as Error).message).toMatch(/GET \/me answered with a body the client cannot use on all 3 attempts/);
-    expect(server.requests).toHaveLength(3);
+  it("does not retry a 200 whose document does not fit the resource: it rejects the record, with a stable code", async () => {
+    const { logger, lines } = recordingLogger();
+    const rejected: RecordRejection[] = [];
+    const { server, client } = await setUp((_req, res) => sendJson(res, 200, { id: "not-a-uuid", secret_field: "s3cr3t-value" }), {
+      logger,
+      onRecordRejected: (rejection) => rejected.push(rejection),
+    });
+    const error = await client.getPipeline("p1").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RecordRejectedError);
+    const rejection = error as RecordRejectedError;
+    expect(rejection.code).toBe("CIRCLECI_RECORD_REJECTED");
+    expect(rejection.status).toBe(200);
+    expect(rejection.message).toMatch(/^CircleCI answered GET \/pipeline\/\{id\} with pipeline p1 in a shape the gateway cannot read \(id: .*number: .*\); it is left out and not retried\./);
+    expect(rejected).toEqual([rejection.rejection]);
+    expect(server.requests).toHaveLength(1);
+    expect(client.stats.retries).toBe(0);
+    expect(client.stats.rejectedRecords).toBe(1);
+    expect(client.stats.breaker.consecutiveFailures).toBe(0);
+    // Logged with the failing paths, never a value from the body.
+    expect(lines.filter((line) => line.includes("does not fit its schema"))).toHaveLength(1);
+    expect(lines.join("")).not.toContain("s3cr3t-value");
+    expect(lines.join("")).not.toContain("not-a-uuid");
+  });
+
+  it("logs a record that keeps failing the same way at warn level once, then at debug level", async () => {
+    const { logger, lines } = recordingLogger();
+    const { client } = await setUp((_req, res) => sendJson(res, 200, { id: "not-a-uuid" }), { logger });
+    for (let read = 0; read < 3; read++) await expect(client.getPipeline("p1")).rejects.toBeInstanceOf(RecordRejectedError);
+    await expect(client.getPipeline("p2")).rejects.toBeInstanceOf(RecordRejectedError);
+    const levels = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; record?: string })
+      .filter((line) => line.msg.includes("does not fit its schema"))
+      .map((line) => `${line.record} ${line.level}`);
+    expect(levels).toEqual(["pipeline p1 40", "pipeline p1 20", "pipeline p1 20", "pipeline p2 40"]);
+  });
+
+  it("never opens the breaker on rejected records, however many", async () => {
+    const { client } = await setUp((_req, res) => sendJson(res, 200, { id: "not-a-uuid" }), { breaker: { failureThreshold: 2 } });
+    for (let read = 0; read < 5; read++) await expect(client.getWorkflow(`w${read}`)).rejects.toBeInstanceOf(RecordRejectedError);
+    expect(client.stats.breaker).toEqual({ state: "closed", opens: 0, consecutiveFailures: 0 });
   });
 });
 

@@ -24,12 +24,24 @@ describe("schemas", () => {
     expect(jobDetailsSchema.safeParse({ ...jobDetails(1), duration: null, stopped_at: null, started_at: null }).success).toBe(true);
   });
 
-  it("still require what the spec requires", () => {
+  it("still require what the spec requires and does not allow null", () => {
     const { name: _name, ...nameless } = workflow(1);
     expect(workflowSchema.safeParse(nameless).success).toBe(false);
     expect(workflowSchema.safeParse(workflow(1, { id: null })).success).toBe(false);
-    const { duration: _duration, ...noDuration } = jobDetails(1);
-    expect(jobDetailsSchema.safeParse(noDuration).success).toBe(false);
+    const { web_url: _webUrl, ...noWebUrl } = jobDetails(1);
+    expect(jobDetailsSchema.safeParse(noWebUrl).success).toBe(false);
+  });
+
+  it("key project slugs one way, whatever spelling CircleCI answers with", () => {
+    for (const project_slug of ["gh/acme/api", "github/Acme/API", "gh/ACME/Api"]) {
+      expect(pipelineSchema.parse(pipeline(1, { project_slug })).project_slug).toBe("gh/acme/api");
+      expect(workflowSchema.parse(workflow(1, { project_slug })).project_slug).toBe("gh/acme/api");
+      expect(workflowJobSchema.parse(workflowJob(1, { project_slug })).project_slug).toBe("gh/acme/api");
+    }
+    const project = { id: "5034460f-c7c4-4c43-9457-de07e2029e7b", slug: "bitbucket/Acme/Web", name: "web", external_url: "https://bitbucket.org/acme/web" };
+    expect(jobDetailsSchema.parse({ ...jobDetails(1), project }).project.slug).toBe("bb/acme/web");
+    const opaque = "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat";
+    expect(pipelineSchema.parse(pipeline(1, { project_slug: opaque })).project_slug).toBe(opaque);
   });
 
   it("keep enums open but export the known values", () => {

@@ -78,7 +78,7 @@ describe("what goes on the wire", () => {
     ]);
     expect(server.requests.every((seen) => seen.headers.accept === "application/json")).toBe(true);
     expect(steps.build_num).toBe(42);
-    expect(steps.steps[0]?.actions[0]?.run_time_millis).toBe(4000);
+    expect(steps.steps?.[0]?.actions?.[0]?.run_time_millis).toBe(4000);
     expect(JSON.stringify(steps)).not.toContain("output_url");
     expect(JSON.stringify(steps)).not.toContain("presigned");
     expect(steps).not.toHaveProperty("all_commit_details");

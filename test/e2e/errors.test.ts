@@ -82,6 +82,20 @@ describe("bad GraphQL input gets a clear error", () => {
     expect(response.body.errors?.[0]?.message).toMatch(/non-empty `query`/);
   });
 
+  it("a record CircleCI answers in a shape the gateway cannot read fails its field alone, CIRCLECI_RECORD_REJECTED, not retried", async () => {
+    const [id] = sim.world.state.pipelinesByProject.get(slug) ?? [];
+    sim.inject({ kind: "wrong-shape", endpoint: "GET /pipeline/{id}", count: 1 });
+    const before = sim.counters.byEndpoint()["GET /pipeline/{id}"] ?? 0;
+    const response = await postBody(gateway.url, { query: "query ($id: ID!) { pipeline(id: $id) { id } syncStatus { running } }", variables: { id } });
+    expect(response.status).toBe(200);
+    expect(codesOf(response)).toEqual(["CIRCLECI_RECORD_REJECTED"]);
+    expect(response.body.errors?.[0]).toMatchObject({ path: ["pipeline"], message: expect.stringMatching(/^CircleCI answered GET \/pipeline\/\{id\} with pipeline \S+ in a shape the gateway cannot read/) });
+    expect(response.body.data).toEqual({ pipeline: null, syncStatus: { running: false } });
+    expect(sim.counters.byEndpoint()["GET /pipeline/{id}"]).toBe(before + 1);
+    // The next read gets the record.
+    expect(await dataOf(gateway.url, PipelineByIdDocument, { id: id as string })).toMatchObject({ pipeline: { id } });
+  });
+
   it("keeps answering after all of the above", async () => {
     const { syncStatus } = await dataOf(gateway.url, SyncStatusDocument, {});
     expect(syncStatus).toMatchObject({ running: false, cycles: 0 });

@@ -6,7 +6,7 @@ import type { CycleReport } from "../../src/sync/index.js";
 import { sampleValue } from "./prometheus-text.js";
 
 function clientStats(requests: ClientStats["requests"], breaker: ClientStats["breaker"] = { state: "closed", opens: 0, consecutiveFailures: 0 }): ClientStats {
-  return { requests, retries: 2, rateLimitWaits: { count: 3, ms: 4500 }, invalidItems: 0, breaker };
+  return { requests, retries: 2, rateLimitWaits: { count: 3, ms: 4500 }, rejectedRecords: 0, breaker };
 }
 
 function report(overrides: Partial<CycleReport>): CycleReport {
@@ -58,6 +58,25 @@ describe("createGatewayMetrics", () => {
     expect(sampleValue(text, "circleci_gateway_sync_records_total", { stream: "pipelines" })).toBe(7);
     expect(sampleValue(text, "circleci_gateway_sync_records_total", { stream: "workflows" })).toBe(4);
     expect(sampleValue(text, "circleci_gateway_sync_last_cycle_completed_timestamp_seconds")).toBe(Date.parse("2026-11-26T10:05:00.000Z") / 1000);
+  });
+
+  it("counts the records each stream left out, summed over cycles and projects", async () => {
+    const metrics = createGatewayMetrics();
+    const rejection = { lastRejection: "GET /project/{slug}/job/{number}: job 7 in project gh/a/b: duration: Invalid input" };
+    metrics.observeCycle(
+      report({
+        streams: [
+          { stream: "job_details", projectSlug: "gh/a/b", records: 5, pages: 3, rejected: 2, ...rejection },
+          { stream: "job_details", projectSlug: "gh/a/c", records: 1, pages: 1, rejected: 1, ...rejection },
+          { stream: "pipelines", projectSlug: "gh/a/b", records: 1, pages: 1 },
+        ],
+      }),
+    );
+    metrics.observeCycle(report({ streams: [{ stream: "workflow_jobs", projectSlug: "gh/a/b", records: 0, pages: 1, rejected: 4, ...rejection }] }));
+    const text = await metrics.render();
+    expect(sampleValue(text, "circleci_gateway_records_rejected_total", { stream: "job_details" })).toBe(3);
+    expect(sampleValue(text, "circleci_gateway_records_rejected_total", { stream: "workflow_jobs" })).toBe(4);
+    expect(sampleValue(text, "circleci_gateway_records_rejected_total", { stream: "pipelines" })).toBeUndefined();
   });
 
   it("shows leadership and open subscriptions as they are at scrape time", async () => {

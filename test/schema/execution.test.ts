@@ -264,7 +264,7 @@ function expectWorkflowAsTruth(workflow: WorkflowResult): number {
     }
     const build = truth().builds.get(jobKey(slug(), job.jobNumber));
     expect(job.details?.number).toBe(job.jobNumber);
-    expect(job.details?.steps?.map((step) => step.name)).toEqual(build?.steps.map((step) => step.name));
+    expect(job.details?.steps?.map((step) => step.name)).toEqual(build?.steps?.map((step) => step.name));
     if (build !== undefined) withSteps += 1;
   }
   return withSteps;

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { jobStatuses, jobTypes, pipelineStates, workflowStatuses } from "../../src/circleci/schemas.js";
 import type { OpenEnumSpec } from "../../src/circleci/index.js";
 import { JobStatus, JobType, PipelineState, WorkflowStatus, enumValueOf } from "../../src/schema/enums.js";
-import { mapProject, mapWorkflow, toDate } from "../../src/resolvers/map.js";
+import { jobDetailsSchema, jobStepsSchema, pipelineSchema } from "../../src/circleci/schemas.js";
+import { mapJobDetail, mapPipeline, mapProject, mapProjectAs, mapWorkflow, toDate } from "../../src/resolvers/map.js";
+import { buildSteps } from "../../src/sync/job-records.js";
+import { jobDetails, pipeline } from "../circleci/support/resources.js";
 
 const ENUMS: [string, OpenEnumSpec<string>, Record<string, string> & { UNKNOWN: string }][] = [
   ["PipelineState", pipelineStates, PipelineState],
@@ -58,6 +61,48 @@ describe("mappers", () => {
   it("Workflow.durationSeconds is stop minus creation, null while running", () => {
     expect(mapWorkflow(workflow).durationSeconds).toBe(90.25);
     expect(mapWorkflow({ ...workflow, status: "running", stopped_at: null }).durationSeconds).toBeNull();
+  });
+
+  it("the contract's non-null step fields fall back when v1.1 leaves them out: the runs' name, no runs, the position", () => {
+    const build = jobStepsSchema.parse({
+      steps: [
+        { actions: [{ name: "Checkout code", status: "success" }, { index: null, name: "Checkout code" }] },
+        { name: null },
+        {},
+      ],
+    });
+    const record = { projectSlug: "gh/acme/api", number: 7, details: jobDetailsSchema.parse(jobDetails(7)), steps: buildSteps(build) };
+    expect(mapJobDetail(record).steps).toEqual([
+      {
+        name: "Checkout code",
+        actions: [
+          { index: 0, status: "success", exitCode: null, startTime: null, endTime: null, runTimeMillis: null },
+          { index: 1, status: null, exitCode: null, startTime: null, endTime: null, runTimeMillis: null },
+        ],
+      },
+      { name: "", actions: [] },
+      { name: "", actions: [] },
+    ]);
+    expect(buildSteps(jobStepsSchema.parse({ build_num: null }))).toEqual([]);
+  });
+
+  it("nullable contract fields stay null when CircleCI sends null: vcs.provider_name, avatar, revision", () => {
+    const parsed = pipelineSchema.parse(
+      pipeline(1, {
+        trigger: { type: "webhook", received_at: "2025-06-01T12:00:00Z", actor: { login: "ada", avatar_url: null } },
+        vcs: { provider_name: null, origin_repository_url: "https://github.com/acme/api", target_repository_url: "https://github.com/acme/api", revision: null, branch: null },
+      }),
+    );
+    expect(mapPipeline(parsed)).toMatchObject({
+      trigger: { type: "webhook", actor: { login: "ada", avatarUrl: null } },
+      vcs: { providerName: null, revision: null, branch: null, commitSubject: null },
+    });
+  });
+
+  it("a project shows under the slug it is asked for, its key staying in the store", () => {
+    const stored = { slug: "gh/acme/api" };
+    expect(mapProjectAs(stored, "gh/Acme/API").slug).toBe("gh/Acme/API");
+    expect(mapProjectAs(stored, "gh/acme/api")).toBe(mapProject(stored));
   });
 
   it("a project CircleCI cannot show is named from its slug", () => {

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** Subscribes and waits until the subscription listens, so events published next reach it. */
 async function open(query: string): Promise<AsyncIterator<ExecutionResult>> {
-  const result = await subscribe({ schema, document: parse(query), contextValue: {} });
+  const result = await subscribe({ schema, document: parse(query), contextValue: { projectSlugs: [] } });
   if (!(Symbol.asyncIterator in result)) throw new Error(`subscribe failed: ${JSON.stringify(result.errors)}`);
   return result[Symbol.asyncIterator]();
 }
@@ -69,6 +69,19 @@ describe("subscriptions, fed by change events", () => {
       { pipelineCreated: { id: "00000000-0000-4000-8000-000000000a01", number: 7, projectSlug: A, createdAt: "2025-06-01T12:00:00.123Z", state: "CREATED", vcs: { branch: "main" } } },
       { pipelineCreated: { id: "00000000-0000-4000-8000-000000000a03", number: 8, projectSlug: A, createdAt: "2025-06-01T12:00:00.123Z", state: "CREATED", vcs: { branch: "main" } } },
     ]);
+  });
+
+  it("a filter in any spelling of the project (long form, another case) receives that project's changes", async () => {
+    for (const spelling of ["github/acme/api", "gh/Acme/API", "github/ACME/api"]) {
+      const iterator = await open(`subscription { jobStatusChanged(projectSlug: "${spelling}") { id projectSlug } }`);
+      const values = await nextValues(iterator, 1, () =>
+        bus.publish([
+          { type: "job.status_changed", projectSlug: B, workflowId: "w", job: jobDoc(B, "00000000-0000-4000-8000-000000000b04", "running"), previousStatus: null },
+          { type: "job.status_changed", projectSlug: A, workflowId: "w", job: jobDoc(A, "00000000-0000-4000-8000-000000000a04", "running"), previousStatus: null },
+        ]),
+      );
+      expect(values).toEqual([{ jobStatusChanged: { id: "00000000-0000-4000-8000-000000000a04", projectSlug: A } }]);
+    }
   });
 
   it("workflowStatusChanged without projectSlug receives every project's workflows", async () => {

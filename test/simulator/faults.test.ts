@@ -89,6 +89,17 @@ describe("scripted faults", () => {
     expect(() => answer.json()).toThrow(SyntaxError);
   });
 
+  it("wrong-shape: a 200 whose well-formed JSON is not the resource but the answer wrapped in an object", async () => {
+    const s = await start();
+    const expected = (await me(s)).json();
+    s.inject({ kind: "wrong-shape", endpoint: "GET /me" });
+    const answer = await me(s);
+    expect(answer.status).toBe(200);
+    expect(answer.headers["content-type"]).toMatch(/^application\/json/);
+    expect(answer.json()).toEqual({ result: expected });
+    expect((await me(s)).json()).toEqual(expected);
+  });
+
   it("slow: dribbles a complete body over the given time", async () => {
     const s = await start();
     s.inject({ kind: "slow", slowMs: 300 });

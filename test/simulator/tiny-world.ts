@@ -8,6 +8,7 @@ import type {
   WorkflowJobWire,
   WorkflowWire,
 } from "../../src/simulator/model.js";
+import { resolveDeviations } from "../../src/simulator/deviations.js";
 import { emptyState, jobKey } from "../../src/simulator/state.js";
 import type { World } from "../../src/simulator/world.js";
 
@@ -242,6 +243,7 @@ function worldAround(state: ReturnType<typeof emptyState>): World {
   return {
     state,
     me: ME,
+    deviations: resolveDeviations(undefined),
     advance: (ms) => {
       state.now += ms;
     },

@@ -127,7 +127,7 @@ function recordProblems(state: SimState, where: string, key: string, job: Workfl
   if (running !== (detail.duration === null && build.stop_time === null)) problems.push(`${where}: duration/stop_time vs ${job.status}`);
   if (build.build_time_millis !== detail.duration) problems.push(`${where}: build time differs from duration`);
   if (detail.parallel_runs.length !== detail.parallelism) problems.push(`${where}: parallel_runs`);
-  for (const step of build.steps) {
+  for (const step of build.steps ?? []) {
     if (step.actions.length !== build.parallel) problems.push(`${where}: step ${step.name} has ${step.actions.length} actions`);
   }
   return problems;

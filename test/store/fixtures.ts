@@ -30,7 +30,7 @@ export function worldDocuments(seed = 7): WorldDocuments {
     const details = jobDetailsSchema.parse(wire);
     const build = state.builds.get(`${details.project.slug}#${details.number}`);
     const record: JobRecord = { projectSlug: details.project.slug, number: details.number, details };
-    if (build !== undefined) record.steps = build.steps.map((step) => stepSchema.parse(step));
+    if (build !== undefined) record.steps = (build.steps ?? []).map((step) => stepSchema.parse(step));
     return record;
   });
   return {

@@ -103,11 +103,14 @@ describe("RedisStore on Redis", () => {
     const layout = keyLayout("ccgw:");
     const slot = layout.projectSlot("gh/a/b");
     expect(slot).toMatch(/^p:[0-9a-f]{10}$/);
-    // One project, however it is spelled.
+    // One project, however it is spelled: keyed by its key (GitHub and Bitbucket names in lower case).
     expect(layout.projectSlot("github/a/b")).toBe(slot);
+    expect(layout.projectSlot("github/A/B")).toBe(slot);
     expect(layout.projectSlot("gh/a/c")).not.toBe(slot);
-    expect(layout.pipelinesOf("github/a/b", "feature/x")).toBe(`ccgw:{${slot}}:pipelines:gh/a/b:branch:feature/x`);
-    expect(layout.jobRecord({ projectSlug: "gh/a/b", number: 12 })).toBe(`ccgw:{${slot}}:jobrec:gh/a/b#12`);
+    expect(layout.pipelinesOf("github/A/b", "feature/X")).toBe(`ccgw:{${slot}}:pipelines:gh/a/b:branch:feature/X`);
+    expect(layout.jobRecord({ projectSlug: "gh/A/b", number: 12 })).toBe(`ccgw:{${slot}}:jobrec:gh/a/b#12`);
+    // The ids of a `circleci/...` slug are case-sensitive: another case is another project.
+    expect(layout.projectSlot("circleci/AbC/dEf")).not.toBe(layout.projectSlot("circleci/abc/def"));
     expect(layout.workflowsOf(slot, "p")).toBe(`ccgw:{${slot}}:workflows-of:p`);
     expect([layout.projects, layout.leader, layout.leaderEpoch, layout.fence(slot), layout.sequence(slot)]).toStrictEqual([
       "ccgw:{g}:projects",

@@ -20,6 +20,7 @@ import { jobKey } from "../../src/simulator/state.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { World } from "../../src/simulator/world.js";
 import type { JobKey, Store } from "../../src/store/store.js";
+import { buildSteps } from "../../src/sync/job-records.js";
 import { isTerminalJobStatus } from "../../src/sync/live.js";
 
 export interface TruthScope {
@@ -129,7 +130,10 @@ async function compareProject(store: Store, world: World, slug: string, since: n
     differences.push(...differencesOf(`${label} details`, record?.details, details));
     const build = state.builds.get(jobKey(slug, number));
     if (record !== undefined && build !== undefined && isTerminalJobStatus(details.status)) {
-      differences.push(...differencesOf(`${label} steps`, record.steps, jobStepsSchema.parse(build).steps));
+      // A build the client cannot read leaves the job's details stored without steps.
+      const steps = jobStepsSchema.safeParse(build);
+      if (steps.success) differences.push(...differencesOf(`${label} steps`, record.steps, buildSteps(steps.data)));
+      else if (record.steps !== undefined) differences.push(`${label} steps: stored, though CircleCI's answer does not fit its schema`);
     }
   });
   return differences;

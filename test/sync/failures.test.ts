@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MISSING_ORGANIZATION_ID } from "../../src/sync/contexts.js";
 import type { CycleReport } from "../../src/sync/index.js";
-import { DAY_MS, eventKey, HOUR_MS, startRig, syncThenMakeActivity } from "./harness.js";
+import { eventKey, holdPipelineBehindWindow, startRig, syncThenMakeActivity } from "./harness.js";
 import type { SyncRig } from "./harness.js";
 import { storeKinds } from "./stores.js";
 
@@ -83,8 +83,8 @@ describe("contexts without an organization id", () => {
   });
 });
 
-describe("a record that does not match its schema", () => {
-  it("is skipped, and the rest of its stream is synced", async () => {
+describe("a list item that does not fit its schema", () => {
+  it("is left out and reported on its stream, and the rest of the stream is synced", async () => {
     const current = (rig = await startRig());
     const { state } = current.sim.world;
     const [slug] = current.slugs as [string];
@@ -96,7 +96,12 @@ describe("a record that does not match its schema", () => {
 
     const report = await current.engine.runCycle();
     expect(report.ok).toBe(true);
-    expect(current.client.stats.invalidItems).toBe(1);
+    expect(current.client.stats.rejectedRecords).toBe(1);
+    expect(report.streams.find((stream) => stream.stream === "workflow_jobs" && stream.projectSlug === slug)).toMatchObject({
+      rejected: 1,
+      lastRejection: `GET /workflow/{id}/job: item ${broken.id}: dependencies.0: Invalid GUID`,
+    });
+    expect(report.streams.filter((stream) => stream.rejected !== undefined)).toHaveLength(1);
     expect(await current.store.getJobs([broken.id])).toEqual([undefined]);
     expect(await current.differences()).toEqual([]);
   });
@@ -141,17 +146,10 @@ describe("records CircleCI no longer serves (404)", () => {
   it("drops an active pipeline that is gone from the active set instead of polling it forever", async () => {
     const current = (rig = await startRig());
     const [slug] = current.slugs as [string];
-    const { world } = current.sim;
-    const held = world.triggerPipeline(slug, { holdForApproval: true }).id;
-    world.advance(HOUR_MS);
-    await current.engine.runCycle();
-    world.advance(DAY_MS);
-    world.triggerPipeline(slug);
-    world.advance(HOUR_MS);
-    await current.engine.runCycle();
+    const held = await holdPipelineBehindWindow(current, slug);
     expect((await current.store.listActivePipelines()).map(({ id }) => id)).toContain(held);
 
-    world.state.pipelines.delete(held);
+    current.sim.world.state.pipelines.delete(held);
     const report = await current.engine.runCycle();
     expect(report.ok).toBe(true);
     expect(report.streams.find((stream) => stream.stream === "pipelines" && stream.projectSlug === slug)).toMatchObject({ notFound: 1 });

@@ -129,6 +129,22 @@ export function interceptWrites(store: Store, onWrite: (batch: WriteBatch) => vo
   });
 }
 
+/**
+ * A pipeline held on an approval, synced, then left behind its project's window by a day of newer activity and a
+ * second cycle: from then on the sync re-polls it on its own, as an active pipeline. Returns its id.
+ */
+export async function holdPipelineBehindWindow(rig: SyncRig, slug: string): Promise<string> {
+  const { world } = rig.sim;
+  const held = world.triggerPipeline(slug, { holdForApproval: true }).id;
+  world.advance(HOUR_MS);
+  await rig.engine.runCycle();
+  world.advance(DAY_MS);
+  world.triggerPipeline(slug);
+  world.advance(HOUR_MS);
+  await rig.engine.runCycle();
+  return held;
+}
+
 /** The store, where `meddle` runs once, right before the first write `when` picks reaches it: another writer at work. */
 export function meddleOnce(store: Store, meddle: () => Promise<unknown>, when: (batch: WriteBatch) => boolean = () => true): Store {
   let armed = true;
