@@ -5,6 +5,7 @@
 import { cpus, totalmem } from "node:os";
 import type { ActionsResult } from "./scenarios/actions.js";
 import type { BaselineResult } from "./scenarios/baselines.js";
+import type { BoardResult } from "./scenarios/board.js";
 import type { CeilingResult } from "./scenarios/ceiling.js";
 import type { ColdResult } from "./scenarios/cold.js";
 import type { RawBytesResult } from "./scenarios/raw-bytes.js";
@@ -39,6 +40,8 @@ export interface Measurements {
   subscriptions: SubscriptionResult;
   /** A mutation's answer on one instance to the event on another's subscriber. */
   actions: ActionsResult;
+  /** The status board of every branch of 100 projects: round trips at 1x and 10x history, and under load. */
+  board: BoardResult;
   /** Entities in one dashboard answer: pipelines, workflows, jobs and job details. */
   answerObjects: number;
   redisBytesPerPipeline: number;
@@ -143,6 +146,8 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw,
     { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
     { name: "action p99, answer on one instance to subscriber on another", goal: "< 1000 ms", value: m.actions.latencyP99Ms, met: m.actions.latencyP99Ms < 1000 },
     { name: "triggers sent per action", goal: "1", value: m.actions.triggersSent / Math.max(1, m.actions.rounds), met: m.actions.triggersSent === m.actions.rounds },
+    { name: "status board round trips 10x - 1x history", goal: "0", value: m.board.roundTrips10x - m.board.roundTrips1x, met: m.board.roundTrips10x === m.board.roundTrips1x },
+    { name: "CircleCI calls, warm status board", goal: "0", value: m.board.warm.circleciCalls, met: m.board.warm.circleciCalls === 0 },
   ];
 }
 
@@ -163,6 +168,8 @@ export function formatTable(results: BenchResults): string {
     ["5 sync steady", `${m.sync.newPipelinesPerCycle} new pipelines: ${m.sync.steadyCallsPerCycle1x} calls/cycle at 1x history, ${m.sync.steadyCallsPerCycle10x} at 10x (ratio ${fixed(m.sync.steadyRatio10xTo1x, 2)})`],
     ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
     ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
+    ["8 status board", `${m.board.projects} projects x ${m.board.branchesPerProject} branches, ${m.board.entries} entries: ${warmLine(m.board.warm)}`],
+    ["8 board cost", `${m.board.roundTrips1x} Redis round trips per request (empty L1) at 1x history (${m.board.pipelines1x} pipelines), ${m.board.roundTrips10x} at 10x (${m.board.pipelines10x})`],
     ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
     ["8 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),

@@ -15,6 +15,7 @@ import type { Measurements } from "./results.js";
 import { measureActions } from "./scenarios/actions.js";
 import { measureBaseline } from "./scenarios/baselines.js";
 import { measureCeiling } from "./scenarios/ceiling.js";
+import { measureBoard } from "./scenarios/board.js";
 import { measureChanging } from "./scenarios/changing.js";
 import { measureCold } from "./scenarios/cold.js";
 import { measureRawBytes } from "./scenarios/raw-bytes.js";
@@ -27,10 +28,10 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "actions", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "actions", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "actions"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "actions"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -170,9 +171,13 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
     step("4 cold dashboard");
     measured.cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
   }
+  if (selected.has("board")) {
+    step("8 status board of 100 projects, 1x and 10x history");
+    measured.board = await measureBoard(rig);
+  }
   // Last: its triggers add pipelines to the simulated world the other scenarios read.
   if (selected.has("actions")) {
-    step("8 an action's effect, from the mutation's answer on one instance to a subscriber on another");
+    step("9 an action's effect, from the mutation's answer on one instance to a subscriber on another");
     measured.actions = await measureActions(rig);
   }
   return measured;

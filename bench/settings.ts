@@ -21,6 +21,8 @@ export interface BenchSettings {
   subscriptions: { subscribers: number; changes: number };
   /** Mutations sent to one instance, each heard by a subscriber on another. */
   actions: { rounds: number };
+  /** The status board scenario: projects (each on three branches) and pipelines per branch at 1x history. */
+  board: { projects: number; pipelinesPerBranch: number };
 }
 
 const FULL: BenchSettings = {
@@ -37,6 +39,7 @@ const FULL: BenchSettings = {
   sync: { rateLimit: 100, concurrency: 8, pipelines: 8, historyDays: 1, newPipelines: 3 },
   subscriptions: { subscribers: 100, changes: 20 },
   actions: { rounds: 30 },
+  board: { projects: 100, pipelinesPerBranch: 4 },
 };
 
 const QUICK: BenchSettings = {
@@ -48,6 +51,7 @@ const QUICK: BenchSettings = {
   sync: { ...FULL.sync, pipelines: 1 },
   subscriptions: { subscribers: 100, changes: 3 },
   actions: { rounds: 3 },
+  board: { projects: 100, pipelinesPerBranch: 1 },
 };
 
 export function benchSettings(quick: boolean): BenchSettings {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { canonicalOrgSlug, ORG_SLUG_FORMATS } from "./org-slug.js";
 import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "./project-slug.js";
 import { DEFAULT_ANSWER_CACHE_ENTRIES } from "./operation/answer-cache.js";
 import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
@@ -92,6 +93,15 @@ const projectSlugs = z.string().transform((input, ctx) => {
   return [...slugs.values()];
 });
 
+const orgSlug = z.string().transform((input, ctx) => {
+  const slug = canonicalOrgSlug(input);
+  if (slug === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${input}" is not an organization slug; expected ${ORG_SLUG_FORMATS}` });
+    return z.NEVER;
+  }
+  return slug;
+});
+
 const httpBaseUrl = z
   .string()
   .transform((input, ctx) => {
@@ -137,9 +147,14 @@ export const SETTINGS = {
   projectSlugs: setting({
     env: "CIRCLECI_PROJECT_SLUGS",
     help: `comma-separated project slugs: ${SLUG_FORMATS}`,
-    defaultText: "(required, except demo)",
-    requiredFor: ["serve", "sync"],
+    defaultText: "(required without CIRCLECI_ORG_SLUG, except demo)",
     rule: projectSlugs.optional(),
+  }),
+  orgSlug: setting({
+    env: "CIRCLECI_ORG_SLUG",
+    help: `organization whose projects are discovered: every project that ran a pipeline within SYNC_BACKFILL_DAYS (found in the organization's pipeline feed each cycle) is synced besides CIRCLECI_PROJECT_SLUGS; ${ORG_SLUG_FORMATS}`,
+    defaultText: "none",
+    rule: orgSlug.optional(),
   }),
   orgId: setting({
     env: "CIRCLECI_ORG_ID",
@@ -373,7 +388,15 @@ export function loadConfig(command: Command, source: ConfigSource = {}): LoadedC
       );
     }
   }
-  return { config: parsed.data as Config, commandFlags };
+  const config = parsed.data as Config;
+  if ((command === "serve" || command === "sync") && config.projectSlugs === undefined && config.orgSlug === undefined) {
+    throw new ConfigError(
+      `Missing CIRCLECI_PROJECT_SLUGS (--circleci-project-slugs): ${command} needs the projects to sync, listed (${SLUG_FORMATS}) ` +
+        `or discovered from an organization with CIRCLECI_ORG_SLUG (${ORG_SLUG_FORMATS}). Run "circleci-gateway demo" to try the gateway without one.`,
+      "CIRCLECI_PROJECT_SLUGS",
+    );
+  }
+  return { config, commandFlags };
 }
 
 function secretSafe(message: string, value: string | undefined): string {

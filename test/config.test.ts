@@ -74,10 +74,25 @@ describe("required settings", () => {
     expect(error.message).toMatch(/Personal API Tokens|personal API token/i);
   });
 
-  it("serve needs project slugs", () => {
-    const error = configError(() => loadConfig("serve", { env: { CIRCLECI_TOKEN: TOKEN } }));
+  it.each(["serve", "sync"] as const)("%s needs project slugs, or an organization to discover them in", (command) => {
+    const error = configError(() => loadConfig(command, { env: { CIRCLECI_TOKEN: TOKEN } }));
     expect(error.setting).toBe("CIRCLECI_PROJECT_SLUGS");
     expect(error.message).toMatch(/gh\/<org>\/<repo>/);
+    expect(error.message).toMatch(/CIRCLECI_ORG_SLUG/);
+    expect(loadConfig(command, { env: { CIRCLECI_TOKEN: TOKEN, CIRCLECI_ORG_SLUG: "gh/acme" } }).config.orgSlug).toBe("gh/acme");
+  });
+
+  it("takes an organization as gh/, bb/, their long forms, or circleci/<org-id>, and refuses anything else", () => {
+    const orgOf = (value: string) => loadConfig("serve", { env: { ...required, CIRCLECI_ORG_SLUG: value } }).config.orgSlug;
+    expect(orgOf("gh/acme")).toBe("gh/acme");
+    expect(orgOf("github/acme")).toBe("gh/acme");
+    expect(orgOf("bitbucket/acme")).toBe("bb/acme");
+    expect(orgOf("circleci/9YytKzouJxzu4TjCRFqAoD")).toBe("circleci/9YytKzouJxzu4TjCRFqAoD");
+    for (const bad of ["acme", "gh/acme/api", "gitlab/acme", "circleci/"]) {
+      const error = configError(() => orgOf(bad));
+      expect(error.setting).toBe("CIRCLECI_ORG_SLUG");
+      expect(error.message).toMatch(/is not an organization slug; expected gh\/<org>/);
+    }
   });
 
   it("counts an empty or blank variable as unset", () => {

@@ -23,6 +23,12 @@ describe("README", () => {
     }
   });
 
+  it("shows each answer the gateway serves with an example: the status board, the approvals inbox and their subscriptions", () => {
+    const operations = readmeCodeBlocks("graphql").join("\n");
+    for (const field of ["statusBoard", "pendingApprovals", "boardChanged", "approvalRequested"]) expect(operations, field).toMatch(new RegExp(`\\b${field}\\b`));
+    expect(README).toMatch(/https:\/\/<gateway>\/cc\.xml\?project=/);
+  });
+
   it("lists every setting in its configuration table, with the default --help prints", () => {
     const rows = new Map(
       README.split("\n")

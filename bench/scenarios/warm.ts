@@ -25,9 +25,10 @@ export interface WarmResult {
 
 const RSS_SAMPLE_MS = 250;
 
-export async function measureWarm(rig: GatewayRig, server: ServerProcess): Promise<WarmResult> {
+/** `body`: the request every client sends; default the dashboard. */
+export async function measureWarm(rig: GatewayRig, server: ServerProcess, body: string = rig.body): Promise<WarmResult> {
   const { connections, warmupSeconds, durationSeconds } = rig.settings.warm;
-  const spec = { url: server.url, body: rig.body, connections, timeoutSeconds: 30 };
+  const spec = { url: server.url, body, connections, timeoutSeconds: 30 };
   await runLoad({ ...spec, durationSeconds: warmupSeconds });
 
   const callsBefore = rig.sim.counters.total();

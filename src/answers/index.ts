@@ -1,4 +1,4 @@
-export { CIRCLECI_APP_ORIGIN, workflowAppUrl } from "./app-url.js";
+export { appOriginOf, CIRCLECI_APP_ORIGIN, workflowAppUrl } from "./app-url.js";
 export { boardOf } from "./board.js";
 export type { BoardEntry, BoardScope } from "./board.js";
 export { boardEntryOfIndex, boardIndexOf, updateBoardIndexEntry } from "./board-index.js";

@@ -12,6 +12,10 @@ import { CHANGE_TOPICS, forwardChangeEvents } from "../resolvers/change-topics.j
 import { gatewayErrorCode } from "../resolvers/errors.js";
 import type { GatewayContext } from "../resolvers/context.js";
 import { ideNotice } from "../server/ide/index.js";
+import { appOriginOf, boardEntryOfIndex } from "../answers/index.js";
+import { ConfiguredProjects } from "../project-slug.js";
+import { loadStatusBoard } from "../loaders/status-board.js";
+import { ccTrayRoute } from "../server/cctray-route.js";
 import { createGatewayServer, storeReadiness } from "../server/index.js";
 import type { GatewayServer } from "../server/index.js";
 import type { Unsubscribe } from "../store/index.js";
@@ -63,6 +67,8 @@ export async function startServe(config: Config, logger: Logger, print: Print, p
     concurrency: config.circleciConcurrency,
     logger,
   });
+  /** How the feed names projects: as configured, as the GraphQL answers do. */
+  const configured = new ConfiguredProjects(projectSlugs);
   let stopForwarding: Unsubscribe | undefined;
   let server: GatewayServer | undefined;
   let sync: SyncLoop | undefined;
@@ -105,6 +111,17 @@ export async function startServe(config: Config, logger: Logger, print: Print, p
       introspection: config.graphqlIntrospection,
       ide: config.graphqlIde,
       readiness: storeReadiness(runtime.store),
+      routes: [
+        ccTrayRoute({
+          appOrigin: appOriginOf(config.baseUrl),
+          // As a GraphQL request does: after the barrier, so the feed is never older than a write already made.
+          board: async ({ projectSlugs: requested, branch }) => {
+            await runtime.invalidations.barrier();
+            const entries = await loadStatusBoard(loaders.forRequest(), { projectSlugs: requested.length === 0 ? undefined : requested, branch });
+            return entries.map((entry) => ({ ...boardEntryOfIndex(entry), projectSlug: configured.spelling(entry.projectSlug) }));
+          },
+        }),
+      ],
       selfAuthenticatedRoutes:
         config.webhookSecret === undefined
           ? undefined

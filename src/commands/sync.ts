@@ -18,6 +18,7 @@ function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgre
     store: runtime.store,
     writer: runtime.writer,
     projectSlugs: config.projectSlugs ?? [],
+    orgSlug: config.orgSlug,
     orgId: config.orgId,
     lookbackHours: config.syncLookbackHours,
     backfillDays: config.syncBackfillDays,

@@ -8,10 +8,12 @@ import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circlec
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
-import type { JobKey, JobRecord, Store, StoredContext, StoredProject, SyncStatusRecord } from "../store/store.js";
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
+import type { JobKey, JobRecord, PendingApprovalRecord, Store, StoredContext, StoredProject, SyncStatusRecord } from "../store/store.js";
 import { jobRecordId } from "../store/keys.js";
 import { tags } from "../store/tags.js";
 import type { Tag } from "../store/tags.js";
+import { StoreOnlyReadError } from "./errors.js";
 import { Fallthrough } from "./fallthrough.js";
 import { L1Cache, l1Key } from "./l1-cache.js";
 import type { L1Entry, L1Kind } from "./l1-cache.js";
@@ -47,7 +49,7 @@ export interface LoaderFactoryOptions {
   /**
    * Default true. false turns the cache off, for the benchmarks' passthrough baseline: no L1, no store reads of
    * entities or listings, no write-back; every key goes to CircleCI (still batched, deduplicated and bounded).
-   * Contexts and sync status, which only the store holds, are still read from it.
+   * What only the store holds (contexts, sync status, the answers' indexes) is still read from it.
    */
   cache?: boolean;
 }
@@ -67,6 +69,14 @@ export interface LoaderFactory {
   /** Stops following the invalidations and waits for the write-backs; closes neither the store nor the client. */
   close(): Promise<void>;
 }
+
+/** What each store-only read is, in a refusal's words. */
+const STORE_ONLY: Partial<Record<L1Kind, string>> = {
+  storedProject: "A project's synced document",
+  board: "The status board",
+  boardBranches: "The status board",
+  pendingApprovals: "The approvals inbox",
+};
 
 export const DEFAULT_L1_MAX_ENTRIES = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
@@ -99,8 +109,11 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     }),
   ];
 
-  /** A whole-value read (contexts, sync status) through the L1: the store always has an answer for these. */
-  async function cachedRead<T>(kind: L1Kind, tag: Tag, read: () => Promise<T>, tracker: ReadTracker): Promise<T> {
+  /**
+   * A whole-value read (contexts, sync status, the projects) through the L1: the store always has an answer for
+   * these. `tagsOf` names what the value was built from.
+   */
+  async function cachedRead<T>(kind: L1Kind, tagsOf: (value: T) => readonly Tag[], read: () => Promise<T>, tracker: ReadTracker): Promise<T> {
     const key = l1Key(kind, "");
     const hit = l1.get<T>(key);
     if (hit !== undefined) {
@@ -110,7 +123,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     stats.l1.misses += 1;
     let entry = l1.reading<T>(key) as Promise<L1Entry<T>> | undefined;
     if (entry === undefined) {
-      entry = read().then((value) => ({ value, tags: [tag] }));
+      entry = read().then((value) => ({ value, tags: tagsOf(value) }));
       l1.track(key, entry);
     }
     const found = await entry;
@@ -118,7 +131,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     return answered(found, tracker);
   }
 
-  const syncStatus = (tracker: ReadTracker): Promise<SyncStatusRecord> => cachedRead("syncStatus", tags.syncStatus, () => store.getSyncStatus(), tracker);
+  const syncStatus = (tracker: ReadTracker): Promise<SyncStatusRecord> => cachedRead("syncStatus", () => [tags.syncStatus], () => store.getSyncStatus(), tracker);
 
   /** Unknown while the store does not answer: then the project is paged from CircleCI. */
   async function isSynced(projectSlug: string): Promise<boolean> {
@@ -135,6 +148,9 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
     const context: RequestContext = { ...shared, tracker };
     const loader = <K, V>(source: LayeredSource<K, V>): LayeredLoader<K, V> =>
       new LayeredLoader<K, V>(cache ? source : { ...source, readStore: nothingStored<K, V> }, context);
+    /** What only the store holds, read from it whether or not the cache is on; it has an answer for every key. */
+    const fromStore = <K, V>(source: Omit<LayeredSource<K, V>, "fetch">): LayeredLoader<K, V> =>
+      new LayeredLoader<K, V>({ ...source, fetch: () => Promise.reject(new StoreOnlyReadError(STORE_ONLY[source.kind] ?? source.kind)) }, context);
     const fetches = fallthrough.forRequest();
     const byId = (id: string): string => id;
     const pipeline = loader<string, Pipeline | null>({
@@ -191,7 +207,34 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
       }),
       pipelinePage: (projectSlug, pageOptions) =>
         loadPipelinePage({ ...context, store, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),
-      contexts: (): Promise<StoredContext[]> => cachedRead("contexts", tags.contexts, () => store.listContexts(), tracker),
+      // Apart from `project`'s entries: here a project the store lacks is null, there CircleCI is asked.
+      storedProject: fromStore<string, StoredProject | null>({
+        kind: "storedProject",
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.project(projectKey(slug))],
+        readStore: async (slugs) => (await store.getProjects(slugs.map(projectKey))).map((project) => project ?? null),
+      }),
+      storedProjects: (): Promise<StoredProject[]> =>
+        cachedRead("projectListing", (projects) => [tags.projectListing, ...projects.map(({ slug }) => tags.project(slug))], () => store.listProjects(), tracker),
+      board: fromStore<BoardScope, BoardIndexEntry[]>({
+        kind: "board",
+        idOf: ({ projectSlug, branch }) => `${projectKey(projectSlug)}\u0000${branch}`,
+        tagsOf: ({ projectSlug, branch }) => [tags.board(projectKey(projectSlug), branch)],
+        readStore: (scopes) => store.getBoards(scopes),
+      }),
+      boardBranches: fromStore<string, string[]>({
+        kind: "boardBranches",
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.boardBranches(projectKey(slug))],
+        readStore: (slugs) => store.getBoardBranches(slugs),
+      }),
+      pendingApprovals: fromStore<string, PendingApprovalRecord[]>({
+        kind: "pendingApprovals",
+        idOf: projectKey,
+        tagsOf: (slug) => [tags.pendingApprovals(projectKey(slug))],
+        readStore: (slugs) => store.getPendingApprovals(slugs),
+      }),
+      contexts: (): Promise<StoredContext[]> => cachedRead("contexts", () => [tags.contexts], () => store.listContexts(), tracker),
       syncStatus: () => syncStatus(tracker),
     };
   }

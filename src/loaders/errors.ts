@@ -41,3 +41,16 @@ export class InvalidPageSizeError extends LoaderInputError {
     this.first = first;
   }
 }
+
+/**
+ * What only the store holds (the answers' indexes) was asked for while the store does not answer: there is no
+ * CircleCI read to fall back on, so the field fails alone and the rest of the answer stands.
+ */
+export class StoreOnlyReadError extends Error {
+  readonly code = "STORE_UNAVAILABLE";
+
+  constructor(what: string) {
+    super(`${what} is kept only in the store, which does not answer now: ask again once it is back (GET /readyz tells when).`);
+    this.name = new.target.name;
+  }
+}

@@ -18,6 +18,11 @@ export type L1Kind =
   | "jobsOf"
   | "jobRecord"
   | "listing"
+  | "storedProject"
+  | "projectListing"
+  | "board"
+  | "boardBranches"
+  | "pendingApprovals"
   | "contexts"
   | "syncStatus";
 

@@ -1,6 +1,7 @@
 import type DataLoader from "dataloader";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
-import type { JobKey, JobRecord, StoredContext, StoredProject, SyncStatusRecord } from "../store/index.js";
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
+import type { JobKey, JobRecord, PendingApprovalRecord, StoredContext, StoredProject, SyncStatusRecord } from "../store/index.js";
 
 /**
  * The read path resolvers use, one set per GraphQL request: each loader batches the keys a request asks for
@@ -32,6 +33,19 @@ export interface Loaders {
   jobRecord: DataLoader<JobKey, JobRecord | null>;
   /** A page of a project's pipelines (its slug in any spelling), newest first; `after` is a previous page's `endCursor`. */
   pipelinePage(projectSlug: string, options: PipelinePageOptions): Promise<PipelinePage>;
+  /**
+   * By slug, from the store only: `null` for a project the store does not hold. The answers (board, approvals)
+   * cover synced projects, whose documents the projects stream keeps.
+   */
+  storedProject: DataLoader<string, StoredProject | null>;
+  /** Every project the store holds (configured or discovered), by slug. */
+  storedProjects(): Promise<StoredProject[]>;
+  /** The status board index of a project's branch, by workflow name; empty where it has no entry. Store only. */
+  board: DataLoader<BoardScope, BoardIndexEntry[]>;
+  /** The branches a project's board has entries on. Store only. */
+  boardBranches: DataLoader<string, string[]>;
+  /** A project's approval jobs on hold, oldest first. Store only. */
+  pendingApprovals: DataLoader<string, PendingApprovalRecord[]>;
   contexts(): Promise<StoredContext[]>;
   syncStatus(): Promise<SyncStatusRecord>;
 }

@@ -6,6 +6,8 @@ export const CHANGE_TOPICS = {
   "pipeline.created": "PIPELINE_CREATED",
   "workflow.status_changed": "WORKFLOW_STATUS_CHANGED",
   "job.status_changed": "JOB_STATUS_CHANGED",
+  "approval.requested": "APPROVAL_REQUESTED",
+  "board.changed": "BOARD_CHANGED",
 } as const satisfies Record<ChangeEvent["type"], string>;
 
 /**

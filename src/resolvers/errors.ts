@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import { ActionInputError, ActionOutcomeUnknownError, ActionUnreadError } from "../actions/index.js";
 import { CircleCIError, CircleCIUnavailableError, OutcomeUnknownError, PipelineNotCreatedError, RecordRejectedError } from "../circleci/index.js";
-import { ReadTimeoutError } from "../loaders/errors.js";
+import { ReadTimeoutError, StoreOnlyReadError } from "../loaders/errors.js";
 import { BAD_USER_INPUT } from "../operation/error-codes.js";
 
 export { BAD_USER_INPUT };
@@ -18,9 +18,11 @@ export const CIRCLECI_ERROR = "CIRCLECI_ERROR";
  * The code of a field that failed because CircleCI failed, instead of the masked `INTERNAL_SERVER_ERROR` (the
  * message, written for users by the client, stays). `CIRCLECI_UNAVAILABLE` means the circuit breaker holds calls
  * back, or the request's read deadline passed: CircleCI is not answering now, the cache still answers.
+ * `STORE_UNAVAILABLE` is the same for what only the store holds (the answers' indexes) while Redis is down.
  * `CIRCLECI_RECORD_REJECTED`: CircleCI answered with a record the gateway cannot read.
  */
 export function gatewayErrorCode(cause: unknown): string | undefined {
+  if (cause instanceof StoreOnlyReadError) return cause.code;
   if (!(cause instanceof CircleCIError)) return undefined;
   if (cause instanceof OutcomeUnknownError || cause instanceof PipelineNotCreatedError || cause instanceof RecordRejectedError) return cause.code;
   return cause instanceof CircleCIUnavailableError || cause instanceof ReadTimeoutError ? CIRCLECI_UNAVAILABLE : CIRCLECI_ERROR;

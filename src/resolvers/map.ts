@@ -1,9 +1,15 @@
+import { boardEntryOfIndex } from "../answers/index.js";
+import type { BoardEntry as BoardEntryRecord, BoardIndexEntry } from "../answers/index.js";
+import type { PendingApproval as PendingApprovalRecord } from "../loaders/pending-approvals.js";
+import type { ApprovalRequested } from "../store/events.js";
 import type { ContextEnvVar, JobDetails, Pipeline as WirePipeline, Step as WireStep, Workflow as WireWorkflow, WorkflowJob } from "../circleci/index.js";
 import type { JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncStatusRecord } from "../store/index.js";
+import type { BoardEntry } from "../schema/board-entry.js";
 import type { Context, ContextVariable } from "../schema/context.js";
 import { JobStatus, JobType, PipelineState, WorkflowStatus, enumValueOf } from "../schema/enums.js";
 import type { Job } from "../schema/job.js";
 import type { JobDetail, Step } from "../schema/job-detail.js";
+import type { PendingApproval } from "../schema/pending-approval.js";
 import type { Pipeline } from "../schema/pipeline.js";
 import type { Project } from "../schema/project.js";
 import type { StreamStatus, SyncStatus } from "../schema/sync-status.js";
@@ -148,6 +154,32 @@ export const mapJob = mappedOnce((job: WorkflowJob): Job => {
     projectSlug: job.project_slug,
   };
 });
+
+export function mapBoardEntry(entry: BoardEntryRecord): BoardEntry {
+  return {
+    projectSlug: entry.projectSlug,
+    branch: entry.branch,
+    workflowName: entry.workflowName,
+    latest: mapWorkflow(entry.latest),
+    lastFinished: entry.lastFinished === null ? null : mapWorkflow(entry.lastFinished),
+    lastSuccessAt: toDate(entry.lastSuccessAt),
+    failingSince: toDate(entry.failingSince),
+  };
+}
+
+/** A stored board entry, mapped once: a warm board answer reuses the entries the L1 holds, and their mappings. */
+export const mapBoardIndexEntry = mappedOnce((entry: BoardIndexEntry): BoardEntry => mapBoardEntry(boardEntryOfIndex(entry)));
+
+/** A board entry under `projectSlug` (its project's configured spelling) rather than the project's stored key. */
+export function spelled(entry: BoardEntry, projectSlug: string): BoardEntry {
+  return entry.projectSlug === projectSlug ? entry : { ...entry, projectSlug };
+}
+
+/** An approval as the inbox lists it, or as `approvalRequested` announced it. */
+export function mapPendingApproval(approval: PendingApprovalRecord | ApprovalRequested): PendingApproval {
+  const waitingSince = "record" in approval ? approval.record.waitingSince : approval.waitingSince;
+  return { job: mapJob(approval.job), workflow: mapWorkflow(approval.workflow), pipeline: mapPipeline(approval.pipeline), waitingSince: toDate(waitingSince) };
+}
 
 export const mapJobDetail = mappedOnce((record: JobRecord): JobDetail => {
   const details: JobDetails = record.details;

@@ -1,13 +1,17 @@
 import "reflect-metadata";
-import { Arg, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, Resolver, Root, Subscription } from "type-graphql";
 import type { SubscriptionHandlerData } from "type-graphql";
+import { BoardEntry } from "../schema/board-entry.js";
 import { Job } from "../schema/job.js";
+import { PendingApproval } from "../schema/pending-approval.js";
 import { Pipeline } from "../schema/pipeline.js";
 import { Workflow } from "../schema/workflow.js";
 import { projectKey } from "../project-slug.js";
 import type { ChangeEvent } from "../store/index.js";
 import { CHANGE_TOPICS } from "./change-topics.js";
-import { mapJob, mapPipeline, mapWorkflow } from "./map.js";
+import { projectSlugIn } from "./context.js";
+import type { GatewayContext } from "./context.js";
+import { mapBoardEntry, mapJob, mapPendingApproval, mapPipeline, mapWorkflow, spelled } from "./map.js";
 
 type EventOf<Type extends ChangeEvent["type"]> = Extract<ChangeEvent, { type: Type }>;
 
@@ -61,5 +65,30 @@ export class SubscriptionResolver {
     @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
   ): Job {
     return mapJob(event.job);
+  }
+
+  @Subscription(() => PendingApproval, {
+    topics: CHANGE_TOPICS["approval.requested"],
+    filter: ofRequestedProject,
+    description: "Each approval job that went on hold: someone has to approve it.",
+  })
+  approvalRequested(
+    @Root() event: EventOf<"approval.requested">,
+    @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
+  ): PendingApproval {
+    return mapPendingApproval(event.approval);
+  }
+
+  @Subscription(() => BoardEntry, {
+    topics: CHANGE_TOPICS["board.changed"],
+    filter: ofRequestedProject,
+    description: "Each status board entry whose latest run or status changed (a new entry counts), as it is now.",
+  })
+  boardChanged(
+    @Root() event: EventOf<"board.changed">,
+    @Ctx() context: GatewayContext,
+    @Arg("projectSlug", () => String, PROJECT_SLUG_ARG) _projectSlug?: string | null,
+  ): BoardEntry {
+    return spelled(mapBoardEntry(event.entry), projectSlugIn(context, event.entry.projectSlug));
   }
 }

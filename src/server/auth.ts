@@ -29,25 +29,44 @@ export interface GatewayKeys {
  */
 export type ApiKeyMatcher = (presented: string) => number | undefined;
 
-/** Decides who sent a request from its `Authorization` value. */
-export type Authenticator = (authorization: string | undefined) => AuthOutcome;
+/**
+ * How a request may present its key: as `Authorization: Bearer <key>` (everywhere), or also as HTTP Basic with the
+ * key as the password (any user name), for a read-only feed that build monitors poll: they can send Basic, not a
+ * bearer token. Never in the URL, where proxies and logs would keep it.
+ */
+export type KeySchemes = "bearer" | "bearer-or-basic";
 
-/** The RFC 6750 challenge every refusal carries; an invalid key also says so, as that RFC asks. */
-const WWW_AUTHENTICATE: Record<AuthFailure, string> = {
-  missing: 'Bearer realm="circleci-gateway"',
-  invalid: 'Bearer realm="circleci-gateway", error="invalid_token"',
-};
+/** Decides who sent a request from its `Authorization` value. */
+export type Authenticator = (authorization: string | undefined, schemes?: KeySchemes) => AuthOutcome;
+
+const REALM = 'realm="circleci-gateway"';
+
+/** The RFC 6750 challenge every refusal carries (an invalid key also says so, as that RFC asks), Basic's first where it is accepted. */
+function challenges(failure: AuthFailure, schemes: KeySchemes): string[] {
+  const bearer = failure === "missing" ? `Bearer ${REALM}` : `Bearer ${REALM}, error="invalid_token"`;
+  return schemes === "bearer-or-basic" ? [`Basic ${REALM}, charset="UTF-8"`, bearer] : [bearer];
+}
 
 /** What a refused client reads; never the key it sent. */
-const AUTH_FAILURE_MESSAGES: Record<AuthFailure, string> = {
-  missing: "the Authorization header is missing: send `Authorization: Bearer <key>` with one of the gateway's API keys (GATEWAY_API_KEYS)",
-  invalid: "the API key in the Authorization header is not valid",
-};
+function failureMessage(failure: AuthFailure, schemes: KeySchemes): string {
+  if (failure === "invalid") return "the API key in the Authorization header is not valid";
+  const how = schemes === "bearer-or-basic" ? "`Authorization: Bearer <key>`, or HTTP Basic with the key as the password," : "`Authorization: Bearer <key>`";
+  return `the Authorization header is missing: send ${how} with one of the gateway's API keys (GATEWAY_API_KEYS)`;
+}
 
 /** The key of an `Authorization: Bearer <key>` value (the scheme in any case); undefined for any other value. */
 export function parseBearerToken(header: string | undefined): string | undefined {
   const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "");
   return match?.[1];
+}
+
+/** The password of an `Authorization: Basic <base64 of user:password>` value; undefined for any other value. */
+export function parseBasicPassword(header: string | undefined): string | undefined {
+  const match = /^basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header ?? "");
+  if (match === null) return undefined;
+  const credentials = Buffer.from(match[1] as string, "base64").toString("utf8");
+  const colon = credentials.indexOf(":");
+  return colon < 0 || colon === credentials.length - 1 ? undefined : credentials.slice(colon + 1);
 }
 
 /**
@@ -72,10 +91,11 @@ export interface KeyMatchers {
  * The outcome for one `Authorization` header value. Each key is its own scope (named by its kind and position, never
  * by the key): today every key sees the same data, and a rule that one day tells them apart cannot leak a cached
  * answer. A write key gives `write` access. Without a key the caller is `anonymous`, when `anonymous` is given (reads
- * need no key); a key that matches none is refused either way.
+ * need no key); a key that matches none is refused either way. `schemes` says whether HTTP Basic with the key as the
+ * password counts too (build monitors can send nothing else).
  */
-export function authenticate(header: string | undefined, matchers: KeyMatchers, anonymous?: Caller): AuthOutcome {
-  const key = parseBearerToken(header);
+export function authenticate(header: string | undefined, matchers: KeyMatchers, anonymous?: Caller, schemes: KeySchemes = "bearer"): AuthOutcome {
+  const key = parseBearerToken(header) ?? (schemes === "bearer-or-basic" ? parseBasicPassword(header) : undefined);
   if (key === undefined) return anonymous === undefined ? { ok: false, failure: "missing" } : { ok: true, caller: anonymous };
   // Both sets are compared whatever the first says, so the time does not tell which kind of key was sent.
   const [write, read] = [matchers.write(key), matchers.read(key)];
@@ -95,8 +115,8 @@ export function createAuthenticator(keys: GatewayKeys): Authenticator {
   const anonymous = keys.read.length === 0 ? widen(PUBLIC_CALLER) : undefined;
   if (anonymous !== undefined && keys.write.length === 0) return () => ({ ok: true, caller: anonymous });
   const matchers = { read: createApiKeyMatcher(keys.read), write: createApiKeyMatcher(keys.write) };
-  return (header) => {
-    const outcome = authenticate(header, matchers, anonymous);
+  return (header, schemes) => {
+    const outcome = authenticate(header, matchers, anonymous, schemes);
     return outcome.ok ? { ok: true, caller: widen(outcome.caller) } : outcome;
   };
 }
@@ -107,17 +127,17 @@ export function keyName(key: string): string {
 }
 
 /** 401 with a JSON GraphQL-style error and a `WWW-Authenticate` challenge; logged without the key. */
-export function refuseUnauthenticated(request: IncomingMessage, response: ServerResponse, failure: AuthFailure, logger: Logger): void {
+export function refuseUnauthenticated(request: IncomingMessage, response: ServerResponse, failure: AuthFailure, logger: Logger, schemes: KeySchemes = "bearer"): void {
   logger.debug({ path: request.url?.split("?")[0], failure }, "HTTP request refused: no valid API key");
-  sendError(response, 401, AUTH_FAILURE_MESSAGES[failure], "UNAUTHENTICATED", { "www-authenticate": WWW_AUTHENTICATE[failure] });
+  sendError(response, 401, failureMessage(failure, schemes), "UNAUTHENTICATED", { "www-authenticate": challenges(failure, schemes) });
 }
 
 /** Express middleware for the routes beside GraphQL that need a key (`/metrics`, added pages). */
-export function requireApiKey(authenticator: Authenticator, logger: Logger): RequestHandler {
+export function requireApiKey(authenticator: Authenticator, logger: Logger, schemes: KeySchemes = "bearer"): RequestHandler {
   return (request, response, next) => {
-    const outcome = authenticator(request.headers.authorization);
+    const outcome = authenticator(request.headers.authorization, schemes);
     if (outcome.ok) next();
-    else refuseUnauthenticated(request, response, outcome.failure, logger);
+    else refuseUnauthenticated(request, response, outcome.failure, logger, schemes);
   };
 }
 

@@ -14,6 +14,7 @@ import type { Invalidations } from "../store/invalidations.js";
 import { actionPermission } from "./action-permission.js";
 import type { ActionPermissionOptions } from "./action-permission.js";
 import { createAuthenticator, refuseUnauthenticated, requireApiKey } from "./auth.js";
+import type { KeySchemes } from "./auth.js";
 import { trackConnections } from "./drain.js";
 import { healthRoutes } from "./health.js";
 import type { ReadinessCheck } from "./health.js";
@@ -38,6 +39,8 @@ export interface GatewayRoute {
   /** Mounted here, as express's `app.use(path, handler)`. */
   path: string;
   handler: RequestHandler;
+  /** How it takes the API key. Default `bearer`; `bearer-or-basic` for a feed that build monitors poll. */
+  keySchemes?: KeySchemes;
 }
 
 export interface GatewayServerOptions<TContext> {
@@ -212,7 +215,8 @@ export function createGatewayServer<TContext extends object>(options: GatewaySer
   if (options.selfAuthenticatedRoutes !== undefined) app.use(options.selfAuthenticatedRoutes);
   const guard = requireApiKey(authenticate, logger);
   if (options.metrics !== undefined) app.get(METRICS_PATH, guard, metricsRoute(options.metrics));
-  for (const route of options.routes ?? []) app.use(route.path, guard, route.handler);
+  const basicGuard = requireApiKey(authenticate, logger, "bearer-or-basic");
+  for (const route of options.routes ?? []) app.use(route.path, route.keySchemes === "bearer-or-basic" ? basicGuard : guard, route.handler);
   app.use(requestErrorHandler(logger));
 
   const httpServer: Server = createServer((request, response) => dispatch(request, response));

@@ -23,6 +23,24 @@ const changeShapes = {
     job: workflowJobSchema,
     previousStatus: z.string().nullable(),
   },
+  approvalRequested: {
+    type: z.literal("approval.requested"),
+    projectSlug: z.string(),
+    approval: z.object({ job: workflowJobSchema, workflow: workflowSchema, pipeline: pipelineSchema, waitingSince: z.string() }),
+  },
+  boardChanged: {
+    type: z.literal("board.changed"),
+    projectSlug: z.string(),
+    entry: z.object({
+      projectSlug: z.string(),
+      branch: z.string(),
+      workflowName: z.string(),
+      latest: workflowSchema,
+      lastFinished: workflowSchema.nullable(),
+      lastSuccessAt: z.string().nullable(),
+      failingSince: z.string().nullable(),
+    }),
+  },
 };
 
 const envelopeShape = { eventId: z.uuid(), origin: z.string().min(1) };
@@ -31,12 +49,16 @@ const changeEventSchema: z.ZodType<ChangeEvent> = z.discriminatedUnion("type", [
   z.object(changeShapes.pipelineCreated),
   z.object(changeShapes.workflowStatusChanged),
   z.object(changeShapes.jobStatusChanged),
+  z.object(changeShapes.approvalRequested),
+  z.object(changeShapes.boardChanged),
 ]);
 
 const deliveredChangeEventSchema: z.ZodType<DeliveredChangeEvent> = z.discriminatedUnion("type", [
   z.object({ ...changeShapes.pipelineCreated, ...envelopeShape }),
   z.object({ ...changeShapes.workflowStatusChanged, ...envelopeShape }),
   z.object({ ...changeShapes.jobStatusChanged, ...envelopeShape }),
+  z.object({ ...changeShapes.approvalRequested, ...envelopeShape }),
+  z.object({ ...changeShapes.boardChanged, ...envelopeShape }),
 ]);
 
 type Decoded<T> = { event: T } | { error: string };

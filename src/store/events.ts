@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { BoardEntry } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
@@ -7,7 +8,19 @@ import type { Logger } from "../log.js";
 export type ChangeEvent =
   | { type: "pipeline.created"; projectSlug: string; pipeline: Pipeline }
   | { type: "workflow.status_changed"; projectSlug: string; workflow: Workflow; previousStatus: string | null }
-  | { type: "job.status_changed"; projectSlug: string; workflowId: string; job: WorkflowJob; previousStatus: string | null };
+  | { type: "job.status_changed"; projectSlug: string; workflowId: string; job: WorkflowJob; previousStatus: string | null }
+  /** An approval job went on hold: its documents as they were written then. */
+  | { type: "approval.requested"; projectSlug: string; approval: ApprovalRequested }
+  /** A status board entry is new, or its latest run, its last finished run or its status changed. */
+  | { type: "board.changed"; projectSlug: string; entry: BoardEntry };
+
+/** An approval waiting, with the documents it belongs to. */
+export interface ApprovalRequested {
+  job: WorkflowJob;
+  workflow: Workflow;
+  pipeline: Pipeline;
+  waitingSince: string;
+}
 
 /**
  * Stamped on every event at publication. Delivery across instances is at-least-once (a publisher may

@@ -10,6 +10,7 @@ export type {
   ActivePipeline,
   JobKey,
   JobRecord,
+  PendingApprovalRecord,
   PipelineListOptions,
   StagedEvents,
   Store,
@@ -36,7 +37,7 @@ export type { InvalidationListener, Invalidations } from "./invalidations.js";
 export { RedisInvalidations } from "./redis-invalidations.js";
 export type { RedisInvalidationsOptions } from "./redis-invalidations.js";
 export { EventBusClosedError, MemoryEventBus } from "./events.js";
-export type { ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, EventEnvelope, Unsubscribe } from "./events.js";
+export type { ApprovalRequested, ChangeEvent, ChangeListener, DeliveredChangeEvent, EventBus, EventBusOptions, EventEnvelope, Unsubscribe } from "./events.js";
 export { RedisEventBus } from "./redis-event-bus.js";
 export type { RedisEventBusOptions } from "./redis-event-bus.js";
 export { LeaderLockClosedError, LeadershipLostError, LocalLeaderLock, RedisLeaderLock } from "./leader-lock.js";

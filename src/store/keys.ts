@@ -23,7 +23,8 @@
  * Shapes: entity documents are JSON strings; small collections read whole (projects, contexts, the active set,
  * cursors, stream statuses, the outbox) are hashes; indexes are sorted sets scored by `created_at` ms (ties broken
  * by member, i.e. by id) and, for a workflow's jobs, a list replaced on each write. Slugs contain no `:` and git
- * branch names cannot, so no two keys below can collide.
+ * branch names cannot, so no two keys below can collide (a board entry's workflow name, which may hold anything,
+ * comes last in its key).
  */
 import { createHash } from "node:crypto";
 import { projectKey } from "../project-slug.js";
@@ -52,6 +53,14 @@ export interface KeyLayout {
   jobsOf(slot: Slot, workflowId: string): string;
   /** String: `JobRecord` JSON. */
   jobRecord(key: JobKey): string;
+  /** String: `BoardIndexEntry` JSON, the board entry of one workflow name on one branch of a project. */
+  boardEntry(projectSlug: string, branch: string, workflowName: string): string;
+  /** Sorted set (every score 0, so by name): the workflow names with a board entry on a branch of a project. */
+  boardNames(projectSlug: string, branch: string): string;
+  /** Sorted set (every score 0, so by name): the branches of a project with a board entry. */
+  boardBranches(projectSlug: string): string;
+  /** Hash: job id -> `PendingApprovalRecord` JSON, a project's approval jobs on hold. */
+  pendingApprovals(projectSlug: string): string;
   /** Hash: batch id (sorting oldest first) -> the staged change events of one write to this slot, JSON. */
   outbox(slot: Slot): string;
 
@@ -97,6 +106,7 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
   if (/[{}]/.test(prefix)) throw new RangeError(`the key prefix may not contain "{" or "}", got ${JSON.stringify(prefix)}`);
   const key = (slot: Slot, rest: string): string => `${prefix}{${slot}}:${rest}`;
   const shared = (rest: string): string => key(SHARED_SLOT, rest);
+  const inProject = (projectSlug: string, rest: string): string => key(projectSlot(projectSlug), rest);
   const sequence = shared("seq");
   return {
     shared: SHARED_SLOT,
@@ -111,6 +121,10 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     job: (slot, id) => key(slot, `job:${id}`),
     jobsOf: (slot, workflowId) => key(slot, `jobs-of:${workflowId}`),
     jobRecord: (jobKey) => key(projectSlot(jobKey.projectSlug), `jobrec:${jobRecordId(jobKey)}`),
+    boardEntry: (projectSlug, branch, workflowName) => inProject(projectSlug, `board:${projectKey(projectSlug)}:${branch}:${workflowName}`),
+    boardNames: (projectSlug, branch) => inProject(projectSlug, `board-names:${projectKey(projectSlug)}:${branch}`),
+    boardBranches: (projectSlug) => inProject(projectSlug, `board-branches:${projectKey(projectSlug)}`),
+    pendingApprovals: (projectSlug) => inProject(projectSlug, `approvals:${projectKey(projectSlug)}`),
     outbox: (slot) => key(slot, "outbox"),
     projects: shared("projects"),
     contexts: shared("contexts"),

@@ -2,7 +2,7 @@ import { MemorySortedSet } from "./memory-sorted-set.js";
 import type { WriteOp } from "./write-plan.js";
 import type { Tag } from "./tags.js";
 
-/** What one operation did: `created` is a string key that did not exist. */
+/** What one operation did: `created` is a string key or a hash field that did not exist. */
 type Effect = "unchanged" | "changed" | "created";
 
 function effectOf(changed: boolean): Effect {
@@ -72,7 +72,7 @@ export class MemoryKeyspace {
     for (const op of ops) {
       const effect = this.#apply(op);
       if (effect !== "unchanged") name(op.tag);
-      if (effect === "created" && op.type === "set") name(...(op.insertTags ?? []));
+      if (effect === "created" && (op.type === "set" || op.type === "hset")) name(...(op.insertTags ?? []));
     }
     if (changed.size === 0) return { outcome: "ok", sequence: 0, changed: [] };
     const sequence = Number(this.get(coordination.sequence) ?? 0) + 1;
@@ -97,9 +97,10 @@ export class MemoryKeyspace {
       }
       case "hset": {
         const hash = this.#hash(op.key);
-        if (hash.get(op.field) === op.value) return "unchanged";
+        const old = hash.get(op.field);
+        if (old === op.value) return "unchanged";
         hash.set(op.field, op.value);
-        return "changed";
+        return old === undefined ? "created" : "changed";
       }
       case "hdel":
         return effectOf(this.#hashes.get(op.key)?.delete(op.field) ?? false);

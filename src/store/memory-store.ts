@@ -1,3 +1,4 @@
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { stagedInOrder } from "./change-event-codec.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
@@ -6,11 +7,12 @@ import { LocalInvalidations } from "./invalidations.js";
 import { keyLayout } from "./keys.js";
 import type { Slot } from "./keys.js";
 import { MemoryKeyspace } from "./memory-keyspace.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortProjects } from "./order.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects } from "./order.js";
 import type {
   ActivePipeline,
   JobKey,
   JobRecord,
+  PendingApprovalRecord,
   PipelineListOptions,
   StagedEvents,
   Store,
@@ -101,6 +103,24 @@ export class MemoryStore implements Store {
     return sortContexts(this.#values<StoredContext>(keys.contexts));
   }
 
+  async getBoards(scopes: readonly BoardScope[]): Promise<BoardIndexEntry[][]> {
+    this.#assertOpen();
+    return scopes.map(({ projectSlug, branch }) =>
+      decodeDocuments<BoardIndexEntry>(
+        this.#data.zrange(keys.boardNames(projectSlug, branch)).flatMap((name) => this.#data.get(keys.boardEntry(projectSlug, branch, name)) ?? []),
+      ),
+    );
+  }
+
+  async getBoardBranches(projectSlugs: readonly string[]): Promise<string[][]> {
+    this.#assertOpen();
+    return projectSlugs.map((slug) => [...this.#data.zrange(keys.boardBranches(slug))]);
+  }
+
+  async getPendingApprovals(projectSlugs: readonly string[]): Promise<PendingApprovalRecord[][]> {
+    return projectSlugs.map((slug) => sortPendingApprovals(this.#values<PendingApprovalRecord>(keys.pendingApprovals(slug))));
+  }
+
   async listActivePipelines(): Promise<ActivePipeline[]> {
     this.#assertOpen();
     return sortActivePipelines([...this.#data.hgetall(keys.active)].map(([id, projectSlug]) => ({ id, projectSlug })));
@@ -129,6 +149,7 @@ export class MemoryStore implements Store {
     return refs.map((ref) => {
       if (ref.kind === "jobRecord") return this.#data.get(keys.jobRecord(ref));
       if (ref.kind === "actionRecord") return this.#data.get(keys.actionRecord(ref.key));
+      if (ref.kind === "boardEntry") return this.#data.get(keys.boardEntry(ref.projectSlug, ref.branch, ref.workflowName));
       const slot = ref.projectSlug === undefined ? this.#slotOf(ref.id) : keys.projectSlot(ref.projectSlug);
       if (slot === undefined) return undefined;
       const key = ref.kind === "pipeline" ? keys.pipeline : ref.kind === "workflow" ? keys.workflow : keys.job;

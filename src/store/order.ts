@@ -4,7 +4,7 @@
  * whole collections are sorted here after they are read.
  */
 import type { Pipeline } from "../circleci/index.js";
-import type { ActivePipeline, StoredContext, StoredProject, StreamStatusRecord } from "./store.js";
+import type { ActivePipeline, PendingApprovalRecord, StoredContext, StoredProject, StreamStatusRecord } from "./store.js";
 
 export interface ScoredMember {
   member: string;
@@ -50,6 +50,11 @@ export function sortContexts(contexts: StoredContext[]): StoredContext[] {
 
 export function sortActivePipelines(pipelines: ActivePipeline[]): ActivePipeline[] {
   return pipelines.sort(byText((pipeline) => pipeline.projectSlug, (pipeline) => pipeline.id));
+}
+
+/** Oldest first: by when each went on hold (as an instant), then by job id. */
+export function sortPendingApprovals(approvals: PendingApprovalRecord[]): PendingApprovalRecord[] {
+  return approvals.sort((a, b) => timestampScore(a.waitingSince) - timestampScore(b.waitingSince) || compareBytes(a.jobId, b.jobId));
 }
 
 /** Stream, then project; the per-stream record without a project (contexts) comes first. */

@@ -1,12 +1,13 @@
 import { ReplyError, type ChainableCommander, type Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger, type Logger } from "../log.js";
 import { stagedInOrder } from "./change-event-codec.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
 import { StoreClosedError, StoreUnavailableError, WriteFencedError } from "./errors.js";
 import { DEFAULT_PREFIX, keyLayout, type KeyLayout, type Slot } from "./keys.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortProjects } from "./order.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects } from "./order.js";
 import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
@@ -15,6 +16,7 @@ import type {
   ActivePipeline,
   JobKey,
   JobRecord,
+  PendingApprovalRecord,
   PipelineListOptions,
   StagedEvents,
   Store,
@@ -163,6 +165,34 @@ export class RedisStore implements Store {
     return sortContexts(decodeDocuments<StoredContext>(texts));
   }
 
+  /** One children script per board (its names index, then each name's entry), all in one pipeline. */
+  async getBoards(scopes: readonly BoardScope[]): Promise<BoardIndexEntry[][]> {
+    if (scopes.length === 0) return [];
+    const replies = await this.batch((batch) => {
+      for (const { projectSlug, branch } of scopes) {
+        const names = this.keys.boardNames(projectSlug, branch);
+        // The index stands in for the parent: a board without entries has no index, which reads as no children.
+        queueChildren(batch, [{ document: names, index: names }], this.keys.boardEntry(projectSlug, branch, ""), "zset");
+      }
+    });
+    return replies.map((reply) => decodeDocuments<BoardIndexEntry>((reply as (string[] | null)[])[0] ?? []));
+  }
+
+  async getBoardBranches(projectSlugs: readonly string[]): Promise<string[][]> {
+    if (projectSlugs.length === 0) return [];
+    return (await this.batch((batch) => {
+      for (const slug of projectSlugs) batch.zrange(this.keys.boardBranches(slug), 0, -1);
+    })) as string[][];
+  }
+
+  async getPendingApprovals(projectSlugs: readonly string[]): Promise<PendingApprovalRecord[][]> {
+    if (projectSlugs.length === 0) return [];
+    const replies = (await this.batch((batch) => {
+      for (const slug of projectSlugs) batch.hvals(this.keys.pendingApprovals(slug));
+    })) as string[][];
+    return replies.map((texts) => sortPendingApprovals(decodeDocuments<PendingApprovalRecord>(texts)));
+  }
+
   async listActivePipelines(): Promise<ActivePipeline[]> {
     const bySlug = await this.send((redis) => redis.hgetall(this.keys.active));
     return sortActivePipelines(Object.entries(bySlug).map(([id, projectSlug]) => ({ id, projectSlug })));
@@ -199,10 +229,11 @@ export class RedisStore implements Store {
     const placed = refs.flatMap((ref, index) => {
       if (ref.kind === "jobRecord") return [{ index, key: this.keys.jobRecord(ref) }];
       if (ref.kind === "actionRecord") return [{ index, key: this.keys.actionRecord(ref.key) }];
+      if (ref.kind === "boardEntry") return [{ index, key: this.keys.boardEntry(ref.projectSlug, ref.branch, ref.workflowName) }];
       return ref.projectSlug === undefined ? [] : [{ index, key: this.documentKey(ref.kind)(this.keys.projectSlot(ref.projectSlug), ref.id) }];
     });
     const unplaced = refs.flatMap((ref, index) =>
-      ref.kind !== "jobRecord" && ref.kind !== "actionRecord" && ref.projectSlug === undefined ? [{ ref, index }] : [],
+      ref.kind !== "jobRecord" && ref.kind !== "actionRecord" && ref.kind !== "boardEntry" && ref.projectSlug === undefined ? [{ ref, index }] : [],
     );
     if (placed.length > 0) {
       const found = await this.send((redis) => redis.mget(placed.map(({ key }) => key)));
@@ -319,7 +350,8 @@ export class RedisStore implements Store {
       else if (write.kind === "job") record(write.projectSlug, write.job.id);
       else if (write.kind === "jobList") record(write.projectSlug, write.workflowId);
       else if (write.kind === "jobRecord") record(write.record.projectSlug);
-      else if (write.kind === "stage") record(write.projectSlug);
+      else if (write.kind === "stage" || write.kind === "pendingApprovals") record(write.projectSlug);
+      else if (write.kind === "boardEntry") record(write.entry.projectSlug);
     }
   }
 

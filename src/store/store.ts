@@ -1,3 +1,4 @@
+import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "./events.js";
 import type { DocumentRef, WriteBatch, WriteOutcome } from "./writes.js";
@@ -47,6 +48,16 @@ export interface Store {
   getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]>;
 
   listContexts(): Promise<StoredContext[]>;
+
+  /**
+   * The status board index: per project and branch, the entry of each workflow name (by name), as the writer keeps
+   * it with every workflow it writes; empty where the board has none. One round trip for any number of boards.
+   */
+  getBoards(scopes: readonly BoardScope[]): Promise<BoardIndexEntry[][]>;
+  /** Per project, the branches its board has entries on (by name). */
+  getBoardBranches(projectSlugs: readonly string[]): Promise<string[][]>;
+  /** Per project, its approval jobs on hold, oldest first (then by job id). */
+  getPendingApprovals(projectSlugs: readonly string[]): Promise<PendingApprovalRecord[][]>;
 
   /** Pipelines with live work (workflows running/failing/on_hold or jobs not terminal): re-polled until terminal. */
   listActivePipelines(): Promise<ActivePipeline[]>;
@@ -135,6 +146,22 @@ export interface JobKey {
 export interface JobRecord extends JobKey {
   details: JobDetails;
   steps?: Step[];
+}
+
+/**
+ * An approval job on hold, as the approvals index keeps it: where it is (its documents are read by id) and since
+ * when it waits.
+ */
+export interface PendingApprovalRecord {
+  projectSlug: string;
+  jobId: string;
+  workflowId: string;
+  pipelineId: string;
+  /**
+   * When it went on hold. CircleCI gives an approval job no start, so this is when the last job it depends on
+   * stopped (the moment it was released), or its workflow's creation when it depends on none.
+   */
+  waitingSince: string;
 }
 
 export interface StoredContext extends Context {

@@ -24,6 +24,17 @@ export const tags = {
   jobRecord: (projectSlug: string, number: number): Tag => `jobRecord:${projectSlug}#${number}`,
   /** Every listing of a project's pipelines (each branch, each page): changed when a pipeline joins or leaves the project's index. */
   pipelineListing: (projectSlug: string): Tag => `pipelines:${projectSlug}`,
+  /** The list of projects the store holds (the projects stream's): changed when a project joins it. */
+  projectListing: "projects" as Tag,
+  /**
+   * The status board of a project's branch: every entry of it (one per workflow name). Changed when an entry is new
+   * or changes, never on a timer.
+   */
+  board: (projectSlug: string, branch: string): Tag => `board:${projectSlug}:${branch}`,
+  /** The branches a project's board has entries for: changed when a branch gets its first entry. */
+  boardBranches: (projectSlug: string): Tag => `boardBranches:${projectSlug}`,
+  /** A project's approval jobs on hold: changed when one goes on hold or stops waiting. */
+  pendingApprovals: (projectSlug: string): Tag => `approvals:${projectSlug}`,
   contexts: "contexts" as Tag,
   syncStatus: "syncStatus" as Tag,
 } as const;

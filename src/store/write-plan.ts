@@ -23,7 +23,8 @@ export type WriteOp =
    * gone that long after it was written; without, it stays (a write without one drops a time to live, as Redis's SET).
    */
   | { type: "set"; key: string; value: string; condition?: WriteCondition; tag?: Tag; insertTags?: readonly Tag[]; ttlMs?: number }
-  | { type: "hset"; key: string; field: string; value: string; tag?: Tag }
+  /** A hash field: written when its bytes differ; `insertTags` are named too when the field did not exist. */
+  | { type: "hset"; key: string; field: string; value: string; tag?: Tag; insertTags?: readonly Tag[] }
   | { type: "hdel"; key: string; field: string; tag?: Tag }
   /** A whole hash: afterwards it holds exactly these fields. */
   | { type: "hreplace"; key: string; entries: readonly (readonly [field: string, value: string])[]; tag?: Tag }
@@ -143,9 +144,31 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
         for (const { id, projectSlug } of write.add ?? []) before.add(index, { type: "hset", key: keys.active, field: id, value: projectSlug });
         for (const id of write.remove ?? []) after.add(index, { type: "hdel", key: keys.active, field: id });
         return;
-      case "project":
-        after.add(index, { type: "hset", key: keys.projects, field: write.project.slug, value: encodeDocument(write.project), tag: tags.project(write.project.slug) });
+      case "boardEntry": {
+        const { entry } = write;
+        const target = own(index, entry.projectSlug, undefined);
+        const board = tags.board(projectKey(entry.projectSlug), entry.branch);
+        const key = keys.boardEntry(entry.projectSlug, entry.branch, entry.workflowName);
+        target.add(index, { type: "set", key, value: encodeDocument(entry), condition: write.condition, tag: board });
+        target.add(index, { type: "zadd", key: keys.boardNames(entry.projectSlug, entry.branch), member: entry.workflowName, score: 0, tag: board });
+        const branches = tags.boardBranches(projectKey(entry.projectSlug));
+        target.add(index, { type: "zadd", key: keys.boardBranches(entry.projectSlug), member: entry.branch, score: 0, tag: branches });
         return;
+      }
+      case "pendingApprovals": {
+        const target = own(index, write.projectSlug, undefined);
+        const key = keys.pendingApprovals(write.projectSlug);
+        const tag = tags.pendingApprovals(projectKey(write.projectSlug));
+        for (const record of write.put ?? []) target.add(index, { type: "hset", key, field: record.jobId, value: encodeDocument(record), tag });
+        for (const jobId of write.remove ?? []) target.add(index, { type: "hdel", key, field: jobId, tag });
+        return;
+      }
+      case "project": {
+        const { slug } = write.project;
+        const value = encodeDocument(write.project);
+        after.add(index, { type: "hset", key: keys.projects, field: slug, value, tag: tags.project(slug), insertTags: [tags.projectListing] });
+        return;
+      }
       case "contexts": {
         const entries = write.contexts.map((context) => [context.id, encodeDocument(context)] as const);
         after.add(index, { type: "hreplace", key: keys.contexts, entries, tag: tags.contexts });

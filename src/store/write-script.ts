@@ -58,9 +58,11 @@ for _, op in ipairs(ops) do
     end
   elseif op.o == 'hset' then
     local value = ARGV[op.v]
-    if redis.call('HGET', key, op.f) ~= value then
+    local old = redis.call('HGET', key, op.f)
+    if old ~= value then
       redis.call('HSET', key, op.f, value)
       name(op.t)
+      if old == false and op.i then for _, tag in ipairs(op.i) do name(tag) end end
     end
   elseif op.o == 'hdel' then
     if redis.call('HDEL', key, op.f) == 1 then name(op.t) end
@@ -149,7 +151,7 @@ export function writeScriptCall(ops: readonly WriteOp[], coordination: WriteCoor
         return { o: "set", k, v: valueIndex(op.value), t, i: op.insertTags, x: op.ttlMs, ...condition };
       }
       case "hset":
-        return { o: "hset", k, f: op.field, v: valueIndex(op.value), t };
+        return { o: "hset", k, f: op.field, v: valueIndex(op.value), t, i: op.insertTags };
       case "hdel":
         return { o: "hdel", k, f: op.field, t };
       case "hreplace":

@@ -5,7 +5,8 @@
  */
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "./events.js";
-import type { ActionRecord, ActivePipeline, JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "./store.js";
+import type { BoardIndexEntry } from "../answers/index.js";
+import type { ActionRecord, ActivePipeline, JobRecord, PendingApprovalRecord, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "./store.js";
 import type { Tag } from "./tags.js";
 
 /** A document is written only if the store holds none, or holds exactly this text (as `getDocumentTexts` gave it). */
@@ -23,6 +24,10 @@ export type StoreWrite =
   /** Full refresh: afterwards the store holds exactly these contexts. */
   | { kind: "contexts"; contexts: readonly StoredContext[] }
   | { kind: "active"; add?: readonly ActivePipeline[]; remove?: readonly string[] }
+  /** A status board entry (and its place in the board's names and branches). */
+  | { kind: "boardEntry"; entry: BoardIndexEntry; condition?: WriteCondition }
+  /** Approval jobs of a project that went on hold (`put`) or stopped waiting (`remove`, by job id). */
+  | { kind: "pendingApprovals"; projectSlug: string; put?: readonly PendingApprovalRecord[]; remove?: readonly string[] }
   | { kind: "cursor"; name: string; value: string }
   | { kind: "streamStatus"; status: StreamStatusRecord }
   | { kind: "summary"; summary: SyncSummaryRecord }
@@ -51,4 +56,5 @@ export type WriteOutcome =
 export type DocumentRef =
   | { kind: "pipeline" | "workflow" | "job"; id: string; projectSlug?: string }
   | { kind: "jobRecord"; projectSlug: string; number: number }
-  | { kind: "actionRecord"; key: string };
+  | { kind: "actionRecord"; key: string }
+  | { kind: "boardEntry"; projectSlug: string; branch: string; workflowName: string };

@@ -12,6 +12,7 @@ import { WriteFencedError } from "../store/errors.js";
 import type { ActivePipeline, Store } from "../store/store.js";
 import type { StoreWriter, SyncWriter } from "../writer/index.js";
 import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
+import { discoverProjects } from "./discovery.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
 import { syncProjects } from "./projects.js";
@@ -33,6 +34,11 @@ export interface SyncEngineOptions {
    * as `gh/...`); the store keeps each under its key (`projectKey`), and two spellings of one project are one.
    */
   projectSlugs: readonly string[];
+  /**
+   * An organization (`gh/acme`, `bb/acme`, `circleci/<org-id>`) whose projects are discovered each cycle: every one
+   * that ran a pipeline within the backfill window is synced besides `projectSlugs`.
+   */
+  orgSlug?: string;
   /** Organization UUID; without it the contexts stream does not run. */
   orgId?: string;
   /** Overlap re-read on every cycle, behind the newest pipeline already synced. */
@@ -141,7 +147,7 @@ export class SyncEngine {
     // Leadership may be gone: another instance owns the store now, so nothing more is written.
     if (stop.aborted) return aborted(finished);
 
-    const streams = stop.failure ? this.#everyStream(stop.failure.message) : finished;
+    const streams = stop.failure ? this.#everyStream(this.#projects, stop.failure.message) : finished;
     const recorded = await this.#unlessFenced(stop, async () => {
       await writer.putStreamStatuses(nextStreamStatuses(previous.streams, streams, completedAt));
       await writer.putSyncSummary({
@@ -194,12 +200,14 @@ export class SyncEngine {
 
   async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<void> {
     const { client, store } = this.#options;
-    for (const { key } of this.#projects) this.#progress({ type: "stream.started", stream: "projects", projectSlug: key });
+    // Discovered projects join the configured ones; a configured project keeps its spelling.
+    const cycleProjects = configuredProjects([...this.#projects.map(({ slug }) => slug), ...(await this.#discover(stop, writer, reports))]);
+    for (const { key } of cycleProjects) this.#progress({ type: "stream.started", stream: "projects", projectSlug: key });
     const projects = await syncProjects({
       client,
       store,
       writer,
-      projects: this.#projects,
+      projects: cycleProjects,
       concurrency: this.#concurrency,
       at: this.#isoNow(),
       checkpoint: () => stop.checkpoint(),
@@ -216,6 +224,31 @@ export class SyncEngine {
     });
     stop.checkpoint();
     this.#done(reports, await this.#syncContexts(stop, writer));
+  }
+
+  /**
+   * The projects discovery adds this cycle (none without an organization), reported as the projects stream's
+   * organization-wide part. When the feed cannot be read, those found before are synced still.
+   */
+  async #discover(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<string[]> {
+    const { client, store, orgSlug } = this.#options;
+    if (orgSlug === undefined) return [];
+    this.#progress({ type: "stream.started", stream: "projects" });
+    const { projectSlugs, tally, error } = await discoverProjects({
+      client,
+      store,
+      writer,
+      orgSlug,
+      now: this.#now(),
+      lookbackHours: this.#options.lookbackHours,
+      backfillDays: this.#options.backfillDays,
+      checkpoint: () => stop.checkpoint(),
+    });
+    // A stop, a refused write or a bad token: the stop now says so, and its checkpoint ends the cycle.
+    if (error !== undefined && !this.#isStreamFailure(error, stop)) stop.checkpoint();
+    if (error !== undefined) this.#logger.warn({ orgSlug, err: error }, "project discovery failed; the projects found before are synced");
+    this.#done(reports, [streamReport("projects", undefined, tally, error === undefined ? undefined : messageOf(error))]);
+    return projectSlugs;
   }
 
   async #syncProject(project: SyncedProject, active: readonly ActivePipeline[], stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
@@ -277,10 +310,10 @@ export class SyncEngine {
   }
 
   /** A bad token fails the whole cycle: every stream reports it, so each shows the fix. */
-  #everyStream(error: string): StreamReport[] {
+  #everyStream(projects: readonly SyncedProject[], error: string): StreamReport[] {
     const tally = emptyTally();
     return [
-      ...this.#projects.flatMap(({ key }) =>
+      ...projects.flatMap(({ key }) =>
         (["projects", ...TREE_STREAMS] as const).map((stream) => streamReport(stream, key, tally, error)),
       ),
       streamReport("contexts", undefined, tally, error),

@@ -1,11 +1,13 @@
 /**
  * A project's pipelines stream: walk the list newest first through the window, sync each page's
  * pipelines with their trees, re-poll the active ones the window did not reach, then move the
- * high-water mark. The cursor moves last, so a cycle stopped at any point is redone from the same
+ * high-water mark. Before its first walk on a store, it has the writer build the project's status
+ * board index from what the store already holds (nothing, on a new store). The cursor moves last, so a cycle stopped at any point is redone from the same
  * window and converges.
  */
 import type { Pipeline } from "../circleci/index.js";
 import type { ActivePipeline } from "../store/store.js";
+import { boardIndexCursorName } from "../writer/index.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { readOne } from "./read-one.js";
 import { syncPipelineTrees } from "./pipeline-tree.js";
@@ -29,7 +31,8 @@ const ACTIVE_BATCH_SIZE = 20;
 export async function syncProjectPipelines(options: PipelineSyncOptions): Promise<void> {
   const { client, store, projectSlug, tallies } = options;
   const cursorName = pipelineCursorName(projectSlug);
-  const [highWaterMark] = await store.getCursors([cursorName]);
+  const [highWaterMark, boardIndexBuilt] = await store.getCursors([cursorName, boardIndexCursorName(projectSlug)]);
+  if (boardIndexBuilt === undefined) await options.writer.buildBoardIndex(projectSlug);
   const start = windowStart({ ...options, highWaterMark });
   const backfilling = highWaterMark === undefined;
   const context: TreeSyncContext = { ...options, activeIds: new Set(options.active.map(({ id }) => id)), backfilling };

@@ -6,3 +6,4 @@ export type { JobNews, WorkflowNews } from "./news.js";
 export { WriteConflictError } from "./errors.js";
 export { sameDocument } from "./changes.js";
 export { stagedBatchId } from "./outbox.js";
+export { boardIndexCursorName } from "./board.js";

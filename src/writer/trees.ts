@@ -9,6 +9,8 @@ import { decodeDocument } from "../store/codec.js";
 import type { ChangeEvent } from "../store/events.js";
 import type { ActivePipeline, JobRecord } from "../store/store.js";
 import type { DocumentRef, StoreWrite, WriteCondition } from "../store/writes.js";
+import { approvalsOfJobLists } from "./approvals.js";
+import type { ApprovalChanges } from "./approvals.js";
 import { jobChanges, pipelineChanges, sameDocument, workflowChanges } from "./changes.js";
 import type { JobRevision, Revision } from "./changes.js";
 import { laterJob, laterJobRecord, laterWorkflow } from "./progress.js";
@@ -53,7 +55,20 @@ export function treeRefs(trees: FetchedTrees): DocumentRef[] {
   ];
 }
 
-export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefined)[]): { writes: StoreWrite[]; events: ChangeEvent[]; counts: TreeCounts } {
+/** How a commit of trees is written, and what the indexes need of it. */
+export interface TreeWrites {
+  writes: StoreWrite[];
+  events: ChangeEvent[];
+  counts: TreeCounts;
+  /** The workflows written (new or changed), as written. */
+  writtenWorkflows: Workflow[];
+  /** The batch's pipelines as written, by id, whether they changed or not. */
+  pipelines: Map<string, Pipeline>;
+  /** What the re-read job lists say of their approval jobs. */
+  approvals: ApprovalChanges;
+}
+
+export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefined)[]): TreeWrites {
   const { projectSlug } = trees;
   const stored = new StoredTexts(texts);
   const listed = listedJobs(trees);
@@ -62,7 +77,7 @@ export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefi
   const workflows = stored.revise(trees.workflows, laterWorkflow);
   const pipelines = stored.revise(trees.pipelines, (_stored, fetched) => fetched);
 
-  const byJobId = new Map(jobs.map((revision) => [revision.fetched.id, revision]));
+  const byJobId = new Map<string, Revised<WorkflowJob>>(jobs.map((revision) => [revision.fetched.id, revision]));
   const jobRevisions = listed.map(({ job, workflowId }): JobRevision => ({ ...(byJobId.get(job.id) as Revision<WorkflowJob>), workflowId }));
   const writes: StoreWrite[] = [
     ...changed(records).map(({ fetched, condition }): StoreWrite => ({ kind: "jobRecord", record: fetched, condition })),
@@ -76,7 +91,21 @@ export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefi
     ? [...jobChanges(projectSlug, jobRevisions), ...workflowChanges(projectSlug, changed(workflows)), ...pipelineChanges(projectSlug, changed(pipelines))]
     : [];
   const counts = { pipelines: changed(pipelines).length, workflows: changed(workflows).length, jobs: changed(jobs).length, jobRecords: changed(records).length };
-  return { writes, events, counts };
+  const workflowsById = new Map(workflows.map(({ fetched }) => [fetched.id, fetched]));
+  const lists = [...trees.jobLists].flatMap(([workflowId, list]) => {
+    const workflow = workflowsById.get(workflowId);
+    if (workflow === undefined) return [];
+    const listed = list.map((job) => (byJobId.get(job.id) as Revised<WorkflowJob>).fetched);
+    return [{ workflow, jobs: listed, storedStatus: (jobId: string) => byJobId.get(jobId)?.stored?.status }];
+  });
+  return {
+    writes,
+    events,
+    counts,
+    writtenWorkflows: changed(workflows).map(({ fetched }) => fetched),
+    pipelines: new Map(pipelines.map(({ fetched }) => [fetched.id, fetched])),
+    approvals: approvalsOfJobLists(trees.projectSlug, lists),
+  };
 }
 
 function listedJobs(trees: FetchedTrees): Listed[] {

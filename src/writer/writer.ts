@@ -12,8 +12,14 @@ import { WriteFencedError } from "../store/errors.js";
 import type { ChangeEvent, EventBus } from "../store/events.js";
 import type { ActionRecord, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
 import type { StoreWrite, WriteBatch, WriteOutcome } from "../store/writes.js";
-import type { Workflow, WorkflowJob } from "../circleci/index.js";
-import { jobChanges, workflowChanges } from "./changes.js";
+import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import { isLiveWorkflowStatus } from "../sync/live.js";
+import { approvalsOfEndedWorkflow, approvalsOfJob, NO_APPROVAL_CHANGES } from "./approvals.js";
+import type { ApprovalChanges } from "./approvals.js";
+import { BOARD_INDEX_VERSION, boardChange, boardEntryRefs, boardIndexCursorName, boardIndexOfProject, conditionOf, boardSlotsOf, boardUpdates, rebuiltBoardEntry } from "./board.js";
+import type { BoardChange, BoardSlot } from "./board.js";
+import { storedRuns } from "./board-history.js";
+import { jobChanges, sameDocument, workflowChanges } from "./changes.js";
 import { WriteConflictError } from "./errors.js";
 import { reviseJob, reviseWorkflow } from "./news.js";
 import type { JobNews, WorkflowNews } from "./news.js";
@@ -57,6 +63,12 @@ export interface SyncWriter {
   leaveActiveSet(pipelineIds: readonly string[]): Promise<void>;
   putStreamStatuses(statuses: readonly StreamStatusRecord[]): Promise<void>;
   putSyncSummary(summary: SyncSummaryRecord): Promise<void>;
+  /**
+   * Builds a project's status board index from the runs the store holds, and marks it built (`boardIndexCursorName`):
+   * once per project, for a store filled before the index existed (on an empty store it only sets the mark). From
+   * then on every write keeps the index.
+   */
+  buildBoardIndex(projectSlug: string): Promise<void>;
 }
 
 /** What the webhooks write. */
@@ -70,6 +82,22 @@ export type ActionWriter = Pick<StoreWriter, "claimAction" | "settleAction" | "f
 
 const DEFAULT_SYNC_LOOKBACK_MS = 6 * 3_600_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * What the writer's indexes (the status board, the approvals inbox) need of a write besides its documents. Their
+ * writes go in the same atomic batch as the documents, each board entry on the condition that it still holds what
+ * was read, so an index never disagrees with the documents and concurrent writers never lose each other's runs.
+ */
+interface IndexInput {
+  projectSlug: string;
+  /** Workflows written (new or changed), as written. */
+  workflows: readonly Workflow[];
+  /** Pipelines the write knows, by id; those of other written workflows are read from the store. */
+  pipelines: ReadonlyMap<string, Pipeline>;
+  approvals: ApprovalChanges;
+  /** Whether the write's changes are news: not for a first backfill, nor the read path's history. */
+  announce: boolean;
+}
 
 /** One attempt of a conditional write, built from what the store holds now. */
 interface Attempt<T> {
@@ -108,8 +136,10 @@ export class StoreWriter {
     return {
       commitPipelineTrees: (trees) =>
         this.#commit(`the pipeline trees of ${trees.projectSlug}`, epoch, async () => {
-          const { writes, events, counts } = treeWrites(trees, await this.#store.getDocumentTexts(treeRefs(trees)));
-          return { writes, events, projectSlug: trees.projectSlug, result: counts };
+          const tree = treeWrites(trees, await this.#store.getDocumentTexts(treeRefs(trees)));
+          const { projectSlug, announce } = trees;
+          const indexes = await this.#indexWrites({ projectSlug, workflows: tree.writtenWorkflows, pipelines: tree.pipelines, approvals: tree.approvals, announce });
+          return { writes: [...tree.writes, ...indexes.writes], events: [...tree.events, ...indexes.events], projectSlug, result: tree.counts };
         }),
       putProjects: (projects) => write(projects.map((project) => ({ kind: "project", project }))),
       replaceContexts: (contexts) => write([{ kind: "contexts", contexts }]),
@@ -117,6 +147,14 @@ export class StoreWriter {
       leaveActiveSet: (pipelineIds) => write(pipelineIds.length === 0 ? [] : [{ kind: "active", remove: pipelineIds }]),
       putStreamStatuses: (statuses) => write(statuses.map((status) => ({ kind: "streamStatus", status }))),
       putSyncSummary: (summary) => write([{ kind: "summary", summary }]),
+      buildBoardIndex: (projectSlug) =>
+        this.#commit(`the status board index of ${projectSlug}`, epoch, async () => {
+          const { runs, pipelines } = await storedRuns(this.#store, projectSlug);
+          const entries = boardIndexOfProject(projectSlug, runs, (id) => pipelines.get(id));
+          const texts = await this.#store.getDocumentTexts(boardEntryRefs(entries));
+          const writes = entries.flatMap((entry, index) => boardChange(decodeDocument(texts[index]), entry, conditionOf(texts[index]))?.write ?? []);
+          return nothing<void>(undefined, [...writes, { kind: "cursor", name: boardIndexCursorName(projectSlug), value: BOARD_INDEX_VERSION }]);
+        }),
     };
   }
 
@@ -130,9 +168,14 @@ export class StoreWriter {
       const stored = decodeDocument<Workflow>(text);
       const revised = stored === undefined ? undefined : reviseWorkflow(stored, news);
       if (stored === undefined || revised === undefined || text === undefined) return nothing([]);
-      const events = workflowChanges(stored.project_slug, [{ stored, fetched: revised }]);
-      const writes: StoreWrite[] = [{ kind: "workflow", projectSlug: stored.project_slug, workflow: revised, condition: { stored: text } }];
-      return { writes, events, projectSlug: stored.project_slug, result: events };
+      const projectSlug = stored.project_slug;
+      const approvals = isLiveWorkflowStatus(revised.status)
+        ? NO_APPROVAL_CHANGES
+        : approvalsOfEndedWorkflow(revised, (await this.#store.getPendingApprovals([projectSlug]))[0] ?? []);
+      const indexes = await this.#indexWrites({ projectSlug, workflows: [revised], pipelines: new Map(), approvals, announce: true });
+      const events = [...workflowChanges(projectSlug, [{ stored, fetched: revised }]), ...indexes.events];
+      const writes: StoreWrite[] = [{ kind: "workflow", projectSlug, workflow: revised, condition: { stored: text } }, ...indexes.writes];
+      return { writes, events, projectSlug, result: events };
     });
   }
 
@@ -143,9 +186,11 @@ export class StoreWriter {
       const stored = decodeDocument<WorkflowJob>(text);
       const revised = stored === undefined ? undefined : reviseJob(stored, news);
       if (stored === undefined || revised === undefined || text === undefined) return nothing([]);
-      const events = jobChanges(stored.project_slug, [{ stored, fetched: revised, workflowId }]);
-      const writes: StoreWrite[] = [{ kind: "job", projectSlug: stored.project_slug, job: revised, condition: { stored: text } }];
-      return { writes, events, projectSlug: stored.project_slug, result: events };
+      const projectSlug = stored.project_slug;
+      const indexes = await this.#indexWrites({ projectSlug, workflows: [], pipelines: new Map(), approvals: approvalsOfJob(revised), announce: true });
+      const events = [...jobChanges(projectSlug, [{ stored, fetched: revised, workflowId }]), ...indexes.events];
+      const writes: StoreWrite[] = [{ kind: "job", projectSlug, job: revised, condition: { stored: text } }, ...indexes.writes];
+      return { writes, events, projectSlug, result: events };
     });
   }
 
@@ -158,11 +203,13 @@ export class StoreWriter {
     if (root === undefined || !isSettled(subtree)) return false;
     if (await isLeftToSync(this.#store, root, this.#syncLookbackMs)) return false;
     const projectSlug = root.project_slug;
-    await this.#commit(`a subtree of ${projectSlug}`, undefined, async () => ({
-      writes: subtreeInserts(subtree, projectSlug, await this.#store.getDocumentTexts(subtreeRefs(subtree, projectSlug))),
-      events: [],
-      result: undefined,
-    }));
+    await this.#commit(`a subtree of ${projectSlug}`, undefined, async () => {
+      const inserts = subtreeInserts(subtree, projectSlug, await this.#store.getDocumentTexts(subtreeRefs(subtree, projectSlug)));
+      const workflows = inserts.flatMap((write) => (write.kind === "workflow" ? [write.workflow] : []));
+      const pipelines = new Map(subtree.pipeline === undefined ? [] : [[subtree.pipeline.id, subtree.pipeline]]);
+      const indexes = await this.#indexWrites({ projectSlug, workflows, pipelines, approvals: NO_APPROVAL_CHANGES, announce: false });
+      return nothing<void>(undefined, [...inserts, ...indexes.writes]);
+    });
     return true;
   }
 
@@ -218,6 +265,56 @@ export class StoreWriter {
       published += events.length;
     }
     return published;
+  }
+
+  /**
+   * The index writes of a write (see `IndexInput`), and the events they announce: `board.changed` for each board
+   * entry whose public fields changed, `approval.requested` for each approval that went on hold.
+   */
+  async #indexWrites(input: IndexInput): Promise<{ writes: StoreWrite[]; events: ChangeEvent[] }> {
+    const { projectSlug, approvals } = input;
+    const pipelines = await this.#pipelinesOf(projectSlug, [...input.workflows, ...approvals.requested.map(({ workflow }) => workflow)], input.pipelines);
+    const slots = boardSlotsOf(projectSlug, input.workflows, (id) => pipelines.get(id));
+    const board = slots.length === 0 ? [] : await this.#boardChanges(slots);
+    const { put, remove } = approvals;
+    const writes: StoreWrite[] = [
+      ...board.map(({ write }) => write),
+      ...(put.length + remove.length > 0 ? [{ kind: "pendingApprovals" as const, projectSlug, put, remove }] : []),
+    ];
+    if (!input.announce) return { writes, events: [] };
+    const events: ChangeEvent[] = [
+      ...board.flatMap(({ before, after }): ChangeEvent[] => (sameDocument(before, after) ? [] : [{ type: "board.changed", projectSlug, entry: after }])),
+      ...approvals.requested.flatMap(({ record, job, workflow }): ChangeEvent[] => {
+        const pipeline = pipelines.get(workflow.pipeline_id);
+        return pipeline === undefined ? [] : [{ type: "approval.requested", projectSlug, approval: { job, workflow, pipeline, waitingSince: record.waitingSince } }];
+      }),
+    ];
+    return { writes, events };
+  }
+
+  /** The pipelines of these workflows: from the write where it has them, else as the store holds them. */
+  async #pipelinesOf(projectSlug: string, workflows: readonly Workflow[], known: ReadonlyMap<string, Pipeline>): Promise<Map<string, Pipeline>> {
+    const pipelines = new Map(known);
+    const missing = [...new Set(workflows.map((workflow) => workflow.pipeline_id))].filter((id) => !pipelines.has(id));
+    if (missing.length === 0) return pipelines;
+    const texts = await this.#store.getDocumentTexts(missing.map((id) => ({ kind: "pipeline", id, projectSlug })));
+    texts.forEach((text, index) => {
+      const pipeline = decodeDocument<Pipeline>(text);
+      if (pipeline !== undefined) pipelines.set(missing[index] as string, pipeline);
+    });
+    return pipelines;
+  }
+
+  /** Each touched entry after the write: updated from its runs, or, for a run no summary can follow, rebuilt from history. */
+  async #boardChanges(slots: readonly BoardSlot[]): Promise<BoardChange[]> {
+    const { changes, rebuilds } = boardUpdates(slots, await this.#store.getDocumentTexts(boardEntryRefs(slots)));
+    for (const rebuild of rebuilds) {
+      const { projectSlug, branch, workflowName } = rebuild.slot;
+      this.#logger.info({ projectSlug, branch, workflowName }, "a finished run changed its outcome: its board entry is rebuilt from the stored runs");
+      const change = rebuiltBoardEntry(rebuild, (await storedRuns(this.#store, projectSlug, branch)).runs);
+      if (change !== undefined) changes.push(change);
+    }
+    return changes;
   }
 
   /**

@@ -1,4 +1,7 @@
-/** The public contract of the GraphQL core and of the actions, verbatim: the names users depend on. The schema may add around it, never change it. */
+/**
+ * The public contract of the GraphQL core, of the actions and of the answers built so far (the status board, the
+ * approvals inbox), verbatim: the names users depend on. The schema may add around it, never change it.
+ */
 export const CONTRACT_SDL = /* GraphQL */ `
 scalar DateTimeISO
 scalar JSONObject
@@ -19,12 +22,19 @@ type Query {
   job(projectSlug: String!, number: Int!): JobDetail
   contexts: [Context!]!
   syncStatus: SyncStatus!
+  statusBoard(projectSlugs: [String!], branch: String, allBranches: Boolean = false): [BoardEntry!]!
+  pendingApprovals(projectSlug: String): [PendingApproval!]!
 }
 type Subscription {
   pipelineCreated(projectSlug: String): Pipeline!
   workflowStatusChanged(projectSlug: String): Workflow!
   jobStatusChanged(projectSlug: String): Job!
+  approvalRequested(projectSlug: String): PendingApproval!
+  boardChanged(projectSlug: String): BoardEntry!
 }
+type BoardEntry { projectSlug: String! branch: String! workflowName: String! latest: Workflow!
+  lastFinished: Workflow lastSuccessAt: DateTimeISO failingSince: DateTimeISO }
+type PendingApproval { job: Job! workflow: Workflow! pipeline: Pipeline! waitingSince: DateTimeISO! }
 type Project { slug: String! id: ID name: String! organizationName: String! organizationSlug: String
   organizationId: ID vcsUrl: String vcsProvider: String defaultBranch: String
   pipelines(branch: String, first: Int = 20, after: String): PipelineConnection! }

@@ -72,6 +72,22 @@ describe("a project in any spelling", () => {
     expect(calls).toBe(0);
   });
 
+  it("statusBoard(projectSlugs:) and pendingApprovals(projectSlug:) answer the same in every spelling, the project shown as configured", async () => {
+    const board = await answersFor(
+      "query($slug: String!) { statusBoard(projectSlugs: [$slug], allBranches: true) { projectSlug branch workflowName latest { id projectSlug } } }",
+      (slug) => ({ slug }),
+    );
+    expect(board.answers.every((one) => JSON.stringify(one) === JSON.stringify(board.answers[0]))).toBe(true);
+    const tiles = (board.answers[0] as { statusBoard: { projectSlug: string; latest: { projectSlug: string } }[] }).statusBoard;
+    expect(tiles.length).toBeGreaterThan(0);
+    expect(tiles.every((tile) => tile.projectSlug === shown && tile.latest.projectSlug === key)).toBe(true);
+    const everything = (await answer("{ statusBoard(allBranches: true) { projectSlug } }", {})) as { statusBoard: { projectSlug: string }[] };
+    expect([...new Set(everything.statusBoard.map((tile) => tile.projectSlug))].sort()).toEqual([shown, otherKey].sort());
+    const approvals = await answersFor("query($slug: String) { pendingApprovals(projectSlug: $slug) { job { id } waitingSince } }", (slug) => ({ slug }));
+    expect(approvals.answers.every((one) => JSON.stringify(one) === JSON.stringify(approvals.answers[0]))).toBe(true);
+    expect(board.calls + approvals.calls).toBe(0);
+  });
+
   it("job(projectSlug:, number:) answers the same record in every spelling, from the cache", async () => {
     const { state } = rig.sync.sim.world;
     const number = [...state.jobDetails.values()].find(

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** Subscribes and waits until the subscription listens, so events published next reach it. */
 async function open(query: string): Promise<AsyncIterator<ExecutionResult>> {
-  const result = await subscribe({ schema, document: parse(query), contextValue: {} });
+  const result = await subscribe({ schema, document: parse(query), contextValue: { projectSlugs: [] } });
   if (!(Symbol.asyncIterator in result)) throw new Error(`subscribe failed: ${JSON.stringify(result.errors)}`);
   return result[Symbol.asyncIterator]();
 }
@@ -50,7 +50,7 @@ const overTheWire = (events: ChangeEvent[]) => JSON.parse(JSON.stringify(events)
 
 describe("subscriptions, fed by change events", () => {
   it("one topic per change event type", () => {
-    expect(Object.values(CHANGE_TOPICS)).toEqual(["PIPELINE_CREATED", "WORKFLOW_STATUS_CHANGED", "JOB_STATUS_CHANGED"]);
+    expect(Object.values(CHANGE_TOPICS)).toEqual(["PIPELINE_CREATED", "WORKFLOW_STATUS_CHANGED", "JOB_STATUS_CHANGED", "APPROVAL_REQUESTED", "BOARD_CHANGED"]);
   });
 
   it("pipelineCreated(projectSlug) receives only that project's pipelines", async () => {
@@ -110,6 +110,63 @@ describe("subscriptions, fed by change events", () => {
     );
     expect(values).toEqual([
       { jobStatusChanged: { id: "00000000-0000-4000-8000-000000000b04", status: "TERMINATED_UNKNOWN", jobNumber: 42, startedAt: "2025-06-01T12:00:05.500Z" } },
+    ]);
+  });
+
+  it("approvalRequested(projectSlug) receives that project's approvals with their job, workflow, pipeline and wait", async () => {
+    const iterator = await open(`subscription { approvalRequested(projectSlug: "${A}") { job { id type status } workflow { id status } pipeline { id number } waitingSince } }`);
+    const approval = (slug: string, id: string) => ({
+      job: { ...jobDoc(slug, id, "on_hold"), type: "approval", started_at: null },
+      workflow: workflowDoc(slug, "00000000-0000-4000-8000-00000000a0f1", "on_hold"),
+      pipeline: pipelineDoc(slug, "00000000-0000-4000-8000-00000000a0f2", 9),
+      waitingSince: "2025-06-01T12:03:00.5Z",
+    });
+    const values = await nextValues(iterator, 1, () =>
+      bus.publish(
+        overTheWire([
+          { type: "approval.requested", projectSlug: B, approval: approval(B, "00000000-0000-4000-8000-000000000b05") },
+          { type: "approval.requested", projectSlug: A, approval: approval(A, "00000000-0000-4000-8000-000000000a05") },
+        ]),
+      ),
+    );
+    expect(values).toEqual([
+      {
+        approvalRequested: {
+          job: { id: "00000000-0000-4000-8000-000000000a05", type: "APPROVAL", status: "ON_HOLD" },
+          workflow: { id: "00000000-0000-4000-8000-00000000a0f1", status: "ON_HOLD" },
+          pipeline: { id: "00000000-0000-4000-8000-00000000a0f2", number: 9 },
+          waitingSince: "2025-06-01T12:03:00.500Z",
+        },
+      },
+    ]);
+  });
+
+  it("boardChanged receives each changed entry, its runs and instants as the board answers them", async () => {
+    const iterator = await open("subscription { boardChanged { projectSlug branch workflowName latest { id status } lastFinished { id } lastSuccessAt failingSince } }");
+    const failed = { ...workflowDoc(B, "00000000-0000-4000-8000-000000000b06", "failed"), stopped_at: "2025-06-01T12:10:00.25Z" };
+    const values = await nextValues(iterator, 1, () =>
+      bus.publish(
+        overTheWire([
+          {
+            type: "board.changed",
+            projectSlug: B,
+            entry: { projectSlug: B, branch: "main", workflowName: "build-and-test", latest: workflowDoc(B, "00000000-0000-4000-8000-000000000b07", "running"), lastFinished: failed, lastSuccessAt: null, failingSince: failed.stopped_at },
+          },
+        ]),
+      ),
+    );
+    expect(values).toEqual([
+      {
+        boardChanged: {
+          projectSlug: B,
+          branch: "main",
+          workflowName: "build-and-test",
+          latest: { id: "00000000-0000-4000-8000-000000000b07", status: "RUNNING" },
+          lastFinished: { id: "00000000-0000-4000-8000-000000000b06" },
+          lastSuccessAt: null,
+          failingSince: "2025-06-01T12:10:00.250Z",
+        },
+      },
     ]);
   });
 });

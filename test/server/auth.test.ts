@@ -7,7 +7,7 @@ import { WebSocket } from "ws";
 import { startServe, unauthenticatedNotice } from "../../src/commands/serve.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
-import { authenticate, createApiKeyMatcher, createAuthenticator, keyName, parseBearerToken, PUBLIC_CALLER, webSocketAuthorization } from "../../src/server/auth.js";
+import { authenticate, createApiKeyMatcher, createAuthenticator, keyName, parseBasicPassword, parseBearerToken, PUBLIC_CALLER, webSocketAuthorization } from "../../src/server/auth.js";
 import type { GatewayKeys } from "../../src/server/auth.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
@@ -134,6 +134,35 @@ describe("createAuthenticator", () => {
     expect(access({ read: [], write: [], writeWithoutKey: true })).toBe("write");
     const keys = { read: [...KEYS], write: [], writeWithoutKey: true };
     expect([access(keys), access(keys, KEYS[1]), access(keys, WRONG_KEY)]).toEqual(["missing", "write", "invalid"]);
+  });
+});
+
+describe("parseBasicPassword and keys over HTTP Basic", () => {
+  const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
+  const matches = createApiKeyMatcher(KEYS);
+
+  it("takes the password of a Basic value, whatever the user name (a password may hold colons)", () => {
+    expect(parseBasicPassword(basic(`ccmenu:${KEYS[0]}`))).toBe(KEYS[0]);
+    expect(parseBasicPassword(basic(`:${KEYS[0]}`))).toBe(KEYS[0]);
+    expect(parseBasicPassword(`basic  ${Buffer.from(`x:${KEYS[1]}`).toString("base64")} `)).toBe(KEYS[1]);
+    expect(parseBasicPassword(basic("user:pass:word"))).toBe("pass:word");
+  });
+
+  it("gives nothing without a password, or for another scheme or a value that is not base64", () => {
+    expect(parseBasicPassword(undefined)).toBeUndefined();
+    expect(parseBasicPassword(basic(KEYS[0]))).toBeUndefined();
+    expect(parseBasicPassword(basic("user:"))).toBeUndefined();
+    expect(parseBasicPassword(`Bearer ${KEYS[0]}`)).toBeUndefined();
+    expect(parseBasicPassword("Basic not base64!")).toBeUndefined();
+  });
+
+  it("authenticates Basic only where the route takes it", () => {
+    const matchers = { read: matches, write: createApiKeyMatcher([WRITE_KEY]) };
+    const reader = (index: 0 | 1) => ({ ok: true, caller: { scope: `key:${index}`, access: "read", name: keyName(KEYS[index]) } });
+    expect(authenticate(basic(`ccmenu:${KEYS[1]}`), matchers, undefined, "bearer-or-basic")).toEqual(reader(1));
+    expect(authenticate(`Bearer ${KEYS[0]}`, matchers, undefined, "bearer-or-basic")).toEqual(reader(0));
+    expect(authenticate(basic(`ccmenu:${WRONG_KEY}`), matchers, undefined, "bearer-or-basic")).toEqual({ ok: false, failure: "invalid" });
+    expect(authenticate(basic(`ccmenu:${KEYS[1]}`), matchers)).toEqual({ ok: false, failure: "missing" });
   });
 });
 

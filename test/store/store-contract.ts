@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Pipeline } from "../../src/circleci/index.js";
+import type { BoardIndexEntry } from "../../src/answers/index.js";
+import type { Pipeline, Workflow } from "../../src/circleci/index.js";
 import { StoreClosedError, WriteFencedError } from "../../src/store/errors.js";
 import type { Invalidations } from "../../src/store/invalidations.js";
-import type { ActionRecord, JobRecord, Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
+import type { ActionRecord, JobRecord, PendingApprovalRecord, Store, StoredContext, StreamStatusRecord } from "../../src/store/store.js";
 import { tags } from "../../src/store/tags.js";
 import type { Tag } from "../../src/store/tags.js";
 import type { StoreWrite, WriteCondition } from "../../src/store/writes.js";
@@ -510,8 +511,10 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
 
         const [project] = world.projects;
         if (project === undefined) throw new Error("empty world");
-        expect(await changed(writes.projects([project]))).toStrictEqual([tags.project(project.slug)]);
+        // A new project also changes the listing of projects; a changed one only itself.
+        expect(await changed(writes.projects([project]))).toStrictEqual([tags.project(project.slug), tags.projectListing].sort());
         expect(await changed(writes.projects([project]))).toStrictEqual([]);
+        expect(await changed(writes.projects([{ ...project, unreachable: { since: at(0), message: "gone" } }]))).toStrictEqual([tags.project(project.slug)]);
         expect(await changed(writes.contexts(world.contexts))).toStrictEqual([tags.contexts]);
         expect(await changed(writes.contexts(world.contexts))).toStrictEqual([]);
         expect(await changed(writes.contexts(world.contexts.slice(1)))).toStrictEqual([tags.contexts]);
@@ -548,6 +551,66 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         // Writers without a lease are not fenced.
         await write(store, writes.summary({ running: false, cycles: 1 }));
         expect(await store.getSyncStatus()).toMatchObject({ running: false, cycles: 1 });
+      });
+    });
+
+    describe("answer indexes", () => {
+      /** A board entry as the writer would keep it, for the store's own tests (the writer's rules are its tests). */
+      function entry(branch: string, workflowName: string, latest: Workflow, projectSlug = PROJECT): BoardIndexEntry {
+        return { projectSlug, branch, workflowName, latest, lastFinished: null, lastSuccess: null, lastNonFailure: null, failureStreak: [] };
+      }
+      const run = (n: number, name = "build-test") => ({ ...workflow(n, idOf(100), at(n)), name });
+      const approval = (n: number, waitingSince: string, projectSlug = PROJECT): PendingApprovalRecord => ({
+        projectSlug,
+        jobId: idOf(n),
+        workflowId: idOf(200 + n),
+        pipelineId: idOf(300 + n),
+        waitingSince,
+      });
+      const changed = async (batch: StoreWrite[]) => [...(await write(store, batch)).changed].sort();
+
+      it("keeps board entries per project and branch, by name, with the branches they are on", async () => {
+        const [deploy, build, feature] = [entry("main", "deploy", run(1, "deploy")), entry("main", "build-test", run(2)), entry("feat/x", "build-test", run(3))];
+        await write(store, [deploy, build, feature, entry("main", "build-test", run(4), "gh/acme/other")].map((board) => ({ kind: "boardEntry", entry: board })));
+        expect(await store.getBoards([{ projectSlug: PROJECT, branch: "main" }, { projectSlug: PROJECT, branch: "feat/x" }, { projectSlug: PROJECT, branch: "gone" }])).toStrictEqual([
+          [build, deploy],
+          [feature],
+          [],
+        ]);
+        // Any spelling of the project finds its board.
+        expect(await store.getBoards([{ projectSlug: "github/acme/rocket", branch: "feat/x" }])).toStrictEqual([[feature]]);
+        expect(await store.getBoardBranches([PROJECT, "gh/acme/other", "gh/acme/none"])).toStrictEqual([["feat/x", "main"], ["main"], []]);
+        expect(await store.getBoards([])).toStrictEqual([]);
+        const [text] = await store.getDocumentTexts([{ kind: "boardEntry", projectSlug: PROJECT, branch: "main", workflowName: "deploy" }]);
+        expect(JSON.parse(text ?? "null")).toStrictEqual(deploy);
+      });
+
+      it("writes a board entry only on its condition, and names the board (and a new branch) it changed", async () => {
+        const first = entry("main", "deploy", run(1, "deploy"));
+        expect(await changed([{ kind: "boardEntry", entry: first, condition: { absent: true } }])).toStrictEqual(
+          [tags.board(PROJECT, "main"), tags.boardBranches(PROJECT)].sort(),
+        );
+        expect(await store.applyWrites({ writes: [{ kind: "boardEntry", entry: { ...first, latest: run(2, "deploy") }, condition: { absent: true } }] })).toStrictEqual({
+          applied: false,
+          conflicts: [0],
+        });
+        const [text] = await store.getDocumentTexts([{ kind: "boardEntry", projectSlug: PROJECT, branch: "main", workflowName: "deploy" }]);
+        const second = { ...first, latest: run(2, "deploy") };
+        expect(await changed([{ kind: "boardEntry", entry: second, condition: { stored: text as string } }])).toStrictEqual([tags.board(PROJECT, "main")]);
+        expect(await changed([{ kind: "boardEntry", entry: second }])).toStrictEqual([]);
+        expect(await changed([{ kind: "boardEntry", entry: entry("main", "lint", run(3, "lint")) }])).toStrictEqual([tags.board(PROJECT, "main")]);
+        expect(await store.getBoards([{ projectSlug: PROJECT, branch: "main" }])).toStrictEqual([[second, entry("main", "lint", run(3, "lint"))]]);
+      });
+
+      it("keeps each project's approvals on hold, oldest first, as they go on hold and stop waiting", async () => {
+        const [late, early, same] = [approval(1, at(30)), approval(2, "2026-01-01T00:10:00Z"), approval(3, at(10))];
+        expect(await changed([{ kind: "pendingApprovals", projectSlug: PROJECT, put: [late, early, same] }])).toStrictEqual([tags.pendingApprovals(PROJECT)]);
+        await write(store, [{ kind: "pendingApprovals", projectSlug: "gh/acme/other", put: [approval(4, at(1), "gh/acme/other")] }]);
+        // Waiting since the same instant (written at another precision): by job id.
+        expect(await store.getPendingApprovals([PROJECT, "gh/acme/none"])).toStrictEqual([[early, same, late], []]);
+        expect(await changed([{ kind: "pendingApprovals", projectSlug: PROJECT, put: [late], remove: [idOf(9)] }])).toStrictEqual([]);
+        expect(await changed([{ kind: "pendingApprovals", projectSlug: PROJECT, remove: [early.jobId, same.jobId] }])).toStrictEqual([tags.pendingApprovals(PROJECT)]);
+        expect(await store.getPendingApprovals([PROJECT, "gh/acme/other"])).toStrictEqual([[late], [approval(4, at(1), "gh/acme/other")]]);
       });
     });
 

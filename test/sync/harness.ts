@@ -28,8 +28,10 @@ export interface SyncRig {
   engine: SyncEngine;
   slugs: string[];
   orgId: string;
-  /** Events delivered since the last `takeEvents`. */
+  /** The entity events (pipelines, workflows, jobs) delivered since the last `takeEvents`. */
   takeEvents(): Promise<ChangeEvent[]>;
+  /** The answer events (board entries, approvals) delivered since the last `takeAnswerEvents`. */
+  takeAnswerEvents(): Promise<ChangeEvent[]>;
   /** Store vs truth for the backfill window of every project (contexts included). */
   differences(): Promise<string[]>;
   close(): Promise<void>;
@@ -43,6 +45,13 @@ export interface RigOptions {
 }
 
 export const BACKFILL_DAYS = 10;
+
+/** Events about answers rather than entities: the entity tests compare every event with CircleCI's changes. */
+const ANSWER_EVENTS: ReadonlySet<ChangeEvent["type"]> = new Set(["approval.requested", "board.changed"]);
+
+function withoutEnvelope({ eventId: _id, origin: _origin, ...event }: DeliveredChangeEvent): ChangeEvent {
+  return event as ChangeEvent;
+}
 
 export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
   const sim = await startSimulator({
@@ -68,7 +77,8 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     ...options.engine,
   });
   let delivered: DeliveredChangeEvent[] = [];
-  await bus.subscribe((event) => void delivered.push(event));
+  let answers: DeliveredChangeEvent[] = [];
+  await bus.subscribe((event) => void (ANSWER_EVENTS.has(event.type) ? answers : delivered).push(event));
   return {
     sim,
     client,
@@ -81,8 +91,14 @@ export async function startRig(options: RigOptions = {}): Promise<SyncRig> {
     orgId,
     async takeEvents() {
       await tick();
-      const events = delivered.map(({ eventId: _id, origin: _origin, ...event }) => event as ChangeEvent);
+      const events = delivered.map(withoutEnvelope);
       delivered = [];
+      return events;
+    },
+    async takeAnswerEvents() {
+      await tick();
+      const events = answers.map(withoutEnvelope);
+      answers = [];
       return events;
     },
     differences: () =>
@@ -153,6 +169,10 @@ export function eventKey(event: ChangeEvent): string {
       return `workflow ${event.workflow.id} ${event.previousStatus} -> ${event.workflow.status}`;
     case "job.status_changed":
       return `job ${event.job.id} ${event.previousStatus} -> ${event.job.status}`;
+    case "approval.requested":
+      return `approval ${event.approval.job.id} requested`;
+    case "board.changed":
+      return `board ${event.entry.branch} ${event.entry.workflowName} -> ${event.entry.latest.id} ${event.entry.latest.status}`;
   }
 }
 

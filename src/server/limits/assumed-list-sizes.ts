@@ -34,6 +34,11 @@ export const ASSUMED_LIST_SIZES: AssumedListSizes = {
   // One action per parallel container: a job's parallelism, 1 for most jobs, a few for split test suites (the
   // simulator: 1 for 70%, up to 4).
   "Step.actions": 2,
+  // One tile per workflow name of each watched project's branch: a service runs a handful of workflows (build and
+  // test, deploy, nightly...; the simulator draws from five names).
+  "Query.statusBoard": 5 * WATCHED_PROJECTS,
+  // Approvals wait for a person: a few at a time across the watched projects, rarely more.
+  "Query.pendingApprovals": WATCHED_PROJECTS,
   // The sync reports five streams per project (projects, pipelines, workflows, workflow jobs, job details) and one
   // for the organisation's contexts.
   "SyncStatus.streams": 5 * WATCHED_PROJECTS + 1,

@@ -1,0 +1,86 @@
+/**
+ * The status board and the approvals inbox as the simulated CircleCI's own data gives them (the truth), computed
+ * with the answers' pure definitions over the world's documents, never over the store: what the gateway's indexes
+ * must equal.
+ */
+import { boardOf } from "../../src/answers/index.js";
+import type { BoardEntry } from "../../src/answers/index.js";
+import { pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
+import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import type { World } from "../../src/simulator/world.js";
+import { isLiveWorkflowStatus } from "../../src/sync/live.js";
+
+/** Which boards: `undefined` branch for each project's default branch, `"*"` for every branch. */
+export interface BoardQuery {
+  projectSlugs: readonly string[];
+  /** Epoch ms: the pipelines created since (the sync's window). */
+  since: number;
+  branch?: string;
+}
+
+/** The project's pipelines created since `since`, as the client parses them, newest first. */
+export function truthPipelines(world: World, slug: string, since: number): Pipeline[] {
+  const { state } = world;
+  return (state.pipelinesByProject.get(slug) ?? []).flatMap((id) => {
+    const wire = state.pipelines.get(id);
+    return wire === undefined || Date.parse(wire.created_at) < since ? [] : [pipelineSchema.parse(wire)];
+  });
+}
+
+export function truthWorkflows(world: World, pipelineId: string): Workflow[] {
+  return (world.state.workflowsByPipeline.get(pipelineId) ?? []).flatMap((id) => {
+    const wire = world.state.workflows.get(id);
+    return wire === undefined ? [] : [workflowSchema.parse(wire)];
+  });
+}
+
+/** The branches with a pipeline since `since` (tag pipelines have none), by name. */
+export function truthBranches(world: World, slug: string, since: number): string[] {
+  return [...new Set(truthPipelines(world, slug, since).flatMap((pipeline) => (pipeline.vcs?.branch == null ? [] : [pipeline.vcs.branch])))].sort();
+}
+
+export function truthDefaultBranch(world: World, slug: string): string {
+  const project = world.state.projects.get(slug);
+  if (project === undefined) throw new Error(`no project ${slug} in the world`);
+  return project.vcs_info.default_branch;
+}
+
+/** The board entries, by project (in the order given), branch and workflow name. */
+export function truthBoard(world: World, query: BoardQuery): BoardEntry[] {
+  return query.projectSlugs.flatMap((slug) => {
+    const pipelines = truthPipelines(world, slug, query.since);
+    const branches = query.branch === "*" ? truthBranches(world, slug, query.since) : [query.branch ?? truthDefaultBranch(world, slug)];
+    return branches.flatMap((branch) =>
+      boardOf(
+        { projectSlug: slug, branch },
+        pipelines.filter((pipeline) => pipeline.vcs?.branch === branch).flatMap((pipeline) => truthWorkflows(world, pipeline.id)),
+      ),
+    );
+  });
+}
+
+/** An approval on hold in the world, and since when (the simulator releases it when its last dependency stops). */
+export interface TruthApproval {
+  job: WorkflowJob;
+  workflow: Workflow;
+  pipeline: Pipeline;
+  waitingSince: string;
+}
+
+/** Every approval job on hold in a live workflow of these projects' pipelines since `since`, oldest first. */
+export function truthApprovals(world: World, projectSlugs: readonly string[], since: number): TruthApproval[] {
+  const approvals = projectSlugs.flatMap((slug) =>
+    truthPipelines(world, slug, since).flatMap((pipeline) =>
+      truthWorkflows(world, pipeline.id).flatMap((workflow) => {
+        const jobs = (world.state.jobsByWorkflow.get(workflow.id) ?? []).map((job) => workflowJobSchema.parse(job));
+        return jobs.flatMap((job) => {
+          if (job.type !== "approval" || job.status !== "on_hold" || !isLiveWorkflowStatus(workflow.status)) return [];
+          const released = jobs.filter((other) => job.dependencies.includes(other.id)).map((other) => Date.parse(other.stopped_at ?? ""));
+          const waitingSince = released.length === 0 ? workflow.created_at : new Date(Math.max(...released)).toISOString();
+          return [{ job, workflow, pipeline, waitingSince }];
+        });
+      }),
+    ),
+  );
+  return approvals.sort((a, b) => Date.parse(a.waitingSince) - Date.parse(b.waitingSince) || (a.job.id < b.job.id ? -1 : 1));
+}
