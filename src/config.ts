@@ -129,7 +129,10 @@ const httpBaseUrl = z
 
 const redisUrl = z
   .string()
-  .refine((input) => /^rediss?:\/\/[^\s]+$/.test(input), "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379")
+  .refine(
+    (input) => commaList(input).length > 0 && commaList(input).every((part) => /^rediss?:\/\/[^\s,]+$/.test(part)),
+    "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 (for a Redis Cluster, several seed nodes separated by commas)",
+  )
   .optional();
 
 export const SETTINGS = {
@@ -191,6 +194,12 @@ export const SETTINGS = {
     defaultText: "none",
     secret: true,
     rule: redisUrl,
+  }),
+  redisCluster: setting({
+    env: "REDIS_CLUSTER",
+    help: "whether REDIS_URL names a Redis Cluster (its seed nodes, comma-separated): true or false",
+    defaultText: "false",
+    rule: boolean(false),
   }),
   redisPrefix: setting({
     env: "REDIS_PREFIX",

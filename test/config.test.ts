@@ -35,6 +35,7 @@ describe("loadConfig defaults", () => {
       circleciRequestsPerSecond: 20,
       circleciReadTimeoutSeconds: 30,
       redisUrl: undefined,
+      redisCluster: false,
       redisPrefix: "ccgw:",
       port: 4000,
       host: "127.0.0.1",

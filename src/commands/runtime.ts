@@ -38,11 +38,11 @@ export function createRuntime(config: Config, logger: Logger, client: Partial<Ci
     requestsPerSecond: config.circleciRequestsPerSecond,
     logger,
   });
-  const { store, invalidations } = createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
+  const { store, invalidations } = createStore({ redisUrl: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix, logger });
   const bus =
     config.redisUrl === undefined
       ? new MemoryEventBus({ logger })
-      : RedisEventBus.connect(config.redisUrl, { prefix: config.redisPrefix, logger });
+      : RedisEventBus.connect(config.redisUrl, { prefix: config.redisPrefix, cluster: config.redisCluster, logger });
   const writer = new StoreWriter({ store, bus, syncLookbackMs: config.syncLookbackHours * HOUR_MS, logger });
   return {
     client: circleci,

@@ -127,7 +127,7 @@ export function startBackgroundSync(
   const lock: LeaderLock =
     config.redisUrl === undefined
       ? new LocalLeaderLock()
-      : RedisLeaderLock.connect(config.redisUrl, { prefix: config.redisPrefix, ttlMs: config.syncLeaderTtlSeconds * 1000, logger });
+      : RedisLeaderLock.connect(config.redisUrl, { prefix: config.redisPrefix, cluster: config.redisCluster, ttlMs: config.syncLeaderTtlSeconds * 1000, logger });
   const scheduler = new SyncScheduler({
     engine: createEngine(config, runtime, logger),
     lock,

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 /**
  * The child documents of several parents in one round trip: for each parent whose document exists, the ids
@@ -41,7 +42,7 @@ export type IndexKind = "zset" | "list";
 type Children = (numberOfKeys: number, ...args: string[]) => unknown;
 
 /** Registers the script on the connection, and on its pipelines (sent by SHA; the body only once per server, on NOSCRIPT). */
-export function defineChildren(redis: Redis): void {
+export function defineChildren(redis: RedisClient): void {
   redis.defineCommand(COMMAND, { lua: CHILDREN_LUA });
 }
 

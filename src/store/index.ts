@@ -46,6 +46,8 @@ export type { LeaderLock, RedisLeaderLockOptions } from "./leader-lock.js";
 export interface CreateStoreOptions {
   /** `REDIS_URL`. Unset: the embedded `MemoryStore` (one instance only, nothing kept across restarts). */
   redisUrl?: string;
+  /** `REDIS_CLUSTER`: `redisUrl` names a Redis Cluster's seed nodes. Default false. */
+  cluster?: boolean;
   /** `REDIS_PREFIX`, e.g. `ccgw:`. Only Redis keys carry it. */
   prefix: string;
   logger?: Logger;
@@ -68,7 +70,7 @@ export function createStore(options: CreateStoreOptions): StoreAndInvalidations 
     return { store: new MemoryStore({ invalidations }), invalidations };
   }
   return {
-    store: new RedisStore({ url: options.redisUrl, prefix: options.prefix, logger: options.logger }),
-    invalidations: RedisInvalidations.connect(options.redisUrl, { prefix: options.prefix, logger: options.logger }),
+    store: new RedisStore({ url: options.redisUrl, cluster: options.cluster, prefix: options.prefix, logger: options.logger }),
+    invalidations: RedisInvalidations.connect(options.redisUrl, { prefix: options.prefix, cluster: options.cluster, logger: options.logger }),
   };
 }

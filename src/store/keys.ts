@@ -15,10 +15,12 @@
  * Reads stay by CircleCI id: an id's project is found in the directory (`owners`, written with the document) and
  * remembered in process (the project of an id never changes).
  *
- * Each write script checks a fence and bumps a write sequence. They are functions of the slot so that on a cluster
- * each slot can have its own (a slot's fence records the newest leader epoch that wrote it, which a new leader
- * claims before its first write); on one Redis every slot shares the lease's epoch counter as its fence (the
- * acquisition itself claims it) and one sequence.
+ * Each write script checks a fence and bumps a write sequence, of the slot it writes. On one Redis every slot shares
+ * the lease's epoch counter as its fence (the acquisition itself claims it) and one sequence. On a cluster a script
+ * may only touch keys of one slot, so each project slot has a fence and a sequence of its own (`perSlot`): the
+ * fence records the newest leader epoch that wrote the slot (a new leader's first write to it claims it, and from
+ * then on an older leader's writes to it are refused), and the shared slot keeps the lease's epoch counter as its
+ * fence, claimed at acquisition.
  *
  * Shapes: entity documents are JSON strings; small collections read whole (projects, contexts, the active set,
  * cursors, stream statuses, the outbox) are hashes; indexes are sorted sets scored by `created_at` ms (ties broken
@@ -87,27 +89,33 @@ export interface KeyLayout {
   /** Integer: incremented by every new leader, the fencing epoch. */
   readonly leaderEpoch: string;
 
+  /** Whether each slot has its own fence and sequence (a cluster), or all share one (one Redis). */
+  readonly perSlot: boolean;
   /** Integer: the newest leader epoch that wrote `slot`; a write of an older one is refused. */
   fence(slot: Slot): string;
   /** Integer: incremented by every write to `slot` that changed something; invalidations carry it. */
   sequence(slot: Slot): string;
-  /** Every sequence key there is, for a barrier to read. */
-  readonly sequences: readonly string[];
   /** The pub/sub channel of invalidations. */
   readonly invalidations: string;
 }
 
 export const DEFAULT_PREFIX = "ccgw:";
 
+export interface KeyLayoutOptions {
+  /** A Redis Cluster: a fence and a sequence per slot (`KeyLayout.perSlot`). Default false. */
+  cluster?: boolean;
+}
+
 const SHARED_SLOT = "g";
 
 /** The layout under `prefix`, which may not hold braces: they would replace the hash tags. */
-export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
+export function keyLayout(prefix: string = DEFAULT_PREFIX, options: KeyLayoutOptions = {}): KeyLayout {
   if (/[{}]/.test(prefix)) throw new RangeError(`the key prefix may not contain "{" or "}", got ${JSON.stringify(prefix)}`);
   const key = (slot: Slot, rest: string): string => `${prefix}{${slot}}:${rest}`;
   const shared = (rest: string): string => key(SHARED_SLOT, rest);
   const inProject = (projectSlug: string, rest: string): string => key(projectSlot(projectSlug), rest);
-  const sequence = shared("seq");
+  const perSlot = options.cluster === true;
+  const leaderEpoch = shared("leader:epoch");
   return {
     shared: SHARED_SLOT,
     projectSlot,
@@ -136,10 +144,10 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     slots: shared("slots"),
     actionRecord: (actionKey) => shared(`action:${actionKey}`),
     leader: shared("leader"),
-    leaderEpoch: shared("leader:epoch"),
-    fence: () => shared("leader:epoch"),
-    sequence: () => sequence,
-    sequences: [sequence],
+    leaderEpoch,
+    perSlot,
+    fence: (slot) => (perSlot && slot !== SHARED_SLOT ? key(slot, "fence") : leaderEpoch),
+    sequence: (slot) => (perSlot ? key(slot, "seq") : shared("seq")),
     invalidations: `${prefix}invalidations`,
   };
 }

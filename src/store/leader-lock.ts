@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { Redis } from "ioredis";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
-import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions, type RedisClient } from "./redis-connection.js";
 import { messageOf } from "../error-message.js";
 
 /**
@@ -44,6 +43,8 @@ export class LeaderLockClosedError extends Error {
 export interface RedisLeaderLockOptions {
   /** The deployment's key prefix (`REDIS_PREFIX`). Default `ccgw:`. */
   prefix?: string;
+  /** `REDIS_CLUSTER`: the URL names a Redis Cluster's seeds (for `connect`). Default false. */
+  cluster?: boolean;
   /** How long the lock outlives its holder's last renewal; renewed every `ttlMs / 3`. Default 15 000. */
   ttlMs?: number;
   /** Names this process in the lock's value, for operators reading Redis. Default: a random UUID. */
@@ -99,7 +100,7 @@ export class RedisLeaderLock implements LeaderLock {
    */
   static connect(url: string, options: RedisLeaderLockOptions = {}): RedisLeaderLock {
     const logger = options.logger ?? silentLogger;
-    const redis = openRedis(url, logger, reconnectingOptions({ commandTimeoutMs: leaseMs(options) }));
+    const redis = openRedis({ url, cluster: options.cluster }, logger, reconnectingOptions({ commandTimeoutMs: leaseMs(options) }));
     const lock = new RedisLeaderLock(redis, options);
     lock.#ownsConnection = true;
     return lock;
@@ -109,7 +110,7 @@ export class RedisLeaderLock implements LeaderLock {
   readonly epochKey: string;
   readonly ttlMs: number;
   readonly #holder: string;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #logger: Logger;
   #ownsConnection = false;
   #tenure: Tenure | undefined;
@@ -117,7 +118,7 @@ export class RedisLeaderLock implements LeaderLock {
   #closed = false;
 
   /** A lock on the caller's connection, which the caller keeps and closes. */
-  constructor(redis: Redis, options: RedisLeaderLockOptions = {}) {
+  constructor(redis: RedisClient, options: RedisLeaderLockOptions = {}) {
     const keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
     this.key = keys.leader;
     this.epochKey = keys.leaderEpoch;

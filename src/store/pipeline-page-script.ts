@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 /**
  * One page of a pipeline index in one round trip: the rank of the cursor, then the `first + 1` ids after it
@@ -26,7 +26,7 @@ type PipelinePage = (index: string, first: number, ...after: string[]) => Promis
  * Registers the script on the connection. ioredis sends it by SHA; only when Redis does not know the script
  * yet (the first call on a fresh server, or after a restart) does it answer NOSCRIPT and get the body once.
  */
-export function definePipelinePage(redis: Redis): PipelinePage {
+export function definePipelinePage(redis: RedisClient): PipelinePage {
   redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: PIPELINE_PAGE_LUA });
   const command = (redis as unknown as Record<typeof COMMAND, PipelinePage>)[COMMAND];
   return command.bind(redis);

@@ -1,16 +1,17 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { decodeChangeEvent, encodeChangeEvent } from "./change-event-codec.js";
 import { EventBusClosedError, ListenerSet, envelop } from "./events.js";
 import type { ChangeEvent, ChangeListener, EventBus, EventBusOptions, Unsubscribe } from "./events.js";
 import { DEFAULT_PREFIX } from "./keys.js";
-import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions, type RedisClient, type RedisTarget } from "./redis-connection.js";
 
 export interface RedisEventBusOptions extends EventBusOptions {
   /** The deployment's key prefix (`REDIS_PREFIX`); the channel is `<prefix>events`. Default `ccgw:`. */
   prefix?: string;
+  /** `REDIS_CLUSTER`: the URL names a Redis Cluster's seeds. Default false. */
+  cluster?: boolean;
 }
 
 /**
@@ -31,21 +32,21 @@ export class RedisEventBus implements EventBus {
 
   readonly instanceId: string;
   readonly channel: string;
-  readonly #url: string;
+  readonly #target: RedisTarget;
   readonly #logger: Logger;
   readonly #listeners: ListenerSet;
-  readonly #publisher: Redis;
-  #subscriber: Redis | undefined;
+  readonly #publisher: RedisClient;
+  #subscriber: RedisClient | undefined;
   #live: Promise<void> | undefined;
   #closed = false;
 
   private constructor(url: string, options: RedisEventBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
     this.channel = `${options.prefix ?? DEFAULT_PREFIX}events`;
-    this.#url = url;
+    this.#target = { url, cluster: options.cluster };
     this.#logger = (options.logger ?? silentLogger).child({ component: "event-bus", channel: this.channel });
     this.#listeners = new ListenerSet(this.#logger);
-    this.#publisher = openRedis(url, this.#logger, reconnectingOptions());
+    this.#publisher = openRedis(this.#target, this.#logger, reconnectingOptions());
   }
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
@@ -94,8 +95,8 @@ export class RedisEventBus implements EventBus {
     await this.#subscriber.subscribe(this.channel);
   }
 
-  #openSubscriber(): Redis {
-    const subscriber = openRedis(this.#url, this.#logger, reconnectingOptions());
+  #openSubscriber(): RedisClient {
+    const subscriber = openRedis(this.#target, this.#logger, reconnectingOptions());
     subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.#receive(message);
     });

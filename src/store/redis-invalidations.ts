@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { messageOf } from "../error-message.js";
 import { silentLogger } from "../log.js";
@@ -6,12 +5,15 @@ import type { Logger } from "../log.js";
 import type { InvalidationListener, Invalidations } from "./invalidations.js";
 import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
 import type { KeyLayout } from "./keys.js";
-import { closeRedis, openRedis, reconnectingOptions } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions, type RedisClient } from "./redis-connection.js";
+import { execGrouped, repliesOf } from "./slot-batch.js";
 import type { Tag } from "./tags.js";
 
 export interface RedisInvalidationsOptions {
   /** The deployment's key prefix (`REDIS_PREFIX`); the channel is `<prefix>invalidations`. Default `ccgw:`. */
   prefix?: string;
+  /** `REDIS_CLUSTER`: the URL names a Redis Cluster's seeds, and every slot has its own sequence. Default false. */
+  cluster?: boolean;
   logger?: Logger;
   /** Longest a `barrier` waits for invalidations to arrive before it resets every cache instead. Default 1000. */
   barrierTimeoutMs?: number;
@@ -31,6 +33,12 @@ interface Waiter {
  * own delivers them to the listeners in order. Pub/sub keeps nothing, so whatever may have lost a message resets
  * every cache: the subscriber connection coming back after a drop, a message whose sequence skips a value, or a
  * barrier that cannot catch up.
+ *
+ * On a cluster each slot has its own sequence, and the channel is classic pub/sub, not sharded: a PUBLISH reaches
+ * the subscribers on every node (the cluster bus broadcasts it), so one subscriber connection to any node hears
+ * every slot's writes, and one channel keeps this class the same on both. Sharded pub/sub would need a subscription
+ * per slot, on the node serving it, for slots that come and go with projects. The messages of one slot come from
+ * the one node that serves it, in order; a failover may drop some, which the gap in that slot's sequence reveals.
  */
 export class RedisInvalidations implements Invalidations {
   /** Returns at once; both connections open in the background. */
@@ -42,9 +50,9 @@ export class RedisInvalidations implements Invalidations {
   readonly #keys: KeyLayout;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
-  readonly #subscriber: Redis;
+  readonly #subscriber: RedisClient;
   /** For reading the sequences: a subscribed connection cannot. */
-  readonly #reader: Redis;
+  readonly #reader: RedisClient;
   readonly #listeners = new Set<{ listener: InvalidationListener }>();
   readonly #resetListeners = new Set<{ listener: () => void }>();
   /** Per sequence key, the newest value delivered; absent until known. */
@@ -59,12 +67,13 @@ export class RedisInvalidations implements Invalidations {
   #sequenceReads = 0;
 
   private constructor(url: string, options: RedisInvalidationsOptions) {
-    this.#keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
+    this.#keys = keyLayout(options.prefix ?? DEFAULT_PREFIX, { cluster: options.cluster });
     this.channel = this.#keys.invalidations;
     this.#logger = (options.logger ?? silentLogger).child({ component: "invalidations", channel: this.channel });
     this.#timeoutMs = options.barrierTimeoutMs ?? 1000;
-    this.#reader = openRedis(url, this.#logger, reconnectingOptions());
-    this.#subscriber = openRedis(url, this.#logger, reconnectingOptions());
+    const target = { url, cluster: options.cluster };
+    this.#reader = openRedis(target, this.#logger, reconnectingOptions());
+    this.#subscriber = openRedis(target, this.#logger, reconnectingOptions());
     this.#subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.#receive(message);
     });
@@ -101,7 +110,8 @@ export class RedisInvalidations implements Invalidations {
   }
 
   /**
-   * Reads the write sequences in one round trip, shared by every caller that arrived before it was sent, then waits
+   * Reads the write sequences in one round trip (on a cluster: one for the registry of slots, then one per node),
+   * shared by every caller that arrived before it was sent, then waits
    * until the invalidations up to them have been delivered. Past the timeout (or when Redis cannot be asked) it
    * resets every cache and resolves: a reader then finds nothing older than the writes before the call.
    */
@@ -153,9 +163,11 @@ export class RedisInvalidations implements Invalidations {
   #readSequences(): Promise<Map<string, number>> {
     this.#nextRead ??= Promise.resolve().then(async () => {
       this.#nextRead = undefined;
-      const { sequences } = this.#keys;
       this.#sequenceReads += 1;
-      const values = await this.#reader.mget(...sequences);
+      const keys = this.#keys;
+      const slots = keys.perSlot ? await this.#reader.hkeys(keys.slots) : [];
+      const sequences = [keys.shared, ...slots].map((slot) => keys.sequence(slot));
+      const values = repliesOf(await execGrouped(this.#reader, (on) => sequences.forEach((key) => on(key).get(key))));
       return new Map(sequences.map((key, index) => [key, Number(values[index] ?? 0)]));
     });
     return this.#nextRead;

@@ -1,4 +1,4 @@
-import { ReplyError, type ChainableCommander, type Redis } from "ioredis";
+import { ReplyError, type RedisCommander } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
@@ -11,7 +11,9 @@ import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sort
 import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
-import { closeRedis, openRedis, reconnectingOptions, redisAddress, type ReconnectOptions } from "./redis-connection.js";
+import { closeRedis, openRedis, reconnectingOptions, redisAddress, type ReconnectOptions, type RedisClient } from "./redis-connection.js";
+import { hashSlot } from "./hash-slot.js";
+import { execGrouped, repliesOf, type PipelineFor } from "./slot-batch.js";
 import type {
   ActivePipeline,
   JobKey,
@@ -25,13 +27,18 @@ import type {
   SyncStatusRecord,
 } from "./store.js";
 import type { Tag } from "./tags.js";
-import { failedWrites, planWrites, wholePlan } from "./write-plan.js";
+import { failedWrites, planWrites, wholePlan, type SlotWrites } from "./write-plan.js";
 import { defineWriteScript, writeScriptCall } from "./write-script.js";
 import type { DocumentRef, StoreWrite, WriteBatch, WriteOutcome } from "./writes.js";
 
 export interface RedisStoreOptions {
-  /** `redis://` or `rediss://` URL. A password in it is used, never logged nor put in an error. */
+  /**
+   * `redis://` or `rediss://` URL (for a cluster, seed nodes' URLs separated by commas). A password in it is used,
+   * never logged nor put in an error.
+   */
   url: string;
+  /** `REDIS_CLUSTER`: `url` names a Redis Cluster. Default false. */
+  cluster?: boolean;
   /** Prefix of every key (`REDIS_PREFIX`). Default `ccgw:`. */
   prefix?: string;
   /** Default: silent. */
@@ -72,7 +79,7 @@ interface Located {
  */
 export class RedisStore implements Store {
   readonly address: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: KeyLayout;
   private readonly logger: Logger;
   private readonly pipelinePage: ReturnType<typeof definePipelinePage>;
@@ -89,10 +96,10 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.address = redisAddress(options.url);
-    this.keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
+    this.keys = keyLayout(options.prefix ?? DEFAULT_PREFIX, { cluster: options.cluster });
     const logger = (options.logger ?? silentLogger).child({ component: "store", redis: this.address });
     this.logger = logger;
-    this.redis = openRedis(options.url, logger, reconnectingOptions(options.reconnect));
+    this.redis = openRedis({ url: options.url, cluster: options.cluster }, logger, reconnectingOptions(options.reconnect));
     this.redis.on("ready", () => {
       this.unreachable = false;
     });
@@ -135,7 +142,10 @@ export class RedisStore implements Store {
   }
 
   async workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]> {
-    return this.readLists(pipelineIds, (batch, slot, id) => batch.zrange(this.keys.workflowsOf(slot, id), 0, -1));
+    return this.readLists(pipelineIds, (on, slot, id) => {
+      const key = this.keys.workflowsOf(slot, id);
+      on(key).zrange(key, 0, -1);
+    });
   }
 
   async getWorkflowsOf(pipelineIds: readonly string[]): Promise<(Workflow[] | undefined)[]> {
@@ -147,7 +157,10 @@ export class RedisStore implements Store {
   }
 
   async jobIdsOf(workflowIds: readonly string[]): Promise<string[][]> {
-    return this.readLists(workflowIds, (batch, slot, id) => batch.lrange(this.keys.jobsOf(slot, id), 0, -1));
+    return this.readLists(workflowIds, (on, slot, id) => {
+      const key = this.keys.jobsOf(slot, id);
+      on(key).lrange(key, 0, -1);
+    });
   }
 
   async getJobsOf(workflowIds: readonly string[]): Promise<(WorkflowJob[] | undefined)[]> {
@@ -156,7 +169,7 @@ export class RedisStore implements Store {
 
   async getJobRecords(keys: readonly JobKey[]): Promise<(JobRecord | undefined)[]> {
     if (keys.length === 0) return [];
-    const texts = await this.send((redis) => redis.mget(keys.map(this.keys.jobRecord)));
+    const texts = await this.mget(keys.map(this.keys.jobRecord));
     return texts.map((text) => decodeDocument<JobRecord>(text));
   }
 
@@ -168,11 +181,11 @@ export class RedisStore implements Store {
   /** One children script per board (its names index, then each name's entry), all in one pipeline. */
   async getBoards(scopes: readonly BoardScope[]): Promise<BoardIndexEntry[][]> {
     if (scopes.length === 0) return [];
-    const replies = await this.batch((batch) => {
+    const replies = await this.batch((on) => {
       for (const { projectSlug, branch } of scopes) {
         const names = this.keys.boardNames(projectSlug, branch);
         // The index stands in for the parent: a board without entries has no index, which reads as no children.
-        queueChildren(batch, [{ document: names, index: names }], this.keys.boardEntry(projectSlug, branch, ""), "zset");
+        queueChildren(on(names), [{ document: names, index: names }], this.keys.boardEntry(projectSlug, branch, ""), "zset");
       }
     });
     return replies.map((reply) => decodeDocuments<BoardIndexEntry>((reply as (string[] | null)[])[0] ?? []));
@@ -180,15 +193,15 @@ export class RedisStore implements Store {
 
   async getBoardBranches(projectSlugs: readonly string[]): Promise<string[][]> {
     if (projectSlugs.length === 0) return [];
-    return (await this.batch((batch) => {
-      for (const slug of projectSlugs) batch.zrange(this.keys.boardBranches(slug), 0, -1);
+    return (await this.batch((on) => {
+      for (const key of projectSlugs.map(this.keys.boardBranches)) on(key).zrange(key, 0, -1);
     })) as string[][];
   }
 
   async getPendingApprovals(projectSlugs: readonly string[]): Promise<PendingApprovalRecord[][]> {
     if (projectSlugs.length === 0) return [];
-    const replies = (await this.batch((batch) => {
-      for (const slug of projectSlugs) batch.hvals(this.keys.pendingApprovals(slug));
+    const replies = (await this.batch((on) => {
+      for (const key of projectSlugs.map(this.keys.pendingApprovals)) on(key).hvals(key);
     })) as string[][];
     return replies.map((texts) => sortPendingApprovals(decodeDocuments<PendingApprovalRecord>(texts)));
   }
@@ -205,9 +218,9 @@ export class RedisStore implements Store {
   }
 
   async getSyncStatus(): Promise<SyncStatusRecord> {
-    const [summary, statuses] = await this.batch((batch) => {
-      batch.get(this.keys.summary);
-      batch.hvals(this.keys.statuses);
+    const [summary, statuses] = await this.batch((on) => {
+      on(this.keys.summary).get(this.keys.summary);
+      on(this.keys.statuses).hvals(this.keys.statuses);
     });
     return decodeSyncStatus(summary as string | null, statuses as string[]);
   }
@@ -215,8 +228,8 @@ export class RedisStore implements Store {
   async listStagedEvents(): Promise<StagedEvents[]> {
     const slots = Object.entries(await this.send((redis) => redis.hgetall(this.keys.slots)));
     if (slots.length === 0) return [];
-    const outboxes = (await this.batch((batch) => {
-      for (const [slot] of slots) batch.hgetall(this.keys.outbox(slot));
+    const outboxes = (await this.batch((on) => {
+      for (const key of slots.map(([slot]) => this.keys.outbox(slot))) on(key).hgetall(key);
     })) as Record<string, string>[];
     const entries = slots.flatMap(([, projectSlug], index) =>
       Object.entries(outboxes[index] ?? {}).map(([batchId, text]) => ({ batchId, projectSlug, text })),
@@ -236,7 +249,7 @@ export class RedisStore implements Store {
       ref.kind !== "jobRecord" && ref.kind !== "actionRecord" && ref.kind !== "boardEntry" && ref.projectSlug === undefined ? [{ ref, index }] : [],
     );
     if (placed.length > 0) {
-      const found = await this.send((redis) => redis.mget(placed.map(({ key }) => key)));
+      const found = await this.mget(placed.map(({ key }) => key));
       placed.forEach(({ index }, position) => (texts[index] = found[position] ?? undefined));
     }
     if (unplaced.length > 0) {
@@ -249,32 +262,76 @@ export class RedisStore implements Store {
     return texts;
   }
 
+  /**
+   * One Redis: the whole batch in one call of the write script, atomically. A cluster: one call per slot (a script
+   * may only touch keys of one slot), each atomic with its own fence and sequence, in the plan's order (what lets
+   * readers find a project's data, then the projects' data, several projects at once, then what describes it), so a
+   * reader never meets data it cannot find. A batch is then not atomic across slots; to keep "a condition failed:
+   * nothing was applied", the conditions of a batch spanning slots are checked first, in one read. A writer racing
+   * in between can still make a later slot refuse what earlier slots applied: every write is an upsert, unchanged
+   * re-writes change nothing, and the writer re-reads and retries, so the retry completes the batch.
+   */
   async applyWrites(batch: WriteBatch): Promise<WriteOutcome> {
     const plan = planWrites(batch.writes, {
       keys: this.keys,
       isKnownId: (id) => this.known.get(id)?.recorded === true,
       isKnownSlot: (slot) => this.registered.has(slot),
     });
-    const { ops, writeIndexes } = wholePlan(plan);
-    if (ops.length === 0) return { applied: true, changed: [], sequence: undefined };
-    const call = writeScriptCall(ops, {
-      fence: this.keys.fence(this.keys.shared),
-      sequence: this.keys.sequence(this.keys.shared),
+    if (plan.length === 0) return { applied: true, changed: [], sequence: undefined };
+    const parts = this.keys.perSlot ? plan : [{ slot: this.keys.shared, ...wholePlan(plan) }];
+    if (parts.length > 1) {
+      const conflicts = await this.failedConditions(parts);
+      if (conflicts.length > 0) return { applied: false, conflicts };
+    }
+    const changed = new Set<Tag>();
+    let sequence: number | undefined;
+    for (const phase of phases(parts, this.keys.shared)) {
+      const outcomes = await Promise.allSettled(phase.map((part) => this.writePart(part, batch.epoch)));
+      const failure = outcomes.find((outcome) => outcome.status === "rejected");
+      if (failure !== undefined) throw failure.reason;
+      const done = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PartOutcome>).value);
+      const conflicts = done.flatMap((outcome) => ("conflicts" in outcome ? outcome.conflicts : []));
+      if (conflicts.length > 0) return { applied: false, conflicts: [...new Set(conflicts)].sort((a, b) => a - b) };
+      for (const outcome of done) {
+        if (!("changed" in outcome)) continue;
+        outcome.changed.forEach((tag) => changed.add(tag));
+        sequence ??= outcome.sequence;
+      }
+    }
+    this.remember(batch.writes);
+    return { applied: true, changed: [...changed], sequence };
+  }
+
+  /** One call of the write script over one slot's operations. */
+  private async writePart(part: SlotWrites, epoch: number | undefined): Promise<PartOutcome> {
+    const call = writeScriptCall(part.ops, {
+      fence: this.keys.fence(part.slot),
+      sequence: this.keys.sequence(part.slot),
       channel: this.keys.invalidations,
-      epoch: batch.epoch,
+      epoch,
     });
     const [outcome, ...rest] = await this.send(() => this.write(call));
     switch (outcome) {
       case "fenced":
-        throw new WriteFencedError(batch.epoch as number, Number(rest[0]));
+        throw new WriteFencedError(epoch as number, Number(rest[0]));
       case "conflict":
-        return { applied: false, conflicts: failedWrites(rest as number[], writeIndexes) };
+        return { conflicts: failedWrites(rest as number[], part.writeIndexes) };
       default: {
-        this.remember(batch.writes);
         const [sequence, ...changed] = rest as [number, ...Tag[]];
-        return { applied: true, changed, sequence: sequence === 0 ? undefined : sequence };
+        return { changed, sequence: sequence === 0 ? undefined : sequence };
       }
     }
+  }
+
+  /** The writes whose condition does not hold now, read in one `mget` (the script checks them again, atomically). */
+  private async failedConditions(parts: readonly SlotWrites[]): Promise<number[]> {
+    const conditioned = parts.flatMap((part) =>
+      part.ops.flatMap((op, at) => (op.type === "set" && op.condition !== undefined ? [{ key: op.key, condition: op.condition, write: part.writeIndexes[at] as number }] : [])),
+    );
+    if (conditioned.length === 0) return [];
+    const texts = await this.mget(conditioned.map(({ key }) => key));
+    const failed = conditioned.filter(({ condition }, at) => ("absent" in condition ? texts[at] !== null : texts[at] !== condition.stored));
+    return [...new Set(failed.map(({ write }) => write))].sort((a, b) => a - b);
   }
 
   async ping(): Promise<void> {
@@ -297,7 +354,7 @@ export class RedisStore implements Store {
    * others up in the directory; those the directory knows are read in one more. An id of no stored project is not
    * read at all.
    */
-  private async readLocated(ids: readonly string[], read: (batch: ChainableCommander, located: readonly Located[]) => (replies: unknown[]) => void): Promise<void> {
+  private async readLocated(ids: readonly string[], read: (on: PipelineFor, located: readonly Located[]) => (replies: unknown[]) => void): Promise<void> {
     const known: Located[] = [];
     const unknown: { id: string; index: number }[] = [];
     ids.forEach((id, index) => {
@@ -308,9 +365,9 @@ export class RedisStore implements Store {
     const lookups = [...new Set(unknown.map(({ id }) => id))];
     if (known.length === 0 && lookups.length === 0) return;
     let consume: ((replies: unknown[]) => void) | undefined;
-    const replies = await this.batch((batch) => {
-      if (lookups.length > 0) batch.hmget(this.keys.owners, ...lookups);
-      if (known.length > 0) consume = read(batch, known);
+    const replies = await this.batch((on) => {
+      if (lookups.length > 0) on(this.keys.owners).hmget(this.keys.owners, ...lookups);
+      if (known.length > 0) consume = read(on, known);
     });
     if (lookups.length > 0) {
       const slots = replies.shift() as (string | null)[];
@@ -326,8 +383,8 @@ export class RedisStore implements Store {
     });
     if (found.length === 0) return;
     let consumeFound: ((replies: unknown[]) => void) | undefined;
-    const more = await this.batch((batch) => {
-      consumeFound = read(batch, found);
+    const more = await this.batch((on) => {
+      consumeFound = read(on, found);
     });
     consumeFound?.(more);
   }
@@ -362,9 +419,16 @@ export class RedisStore implements Store {
   /** The text of each id's document (`keyOf` names it, given the id's position), undefined where none is stored. */
   private async documentTexts(ids: readonly string[], keyOf: (slot: Slot, id: string, position: number) => string): Promise<(string | undefined)[]> {
     const texts: (string | undefined)[] = ids.map(() => undefined);
-    await this.readLocated(ids, (batch, located) => {
-      batch.mget(located.map(({ id, index, slot }) => keyOf(slot, id, index)));
-      return ([found]) => located.forEach(({ index }, position) => (texts[index] = (found as (string | null)[])[position] ?? undefined));
+    await this.readLocated(ids, (on, located) => {
+      const bySlot = groupBySlot(located);
+      for (const [slot, inSlot] of bySlot) {
+        const keys = inSlot.map(({ id, index }) => keyOf(slot, id, index));
+        on(keys[0] as string).mget(keys);
+      }
+      return (replies) =>
+        [...bySlot.values()].forEach((inSlot, call) =>
+          inSlot.forEach(({ index }, position) => (texts[index] = (replies[call] as (string | null)[])[position] ?? undefined)),
+        );
     });
     return texts;
   }
@@ -381,12 +445,11 @@ export class RedisStore implements Store {
     kind: IndexKind,
   ): Promise<(T[] | undefined)[]> {
     const lists: (T[] | undefined)[] = parentIds.map(() => undefined);
-    await this.readLocated(parentIds, (batch, located) => {
-      const bySlot = new Map<Slot, Located[]>();
-      for (const parent of located) bySlot.set(parent.slot, [...(bySlot.get(parent.slot) ?? []), parent]);
+    await this.readLocated(parentIds, (on, located) => {
+      const bySlot = groupBySlot(located);
       for (const [slot, parents] of bySlot) {
         const keys = parents.map(({ id }) => ({ document: documentKey(slot, id), index: indexKey(slot, id) }));
-        queueChildren(batch, keys, childKey(slot, ""), kind);
+        queueChildren(on(childKey(slot, "")), keys, childKey(slot, ""), kind);
       }
       return (replies) =>
         [...bySlot].forEach(([slot, parents], call) => {
@@ -403,10 +466,10 @@ export class RedisStore implements Store {
   }
 
   /** One list per id, read with one command each, all in one pipeline; an id of no known project has none. */
-  private async readLists(ids: readonly string[], read: (batch: ChainableCommander, slot: Slot, id: string) => void): Promise<string[][]> {
+  private async readLists(ids: readonly string[], read: (on: PipelineFor, slot: Slot, id: string) => void): Promise<string[][]> {
     const lists: string[][] = ids.map(() => []);
-    await this.readLocated(ids, (batch, located) => {
-      for (const { id, slot } of located) read(batch, slot, id);
+    await this.readLocated(ids, (on, located) => {
+      for (const { id, slot } of located) read(on, slot, id);
       return (replies) =>
         located.forEach(({ index, slot }, position) => {
           const list = (replies[position] as string[] | undefined) ?? [];
@@ -417,15 +480,33 @@ export class RedisStore implements Store {
     return lists;
   }
 
-  /** Reads several keys in one non-transactional pipeline. */
-  private async batch(queue: (batch: ChainableCommander) => void): Promise<unknown[]> {
-    const commands = this.redis.pipeline();
-    queue(commands);
-    return this.send(async () => replies(await commands.exec()));
+  /** Reads several keys in one non-transactional pipeline (on a cluster, one per node: `execGrouped`). */
+  private async batch(queue: (on: PipelineFor) => void): Promise<unknown[]> {
+    return this.send(async () => repliesOf(await execGrouped(this.redis, queue)));
+  }
+
+  /** The strings at `keys`, in one MGET per slot, all in one `batch`. */
+  private async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    const bySlot = new Map<number, number[]>();
+    keys.forEach((key, position) => {
+      const slot = hashSlot(key);
+      const inSlot = bySlot.get(slot);
+      if (inSlot === undefined) bySlot.set(slot, [position]);
+      else inSlot.push(position);
+    });
+    const replies = await this.batch((on) => {
+      for (const positions of bySlot.values()) {
+        const inSlot = positions.map((position) => keys[position] as string);
+        on(inSlot[0] as string).mget(inSlot);
+      }
+    });
+    const texts: (string | null)[] = keys.map(() => null);
+    [...bySlot.values()].forEach((positions, call) => positions.forEach((position, at) => (texts[position] = (replies[call] as (string | null)[])[at] ?? null)));
+    return texts;
   }
 
   /** Sends one round trip, and tells an unreachable Redis apart from an error Redis answered with. */
-  private async send<T>(roundTrip: (redis: Redis) => Promise<T>): Promise<T> {
+  private async send<T>(roundTrip: (redis: RedisCommander) => Promise<T>): Promise<T> {
     if (this.closing !== undefined) throw new StoreClosedError();
     const probe = this.unreachable && this.redis.status !== "ready";
     if (probe && this.probing) {
@@ -445,11 +526,30 @@ export class RedisStore implements Store {
   }
 }
 
-/** The replies of a pipeline, or the first error among them. */
-function replies(results: [error: Error | null, reply: unknown][] | null): unknown[] {
-  return (results ?? []).map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
+type PartOutcome = { changed: Tag[]; sequence: number | undefined } | { conflicts: number[] };
+
+/**
+ * The parts of a plan in the order they are applied: each shared-slot part alone, each run of project parts
+ * together (they are independent of one another).
+ */
+function phases(parts: readonly SlotWrites[], shared: Slot): SlotWrites[][] {
+  const result: SlotWrites[][] = [];
+  for (const part of parts) {
+    const last = result.at(-1);
+    if (part.slot !== shared && last !== undefined && last[0]?.slot !== shared) last.push(part);
+    else result.push([part]);
+  }
+  return result;
+}
+
+/** Ids to read, by the slot of their project, in the order met. */
+function groupBySlot(located: readonly Located[]): Map<Slot, Located[]> {
+  const bySlot = new Map<Slot, Located[]>();
+  for (const entry of located) {
+    const inSlot = bySlot.get(entry.slot);
+    if (inSlot === undefined) bySlot.set(entry.slot, [entry]);
+    else inSlot.push(entry);
+  }
+  return bySlot;
 }
 

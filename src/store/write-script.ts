@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import type { WriteOp } from "./write-plan.js";
 
 /**
@@ -174,7 +174,7 @@ const COMMAND = "ccgwWrite";
 type WriteCommand = (numberOfKeys: number, ...args: string[]) => Promise<unknown[]>;
 
 /** Registers the script on the connection (sent by SHA; the body only once per server, on NOSCRIPT). */
-export function defineWriteScript(redis: Redis): (call: { keys: string[]; args: string[] }) => Promise<unknown[]> {
+export function defineWriteScript(redis: RedisClient): (call: { keys: string[]; args: string[] }) => Promise<unknown[]> {
   redis.defineCommand(COMMAND, { lua: WRITE_LUA });
   const command = (redis as unknown as Record<typeof COMMAND, WriteCommand>)[COMMAND].bind(redis);
   return ({ keys, args }) => command(keys.length, ...keys, ...args);
