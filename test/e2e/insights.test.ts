@@ -14,6 +14,7 @@ import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-proces
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
+import { waitFor } from "../server/wait-for.js";
 import type { GraphQLResponse } from "./gateway.js";
 
 /**
@@ -25,11 +26,12 @@ let sim: Simulator;
 let redis: TestRedis;
 let serve: { run: CliRun; url: string };
 let slugs: string[];
+let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   [sim, redis] = await Promise.all([startSimulator({ world: { seed: 47, projects: 2, pipelinesPerProject: 40, historyDays: 6 } }), startTestRedis()]);
   slugs = [...sim.world.state.projects.keys()].sort();
-  const env = sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: "e2e-insights:" });
+  env = sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: "e2e-insights:" });
   expect(await runCli(["sync", "--once"], env).exited).toBe(0);
   serve = await startServeProcess({ ...env, SYNC_INTERVAL_SECONDS: "0" });
 }, 60_000);
@@ -128,5 +130,20 @@ describe("jobInsights", () => {
       }
     }
     expect(withQueue).toBeGreaterThan(0);
+  });
+});
+
+describe("freshness", () => {
+  it("answers the new truth once a sync wrote new runs: the kept answer was evicted by the write", async () => {
+    const slug = slugs[0] as string;
+    const window = { start: Date.now() - 10 * DAY_MS, end: Date.now() + DAY_MS };
+    const variables = { projectSlug: slug, since: iso(window.start), until: iso(window.end) };
+    const before = await dataOf(WorkflowInsightsDocument, variables);
+    expect(await dataOf(WorkflowInsightsDocument, variables)).toEqual(before);
+    sim.world.advance(6 * 3_600_000);
+    const truth = workflowInsightsOf({ projectSlug: slug, branch: null, window, workflows: truthRuns(slug, window, null).map((run) => run.workflow) });
+    expect(truth).not.toEqual(before.workflowInsights);
+    expect(await runCli(["sync", "--once"], env).exited).toBe(0);
+    await waitFor("the new runs in the insights", async () => JSON.stringify((await dataOf(WorkflowInsightsDocument, variables)).workflowInsights) === JSON.stringify(truth));
   });
 });
