@@ -168,10 +168,10 @@ export function formatTable(results: BenchResults): string {
     ["5 sync steady", `${m.sync.newPipelinesPerCycle} new pipelines: ${m.sync.steadyCallsPerCycle1x} calls/cycle at 1x history, ${m.sync.steadyCallsPerCycle10x} at 10x (ratio ${fixed(m.sync.steadyRatio10xTo1x, 2)})`],
     ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
     ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
+    ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
     ["8 status board", `${m.board.projects} projects x ${m.board.branchesPerProject} branches, ${m.board.entries} entries: ${warmLine(m.board.warm)}`],
     ["8 board cost", `${m.board.roundTrips1x} Redis round trips per request (empty L1) at 1x history (${m.board.pipelines1x} pipelines), ${m.board.roundTrips10x} at 10x (${m.board.pipelines10x})`],
-    ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
-    ["8 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
+    ["9 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

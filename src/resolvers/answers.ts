@@ -1,14 +1,19 @@
 import "reflect-metadata";
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
+import { insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
+import type { InsightWindow } from "../answers/index.js";
 import { LoaderInputError } from "../loaders/index.js";
 import { loadPendingApprovals } from "../loaders/pending-approvals.js";
 import { loadStatusBoard } from "../loaders/status-board.js";
+import { loadWorkflowRuns } from "../loaders/workflow-runs.js";
 import { BoardEntry } from "../schema/board-entry.js";
+import { JobInsight, WorkflowInsight } from "../schema/insights.js";
+import { DateTimeISO } from "../schema/scalars.js";
 import { PendingApproval } from "../schema/pending-approval.js";
 import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
-import { mapBoardIndexEntry, mapPendingApproval, spelled } from "./map.js";
+import { mapBoardIndexEntry, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
 
 /** What dashboards ask for, computed from the indexes the writer keeps. Arguments are declared last first. */
 @Resolver()
@@ -40,5 +45,50 @@ export class AnswersResolver {
     @Ctx() { loaders }: GatewayContext,
   ): Promise<PendingApproval[]> {
     return (await loadPendingApprovals(loaders, projectSlug)).map(mapPendingApproval);
+  }
+
+  @Query(() => [WorkflowInsight], {
+    description:
+      "Insights of a project's workflows over `[since, until)` (default: the 30 days before now), one per workflow name with runs in it (or just `workflowName`), by name; computed from the cache, fresh to the last sync.",
+  })
+  async workflowInsights(
+    @Arg("until", () => DateTimeISO, { nullable: true, description: "The window's end (exclusive); default now." }) until: Date | null,
+    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before `until`." }) since: Date | null,
+    @Arg("workflowName", () => String, { nullable: true, description: "Only this workflow name." }) workflowName: string | null,
+    @Arg("branch", () => String, { nullable: true, description: "Only this branch's runs; every branch when left out." }) branch: string | null,
+    @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
+    @Ctx() context: GatewayContext,
+  ): Promise<WorkflowInsight[]> {
+    const window = windowOf(since, until);
+    const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false });
+    const slug = projectSlugIn(context, projectSlug);
+    return workflowInsightsOf({ projectSlug: slug, branch, window, workflows: runs.map((run) => run.workflow), ...(workflowName === null ? {} : { workflowName }) }).map(
+      mapWorkflowInsight,
+    );
+  }
+
+  @Query(() => [JobInsight], {
+    description: "Insights of the jobs of one workflow name over `[since, until)` (default: the 30 days before now), one per job name, by name.",
+  })
+  async jobInsights(
+    @Arg("until", () => DateTimeISO, { nullable: true, description: "The window's end (exclusive); default now." }) until: Date | null,
+    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before `until`." }) since: Date | null,
+    @Arg("branch", () => String, { nullable: true, description: "Only this branch's runs; every branch when left out." }) branch: string | null,
+    @Arg("workflowName", () => String, { description: "The workflow name whose jobs these are." }) workflowName: string,
+    @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
+    @Ctx() { loaders }: GatewayContext,
+  ): Promise<JobInsight[]> {
+    const window = windowOf(since, until);
+    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true });
+    return jobInsightsOf({ workflowName, window, runs });
+  }
+}
+
+function windowOf(since: Date | null, until: Date | null): InsightWindow {
+  try {
+    return insightWindow({ since, until, now: new Date() });
+  } catch (error) {
+    if (error instanceof InvalidWindowError) throw badUserInput(error.message);
+    throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { boardEntryOfIndex } from "../answers/index.js";
-import type { BoardEntry as BoardEntryRecord, BoardIndexEntry } from "../answers/index.js";
+import type { BoardEntry as BoardEntryRecord, BoardIndexEntry, WorkflowInsight as WorkflowInsightRecord } from "../answers/index.js";
 import type { PendingApproval as PendingApprovalRecord } from "../loaders/pending-approvals.js";
 import type { ApprovalRequested } from "../store/events.js";
 import type { ContextEnvVar, JobDetails, Pipeline as WirePipeline, Step as WireStep, Workflow as WireWorkflow, WorkflowJob } from "../circleci/index.js";
@@ -8,6 +8,7 @@ import type { BoardEntry } from "../schema/board-entry.js";
 import type { Context, ContextVariable } from "../schema/context.js";
 import { JobStatus, JobType, PipelineState, WorkflowStatus, enumValueOf } from "../schema/enums.js";
 import type { Job } from "../schema/job.js";
+import type { WorkflowInsight } from "../schema/insights.js";
 import type { JobDetail, Step } from "../schema/job-detail.js";
 import type { PendingApproval } from "../schema/pending-approval.js";
 import type { Pipeline } from "../schema/pipeline.js";
@@ -179,6 +180,10 @@ export function spelled(entry: BoardEntry, projectSlug: string): BoardEntry {
 export function mapPendingApproval(approval: PendingApprovalRecord | ApprovalRequested): PendingApproval {
   const waitingSince = "record" in approval ? approval.record.waitingSince : approval.waitingSince;
   return { job: mapJob(approval.job), workflow: mapWorkflow(approval.workflow), pipeline: mapPipeline(approval.pipeline), waitingSince: toDate(waitingSince) };
+}
+
+export function mapWorkflowInsight(insight: WorkflowInsightRecord): WorkflowInsight {
+  return { ...insight, windowStart: toDate(insight.windowStart), windowEnd: toDate(insight.windowEnd) };
 }
 
 export const mapJobDetail = mappedOnce((record: JobRecord): JobDetail => {

@@ -34,6 +34,8 @@ import type { GraphQLResponse } from "./gateway.js";
 const PREFIX = "e2e-actions:";
 const WRITE_KEY = "write-key-e2e-0123456789";
 const TRIGGER = "POST /project/{slug}/pipeline";
+/** Requests that could change CircleCI: the instances keep syncing meanwhile, so reads are not counted. */
+const writesSent = () => Object.entries(sim.counters.byEndpoint()).reduce((sum, [endpoint, n]) => (endpoint.startsWith("GET ") ? sum : sum + n), 0);
 
 interface Instance {
   run: CliRun;
@@ -165,7 +167,7 @@ describe("each mutation, sent to A, reaches a subscriber on B and B's next query
 
 describe("refusals", () => {
   it("refuses a mutation without a write key over HTTP, WebSocket and the subgraph with FORBIDDEN naming GATEWAY_WRITE_KEYS, calling CircleCI not at all", async () => {
-    const calls = sim.counters.total();
+    const calls = writesSent();
     const variables = { projectSlug: slug };
     const forbidden = { errors: [{ message: expect.stringMatching(/GATEWAY_WRITE_KEYS/), extensions: { code: "FORBIDDEN" } }] };
     for (const url of [a.url, a.url.replace(/\/graphql$/, "/subgraph")]) {
@@ -174,18 +176,18 @@ describe("refusals", () => {
     }
     expect(await overWebSocket(a.url, TriggerPipelineDocument, variables, null)).toEqual(forbidden);
     expect((await overHttp(a.url, TriggerPipelineDocument, variables, "not-a-key-0123456789")).status).toBe(401);
-    expect(sim.counters.total()).toBe(calls);
+    expect(writesSent()).toBe(calls);
     const metrics = await metricsText(a.url);
     expect(sampleValue(metrics, "circleci_gateway_actions_total", { action: "triggerPipeline", outcome: "forbidden" })).toBe(3);
   });
 
   it("answers BAD_USER_INPUT for what the gateway can tell is wrong, calling CircleCI not at all", async () => {
-    const calls = sim.counters.total();
+    const calls = writesSent();
     const both = await overHttp(a.url, TriggerPipelineDocument, { projectSlug: slug, branch: "main", tag: "v1" });
     expect(both.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/a `branch` or a `tag`, not both/), extensions: { code: "BAD_USER_INPUT" } })]);
     const build = await overHttp(a.url, ApproveJobDocument, { workflowId: held.workflow.id, jobId: running.id });
     expect(build.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
-    expect(sim.counters.total()).toBe(calls);
+    expect(writesSent()).toBe(calls);
   });
 
   it("carries CircleCI's own message in a CIRCLECI_ERROR", async () => {

@@ -56,6 +56,9 @@ function realArguments(): Record<string, string> {
     "Query.workflow.id": JSON.stringify(workflowId),
     "Query.job.projectSlug": JSON.stringify(slug),
     "Query.job.number": String(jobNumber),
+    "Query.workflowInsights.projectSlug": JSON.stringify(slug),
+    "Query.jobInsights.projectSlug": JSON.stringify(slug),
+    "Query.jobInsights.workflowName": JSON.stringify(state.workflows.get(workflowId)?.name),
   };
 }
 

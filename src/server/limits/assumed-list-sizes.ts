@@ -39,6 +39,10 @@ export const ASSUMED_LIST_SIZES: AssumedListSizes = {
   "Query.statusBoard": 5 * WATCHED_PROJECTS,
   // Approvals wait for a person: a few at a time across the watched projects, rarely more.
   "Query.pendingApprovals": WATCHED_PROJECTS,
+  // One insight per workflow name of a project: the handful its configuration runs (as on the board).
+  "Query.workflowInsights": 5,
+  // One insight per job name of one workflow: as many as a workflow has jobs.
+  "Query.jobInsights": 10,
   // The sync reports five streams per project (projects, pipelines, workflows, workflow jobs, job details) and one
   // for the organisation's contexts.
   "SyncStatus.streams": 5 * WATCHED_PROJECTS + 1,

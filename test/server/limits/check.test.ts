@@ -78,7 +78,7 @@ describe("the default limits", () => {
       // Fragments are definitions too, but only operations run.
       for (const operation of parse(source).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION)) {
         const operationName = operation.name?.value;
-        const outcome = await prepare({ query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1, workflowId: "x", jobId: "x" } });
+        const outcome = await prepare({ query: source, operationName, variables: { projectSlug: "gh/a/b", first: 100, id: "x", number: 1, workflowId: "x", jobId: "x", workflowName: "build" } });
         expect(outcome.ready ? "passes" : { file, operationName, errors: outcome.errors.map((error) => error.message) }).toBe("passes");
       }
     }
@@ -154,6 +154,9 @@ const PLACEHOLDERS = {
   "Query.workflow.id": '"w"',
   "Query.job.projectSlug": '"gh/a/b"',
   "Query.job.number": "1",
+  "Query.workflowInsights.projectSlug": '"gh/a/b"',
+  "Query.jobInsights.projectSlug": '"gh/a/b"',
+  "Query.jobInsights.workflowName": '"build"',
 };
 
 /** The coordinates (`Type.field`) an operation selects. */
