@@ -33,7 +33,6 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     syncIntervalSeconds: DEMO_SYNC_INTERVAL_SECONDS,
     circleciRequestsPerSecond: Math.max(config.circleciRequestsPerSecond, 500),
   };
-  print(`CircleCI simulator: ${simulator.url}/api/v2 (token ${simulator.token}: a local demo token, not a secret)`);
   let gateway;
   try {
     gateway = await startServe(demoConfig, logger, print, { actionsWithoutKey: true });
@@ -41,6 +40,8 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     await simulator.stop();
     throw error;
   }
+  // After the gateway's own lines, so the status page is the first thing the demo prints.
+  print(`CircleCI simulator: ${simulator.url}/api/v2 (token ${simulator.token}: a local demo token, not a secret)`);
   for (const line of sampleOperations(gateway.url, firstSlug)) print(line);
   print(sampleAction(gateway.url, firstSlug));
   return {

@@ -150,6 +150,8 @@ export async function startServe(config: Config, logger: Logger, print: Print, p
     throw explainListenFailure(error, config);
   }
 
+  // First: what a person opens in a browser.
+  print(`Status page: ${new URL("/status", url).href} (the status board and approvals, live)`);
   print(`GraphQL: ${url} (HTTP and WebSocket)`);
   print(ideNotice(config.graphqlIde, url));
   if (config.syncIntervalSeconds === 0) {

@@ -22,6 +22,7 @@ import { graphqlOverHttp } from "./http-graphql.js";
 import type { GraphQLOverHttp } from "./http-graphql.js";
 import { sendError } from "./http-responses.js";
 import { createIdeRoutes, DEFAULT_GRAPHQL_IDE } from "./ide/index.js";
+import { createStatusPageRoutes } from "./status-page/index.js";
 import type { GraphqlIde } from "./ide/index.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, meterObjectTypes } from "./limits/index.js";
 import type { QueryLimits } from "./limits/index.js";
@@ -173,7 +174,9 @@ export function createGatewayServer<TContext extends object>(options: GatewaySer
   const keys = { read: options.apiKeys ?? [], write: options.writeKeys ?? [], writeWithoutKey: options.writeWithoutKey };
   const authenticate = createAuthenticator(keys);
   // The pages hold no data: they are served without the key, which a browser could not send for them.
-  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired: keys.read.length + keys.write.length > 0 });
+  const apiKeyRequired = keys.read.length + keys.write.length > 0;
+  const ideRoutes = createIdeRoutes({ ide: options.ide ?? DEFAULT_GRAPHQL_IDE, graphqlPath: GRAPHQL_PATH, apiKeyRequired });
+  const statusPage = createStatusPageRoutes({ graphqlPath: GRAPHQL_PATH, apiKeyRequired });
   const { invalidations } = options;
   if ((options.answerCacheEntries ?? 0) > 0 && invalidations === undefined) throw new AnswerCacheWithoutInvalidationsError();
   const answerCache =
@@ -226,7 +229,7 @@ export function createGatewayServer<TContext extends object>(options: GatewaySer
   /** GraphQL first and without express in the way: an answer from the answer cache costs little more than its bytes. */
   function dispatch(request: IncomingMessage, response: ServerResponse): void {
     if (connections.draining) response.shouldKeepAlive = false;
-    ideRoutes(request, response, () => dispatchData(request, response));
+    ideRoutes(request, response, () => statusPage(request, response, () => dispatchData(request, response)));
   }
 
   function dispatchData(request: IncomingMessage, response: ServerResponse): void {

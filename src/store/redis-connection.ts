@@ -51,7 +51,7 @@ function seedNodes(url: string): { host: string; port: number }[] {
  * its replica has taken over, which takes the cluster's node timeout plus an election: 300 x 100 ms outlasts it.
  * Reads go to primaries: a replica may not yet hold what its primary has just acknowledged.
  */
-function clusterOptions(url: string, options: RedisOptions): ClusterOptions {
+export function clusterOptions(url: string, options: RedisOptions): ClusterOptions {
   const first = new URL(url.split(",")[0]?.trim() ?? url);
   const { retryStrategy, ...nodeOptions } = options;
   return {

@@ -11,13 +11,14 @@ const gateway = useInProcessServe();
 const serveConfig = gateway.config;
 
 describe("startServe", () => {
-  it("prints the GraphQL URL and serves until stopped", async () => {
+  it("prints the status page first, then the GraphQL URL, and serves until stopped", async () => {
     let url = "";
     await gateway.withServe({}, async (serve, lines) => {
       url = serve.url;
-      expect(lines[0]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket)`);
-      expect(lines[1]).toMatch(/^IDE: open \S+\/graphql in a browser for Apollo Sandbox .* or \S+\/graphiql for GraphiQL \(served by the gateway: works offline\)\.$/);
-      expect(lines[2]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
+      expect(lines[0]).toBe(`Status page: ${new URL("/status", serve.url).href} (the status board and approvals, live)`);
+      expect(lines[1]).toBe(`GraphQL: ${serve.url} (HTTP and WebSocket)`);
+      expect(lines[2]).toMatch(/^IDE: open \S+\/graphql in a browser for Apollo Sandbox .* or \S+\/graphiql for GraphiQL \(served by the gateway: works offline\)\.$/);
+      expect(lines[3]).toMatch(/^sync: off \(SYNC_INTERVAL_SECONDS=0\) with the embedded store/);
       const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ projects { slug name } }"}' });
       const { sim, slug } = gateway;
       const name = sim.world.state.projects.get(slug)?.name;

@@ -153,14 +153,14 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("serves the routes it is given beside GraphQL, behind the API key when keys are set", async () => {
-    const status = Router().get("/", (_request, response) => void response.json({ status: "fine" }));
-    const open = await startServer({ routes: [{ path: "/status", handler: status }] });
-    expect(await (await fetch(`${open.origin}/status`)).json()).toEqual({ status: "fine" });
+    const probe = Router().get("/", (_request, response) => void response.json({ probe: "fine" }));
+    const open = await startServer({ routes: [{ path: "/probe", handler: probe }] });
+    expect(await (await fetch(`${open.origin}/probe`)).json()).toEqual({ probe: "fine" });
 
     const key = "route-key-0123456789abcdef";
-    const guarded = await startServer({ apiKeys: [key], routes: [{ path: "/status", handler: status }] });
-    expect((await fetch(`${guarded.origin}/status`)).status).toBe(401);
-    expect((await fetch(`${guarded.origin}/status`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const guarded = await startServer({ apiKeys: [key], routes: [{ path: "/probe", handler: probe }] });
+    expect((await fetch(`${guarded.origin}/probe`)).status).toBe(401);
+    expect((await fetch(`${guarded.origin}/probe`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     expect((await fetch(`${guarded.origin}/elsewhere`)).status).toBe(404);
   });
 

@@ -1,5 +1,6 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterOptions } from "../../src/store/redis-connection.js";
 import { startTestCluster, type TestCluster } from "../support/redis-cluster.js";
 
 const WRITERS = 4;
@@ -15,28 +16,11 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
-/**
- * An ioredis Cluster client that rides through a failover: a command whose node went away is sent again once the
- * slots are learnt anew, for as long as a failover takes (node timeout plus an election, a few seconds here).
- */
+/** A Cluster client with the gateway's own settings, which ride through a failover (see `clusterOptions`). */
 function connect(): Cluster {
   const client = new Cluster(
     cluster.seeds.map((seed) => ({ ...seed })),
-    {
-      // Reads from primaries only: a replica may not hold a write its primary has just acknowledged.
-      scaleReads: "master",
-      // Commands issued while the client has no node for their slot wait for one instead of failing.
-      enableOfflineQueue: true,
-      // A command on a connection that closed (its primary died) is sent again after this long, as are those that
-      // met CLUSTERDOWN (no primary for some slot yet); a MOVED waits a little, so as not to bounce between nodes
-      // whose views still differ. Each retry counts against maxRedirections: 100 ms x 300 outlasts a failover.
-      retryDelayOnFailover: 100,
-      retryDelayOnClusterDown: 100,
-      retryDelayOnTryAgain: 100,
-      retryDelayOnMoved: 50,
-      maxRedirections: 300,
-      redisOptions: { connectTimeout: 1_000 },
-    },
+    clusterOptions(cluster.url, { connectTimeout: 1_000 }),
   );
   client.on("error", () => undefined);
   clients.push(client);
