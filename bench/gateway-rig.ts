@@ -23,6 +23,15 @@ export const WARM_PREFIX = "bench-warm:";
 const LOOKBACK_HOURS = 6;
 const DASHBOARD = readFileSync(new URL("test/operations/dashboard.graphql", REPO_ROOT), "utf8");
 
+export interface StartServerOptions {
+  /** 0 (the default) executes every answer. */
+  answerCacheEntries?: number;
+  /** Keys that may run mutations (default none). */
+  writeKeys?: readonly string[];
+  /** CIRCLECI_PROJECT_SLUGS (default the rig's one project). */
+  projectSlugs?: readonly string[];
+}
+
 export interface GatewayRig {
   settings: BenchSettings;
   redis: TestRedis;
@@ -39,11 +48,8 @@ export interface GatewayRig {
   variables: { projectSlug: string; first: number };
   /** The POST body of one dashboard request. */
   body: string;
-  /**
-   * A gateway process over the cache under `redisPrefix`; `answerCacheEntries` 0 (the default) executes every answer;
-   * `writeKeys` may run mutations (default none).
-   */
-  startServer(mode: ServerMode, redisPrefix: string, answerCacheEntries?: number, writeKeys?: readonly string[]): Promise<ServerProcess>;
+  /** A gateway process over the cache under `redisPrefix`. */
+  startServer(mode: ServerMode, redisPrefix: string, options?: StartServerOptions): Promise<ServerProcess>;
   /** Redis `used_memory`, in bytes. */
   redisUsedMemory(): Promise<number>;
   close(): Promise<void>;
@@ -87,7 +93,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
     query: DASHBOARD,
     variables,
     body: JSON.stringify({ query: DASHBOARD, variables }),
-    startServer: (mode, redisPrefix, answerCacheEntries = 0, writeKeys = []) =>
+    startServer: (mode, redisPrefix, { answerCacheEntries = 0, writeKeys = [], projectSlugs = [slug] } = {}) =>
       startServerProcess(
         {
           mode,
@@ -95,7 +101,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
           token: sim.token,
           redisUrl: redis.url,
           redisPrefix,
-          projectSlugs: [slug],
+          projectSlugs: [...projectSlugs],
           concurrency: settings.gatewayConcurrency,
           requestsPerSecond: settings.gatewayRateLimit,
           answerCacheEntries,

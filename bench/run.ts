@@ -18,6 +18,8 @@ import { measureCeiling } from "./scenarios/ceiling.js";
 import { measureBoard } from "./scenarios/board.js";
 import { measureChanging } from "./scenarios/changing.js";
 import { measureCold } from "./scenarios/cold.js";
+import { fillHistories } from "./scenarios/history.js";
+import { measureInsights } from "./scenarios/insights.js";
 import { measureRawBytes } from "./scenarios/raw-bytes.js";
 import { measureSubscriptions } from "./scenarios/subscriptions.js";
 import { measureSyncCost } from "./scenarios/sync-cost.js";
@@ -28,10 +30,10 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "actions", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "insights", "actions", "sync"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
-const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "actions"];
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "insights", "actions"];
 
 /** The scenarios `--only a,b` names, or every one. */
 function selectedScenarios(argv: readonly string[]): Set<ScenarioName> {
@@ -57,7 +59,7 @@ async function withServer<T>(
   work: (server: Awaited<ReturnType<GatewayRig["startServer"]>>) => Promise<T>,
   answerCacheEntries = 0,
 ): Promise<T> {
-  const server = await rig.startServer(mode, prefix, answerCacheEntries);
+  const server = await rig.startServer(mode, prefix, { answerCacheEntries });
   try {
     return await work(server);
   } finally {
@@ -171,9 +173,17 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
     step("4 cold dashboard");
     measured.cold = await withServer(rig, "cached", COLD_PREFIX, (server) => measureCold(rig, server));
   }
-  if (selected.has("board")) {
-    step("8 status board of 100 projects, 1x and 10x history");
-    measured.board = await measureBoard(rig);
+  if (selected.has("board") || selected.has("insights")) {
+    step("filling two histories of 100 projects (1x, and 10x before the same 30-day window)");
+    const histories = await fillHistories(rig);
+    if (selected.has("board")) {
+      step("8 status board of 100 projects, 1x and 10x history");
+      measured.board = await measureBoard(rig, histories);
+    }
+    if (selected.has("insights")) {
+      step("10 workflow insights of 100 projects over 30 days in one request, 1x and 10x history");
+      measured.insights = await measureInsights(rig, histories);
+    }
   }
   // Last: its triggers add pipelines to the simulated world the other scenarios read.
   if (selected.has("actions")) {

@@ -44,7 +44,7 @@ describe("loadConfig defaults", () => {
       graphqlMaxDepth: 12,
       graphqlMaxAliases: 50,
       graphqlMaxCost: 5_000_000,
-      graphqlMaxTokens: 2000,
+      graphqlMaxTokens: 5000,
       graphqlMaxBatch: 10,
       graphqlAnswerCacheEntries: 1000,
       httpMaxBodyBytes: 102_400,

@@ -31,7 +31,7 @@ const TRIGGER = "POST /project/{slug}/pipeline";
 const MUTATION = "mutation ($projectSlug: String!) { triggerPipeline(projectSlug: $projectSlug, branch: \"bench\") { id number state } }";
 
 export async function measureActions(rig: GatewayRig): Promise<ActionsResult> {
-  const [a, b] = await Promise.all([rig.startServer("cached", PREFIX, 0, [WRITE_KEY]), rig.startServer("cached", PREFIX, 0, [WRITE_KEY])]);
+  const [a, b] = await Promise.all([rig.startServer("cached", PREFIX, { writeKeys: [WRITE_KEY] }), rig.startServer("cached", PREFIX, { writeKeys: [WRITE_KEY] })]);
   const heard = new Map<string, number>();
   const client = createClient({ url: b.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
   try {

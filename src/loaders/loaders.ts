@@ -55,6 +55,8 @@ export interface PipelinePageOptions {
   /** 1 to 100. */
   first: number;
   after?: string;
+  /** Only pipelines created at or after this instant (ISO 8601): the page ends before the first older one. */
+  createdSince?: string;
 }
 
 export interface PipelinePage {

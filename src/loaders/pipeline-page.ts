@@ -33,14 +33,15 @@ export async function loadPipelinePage(sources: PageSources, projectSlug: string
   assertPageSize(options.first);
   const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
   const request: PageRequest = { projectSlug, branch: options.branch, first: options.first, cursor };
-  const page = (await sources.isSynced(projectKey(projectSlug))) ? await storePage(sources, request) : await circleciPage(sources, request);
+  const { createdSince } = options;
+  const page = (await sources.isSynced(projectKey(projectSlug))) ? await storePage(sources, request, createdSince) : createdSinceOnly(await circleciPage(sources, request), createdSince);
   const last = page.pipelines.at(-1);
   return { ...page, endCursor: last === undefined ? null : encodeCursor(last) };
 }
 
-async function storePage(sources: PageSources, request: PageRequest): Promise<FetchedPage> {
-  const listing = await storeListing(sources, request);
-  if (listing === undefined) return circleciPage(sources, request);
+async function storePage(sources: PageSources, request: PageRequest, createdSince: string | undefined): Promise<FetchedPage> {
+  const listing = await storeListing(sources, request, createdSince);
+  if (listing === undefined) return createdSinceOnly(await circleciPage(sources, request), createdSince);
   const loaded = await sources.pipelines.loadMany(listing.ids);
   const failure = loaded.find((value) => value instanceof Error);
   if (failure !== undefined) throw failure;
@@ -49,10 +50,10 @@ async function storePage(sources: PageSources, request: PageRequest): Promise<Fe
 }
 
 /** The page's pipeline ids from the L1 or the store; undefined while the store does not answer. */
-async function storeListing(sources: PageSources, request: PageRequest): Promise<Listing | undefined> {
+async function storeListing(sources: PageSources, request: PageRequest, createdSince: string | undefined): Promise<Listing | undefined> {
   const { branch, first, cursor } = request;
   const projectSlug = projectKey(request.projectSlug);
-  const key = l1Key("listing", `${projectSlug}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}`);
+  const key = l1Key("listing", `${projectSlug}\u0000${branch ?? ""}\u0000${cursor?.id ?? ""}\u0000${first}\u0000${createdSince ?? ""}`);
   const hit = sources.l1.get<Listing>(key);
   if (hit !== undefined) {
     sources.stats.l1.hits += 1;
@@ -61,7 +62,7 @@ async function storeListing(sources: PageSources, request: PageRequest): Promise
   sources.stats.l1.misses += 1;
   let entry = sources.l1.reading<Listing>(key);
   if (entry === undefined) {
-    const read = sources.outage.read(() => sources.store.listPipelineIds(projectSlug, { branch, first, after: cursor?.id }), undefined);
+    const read = sources.outage.read(() => sources.store.listPipelineIds(projectSlug, { branch, first, after: cursor?.id, ...(createdSince === undefined ? {} : { createdSince }) }), undefined);
     entry = read.then((listing) => (listing === undefined ? undefined : { value: listing, tags: [tags.pipelineListing(projectSlug)] }));
     sources.l1.track(key, entry);
   }
@@ -74,6 +75,14 @@ async function circleciPage(sources: PageSources, request: PageRequest): Promise
   const page = await sources.fallthrough.pipelinePage(request);
   for (const pipeline of page.pipelines) sources.pipelines.prime(pipeline.id, pipeline);
   return page;
+}
+
+/** CircleCI's page down to `createdSince`, as the store lists it: the page ends before the first older pipeline. */
+function createdSinceOnly(page: FetchedPage, createdSince: string | undefined): FetchedPage {
+  if (createdSince === undefined) return page;
+  const since = Date.parse(createdSince);
+  const older = page.pipelines.findIndex((pipeline) => Date.parse(pipeline.created_at) < since);
+  return older === -1 ? page : { pipelines: page.pipelines.slice(0, older), hasNextPage: false };
 }
 
 function isPipeline(value: Pipeline | null | Error): value is Pipeline {

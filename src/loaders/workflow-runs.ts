@@ -5,6 +5,12 @@ import type { Loaders } from "./loaders.js";
 
 /** The largest page the listing serves: the fewest reads per window. */
 const PAGE_SIZE = 100;
+/**
+ * The listing is bounded at the window's start rounded down to the hour: a default window ("the 30 days before now")
+ * starts at another instant on every request, and a bound that moved with it would make every listing a new one,
+ * never served from the L1. An hour more of pipelines is read than the window needs, never all history.
+ */
+const LISTING_BOUND_MS = 3_600_000;
 
 export interface WorkflowRunsRequest {
   projectSlug: string;
@@ -17,9 +23,9 @@ export interface WorkflowRunsRequest {
 
 /**
  * The runs an insight window covers: the workflows of the project's pipelines created before the window's end and
- * not before its start, with their jobs. Pipelines are paged newest first and the paging stops at the first one
- * created before the window, so the work grows with the pipelines created since the window's start, never with all
- * history. A workflow is never created before its pipeline, so none created in the window is missed, except a rerun
+ * not before its start, with their jobs. Pipelines are paged newest first down to the window's start (the listing
+ * itself stops there, so no pipeline before it is even read): the work grows with the pipelines created since the
+ * window's start, never with all history. A workflow is never created before its pipeline, so none created in the window is missed, except a rerun
  * started inside the window of a pipeline created before it (it counts from its pipeline's window).
  */
 export async function loadWorkflowRuns(loaders: Loaders, request: WorkflowRunsRequest): Promise<WorkflowRun[]> {
@@ -40,13 +46,13 @@ export async function loadWorkflowRuns(loaders: Loaders, request: WorkflowRunsRe
 
 async function pipelinesOfWindow(loaders: Loaders, { projectSlug, branch, window }: WorkflowRunsRequest): Promise<Pipeline[]> {
   const found: Pipeline[] = [];
+  const createdSince = new Date(Math.floor(window.start / LISTING_BOUND_MS) * LISTING_BOUND_MS).toISOString();
   let after: string | undefined;
   for (;;) {
-    const page = await loaders.pipelinePage(projectSlug, { first: PAGE_SIZE, after, ...(branch === null ? {} : { branch }) });
+    const page = await loaders.pipelinePage(projectSlug, { first: PAGE_SIZE, after, createdSince, ...(branch === null ? {} : { branch }) });
     for (const pipeline of page.pipelines) {
       const created = instantOf(pipeline.created_at);
-      if (created < window.start) return found;
-      if (created < window.end) found.push(pipeline);
+      if (created >= window.start && created < window.end) found.push(pipeline);
     }
     if (!page.hasNextPage || page.endCursor === null) return found;
     after = page.endCursor;

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { Arg, Ctx, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
 import type { InsightWindow } from "../answers/index.js";
 import { LoaderInputError } from "../loaders/index.js";
@@ -10,10 +10,18 @@ import { BoardEntry } from "../schema/board-entry.js";
 import { JobInsight, WorkflowInsight } from "../schema/insights.js";
 import { DateTimeISO } from "../schema/scalars.js";
 import { PendingApproval } from "../schema/pending-approval.js";
+import { Project } from "../schema/project.js";
 import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
 import { mapBoardIndexEntry, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
+
+const WORKFLOW_INSIGHTS =
+  "over `[since, until)` (default: the 30 days before now), one per workflow name with runs in it (or just `workflowName`), by name; computed from the cache, fresh to the last sync.";
+const UNTIL = "The window's end (exclusive); default now.";
+const SINCE = "The window's start; default 30 days before `until`.";
+const WORKFLOW_NAME = "Only this workflow name.";
+const BRANCH = "Only this branch's runs; every branch when left out.";
 
 /** What dashboards ask for, computed from the indexes the writer keeps. Arguments are declared last first. */
 @Resolver()
@@ -47,33 +55,25 @@ export class AnswersResolver {
     return (await loadPendingApprovals(loaders, projectSlug)).map(mapPendingApproval);
   }
 
-  @Query(() => [WorkflowInsight], {
-    description:
-      "Insights of a project's workflows over `[since, until)` (default: the 30 days before now), one per workflow name with runs in it (or just `workflowName`), by name; computed from the cache, fresh to the last sync.",
-  })
+  @Query(() => [WorkflowInsight], { description: `Insights of a project's workflows ${WORKFLOW_INSIGHTS}` })
   async workflowInsights(
-    @Arg("until", () => DateTimeISO, { nullable: true, description: "The window's end (exclusive); default now." }) until: Date | null,
-    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before `until`." }) since: Date | null,
-    @Arg("workflowName", () => String, { nullable: true, description: "Only this workflow name." }) workflowName: string | null,
-    @Arg("branch", () => String, { nullable: true, description: "Only this branch's runs; every branch when left out." }) branch: string | null,
+    @Arg("until", () => DateTimeISO, { nullable: true, description: UNTIL }) until: Date | null,
+    @Arg("since", () => DateTimeISO, { nullable: true, description: SINCE }) since: Date | null,
+    @Arg("workflowName", () => String, { nullable: true, description: WORKFLOW_NAME }) workflowName: string | null,
+    @Arg("branch", () => String, { nullable: true, description: BRANCH }) branch: string | null,
     @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
     @Ctx() context: GatewayContext,
   ): Promise<WorkflowInsight[]> {
-    const window = windowOf(since, until);
-    const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false });
-    const slug = projectSlugIn(context, projectSlug);
-    return workflowInsightsOf({ projectSlug: slug, branch, window, workflows: runs.map((run) => run.workflow), ...(workflowName === null ? {} : { workflowName }) }).map(
-      mapWorkflowInsight,
-    );
+    return workflowInsightsOfProject(context, projectSlugIn(context, projectSlug), { since, until, workflowName, branch });
   }
 
   @Query(() => [JobInsight], {
     description: "Insights of the jobs of one workflow name over `[since, until)` (default: the 30 days before now), one per job name, by name.",
   })
   async jobInsights(
-    @Arg("until", () => DateTimeISO, { nullable: true, description: "The window's end (exclusive); default now." }) until: Date | null,
-    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before `until`." }) since: Date | null,
-    @Arg("branch", () => String, { nullable: true, description: "Only this branch's runs; every branch when left out." }) branch: string | null,
+    @Arg("until", () => DateTimeISO, { nullable: true, description: UNTIL }) until: Date | null,
+    @Arg("since", () => DateTimeISO, { nullable: true, description: SINCE }) since: Date | null,
+    @Arg("branch", () => String, { nullable: true, description: BRANCH }) branch: string | null,
     @Arg("workflowName", () => String, { description: "The workflow name whose jobs these are." }) workflowName: string,
     @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
     @Ctx() { loaders }: GatewayContext,
@@ -82,6 +82,42 @@ export class AnswersResolver {
     const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true });
     return jobInsightsOf({ workflowName, window, runs });
   }
+}
+
+/**
+ * The same insights beside each project, so one request answers them for every configured project (`projects`)
+ * without an alias per project.
+ */
+@Resolver(() => Project)
+export class ProjectAnswersResolver {
+  @FieldResolver(() => [WorkflowInsight], { description: `Insights of the project's workflows ${WORKFLOW_INSIGHTS}` })
+  async workflowInsights(
+    @Root() project: Project,
+    @Arg("until", () => DateTimeISO, { nullable: true, description: UNTIL }) until: Date | null,
+    @Arg("since", () => DateTimeISO, { nullable: true, description: SINCE }) since: Date | null,
+    @Arg("workflowName", () => String, { nullable: true, description: WORKFLOW_NAME }) workflowName: string | null,
+    @Arg("branch", () => String, { nullable: true, description: BRANCH }) branch: string | null,
+    @Ctx() context: GatewayContext,
+  ): Promise<WorkflowInsight[]> {
+    return workflowInsightsOfProject(context, project.slug, { since, until, workflowName, branch });
+  }
+}
+
+interface WorkflowInsightsArgs {
+  since: Date | null;
+  until: Date | null;
+  workflowName: string | null;
+  branch: string | null;
+}
+
+/** `projectSlug` as the answer spells it (the configured spelling). */
+async function workflowInsightsOfProject(context: GatewayContext, projectSlug: string, args: WorkflowInsightsArgs): Promise<WorkflowInsight[]> {
+  const { branch, workflowName } = args;
+  const window = windowOf(args.since, args.until);
+  const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false });
+  return workflowInsightsOf({ projectSlug, branch, window, workflows: runs.map((run) => run.workflow), ...(workflowName === null ? {} : { workflowName }) }).map(
+    mapWorkflowInsight,
+  );
 }
 
 function windowOf(since: Date | null, until: Date | null): InsightWindow {

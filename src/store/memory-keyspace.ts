@@ -50,6 +50,11 @@ export class MemoryKeyspace {
     return this.#sortedSets.get(key)?.descending() ?? [];
   }
 
+  /** `ZSCORE`. */
+  zscore(key: string, member: string): number | undefined {
+    return this.#sortedSets.get(key)?.score(member);
+  }
+
   lrange(key: string): readonly string[] {
     return this.#lists.get(key) ?? [];
   }

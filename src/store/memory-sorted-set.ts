@@ -15,6 +15,11 @@ export class MemorySortedSet {
     return true;
   }
 
+  /** `ZSCORE`. */
+  score(member: string): number | undefined {
+    return this.scores.get(member);
+  }
+
   /** `ZRANGE 0 -1`: the members by score, ties by member bytes. */
   ascending(): readonly string[] {
     this.ascendingCache ??= [...this.scores]

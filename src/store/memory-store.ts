@@ -7,7 +7,7 @@ import { LocalInvalidations } from "./invalidations.js";
 import { keyLayout } from "./keys.js";
 import type { Slot } from "./keys.js";
 import { MemoryKeyspace } from "./memory-keyspace.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects } from "./order.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
 import type {
   ActivePipeline,
   JobKey,
@@ -60,14 +60,18 @@ export class MemoryStore implements Store {
   async listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }> {
     this.#assertOpen();
     assertPageSize(options.first);
-    const ids = this.#data.zrevrange(keys.pipelinesOf(projectSlug, options.branch));
+    const index = keys.pipelinesOf(projectSlug, options.branch);
+    const ids = this.#data.zrevrange(index);
     let start = 0;
     if (options.after !== undefined) {
       const rank = ids.indexOf(options.after);
       if (rank < 0) return { ids: [], hasMore: false };
       start = rank + 1;
     }
-    return pageFromWindow(ids.slice(start, start + options.first + 1), options.first);
+    const window = ids.slice(start, start + options.first + 1);
+    const lowest = options.createdSince === undefined ? undefined : timestampScore(options.createdSince);
+    const older = lowest === undefined ? -1 : window.findIndex((id) => (this.#data.zscore(index, id) as number) < lowest);
+    return pageFromWindow(older === -1 ? window : window.slice(0, older), options.first);
   }
 
   async getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]> {

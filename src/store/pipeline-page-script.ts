@@ -6,21 +6,32 @@ import type { RedisClient } from "./redis-connection.js";
  * position, is what keeps pages stable while newer pipelines are added in front. A cursor the index does
  * not hold gives an empty window: "no such page", the same as `MemoryStore`.
  *
- * KEYS[1] the index; ARGV[1] `first`; ARGV[2] the cursor id, absent for the first page.
+ * With a lowest score, the window ends before the first id scored below it: a listing bounded by time reads what
+ * lies inside the bound, whatever lies beyond.
+ *
+ * KEYS[1] the index; ARGV[1] `first`; ARGV[2] the cursor id, empty for the first page; ARGV[3] the lowest score, empty
+ * for none.
  */
 const PIPELINE_PAGE_LUA = `
 local start = 0
-if ARGV[2] then
+if ARGV[2] ~= '' then
   local rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
   if not rank then return {} end
   start = rank + 1
 end
-return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]))
+local window = redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]), 'WITHSCORES')
+local lowest = tonumber(ARGV[3])
+local ids = {}
+for i = 1, #window, 2 do
+  if lowest and tonumber(window[i + 1]) < lowest then break end
+  ids[#ids + 1] = window[i]
+end
+return ids
 `;
 
 const COMMAND = "ccgwPipelinePage";
 
-type PipelinePage = (index: string, first: number, ...after: string[]) => Promise<string[]>;
+type PipelinePage = (index: string, first: number, after: string, lowestScore: string) => Promise<string[]>;
 
 /**
  * Registers the script on the connection. ioredis sends it by SHA; only when Redis does not know the script

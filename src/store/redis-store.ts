@@ -7,7 +7,7 @@ import { stagedInOrder } from "./change-event-codec.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
 import { StoreClosedError, StoreUnavailableError, WriteFencedError } from "./errors.js";
 import { DEFAULT_PREFIX, keyLayout, type KeyLayout, type Slot } from "./keys.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects } from "./order.js";
+import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
 import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
@@ -131,8 +131,8 @@ export class RedisStore implements Store {
   async listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }> {
     assertPageSize(options.first);
     const index = this.keys.pipelinesOf(projectSlug, options.branch);
-    const after = options.after === undefined ? [] : [options.after];
-    const window = await this.send(() => this.pipelinePage(index, options.first, ...after));
+    const lowest = options.createdSince === undefined ? "" : String(timestampScore(options.createdSince));
+    const window = await this.send(() => this.pipelinePage(index, options.first, options.after ?? "", lowest));
     this.learn(window, this.keys.projectSlot(projectSlug));
     return pageFromWindow(window, options.first);
   }

@@ -23,7 +23,7 @@ export interface Store {
   getPipelines(ids: readonly string[]): Promise<(Pipeline | undefined)[]>;
   /**
    * Pipeline ids of a project, newest first (`created_at`, then id), optionally of one branch, starting
-   * after the pipeline `after` (exclusive). Stable while newer pipelines arrive.
+   * after the pipeline `after` (exclusive), down to `createdSince` when given. Stable while newer pipelines arrive.
    */
   listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }>;
 
@@ -127,6 +127,8 @@ export interface PipelineListOptions {
   /** Id of the last pipeline of the previous page. */
   after?: string;
   first: number;
+  /** Only pipelines created at or after this instant (ISO 8601): the page ends before the first older one. */
+  createdSince?: string;
 }
 
 /** A project as the sync saw it: CircleCI's document, or only its slug while it has never been reachable. */

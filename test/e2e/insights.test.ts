@@ -8,7 +8,7 @@ import type { Pipeline } from "../../src/circleci/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { jobKey } from "../../src/simulator/state.js";
-import { JobInsightsDocument, WorkflowInsightsDocument } from "../generated/graphql.js";
+import { EveryProjectsInsightsDocument, JobInsightsDocument, WorkflowInsightsDocument } from "../generated/graphql.js";
 import { truthPipelines, truthWorkflows } from "../support/answers-truth.js";
 import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
@@ -102,6 +102,16 @@ describe("workflowInsights", () => {
     expect(compared).toBeGreaterThan(6);
     const all = await dataOf(WorkflowInsightsDocument, { projectSlug: slugs[0] as string, since: iso(windows()[0]!.start) });
     expect(all.workflowInsights.some((insight) => insight.failedRuns > 0 && insight.successfulRuns > 0 && insight.duration !== null)).toBe(true);
+  });
+
+  it("answers the same beside every configured project, in one request", async () => {
+    for (const window of windows()) {
+      const { projects } = await dataOf(EveryProjectsInsightsDocument, { since: iso(window.start), until: iso(window.end) });
+      expect(projects.map((project) => project.slug)).toEqual(slugs);
+      for (const { slug, workflowInsights } of projects) {
+        expect(workflowInsights).toEqual(workflowInsightsOf({ projectSlug: slug, branch: null, window, workflows: truthRuns(slug, window, null).map((run) => run.workflow) }));
+      }
+    }
   });
 
   it("answers one insight, with zero runs, for a workflow name that has none in the window", async () => {

@@ -187,6 +187,17 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         expect((await store.listPipelineIds(PROJECT, { first: 3 })).ids).toStrictEqual([idOf(31), idOf(30), idOf(15)]);
       });
 
+      it("ends a page bounded by createdSince before the first older pipeline, on every page and branch", async () => {
+        await write(store, writes.pipelines([1, 2, 3, 4, 5, 6].map((n) => pipeline(n, at(n), { branch: n % 2 === 0 ? "main" : "dev" }))));
+        const since = at(3);
+        expect(await store.listPipelineIds(PROJECT, { first: 10, createdSince: since })).toStrictEqual({ ids: [idOf(6), idOf(5), idOf(4), idOf(3)], hasMore: false });
+        expect(await store.listPipelineIds(PROJECT, { first: 2, createdSince: since })).toStrictEqual({ ids: [idOf(6), idOf(5)], hasMore: true });
+        expect(await store.listPipelineIds(PROJECT, { first: 2, after: idOf(5), createdSince: since })).toStrictEqual({ ids: [idOf(4), idOf(3)], hasMore: false });
+        expect(await store.listPipelineIds(PROJECT, { first: 1, after: idOf(4), createdSince: since })).toStrictEqual({ ids: [idOf(3)], hasMore: false });
+        expect(await store.listPipelineIds(PROJECT, { first: 10, branch: "main", createdSince: since })).toStrictEqual({ ids: [idOf(6), idOf(4)], hasMore: false });
+        expect(await store.listPipelineIds(PROJECT, { first: 10, createdSince: at(7) })).toStrictEqual({ ids: [], hasMore: false });
+      });
+
       it("reports hasMore exactly at the boundaries", async () => {
         await write(store, writes.pipelines([pipeline(1, at(1)), pipeline(2, at(2)), pipeline(3, at(3))]));
         expect(await store.listPipelineIds(PROJECT, { first: 3 })).toStrictEqual({ ids: [idOf(3), idOf(2), idOf(1)], hasMore: false });

@@ -41,6 +41,7 @@ export const ASSUMED_LIST_SIZES: AssumedListSizes = {
   "Query.pendingApprovals": WATCHED_PROJECTS,
   // One insight per workflow name of a project: the handful its configuration runs (as on the board).
   "Query.workflowInsights": 5,
+  "Project.workflowInsights": 5,
   // One insight per job name of one workflow: as many as a workflow has jobs.
   "Query.jobInsights": 10,
   // The sync reports five streams per project (projects, pipelines, workflows, workflow jobs, job details) and one

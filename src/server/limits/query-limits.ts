@@ -25,7 +25,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 12,
   maxAliases: 50,
   maxCost: 5_000_000,
-  maxTokens: 2_000,
+  maxTokens: 5_000,
   maxBatch: 10,
 };
 
