@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
-import { insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
+import { flakyTestsOf, insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
 import type { InsightWindow } from "../answers/index.js";
 import { LoaderInputError } from "../loaders/index.js";
 import { loadPendingApprovals } from "../loaders/pending-approvals.js";
@@ -8,12 +8,13 @@ import { loadStatusBoard } from "../loaders/status-board.js";
 import { loadWorkflowRuns } from "../loaders/workflow-runs.js";
 import { BoardEntry } from "../schema/board-entry.js";
 import { JobInsight, WorkflowInsight } from "../schema/insights.js";
+import { FlakyTest } from "../schema/tests.js";
 import { DateTimeISO } from "../schema/scalars.js";
 import { PendingApproval } from "../schema/pending-approval.js";
 import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
-import { mapBoardIndexEntry, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
+import { mapBoardIndexEntry, mapFlakyTest, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
 
 /** What dashboards ask for, computed from the indexes the writer keeps. Arguments are declared last first. */
 @Resolver()
@@ -60,7 +61,7 @@ export class AnswersResolver {
     @Ctx() context: GatewayContext,
   ): Promise<WorkflowInsight[]> {
     const window = windowOf(since, until);
-    const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false });
+    const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false, withFailedTests: false });
     const slug = projectSlugIn(context, projectSlug);
     return workflowInsightsOf({ projectSlug: slug, branch, window, workflows: runs.map((run) => run.workflow), ...(workflowName === null ? {} : { workflowName }) }).map(
       mapWorkflowInsight,
@@ -79,8 +80,22 @@ export class AnswersResolver {
     @Ctx() { loaders }: GatewayContext,
   ): Promise<JobInsight[]> {
     const window = windowOf(since, until);
-    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true });
+    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true, withFailedTests: false });
     return jobInsightsOf({ workflowName, window, runs });
+  }
+
+  @Query(() => [FlakyTest], {
+    description:
+      "The flaky tests of a project since `since` (default: the 30 days before now): tests that failed in a job whose later run (same job name, workflow name and revision) succeeded; most flakes first. Computed from the cache, fresh to the last sync.",
+  })
+  async flakyTests(
+    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before now." }) since: Date | null,
+    @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
+    @Ctx() { loaders }: GatewayContext,
+  ): Promise<FlakyTest[]> {
+    const window = windowOf(since, null);
+    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch: null, window, withJobDetails: false, withFailedTests: true });
+    return flakyTestsOf({ window, runs }).map(mapFlakyTest);
   }
 }
 
