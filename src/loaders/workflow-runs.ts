@@ -34,8 +34,7 @@ export async function loadWorkflowRuns(loaders: Loaders, request: WorkflowRunsRe
   );
   const jobLists = await loaders.jobsOfWorkflow.loadMany(runs.map(({ workflow }) => workflow.id));
   const withJobs = runs.map(({ pipeline, workflow }, index) => ({ pipeline, workflow, jobs: settled(jobLists[index]) }));
-  const withRecords = request.withJobDetails || request.withFailedTests;
-  const records = withRecords ? await jobRecordsOf(loaders, request.projectSlug, withJobs) : new Map<number, JobRecord>();
+  const records = await jobRecordsOf(loaders, request.projectSlug, recordsToLoad(request, withJobs));
   const tests = request.withFailedTests ? await failedTestsOf(loaders, request.projectSlug, records) : new Map<number, TestResult[]>();
   return withJobs.map(({ pipeline, workflow, jobs }) => ({
     workflow,
@@ -62,9 +61,18 @@ async function pipelinesOfWindow(loaders: Loaders, { projectSlug, branch, window
   }
 }
 
-/** The record of every build job of the runs, by job number: one batch for all of them. */
-async function jobRecordsOf(loaders: Loaders, projectSlug: string, runs: readonly { jobs: readonly WorkflowJob[] }[]): Promise<Map<number, JobRecord>> {
-  const numbers = [...new Set(runs.flatMap(({ jobs }) => jobs.flatMap((job) => (job.job_number == null ? [] : [job.job_number]))))];
+/**
+ * The numbers of the build jobs whose records the answer needs: every one for the details, else only the failed
+ * ones for their results (a job still live may have no record, and would be asked of CircleCI at every answer).
+ */
+function recordsToLoad(request: WorkflowRunsRequest, runs: readonly { jobs: readonly WorkflowJob[] }[]): number[] {
+  const wanted = (job: WorkflowJob): boolean => request.withJobDetails || (request.withFailedTests && wantsTestResults(job.status, DEFAULT_SYNC_TESTS));
+  return [...new Set(runs.flatMap(({ jobs }) => jobs.flatMap((job) => (job.job_number == null || !wanted(job) ? [] : [job.job_number]))))];
+}
+
+/** The records of these build jobs, by job number: one batch for all of them. */
+async function jobRecordsOf(loaders: Loaders, projectSlug: string, numbers: readonly number[]): Promise<Map<number, JobRecord>> {
+  if (numbers.length === 0) return new Map();
   const records = await loaders.jobRecord.loadMany(numbers.map((number) => ({ projectSlug, number })));
   return new Map(numbers.flatMap((number, index) => {
     const record = records[index];
