@@ -120,13 +120,23 @@ describe("the tests stream", () => {
     expect(streams.reduce((sum, stream) => sum + stream.records, 0)).toBe(failedJobs);
   });
 
+  it("never reads a job's results again once stored: the next cycle asks for none", async () => {
+    const before = testRequests();
+    const run = runCli(["sync", "--once"], env);
+    expect(await run.exited).toBe(0);
+    expect(testRequests()).toBe(before);
+    expect([...run.stdout().matchAll(/^tests \S+: 0 records, 0 pages$/gm)]).toHaveLength(slugs.length);
+  });
+
   it("with SYNC_TESTS=all also stores the results of the jobs that passed", async () => {
     const prefix = "e2e-tests-all:";
     const run = runCli(["sync", "--once", "--sync-tests", "all"], sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix }));
     expect(await run.exited).toBe(0);
     const finished = slugs.reduce((sum, slug) => sum + worldJobs(slug, isTerminalJobStatus).length, 0);
     expect(finished).toBeGreaterThan(slugs.reduce((sum, slug) => sum + worldJobs(slug, failed).length, 0));
+    // One line per project, none with a 404 (no approval job asked) or a rejected result.
     const reported = [...run.stdout().matchAll(/^tests \S+: (\d+) records, (\d+) pages$/gm)].map((match) => Number(match[1]));
+    expect(reported).toHaveLength(slugs.length);
     expect(reported.reduce((sum, records) => sum + records, 0)).toBe(finished);
     const since = Date.now() - 30 * DAY_MS;
     expect(await compareRedisWithTruth({ url: redis.url, prefix }, sim.world, { projectSlugs: slugs, since, syncTests: "all" })).toEqual([]);
