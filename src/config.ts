@@ -4,6 +4,7 @@ import { canonicalOrgSlug, ORG_SLUG_FORMATS } from "./org-slug.js";
 import { canonicalProjectSlug, projectKey, SLUG_FORMATS } from "./project-slug.js";
 import { DEFAULT_ANSWER_CACHE_ENTRIES } from "./operation/answer-cache.js";
 import { DEFAULT_GRAPHQL_IDE, GRAPHQL_IDES, IDE_SETTING } from "./server/ide/ide-setting.js";
+import { DEFAULT_SYNC_TESTS, SYNC_TESTS_MODES } from "./sync/job-records.js";
 import { BODY_LIMIT_SETTING, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_LIMITS, LIMIT_SETTINGS } from "./server/limits/query-limits.js";
 
 /**
@@ -285,6 +286,12 @@ export const SETTINGS = {
     help: "how far back the first sync goes",
     defaultText: "30",
     rule: positiveNumber(3650, 30),
+  }),
+  syncTests: setting({
+    env: "SYNC_TESTS",
+    help: "whose test results the sync reads (one paged read per job, once): failed (the failed build jobs) or all (every finished build job); the others are read when a query first asks for them",
+    defaultText: DEFAULT_SYNC_TESTS,
+    rule: z.enum(SYNC_TESTS_MODES, { error: `must be one of ${SYNC_TESTS_MODES.join(", ")}` }).default(DEFAULT_SYNC_TESTS),
   }),
   syncLeaderTtlSeconds: setting({
     env: "SYNC_LEADER_TTL_SECONDS",

@@ -51,6 +51,7 @@ describe("loadConfig defaults", () => {
       syncIntervalSeconds: 60,
       syncLookbackHours: 6,
       syncBackfillDays: 30,
+      syncTests: "failed",
       syncLeaderTtlSeconds: 15,
       gatewayApiKeys: [],
       gatewayWriteKeys: [],
@@ -222,6 +223,12 @@ describe("each setting's rule", () => {
     rejects({ SYNC_BACKFILL_DAYS: "5000" }, "SYNC_BACKFILL_DAYS", /at most 3650/);
     const { config } = loadConfig("serve", { env: { ...required, SYNC_LOOKBACK_HOURS: "1.5", SYNC_BACKFILL_DAYS: "7" } });
     expect([config.syncLookbackHours, config.syncBackfillDays]).toEqual([1.5, 7]);
+  });
+
+  it("syncs the failed jobs' test results, or every finished job's", () => {
+    rejects({ SYNC_TESTS: "some" }, "SYNC_TESTS", /must be one of failed, all/);
+    expect(loadConfig("sync", { env: { ...required, SYNC_TESTS: "all" } }).config.syncTests).toBe("all");
+    expect(loadConfig("sync", { env: { ...required, SYNC_TESTS: "all" }, argv: ["--sync-tests", "failed"] }).config.syncTests).toBe("failed");
   });
 
   it("wants a leader lease of whole seconds from 2", () => {

@@ -13,6 +13,7 @@ import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
 import type { Store } from "../store/store.js";
 import { projectKey } from "../project-slug.js";
+import { DEFAULT_SYNC_TESTS } from "../sync/job-records.js";
 import { syncPipelineTrees } from "../sync/pipeline-tree.js";
 import { readOne } from "../sync/read-one.js";
 import { emptyTreeTallies } from "../sync/report.js";
@@ -134,6 +135,8 @@ export class ActionEffects {
         tallies,
         activeIds: new Set((await store.listActivePipelines()).map(({ id }) => id)),
         backfilling: false,
+        // The failed jobs' results, as a default sync reads them; with SYNC_TESTS=all the sync adds the rest.
+        syncTests: DEFAULT_SYNC_TESTS,
         checkpoint: () => undefined,
         awaitingWorkflows: awaitingWorkflows === true ? new Set([pipelineId]) : undefined,
       });

@@ -22,6 +22,7 @@ function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgre
     orgId: config.orgId,
     lookbackHours: config.syncLookbackHours,
     backfillDays: config.syncBackfillDays,
+    syncTests: config.syncTests,
     concurrency: config.circleciConcurrency,
     logger,
     onProgress,

@@ -4,7 +4,7 @@
  * exactly as long as the request. The L1 follows the store's invalidations: it evicts what each write names and drops
  * everything when invalidations may have been missed.
  */
-import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { CircleCIClient, Pipeline, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import type { Invalidations } from "../store/invalidations.js";
@@ -204,6 +204,14 @@ export function createLoaderFactory(options: LoaderFactoryOptions): LoaderFactor
         tagsOf: (key) => [tags.jobRecord(projectKey(key.projectSlug), key.number)],
         readStore: (keys) => store.getJobRecords(keys),
         fetch: (key) => fetches.jobRecord(key),
+      }),
+      // Results live in the job's record: stored ones are read (and evicted) with it.
+      testResults: loader<JobKey, TestResult[]>({
+        kind: "testResults",
+        idOf: jobRecordId,
+        tagsOf: (key) => [tags.jobRecord(projectKey(key.projectSlug), key.number)],
+        readStore: async (keys) => (await store.getJobRecords(keys)).map((record) => record?.tests),
+        fetch: (key) => fetches.testResults(key),
       }),
       pipelinePage: (projectSlug, pageOptions) =>
         loadPipelinePage({ ...context, store, fallthrough: fetches, pipelines: pipeline, isSynced }, projectSlug, pageOptions),

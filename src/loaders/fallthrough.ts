@@ -9,7 +9,7 @@
  */
 import { CircleCIError } from "../circleci/index.js";
 import { ReadTimeoutError } from "./errors.js";
-import type { CircleCIClient, Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { CircleCIClient, Pipeline, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { Logger } from "../log.js";
 import { RepeatedWarning } from "../log-throttle.js";
 import { compareScored, timestampScore } from "../store/order.js";
@@ -211,6 +211,19 @@ export class RequestFallthrough {
       }
       this.#shared.writeBack(() => this.#writer.storeFinalJobRecord(record));
       return record;
+    });
+  }
+
+  /**
+   * A build job's test results (none for a job CircleCI does not know), every page. Written back into the job's
+   * stored record, which is where the next request finds them.
+   */
+  testResults(jobKey: JobKey): Promise<TestResult[]> {
+    return this.#once(`tests\u0000${jobRecordId(jobKey)}`, async () => {
+      const tests = await this.#shared.find(() => collect(this.#client.listTestResults(jobKey.projectSlug, jobKey.number)));
+      if (tests === undefined) return [];
+      this.#shared.writeBack(() => this.#writer.storeTestResults(storedJobKey(jobKey), tests));
+      return tests;
     });
   }
 

@@ -17,6 +17,7 @@ export type L1Kind =
   | "job"
   | "jobsOf"
   | "jobRecord"
+  | "testResults"
   | "listing"
   | "storedProject"
   | "projectListing"

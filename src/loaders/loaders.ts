@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { Pipeline, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { JobKey, JobRecord, PendingApprovalRecord, StoredContext, StoredProject, SyncStatusRecord } from "../store/index.js";
 
@@ -31,6 +31,11 @@ export interface Loaders {
    * approval jobs and unknown numbers.
    */
   jobRecord: DataLoader<JobKey, JobRecord | null>;
+  /**
+   * A finished build job's test results, by the same key: from its stored record, else from CircleCI (written back
+   * into the record). Ask only for finished build jobs: CircleCI has none before a job ends, nor for approval jobs.
+   */
+  testResults: DataLoader<JobKey, TestResult[]>;
   /** A page of a project's pipelines (its slug in any spelling), newest first; `after` is a previous page's `endCursor`. */
   pipelinePage(projectSlug: string, options: PipelinePageOptions): Promise<PipelinePage>;
   /**

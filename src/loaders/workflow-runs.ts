@@ -1,6 +1,8 @@
 import { instantOf } from "../answers/run-order.js";
 import type { InsightWindow, WorkflowRun } from "../answers/index.js";
-import type { JobDetails, Pipeline, WorkflowJob } from "../circleci/index.js";
+import type { Pipeline, TestResult, WorkflowJob } from "../circleci/index.js";
+import type { JobRecord } from "../store/store.js";
+import { DEFAULT_SYNC_TESTS, wantsTestResults } from "../sync/job-records.js";
 import type { Loaders } from "./loaders.js";
 
 /** The largest page the listing serves: the fewest reads per window. */
@@ -19,6 +21,8 @@ export interface WorkflowRunsRequest {
   window: InsightWindow;
   /** With each build job's details (for queue times); the workflow answers need none. */
   withJobDetails: boolean;
+  /** With the test results of each failed build job (the flaky tests); the insights need none. */
+  withFailedTests: boolean;
 }
 
 /**
@@ -36,11 +40,15 @@ export async function loadWorkflowRuns(loaders: Loaders, request: WorkflowRunsRe
   );
   const jobLists = await loaders.jobsOfWorkflow.loadMany(runs.map(({ workflow }) => workflow.id));
   const withJobs = runs.map(({ pipeline, workflow }, index) => ({ pipeline, workflow, jobs: settled(jobLists[index]) }));
-  const details = request.withJobDetails ? await jobDetailsOf(loaders, request.projectSlug, withJobs) : new Map<number, JobDetails>();
+  const records = await jobRecordsOf(loaders, request.projectSlug, recordsToLoad(request, withJobs));
+  const tests = request.withFailedTests ? await failedTestsOf(loaders, request.projectSlug, records) : new Map<number, TestResult[]>();
   return withJobs.map(({ pipeline, workflow, jobs }) => ({
     workflow,
     revision: pipeline.vcs?.revision ?? null,
-    jobs: jobs.map((job) => ({ job, details: job.job_number == null ? undefined : details.get(job.job_number) })),
+    jobs: jobs.map((job) => {
+      const number = job.job_number;
+      return number == null ? { job } : { job, details: records.get(number)?.details, tests: tests.get(number) };
+    }),
   }));
 }
 
@@ -59,15 +67,42 @@ async function pipelinesOfWindow(loaders: Loaders, { projectSlug, branch, window
   }
 }
 
-/** The details of every build job of the runs, by job number: one batch for all of them. */
-async function jobDetailsOf(loaders: Loaders, projectSlug: string, runs: readonly { jobs: readonly WorkflowJob[] }[]): Promise<Map<number, JobDetails>> {
-  const numbers = [...new Set(runs.flatMap(({ jobs }) => jobs.flatMap((job) => (job.job_number == null ? [] : [job.job_number]))))];
+/**
+ * The numbers of the build jobs whose records the answer needs: every one for the details, else only the failed
+ * ones for their results (a job still live may have no record, and would be asked of CircleCI at every answer).
+ */
+function recordsToLoad(request: WorkflowRunsRequest, runs: readonly { jobs: readonly WorkflowJob[] }[]): number[] {
+  const wanted = (job: WorkflowJob): boolean => request.withJobDetails || (request.withFailedTests && wantsTestResults(job.status, DEFAULT_SYNC_TESTS));
+  return [...new Set(runs.flatMap(({ jobs }) => jobs.flatMap((job) => (job.job_number == null || !wanted(job) ? [] : [job.job_number]))))];
+}
+
+/** The records of these build jobs, by job number: one batch for all of them. */
+async function jobRecordsOf(loaders: Loaders, projectSlug: string, numbers: readonly number[]): Promise<Map<number, JobRecord>> {
+  if (numbers.length === 0) return new Map();
   const records = await loaders.jobRecord.loadMany(numbers.map((number) => ({ projectSlug, number })));
   return new Map(numbers.flatMap((number, index) => {
     const record = records[index];
     if (record instanceof Error) throw record;
-    return record == null ? [] : [[number, record.details] as const];
+    return record == null ? [] : [[number, record] as const];
   }));
+}
+
+/**
+ * The results of the failed build jobs, by job number: those their records hold, and the rest in one batch through
+ * the results loader (from CircleCI, once, where the sync has not stored them). Only failed runs can hold the
+ * failures a flake is made of; the runs that passed after them count by their status alone.
+ */
+async function failedTestsOf(loaders: Loaders, projectSlug: string, records: ReadonlyMap<number, JobRecord>): Promise<Map<number, TestResult[]>> {
+  const failed = [...records.values()].filter((record) => wantsTestResults(record.details.status, DEFAULT_SYNC_TESTS));
+  const lacking = failed.filter((record) => record.tests === undefined).map((record) => record.number);
+  const fetched = await loaders.testResults.loadMany(lacking.map((number) => ({ projectSlug, number })));
+  const tests = new Map(failed.flatMap((record) => (record.tests === undefined ? [] : [[record.number, record.tests] as const])));
+  lacking.forEach((number, index) => {
+    const loaded = fetched[index];
+    if (loaded instanceof Error) throw loaded;
+    if (loaded !== undefined) tests.set(number, loaded);
+  });
+  return tests;
 }
 
 function settled<T>(value: T[] | Error | undefined): T[] {

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import { insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
+import { flakyTestsOf, insightWindow, InvalidWindowError, jobInsightsOf, workflowInsightsOf } from "../answers/index.js";
 import type { InsightWindow } from "../answers/index.js";
 import { LoaderInputError } from "../loaders/index.js";
 import { loadPendingApprovals } from "../loaders/pending-approvals.js";
@@ -8,13 +8,14 @@ import { loadStatusBoard } from "../loaders/status-board.js";
 import { loadWorkflowRuns } from "../loaders/workflow-runs.js";
 import { BoardEntry } from "../schema/board-entry.js";
 import { JobInsight, WorkflowInsight } from "../schema/insights.js";
+import { FlakyTest } from "../schema/tests.js";
 import { DateTimeISO } from "../schema/scalars.js";
 import { PendingApproval } from "../schema/pending-approval.js";
 import { Project } from "../schema/project.js";
 import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
 import { badUserInput } from "./errors.js";
-import { mapBoardIndexEntry, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
+import { mapBoardIndexEntry, mapFlakyTest, mapPendingApproval, mapWorkflowInsight, spelled } from "./map.js";
 
 const WORKFLOW_INSIGHTS =
   "over `[since, until)` (default: the 30 days before now), one per workflow name with runs in it (or just `workflowName`), by name; computed from the cache, fresh to the last sync.";
@@ -79,8 +80,22 @@ export class AnswersResolver {
     @Ctx() { loaders }: GatewayContext,
   ): Promise<JobInsight[]> {
     const window = windowOf(since, until);
-    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true });
+    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch, window, withJobDetails: true, withFailedTests: false });
     return jobInsightsOf({ workflowName, window, runs });
+  }
+
+  @Query(() => [FlakyTest], {
+    description:
+      "The flaky tests of a project since `since` (default: the 30 days before now): tests that failed in a job whose later run (same job name, workflow name and revision) succeeded; most flakes first. Computed from the cache, fresh to the last sync.",
+  })
+  async flakyTests(
+    @Arg("since", () => DateTimeISO, { nullable: true, description: "The window's start; default 30 days before now." }) since: Date | null,
+    @Arg("projectSlug", () => String, { description: "The project, e.g. `gh/acme/api`." }) projectSlug: string,
+    @Ctx() { loaders }: GatewayContext,
+  ): Promise<FlakyTest[]> {
+    const window = windowOf(since, null);
+    const runs = await loadWorkflowRuns(loaders, { projectSlug, branch: null, window, withJobDetails: false, withFailedTests: true });
+    return flakyTestsOf({ window, runs }).map(mapFlakyTest);
   }
 }
 
@@ -114,7 +129,7 @@ interface WorkflowInsightsArgs {
 async function workflowInsightsOfProject(context: GatewayContext, projectSlug: string, args: WorkflowInsightsArgs): Promise<WorkflowInsight[]> {
   const { branch, workflowName } = args;
   const window = windowOf(args.since, args.until);
-  const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false });
+  const runs = await loadWorkflowRuns(context.loaders, { projectSlug, branch, window, withJobDetails: false, withFailedTests: false });
   return workflowInsightsOf({ projectSlug, branch, window, workflows: runs.map((run) => run.workflow), ...(workflowName === null ? {} : { workflowName }) }).map(
     mapWorkflowInsight,
   );

@@ -8,14 +8,14 @@ import type { PubSub } from "type-graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import type { GatewayContext } from "./context.js";
 import { AnswersResolver, ProjectAnswersResolver } from "./answers.js";
-import { JobResolver, PipelineResolver, ProjectResolver, WorkflowResolver } from "./entities.js";
+import { JobDetailResolver, JobResolver, PipelineResolver, ProjectResolver, WorkflowResolver } from "./entities.js";
 import { referenceResolvers } from "./federation.js";
 import { MutationResolver } from "./mutation.js";
 import { QueryResolver } from "./query.js";
 import { SubscriptionResolver } from "./subscription.js";
 
 /** Everything but subscriptions: the queries, the answers, the mutations and the fields that link entities. */
-const RESOLVERS = [QueryResolver, AnswersResolver, MutationResolver, ProjectResolver, ProjectAnswersResolver, PipelineResolver, WorkflowResolver, JobResolver] as const;
+const RESOLVERS = [QueryResolver, AnswersResolver, MutationResolver, ProjectResolver, ProjectAnswersResolver, PipelineResolver, WorkflowResolver, JobResolver, JobDetailResolver] as const;
 
 export interface GatewaySchemaOptions {
   /** Carries change events to subscriptions; `forwardChangeEvents` fills it from the event bus. */

@@ -4,13 +4,15 @@ import { PipelineConnection, PipelinePageArgs } from "../schema/connection.js";
 import { JobType } from "../schema/enums.js";
 import { Job } from "../schema/job.js";
 import { JobDetail } from "../schema/job-detail.js";
+import { TestResult } from "../schema/tests.js";
+import { isTerminalJobStatus } from "../sync/index.js";
 import { Pipeline } from "../schema/pipeline.js";
 import { Project } from "../schema/project.js";
 import { Workflow } from "../schema/workflow.js";
 import { loadNow } from "../loaders/index.js";
 import { projectSlugIn } from "./context.js";
 import type { GatewayContext } from "./context.js";
-import { mapJobDetail, mapJobs, mapPipeline, mapProjectAs, mapWorkflows } from "./map.js";
+import { mapJobDetail, mapJobs, mapPipeline, mapProjectAs, mapTestResults, mapWorkflows } from "./map.js";
 import { loadPipelineConnection } from "./pipeline-connection.js";
 
 /*
@@ -70,6 +72,21 @@ export class JobResolver {
     if (job.type !== JobType.BUILD || job.jobNumber === null) return null;
     const record = loadNow(context.loaders.jobRecord, { projectSlug: projectSlugIn(context, job.projectSlug), number: job.jobNumber });
     return whenLoaded(record, (loaded) => (loaded === null ? null : mapJobDetail(loaded)));
+  }
+}
+
+@Resolver(() => JobDetail)
+export class JobDetailResolver {
+  @FieldResolver(() => [TestResult], {
+    description:
+      "Its test results, as the job stored them; empty until it has finished, and for a job that stored none. Read from the cache, else from CircleCI once (then cached).",
+  })
+  async tests(@Root() detail: JobDetail, @Ctx() context: GatewayContext): Promise<TestResult[]> {
+    const key = { projectSlug: projectSlugIn(context, detail.projectSlug), number: detail.number };
+    // The request's loader already holds the record this detail was mapped from.
+    const record = await context.loaders.jobRecord.load(key);
+    if (record === null || !isTerminalJobStatus(record.details.status)) return [];
+    return mapTestResults(record.tests ?? (await context.loaders.testResults.load(key)));
   }
 }
 

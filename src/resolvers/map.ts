@@ -1,8 +1,16 @@
 import { boardEntryOfIndex } from "../answers/index.js";
-import type { BoardEntry as BoardEntryRecord, BoardIndexEntry, WorkflowInsight as WorkflowInsightRecord } from "../answers/index.js";
+import type { BoardEntry as BoardEntryRecord, BoardIndexEntry, FlakyTest as FlakyTestRecord, WorkflowInsight as WorkflowInsightRecord } from "../answers/index.js";
 import type { PendingApproval as PendingApprovalRecord } from "../loaders/pending-approvals.js";
 import type { ApprovalRequested } from "../store/events.js";
-import type { ContextEnvVar, JobDetails, Pipeline as WirePipeline, Step as WireStep, Workflow as WireWorkflow, WorkflowJob } from "../circleci/index.js";
+import type {
+  ContextEnvVar,
+  JobDetails,
+  Pipeline as WirePipeline,
+  Step as WireStep,
+  TestResult as WireTestResult,
+  Workflow as WireWorkflow,
+  WorkflowJob,
+} from "../circleci/index.js";
 import type { JobRecord, StoredContext, StoredProject, StreamStatusRecord, SyncStatusRecord } from "../store/index.js";
 import type { BoardEntry } from "../schema/board-entry.js";
 import type { Context, ContextVariable } from "../schema/context.js";
@@ -11,6 +19,7 @@ import type { Job } from "../schema/job.js";
 import type { WorkflowInsight } from "../schema/insights.js";
 import type { JobDetail, Step } from "../schema/job-detail.js";
 import type { PendingApproval } from "../schema/pending-approval.js";
+import type { FlakyTest, TestResult } from "../schema/tests.js";
 import type { Pipeline } from "../schema/pipeline.js";
 import type { Project } from "../schema/project.js";
 import type { StreamStatus, SyncStatus } from "../schema/sync-status.js";
@@ -185,6 +194,22 @@ export function mapPendingApproval(approval: PendingApprovalRecord | ApprovalReq
 export function mapWorkflowInsight(insight: WorkflowInsightRecord): WorkflowInsight {
   return { ...insight, windowStart: toDate(insight.windowStart), windowEnd: toDate(insight.windowEnd) };
 }
+
+export function mapFlakyTest(flaky: FlakyTestRecord): FlakyTest {
+  return { ...flaky, lastFlakedAt: toDate(flaky.lastFlakedAt) };
+}
+
+/** Per stored list: the L1 hands every request the same one. */
+export const mapTestResults = mappedOnce((tests: readonly WireTestResult[]): TestResult[] =>
+  tests.map((test) => ({
+    name: test.name,
+    classname: test.classname,
+    file: test.file,
+    result: test.result,
+    message: test.message ?? null,
+    runTimeSeconds: test.run_time,
+  })),
+);
 
 export const mapJobDetail = mappedOnce((record: JobRecord): JobDetail => {
   const details: JobDetails = record.details;

@@ -6,7 +6,7 @@ import { DateTimeISO } from "./scalars.js";
 @ObjectType({ ...PLAIN_FIELDS, description: "How one sync stream (for one project, where it is per project) is doing." })
 export class StreamStatus {
   @Field(() => String, {
-    description: "The stream: `projects`, `pipelines`, `workflows`, `workflow_jobs`, `job_details` or `contexts`.",
+    description: "The stream: `projects`, `pipelines`, `workflows`, `workflow_jobs`, `job_details`, `tests` or `contexts`.",
   })
   stream!: string;
 

@@ -1,5 +1,5 @@
 import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
-import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { Context, ContextEnvVar, JobDetails, Pipeline, Project, Step, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import type { ChangeEvent } from "./events.js";
 import type { DocumentRef, WriteBatch, WriteOutcome } from "./writes.js";
 
@@ -144,10 +144,17 @@ export interface JobKey {
   number: number;
 }
 
-/** v2 job details of a build job, with its v1.1 steps once the job is terminal. */
+/**
+ * v2 job details of a build job, with its v1.1 steps once the job is terminal, and its test results once read (the
+ * `tests` stream, or a query's fallthrough). The results live in the record rather than under a key of their own:
+ * they are final with the job, are read with it, and a write of them names the record's tag, so every cache built
+ * from them is evicted without a tag or key family of their own. Absent means not read yet; empty means the job
+ * stored none.
+ */
 export interface JobRecord extends JobKey {
   details: JobDetails;
   steps?: Step[];
+  tests?: TestResult[];
 }
 
 /**
@@ -201,4 +208,4 @@ export interface SyncStatusRecord extends SyncSummaryRecord {
   streams: StreamStatusRecord[];
 }
 
-export type StreamName = "projects" | "pipelines" | "workflows" | "workflow_jobs" | "job_details" | "contexts";
+export type StreamName = "projects" | "pipelines" | "workflows" | "workflow_jobs" | "job_details" | "tests" | "contexts";

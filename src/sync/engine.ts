@@ -1,6 +1,6 @@
 /**
  * One sync cycle over every stream: projects first (they decide which projects the others visit),
- * then each reachable project's pipeline walk with its workflows, jobs and job records, then the
+ * then each reachable project's pipeline walk with its workflows, jobs, job records and test results, then the
  * organization's contexts, then the status of each stream and the cycle summary.
  */
 import { AuthenticationError } from "../circleci/index.js";
@@ -12,6 +12,8 @@ import { WriteFencedError } from "../store/errors.js";
 import type { ActivePipeline, Store } from "../store/store.js";
 import type { StoreWriter, SyncWriter } from "../writer/index.js";
 import { MISSING_ORGANIZATION_ID, syncContexts } from "./contexts.js";
+import { DEFAULT_SYNC_TESTS } from "./job-records.js";
+import type { SyncTestsMode } from "./job-records.js";
 import { discoverProjects } from "./discovery.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { syncProjectPipelines } from "./pipelines.js";
@@ -45,6 +47,8 @@ export interface SyncEngineOptions {
   lookbackHours: number;
   /** How far back a project's first sync goes. */
   backfillDays: number;
+  /** Which finished build jobs get their test results read (`SYNC_TESTS`). Default `failed`. */
+  syncTests?: SyncTestsMode;
   /** Clock, epoch ms. Default `Date.now`; tests pass the simulator's. */
   now?: () => number;
   logger?: Logger;
@@ -270,6 +274,7 @@ export class SyncEngine {
         now: this.#now(),
         lookbackHours: this.#options.lookbackHours,
         backfillDays: this.#options.backfillDays,
+        syncTests: this.#options.syncTests ?? DEFAULT_SYNC_TESTS,
         checkpoint: () => stop.checkpoint(),
         onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });

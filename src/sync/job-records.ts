@@ -1,13 +1,21 @@
 /**
- * Job details (v2) and steps (v1.1) of numbered build jobs: which records are stale, and fetching
- * them. Approval jobs and jobs without a number have no details (CircleCI answers 404, API.md §7.6).
+ * Job details (v2), steps (v1.1) and test results of numbered build jobs: which records are stale or lack the
+ * results they should hold, and fetching them. Approval jobs and jobs without a number have neither details nor
+ * results (CircleCI answers 404).
  */
-import type { CircleCIClient, JobSteps, Step, WorkflowJob } from "../circleci/index.js";
+import type { CircleCIClient, JobSteps, Step, TestResult, WorkflowJob } from "../circleci/index.js";
 import type { JobKey, JobRecord } from "../store/store.js";
+import { sameProgress } from "../writer/progress.js";
 import { isTerminalJobStatus } from "./live.js";
-import { mapConcurrent } from "./map-concurrent.js";
+import { collect, mapConcurrent } from "./map-concurrent.js";
 import { readOne } from "./read-one.js";
+import { rejectInto } from "./report.js";
 import type { StreamTally } from "./report.js";
+
+/** Which finished build jobs the `tests` stream reads the results of (`SYNC_TESTS`). */
+export const SYNC_TESTS_MODES = ["failed", "all"] as const;
+export type SyncTestsMode = (typeof SYNC_TESTS_MODES)[number];
+export const DEFAULT_SYNC_TESTS: SyncTestsMode = "failed";
 
 /** A job as one workflow lists it. */
 export interface JobSighting {
@@ -40,12 +48,15 @@ export function isRecordStale(record: JobRecord | undefined, sighting: JobSighti
 }
 
 export interface JobRecordFetch {
+  /** Records to write: those fetched anew, and stored ones that gained their test results. */
   records: JobRecord[];
   /** Reads sent: details, plus steps for terminal jobs. */
   reads: number;
+  /** Test result lists read (each one paged by the client). */
+  testLists: number;
 }
 
-/** Where job records come from: the project (its key, and its slug as configured, for CircleCI) and its stream's tally. */
+/** Where job records come from: the project (its key, and its slug as configured, for CircleCI) and its streams' tallies. */
 export interface JobRecordSource {
   client: CircleCIClient;
   /** The project's key (`projectKey`): what records are stored under. */
@@ -55,6 +66,9 @@ export interface JobRecordSource {
   concurrency: number;
   /** Counts records CircleCI answered 404 for, and records it sent that do not fit their schema. */
   tally: StreamTally;
+  /** The same, for test results. */
+  testsTally: StreamTally;
+  syncTests: SyncTestsMode;
 }
 
 /** The steps a v1.1 build lists; a build whose answer lists none has none. */
@@ -62,7 +76,24 @@ export function buildSteps(build: JobSteps): Step[] {
   return build.steps ?? [];
 }
 
-/** Reads the stored records of the sighted jobs (one store call) and fetches the stale ones. */
+/** Whether a job in this status has results worth reading: once it finished, and by default only when it failed. */
+export function wantsTestResults(status: string, mode: SyncTestsMode): boolean {
+  return isTerminalJobStatus(status) && (mode === "all" || status === "failed");
+}
+
+/**
+ * Whether `current` (the record to be written) lacks results it should hold. Results already stored for the same
+ * run are carried over by the writer, so they are never fetched twice.
+ */
+function lacksTestResults(current: JobRecord, stored: JobRecord | undefined, mode: SyncTestsMode): boolean {
+  if (current.tests !== undefined || !wantsTestResults(current.details.status, mode)) return false;
+  return stored?.tests === undefined || !sameProgress(stored.details, current.details);
+}
+
+/**
+ * Reads the stored records of the sighted jobs (one store call), fetches the stale ones, and the results of every
+ * finished build job whose record lacks them (`syncTests`): one paged list per job, once.
+ */
 export async function fetchStaleJobRecords(
   source: JobRecordSource,
   stored: (keys: readonly JobKey[]) => Promise<(JobRecord | undefined)[]>,
@@ -79,11 +110,19 @@ export async function fetchStaleJobRecords(
   }
   const candidates = [...byNumber.values()];
   const records = await stored(candidates.map(({ job }) => ({ projectSlug, number: job.job_number })));
-  const stale = candidates.filter(({ sightings: seen }, index) => seen.some((sighting) => isRecordStale(records[index], sighting)));
-  const outcomes = await mapConcurrent(stale, source.concurrency, ({ job }) => fetchJobRecord(source, job));
+  const work = candidates.flatMap(({ job, sightings: seen }, index) => {
+    const record = records[index];
+    const stale = seen.some((sighting) => isRecordStale(record, sighting));
+    return stale || (record !== undefined && lacksTestResults(record, record, source.syncTests)) ? [{ job, record, stale }] : [];
+  });
+  const outcomes = await mapConcurrent(work, source.concurrency, async ({ job, record, stale }) => {
+    const fetched = stale ? await fetchJobRecord(source, job) : { record, reads: 0 };
+    return withTestResults(source, fetched, record);
+  });
   return {
     records: outcomes.flatMap((outcome) => (outcome.record === undefined ? [] : [outcome.record])),
     reads: sum(outcomes.map((outcome) => outcome.reads)),
+    testLists: sum(outcomes.map((outcome) => outcome.testLists)),
   };
 }
 
@@ -106,6 +145,28 @@ async function fetchJobRecord(source: JobRecordSource, job: NumberedBuildJob): P
   if (!isTerminalJobStatus(details.found.status)) return { record, reads: 1 };
   const build = await readOne(client.getJobSteps(upstreamSlug, job.job_number), tally);
   return { record: "found" in build ? { ...record, steps: buildSteps(build.found) } : record, reads: 2 };
+}
+
+/**
+ * The outcome with the job's results when its record lacks them. A result that does not fit its schema is left out
+ * (counted on the `tests` tally) and the rest are kept; a 404 leaves the record without results, to be asked again
+ * the next time the job is seen. An unchanged record that gained nothing is not written.
+ */
+async function withTestResults(source: JobRecordSource, fetched: JobRecordOutcome, stored: JobRecord | undefined): Promise<JobRecordOutcome & { testLists: number }> {
+  const { record } = fetched;
+  if (record === undefined || !lacksTestResults(record, stored, source.syncTests)) {
+    return { ...fetched, record: record === stored ? undefined : record, testLists: 0 };
+  }
+  const tests = await fetchTestResults(source, record.number);
+  const unchanged = record === stored && tests === undefined;
+  return { record: unchanged ? undefined : tests === undefined ? record : { ...record, tests }, reads: fetched.reads, testLists: 1 };
+}
+
+/** The job's results, every page; undefined when CircleCI could not give them (404, or a page that does not fit). */
+export async function fetchTestResults(source: Pick<JobRecordSource, "client" | "upstreamSlug" | "testsTally">, number: number): Promise<TestResult[] | undefined> {
+  const { client, upstreamSlug, testsTally } = source;
+  const list = await readOne(collect(client.listTestResults(upstreamSlug, number, { onRejected: rejectInto(testsTally) })), testsTally);
+  return "found" in list ? list.found : undefined;
 }
 
 function sum(values: readonly number[]): number {

@@ -9,7 +9,7 @@ import type { ActivePipeline, Store } from "../store/store.js";
 import type { Revision } from "../writer/changes.js";
 import type { SyncWriter } from "../writer/index.js";
 import { fetchStaleJobRecords } from "./job-records.js";
-import type { JobSighting } from "./job-records.js";
+import type { JobSighting, SyncTestsMode } from "./job-records.js";
 import { isJobInProgress, isLiveWorkflowStatus, isPipelineActive } from "./live.js";
 import { collect, mapConcurrent } from "./map-concurrent.js";
 import { rejectInto } from "./report.js";
@@ -33,6 +33,8 @@ export interface TreeSyncContext {
    * are polled and their records checked, not only those of new, changed or live workflows. Nothing is announced.
    */
   backfilling: boolean;
+  /** Which finished build jobs get their test results read (`SYNC_TESTS`). */
+  syncTests: SyncTestsMode;
   /** Throws once the cycle must stop; called before the write of a batch. */
   checkpoint(): void;
   /**
@@ -59,8 +61,10 @@ export async function syncPipelineTrees(pipelines: readonly Pipeline[], context:
   tallies.workflows.pages += pipelines.length;
   const workflowRevisions = await revisionsOf(workflowLists.flat(), (ids) => store.getWorkflows(ids));
   const polls = await pollJobs(workflowRevisions, context);
-  const jobRecords = await fetchStaleJobRecords({ ...context, tally: tallies.job_details }, (keys) => store.getJobRecords(keys), sightingsOf(polls));
+  const source = { ...context, tally: tallies.job_details, testsTally: tallies.tests };
+  const jobRecords = await fetchStaleJobRecords(source, (keys) => store.getJobRecords(keys), sightingsOf(polls));
   tallies.job_details.pages += jobRecords.reads;
+  tallies.tests.pages += jobRecords.testLists;
 
   context.checkpoint();
   const active = activeSetChanges(pipelines, polls, context);
@@ -74,6 +78,7 @@ export async function syncPipelineTrees(pipelines: readonly Pipeline[], context:
     announce: !context.backfilling,
   });
   tallies.job_details.records += counts.jobRecords;
+  tallies.tests.records += counts.tests;
   tallies.workflow_jobs.records += counts.jobs;
   tallies.workflows.records += counts.workflows;
   tallies.pipelines.records += counts.pipelines;

@@ -71,10 +71,10 @@ export interface StreamTally {
   lastRejection?: string;
 }
 
-export type TreeStream = "pipelines" | "workflows" | "workflow_jobs" | "job_details";
+export type TreeStream = "pipelines" | "workflows" | "workflow_jobs" | "job_details" | "tests";
 
 /** The streams that run together in a project's pipeline walk, in the order they are reported. */
-export const TREE_STREAMS: readonly TreeStream[] = ["pipelines", "workflows", "workflow_jobs", "job_details"];
+export const TREE_STREAMS: readonly TreeStream[] = ["pipelines", "workflows", "workflow_jobs", "job_details", "tests"];
 
 export type TreeTallies = Record<TreeStream, StreamTally>;
 
@@ -91,7 +91,7 @@ export function rejectInto(tally: StreamTally): (rejection: RecordRejection) => 
 }
 
 export function emptyTreeTallies(): TreeTallies {
-  return { pipelines: emptyTally(), workflows: emptyTally(), workflow_jobs: emptyTally(), job_details: emptyTally() };
+  return { pipelines: emptyTally(), workflows: emptyTally(), workflow_jobs: emptyTally(), job_details: emptyTally(), tests: emptyTally() };
 }
 
 export function streamReport(

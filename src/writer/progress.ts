@@ -52,8 +52,18 @@ export const laterWorkflow = (stored: Workflow | undefined, incoming: Workflow):
 
 export const laterJob = (stored: WorkflowJob | undefined, incoming: WorkflowJob): WorkflowJob => laterOf(stored, incoming, (job) => job, isTerminalJobStatus);
 
-export const laterJobRecord = (stored: JobRecord | undefined, incoming: JobRecord): JobRecord =>
-  laterOf(stored, incoming, (record) => record.details, isTerminalJobStatus);
+/**
+ * The later record, keeping the test results either one holds of the same run (the same progress): a re-read of the
+ * details that did not ask for them again (the sync never re-fetches results once stored) keeps them, and results
+ * read since (the `tests` stream, a query's fallthrough) join the record. Results of a run the record moved past
+ * are dropped with it.
+ */
+export function laterJobRecord(stored: JobRecord | undefined, incoming: JobRecord): JobRecord {
+  const later = laterOf(stored, incoming, (record) => record.details, isTerminalJobStatus);
+  const other = later === incoming ? stored : incoming;
+  if (later.tests !== undefined || other?.tests === undefined || !sameProgress(later.details, other.details)) return later;
+  return { ...later, tests: other.tests };
+}
 
 /**
  * An RFC 3339 instant in microseconds since the epoch; a missing one is before everything. `Date.parse` stops at

@@ -36,6 +36,8 @@ export interface TreeCounts {
   workflows: number;
   jobs: number;
   jobRecords: number;
+  /** Job records written with test results they did not hold before. */
+  tests: number;
 }
 
 /** A job as listed under one workflow: a rerun carries a job into a later workflow, so one job may be listed twice. */
@@ -90,7 +92,13 @@ export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefi
   const events = trees.announce
     ? [...jobChanges(projectSlug, jobRevisions), ...workflowChanges(projectSlug, changed(workflows)), ...pipelineChanges(projectSlug, changed(pipelines))]
     : [];
-  const counts = { pipelines: changed(pipelines).length, workflows: changed(workflows).length, jobs: changed(jobs).length, jobRecords: changed(records).length };
+  const counts = {
+    pipelines: changed(pipelines).length,
+    workflows: changed(workflows).length,
+    jobs: changed(jobs).length,
+    jobRecords: changed(records).filter((revision) => !onlyGainedTests(revision)).length,
+    tests: changed(records).filter(gainedTests).length,
+  };
   const workflowsById = new Map(workflows.map(({ fetched }) => [fetched.id, fetched]));
   const lists = [...trees.jobLists].flatMap(([workflowId, list]) => {
     const workflow = workflowsById.get(workflowId);
@@ -137,6 +145,17 @@ class StoredTexts {
       return { stored, fetched: merged, condition: text === undefined ? { absent: true } : { stored: text }, changed: !sameDocument(stored, merged) };
     });
   }
+}
+
+/** A record written with the results it lacked (the `tests` stream's records). */
+function gainedTests({ stored, fetched }: Revision<JobRecord>): boolean {
+  return fetched.tests !== undefined && stored?.tests === undefined;
+}
+
+/** A stored record whose only change is the results it gained: no record of the `job_details` stream. */
+function onlyGainedTests(revision: Revision<JobRecord>): boolean {
+  const { stored, fetched } = revision;
+  return stored !== undefined && gainedTests(revision) && sameDocument({ ...stored, tests: fetched.tests }, fetched);
 }
 
 function changed<T>(revisions: readonly Revised<T>[]): Revised<T>[] {

@@ -10,9 +10,9 @@ import type { Logger } from "../log.js";
 import { decodeDocument } from "../store/codec.js";
 import { WriteFencedError } from "../store/errors.js";
 import type { ChangeEvent, EventBus } from "../store/events.js";
-import type { ActionRecord, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
+import type { ActionRecord, JobKey, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
 import type { StoreWrite, WriteBatch, WriteOutcome } from "../store/writes.js";
-import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import type { Pipeline, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import { isLiveWorkflowStatus } from "../sync/live.js";
 import { approvalsOfEndedWorkflow, approvalsOfJob, NO_APPROVAL_CHANGES } from "./approvals.js";
 import type { ApprovalChanges } from "./approvals.js";
@@ -75,7 +75,7 @@ export interface SyncWriter {
 export type WebhookWriter = Pick<StoreWriter, "completeWorkflow" | "completeJob">;
 
 /** What the read path writes back. */
-export type ReadPathWriter = Pick<StoreWriter, "storeSettledSubtree" | "storeFinalJobRecord">;
+export type ReadPathWriter = Pick<StoreWriter, "storeSettledSubtree" | "storeFinalJobRecord" | "storeTestResults">;
 
 /** What actions (mutations) write: the records of their idempotency keys, and what they changed, as the sync writes it. */
 export type ActionWriter = Pick<StoreWriter, "claimAction" | "settleAction" | "forSync">;
@@ -221,6 +221,21 @@ export class StoreWriter {
       return nothing<void>(undefined, text === undefined ? [{ kind: "jobRecord", record, condition: { absent: true } }] : []);
     });
     return true;
+  }
+
+  /**
+   * The test results the read path fetched for a job, added to its stored record where that record is final and holds
+   * none yet (results of a finished job are final with it). Where the store holds no final record nothing is stored:
+   * the record's own write-back stores it, and its results come with the next query that asks. Answers whether they
+   * were stored.
+   */
+  async storeTestResults(key: JobKey, tests: readonly TestResult[]): Promise<boolean> {
+    return this.#commit(`the test results of job ${key.projectSlug}#${key.number}`, undefined, async () => {
+      const [text] = await this.#store.getDocumentTexts([{ kind: "jobRecord", projectSlug: key.projectSlug, number: key.number }]);
+      const stored = decodeDocument<JobRecord>(text);
+      if (text === undefined || stored === undefined || !isFinal(stored) || stored.tests !== undefined) return nothing(false);
+      return nothing(true, [{ kind: "jobRecord", record: { ...stored, tests: [...tests] }, condition: { stored: text } }]);
+    });
   }
 
   /**

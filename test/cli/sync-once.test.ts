@@ -49,7 +49,7 @@ describe("circleci-gateway sync --once (built CLI)", () => {
     expect(await run.exited).toBe(0);
     const out = run.stdout();
     for (const slug of slugs) {
-      for (const stream of ["projects", "pipelines", "workflows", "workflow_jobs", "job_details"]) {
+      for (const stream of ["projects", "pipelines", "workflows", "workflow_jobs", "job_details", "tests"]) {
         expect(out).toMatch(new RegExp(`^${stream} ${slug.replaceAll("/", "\\/")}: \\d+ records, \\d+ pages`, "m"));
       }
     }

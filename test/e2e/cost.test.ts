@@ -59,6 +59,7 @@ function realArguments(): Record<string, string> {
     "Query.workflowInsights.projectSlug": JSON.stringify(slug),
     "Query.jobInsights.projectSlug": JSON.stringify(slug),
     "Query.jobInsights.workflowName": JSON.stringify(state.workflows.get(workflowId)?.name),
+    "Query.flakyTests.projectSlug": JSON.stringify(slug),
   };
 }
 

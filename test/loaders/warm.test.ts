@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalInvalidations } from "../../src/store/invalidations.js";
+import type { JobRecord } from "../../src/store/store.js";
 import { BACKFILL_DAYS, DAY_MS, dashboard, newestPipelineIds, startRig, truthOf, useRedis } from "./rig.js";
 import type { LoaderRig } from "./rig.js";
 import { commitAsSync } from "../support/writes.js";
@@ -87,7 +88,8 @@ describe("the cache turned off (cache: false, the benchmarks' passthrough baseli
     await factory.drain();
     const second = await cost(() => dashboard(factory.forRequest(), slug, 5));
     await factory.drain();
-    expect(first.result).toEqual(warm);
+    // Test results are no part of a job record read from CircleCI: they are read apart (the testResults loader).
+    expect(first.result).toEqual({ ...warm, records: warm.records.map(withoutTests) });
     expect(first.roundTrips).toBe(0);
     expect(second.roundTrips).toBe(0);
     expect(first.calls).toBeGreaterThan(0);
@@ -97,6 +99,12 @@ describe("the cache turned off (cache: false, the benchmarks' passthrough baseli
     expect(factory.stats.circleci.fetched).toBe(first.calls + second.calls);
   });
 });
+
+function withoutTests(record: JobRecord): JobRecord {
+  const copy = { ...record };
+  delete copy.tests;
+  return copy;
+}
 
 describe("L1 invalidation", () => {
   it("evicts the entries a write changed once its invalidation arrives, and nothing else", async () => {

@@ -1,6 +1,6 @@
 /**
  * The public contract of the GraphQL core, of the actions and of the answers built so far (the status board, the
- * approvals inbox), verbatim: the names users depend on. The schema may add around it, never change it.
+ * approvals inbox, test results and flaky tests), verbatim: the names users depend on. The schema may add around it, never change it.
  */
 export const CONTRACT_SDL = /* GraphQL */ `
 scalar DateTimeISO
@@ -24,6 +24,7 @@ type Query {
   syncStatus: SyncStatus!
   statusBoard(projectSlugs: [String!], branch: String, allBranches: Boolean = false): [BoardEntry!]!
   pendingApprovals(projectSlug: String): [PendingApproval!]!
+  flakyTests(projectSlug: String!, since: DateTimeISO): [FlakyTest!]!
 }
 type Subscription {
   pipelineCreated(projectSlug: String): Pipeline!
@@ -60,7 +61,11 @@ type Job { id: ID! name: String! type: JobType! status: JobStatus! jobNumber: In
 type JobDetail { number: Int! name: String! status: JobStatus! webUrl: String projectSlug: String!
   pipelineId: ID executor: Executor parallelism: Int durationMs: Float createdAt: DateTimeISO
   queuedAt: DateTimeISO startedAt: DateTimeISO stoppedAt: DateTimeISO contexts: [String!]!
-  messages: [JobMessage!]! steps: [Step!] }
+  messages: [JobMessage!]! steps: [Step!] tests: [TestResult!]! }
+type TestResult { name: String! classname: String file: String result: String! message: String
+  runTimeSeconds: Float }
+type FlakyTest { name: String! classname: String file: String jobName: String! workflowName: String!
+  flakes: Int! lastFlakedAt: DateTimeISO! }
 type Executor { type: String resourceClass: String }
 type JobMessage { type: String! message: String! reason: String }
 type Step { name: String! actions: [StepAction!]! }

@@ -226,7 +226,7 @@ describe("queries answer what CircleCI holds", () => {
     expect(syncStatus.cycles).toBe(1);
     expect(syncStatus.lastCycleCompletedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(new Set(syncStatus.streams.map((stream) => stream.stream))).toEqual(
-      new Set(["projects", "pipelines", "workflows", "workflow_jobs", "job_details", "contexts"]),
+      new Set(["projects", "pipelines", "workflows", "workflow_jobs", "job_details", "tests", "contexts"]),
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import type { Pipeline, TestResult, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import {
   contextEnvVarSchema,
   contextSchema,
@@ -6,9 +6,11 @@ import {
   pipelineSchema,
   projectSchema,
   stepSchema,
+  testResultSchema,
   workflowJobSchema,
   workflowSchema,
 } from "../../src/circleci/schemas.js";
+import { testResultsOf } from "../../src/simulator/test-results.js";
 import { createWorld } from "../../src/simulator/world.js";
 import type { ChangeEvent } from "../../src/store/events.js";
 import type { ActivePipeline, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../../src/store/store.js";
@@ -46,6 +48,11 @@ export function worldDocuments(seed = 7): WorldDocuments {
       environment_variables: (state.envVars.get(wire.id) ?? []).map((variable) => contextEnvVarSchema.parse(variable)),
     })),
   };
+}
+
+/** The test results the simulated CircleCI serves for a job record's job, as the client parses them. */
+export function worldTestResults(record: JobRecord): TestResult[] {
+  return testResultsOf(record.details.project.slug, record.details).map((test) => testResultSchema.parse(test));
 }
 
 /** A UUID-shaped id whose byte order follows `n`, for hand-made documents with a known order. */

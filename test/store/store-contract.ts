@@ -8,7 +8,7 @@ import { tags } from "../../src/store/tags.js";
 import type { Tag } from "../../src/store/tags.js";
 import type { StoreWrite, WriteCondition } from "../../src/store/writes.js";
 import { stagedBatchId } from "../../src/writer/index.js";
-import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
+import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, worldTestResults, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
 
 /** A store, and the invalidations of what is written to it as an instance of its deployment receives them. */
 export interface StoreUnderTest {
@@ -325,6 +325,29 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         await write(store, writes.jobRecords([withSteps, withoutSteps]));
         const otherProject = { projectSlug: "gh/acme/none", number: withSteps.number };
         expect(await store.getJobRecords([otherProject, withoutSteps, withSteps])).toStrictEqual([undefined, withoutSteps, withSteps]);
+      });
+
+      it("keeps a record's test results as read: listed, empty (the job stored none) and absent (not read) apart", async () => {
+        const failed = world.jobRecords.find((record) => record.details.status === "failed");
+        const [passed, unread] = world.jobRecords.filter((record) => record.details.status === "success");
+        if (failed === undefined || passed === undefined || unread === undefined) throw new Error("world needs a failed and two successful job records");
+        const tests = worldTestResults(failed);
+        expect(tests.some((test) => test.message === null) && tests.some((test) => test.message != null && test.result === "failure")).toBe(true);
+        const listed = { ...failed, tests };
+        const empty = { ...passed, tests: [] };
+        await write(store, writes.jobRecords([listed, empty, unread]));
+        expect(await store.getJobRecords([listed, empty, unread])).toStrictEqual([listed, empty, unread]);
+        expect(Object.hasOwn((await store.getJobRecords([unread]))[0] ?? {}, "tests")).toBe(false);
+      });
+
+      it("names the record's tag when its test results are added, and none when they are written again", async () => {
+        const failed = world.jobRecords.find((record) => record.details.status === "failed");
+        if (failed === undefined) throw new Error("world needs a failed job record");
+        await write(store, writes.jobRecords([failed]));
+        const withTests = { ...failed, tests: worldTestResults(failed) };
+        const tag = tags.jobRecord(failed.projectSlug, failed.number);
+        expect((await write(store, writes.jobRecords([withTests]))).changed).toStrictEqual([tag]);
+        expect((await write(store, writes.jobRecords([withTests]))).changed).toStrictEqual([]);
       });
     });
 

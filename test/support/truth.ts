@@ -12,6 +12,7 @@ import {
   jobStepsSchema,
   pipelineSchema,
   projectSchema,
+  testResultSchema,
   workflowJobSchema,
   workflowSchema,
 } from "../../src/circleci/schemas.js";
@@ -20,7 +21,11 @@ import { jobKey } from "../../src/simulator/state.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { World } from "../../src/simulator/world.js";
 import type { JobKey, Store } from "../../src/store/store.js";
-import { buildSteps } from "../../src/sync/job-records.js";
+import { buildSteps, DEFAULT_SYNC_TESTS, wantsTestResults } from "../../src/sync/job-records.js";
+import type { SyncTestsMode } from "../../src/sync/job-records.js";
+import { testResultsOf } from "../../src/simulator/test-results.js";
+import type { JobDetailWire } from "../../src/simulator/model.js";
+import type { TestResult } from "../../src/circleci/index.js";
 import { isTerminalJobStatus } from "../../src/sync/live.js";
 
 export interface TruthScope {
@@ -30,13 +35,15 @@ export interface TruthScope {
   since: number;
   /** When set, the organization's contexts are compared too. */
   orgId?: string;
+  /** Whose test results the store must hold (`SYNC_TESTS`); others it holds must be right too. Default `failed`. */
+  syncTests?: SyncTestsMode;
 }
 
 /** Human-readable differences; empty when the store equals the truth for the scope. */
 export async function compareStoreWithTruth(store: Store, world: World, scope: TruthScope): Promise<string[]> {
   const differences: string[] = [];
   for (const slug of scope.projectSlugs) {
-    differences.push(...(await compareProject(store, world, slug, scope.since)));
+    differences.push(...(await compareProject(store, world, slug, scope.since, scope.syncTests ?? DEFAULT_SYNC_TESTS)));
   }
   if (scope.orgId !== undefined) differences.push(...(await compareContexts(store, world, scope.orgId)));
   return differences;
@@ -63,7 +70,7 @@ export function truthStatuses(world: World): { workflows: Map<string, string>; j
   };
 }
 
-async function compareProject(store: Store, world: World, slug: string, since: number): Promise<string[]> {
+async function compareProject(store: Store, world: World, slug: string, since: number, syncTests: SyncTestsMode): Promise<string[]> {
   const { state } = world;
   const truthProject = state.projects.get(slug);
   if (truthProject === undefined) return [`project ${slug}: not in the world`];
@@ -135,8 +142,21 @@ async function compareProject(store: Store, world: World, slug: string, since: n
       if (steps.success) differences.push(...differencesOf(`${label} steps`, record.steps, buildSteps(steps.data)));
       else if (record.steps !== undefined) differences.push(`${label} steps: stored, though CircleCI's answer does not fit its schema`);
     }
+    if (record !== undefined && (record.tests !== undefined || wantsTestResults(details.status, syncTests))) {
+      differences.push(...differencesOf(`${label} tests`, inTestOrder(record.tests), inTestOrder(truthTestResults(slug, detail))));
+    }
   });
   return differences;
+}
+
+/** The results the simulated CircleCI serves for a job, as the client parses them. */
+export function truthTestResults(slug: string, job: JobDetailWire): TestResult[] {
+  return validOnly(testResultSchema, testResultsOf(slug, job));
+}
+
+/** CircleCI lists results in no promised order: compared by what each says. */
+function inTestOrder(tests: readonly TestResult[] | undefined): TestResult[] | undefined {
+  return tests?.map((test) => ({ test, id: JSON.stringify([test.classname, test.name, test.file]) })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(({ test }) => test);
 }
 
 async function compareContexts(store: Store, world: World, orgId: string): Promise<string[]> {

@@ -53,7 +53,7 @@ describe("project discovery (CIRCLECI_ORG_SLUG)", () => {
     expect(await storedSlugs(current)).toEqual(members);
     expect(await compareStoreWithTruth(current.store, current.sim.world, { projectSlugs: members, since: SINCE })).toEqual([]);
     const streams = report.streams.map(({ stream, projectSlug }) => `${stream} ${projectSlug ?? "-"}`);
-    for (const stream of ["projects", "pipelines", "workflows", "workflow_jobs", "job_details"]) expect(streams).toContain(`${stream} ${discovered}`);
+    for (const stream of ["projects", "pipelines", "workflows", "workflow_jobs", "job_details", "tests"]) expect(streams).toContain(`${stream} ${discovered}`);
     // Its records: the projects it found that it had not found before (here both).
     expect(report.streams.find(({ stream, projectSlug }) => stream === "projects" && projectSlug === undefined)).toMatchObject({ records: 2 });
     expect(streams).toContain(`projects ${configured}`);

@@ -59,7 +59,7 @@ describe("a bad token", () => {
     const report = await current.engine.runCycle();
     expect(report.ok).toBe(false);
     expect(report.aborted).toBe(false);
-    expect(report.streams).toHaveLength(current.slugs.length * 5 + 1);
+    expect(report.streams).toHaveLength(current.slugs.length * 6 + 1);
     for (const stream of report.streams) {
       expect(stream.error).toMatch(/rejected the token \(401\).*CIRCLECI_TOKEN/);
       expect(stream.error).not.toContain(token);

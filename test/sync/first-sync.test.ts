@@ -26,7 +26,11 @@ describe.each(kinds)("first sync on $name", ({ create }) => {
 
     const status = await rig.store.getSyncStatus();
     expect(status).toMatchObject({ running: false, cycles: 1, lastCycleCompletedAt: report.completedAt });
-    expect(status.streams).toHaveLength(rig.slugs.length * 5 + 1);
+    expect(status.streams).toHaveLength(rig.slugs.length * 6 + 1);
+    // The failed jobs' test results, each one list read once: the store equals CircleCI for them too (differences).
+    const tests = report.streams.filter((stream) => stream.stream === "tests");
+    expect(tests.reduce((sum, stream) => sum + stream.records, 0)).toBeGreaterThan(0);
+    expect(tests.reduce((sum, stream) => sum + stream.pages, 0)).toBe(tests.reduce((sum, stream) => sum + stream.records, 0));
     expect(status.streams.every((stream) => stream.lastSuccessAt === report.completedAt && stream.lastError === undefined)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { setImmediate as tick } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import type { Pipeline, TestResult, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import { WriteFencedError } from "../../src/store/errors.js";
 import type { ChangeEvent } from "../../src/store/events.js";
 import { MemoryEventBus } from "../../src/store/events.js";
@@ -36,6 +36,16 @@ function memoryWriter() {
   return { store, bus, writer: new StoreWriter({ store, bus }) };
 }
 
+/** Job 5 of the project, in this status; enough of a record for the writer's rules. */
+function jobRecord(status: string, extra: { steps?: JobRecord["steps"]; tests?: TestResult[]; stoppedAt?: string } = {}): JobRecord {
+  const { stoppedAt, ...rest } = extra;
+  return { projectSlug: PROJECT, number: 5, details: { status, ...(stoppedAt === undefined ? {} : { stopped_at: stoppedAt }) }, ...rest } as JobRecord;
+}
+
+function testResult(name: string, result: string): TestResult {
+  return { name, result, classname: "api.SessionTest", file: "test/session.test.ts", message: result === "failure" ? "expected true" : null, run_time: 0.25, source: "vitest" };
+}
+
 function trees(documents: Partial<FetchedTrees>): FetchedTrees {
   return { projectSlug: PROJECT, pipelines: [], workflows: [], jobLists: new Map(), jobRecords: [], active: { add: [], remove: [] }, announce: true, ...documents };
 }
@@ -51,7 +61,7 @@ describe("a commit's announcements", () => {
       if (event.type === "pipeline.created") seen.push((await store.getPipelines([event.pipeline.id]))[0]?.id);
     });
     const first = await writer.forSync(undefined).commitPipelineTrees(trees({ pipelines: [p1], workflows: [w1], jobLists: new Map([[w1.id, [job(1, "queued")]]]) }));
-    expect(first).toStrictEqual({ pipelines: 1, workflows: 1, jobs: 1, jobRecords: 0 });
+    expect(first).toStrictEqual({ pipelines: 1, workflows: 1, jobs: 1, jobRecords: 0, tests: 0 });
     await tick();
     expect(seen).toEqual([p1.id]);
     expect(await store.listStagedEvents()).toEqual([]);
@@ -63,6 +73,7 @@ describe("a commit's announcements", () => {
       workflows: 0,
       jobs: 0,
       jobRecords: 0,
+      tests: 0,
     });
     await tick();
     expect(events).toEqual([]);
@@ -226,6 +237,41 @@ describe("the read path's write-back", () => {
     expect(await writer.storeFinalJobRecord(record("success", []))).toBe(true);
     expect(await writer.storeFinalJobRecord(record("failed", []))).toBe(true);
     expect(await store.getJobRecords([{ projectSlug: PROJECT, number: 5 }])).toEqual([record("success", [])]);
+  });
+
+  it("adds fetched test results to a final stored record that holds none, and nothing anywhere else", async () => {
+    const store = new MemoryStore();
+    const writer = new StoreWriter({ store, bus: recordingBus() });
+    const key = { projectSlug: PROJECT, number: 5 };
+    const tests = [testResult("logs in", "failure")];
+    expect(await writer.storeTestResults(key, tests)).toBe(false);
+    expect(await store.getJobRecords([key])).toEqual([undefined]);
+    await writer.forSync(undefined).commitPipelineTrees(trees({ jobRecords: [jobRecord("running")] }));
+    expect(await writer.storeTestResults(key, tests)).toBe(false);
+    await writer.forSync(undefined).commitPipelineTrees(trees({ jobRecords: [jobRecord("failed", { steps: [] })] }));
+    expect(await writer.storeTestResults(key, tests)).toBe(true);
+    expect(await writer.storeTestResults(key, [])).toBe(false);
+    expect(await store.getJobRecords([key])).toEqual([jobRecord("failed", { steps: [], tests })]);
+  });
+});
+
+describe("test results in job records", () => {
+  it("are kept across re-reads of the same run, counted once when gained, and dropped with a run the record moved past", async () => {
+    const { store, writer } = memoryWriter();
+    const sync = writer.forSync(undefined);
+    const key = { projectSlug: PROJECT, number: 5 };
+    const tests = [testResult("logs in", "failure")];
+    const failed = jobRecord("failed", { steps: [], stoppedAt: at(2) });
+    expect(await sync.commitPipelineTrees(trees({ jobRecords: [failed] }))).toMatchObject({ jobRecords: 1, tests: 0 });
+    // Only the results are new: a record of the tests stream, not of job_details.
+    expect(await sync.commitPipelineTrees(trees({ jobRecords: [{ ...failed, tests }] }))).toMatchObject({ jobRecords: 0, tests: 1 });
+    // The details read again without them (a rerun carried the job into a new workflow): they stay.
+    expect(await sync.commitPipelineTrees(trees({ jobRecords: [failed] }))).toMatchObject({ jobRecords: 0, tests: 0 });
+    expect(await store.getJobRecords([key])).toEqual([{ ...failed, tests }]);
+    // Rerun in place, it stopped later: the old run's results go with it.
+    const rerun = jobRecord("success", { steps: [], stoppedAt: at(9) });
+    expect(await sync.commitPipelineTrees(trees({ jobRecords: [rerun] }))).toMatchObject({ jobRecords: 1, tests: 0 });
+    expect(await store.getJobRecords([key])).toEqual([rerun]);
   });
 });
 

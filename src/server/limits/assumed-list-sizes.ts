@@ -31,6 +31,11 @@ export const ASSUMED_LIST_SIZES: AssumedListSizes = {
   // Tens: spinning up the environment, preparing environment variables, checkout, cache restore and save, the
   // job's own commands, storing test results and artifacts (the simulator's jobs are short: 3 to 6).
   "JobDetail.steps": 10,
+  // Per job, and low on purpose: a test job reports tens to hundreds of tests while most jobs of a workflow (build,
+  // lint, deploy) report none, and the default maximum is sized for a page of 100 pipelines with every field, which
+  // this figure multiplies by every job of it (the simulator's suites: 3 to 12). A query that asks many jobs' tests is
+  // stopped by the count as it runs, not by the estimate.
+  "JobDetail.tests": 2,
   // One action per parallel container: a job's parallelism, 1 for most jobs, a few for split test suites (the
   // simulator: 1 for 70%, up to 4).
   "Step.actions": 2,
@@ -44,9 +49,11 @@ export const ASSUMED_LIST_SIZES: AssumedListSizes = {
   "Project.workflowInsights": 5,
   // One insight per job name of one workflow: as many as a workflow has jobs.
   "Query.jobInsights": 10,
-  // The sync reports five streams per project (projects, pipelines, workflows, workflow jobs, job details) and one
-  // for the organisation's contexts.
-  "SyncStatus.streams": 5 * WATCHED_PROJECTS + 1,
+  // The tests of a project that flaked in a month: a few to tens, or the suite is not trusted any more.
+  "Query.flakyTests": 20,
+  // The sync reports six streams per project (projects, pipelines, workflows, workflow jobs, job details, tests) and
+  // one for the organisation's contexts.
+  "SyncStatus.streams": 6 * WATCHED_PROJECTS + 1,
 };
 
 /** A list field no entry names (a schema other than the gateway's, such as a test's): enough to make nested lists multiply. */

@@ -157,6 +157,7 @@ const PLACEHOLDERS = {
   "Query.workflowInsights.projectSlug": '"gh/a/b"',
   "Query.jobInsights.projectSlug": '"gh/a/b"',
   "Query.jobInsights.workflowName": '"build"',
+  "Query.flakyTests.projectSlug": '"gh/a/b"',
 };
 
 /** The coordinates (`Type.field`) an operation selects. */
