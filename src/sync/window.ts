@@ -60,6 +60,11 @@ export function nextHighWaterMark(previous: string | undefined, written: readonl
   return newest ?? new Date(start).toISOString();
 }
 
+/** Epoch ms before which finished pipelines are removed from the store: `retentionDays` before now. */
+export function retentionCutoff(now: number, retentionDays: number): number {
+  return now - retentionDays * DAY_MS;
+}
+
 /** The name of a project's high-water mark among the store's cursors. */
 export function pipelineCursorName(projectSlug: string): string {
   return `pipelines:${projectSlug}`;
