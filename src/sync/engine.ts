@@ -282,6 +282,7 @@ export class SyncEngine {
         now: this.#now(),
         lookbackHours: this.#options.lookbackHours,
         backfillDays: this.#options.backfillDays,
+        retentionDays: this.#options.retentionDays,
         checkpoint: () => stop.checkpoint(),
         onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });
