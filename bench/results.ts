@@ -11,6 +11,7 @@ import type { ColdResult } from "./scenarios/cold.js";
 import type { InsightsResult } from "./scenarios/insights.js";
 import type { RawBytesResult } from "./scenarios/raw-bytes.js";
 import type { SubscriptionResult } from "./scenarios/subscriptions.js";
+import type { SoakResult } from "./scenarios/soak.js";
 import type { SyncCostResult } from "./scenarios/sync-cost.js";
 import type { ChangingResult } from "./scenarios/changing.js";
 import type { WarmResult } from "./scenarios/warm.js";
@@ -38,6 +39,8 @@ export interface Measurements {
   naive: BaselineResult;
   cold: ColdResult;
   sync: SyncCostResult;
+  /** Many simulated days of a living CircleCI under retention: what Redis holds and a cycle costs, 1x vs 10x the window. */
+  soak: SoakResult;
   subscriptions: SubscriptionResult;
   /** A mutation's answer on one instance to the event on another's subscriber. */
   actions: ActionsResult;
@@ -146,6 +149,8 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw,
     { name: "steady sync calls 10x / 1x history", goal: "about 1 (<= 1.2)", value: m.sync.steadyRatio10xTo1x, met: m.sync.steadyRatio10xTo1x <= 1.2 },
     { name: "backfill share of the rate limit", goal: ">= 0.9", value: backfill.shareOfRateLimit, met: backfill.shareOfRateLimit >= 0.9 },
     { name: "429s provoked by the backfill", goal: "no storm (<= 1% of calls)", value: backfill.responses429, met: backfill.responses429 <= 0.01 * backfill.calls },
+    { name: "Redis bytes under retention, 10x / 1x the window", goal: "<= 1.1", value: m.soak.bytesRatio10xTo1x, met: m.soak.bytesRatio10xTo1x <= 1.1 },
+    { name: "sync calls per cycle under retention, late / early", goal: "about 1 (<= 1.2)", value: m.soak.callsRatioLateToEarly, met: m.soak.callsRatioLateToEarly <= 1.2 },
     { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
     { name: "action p99, answer on one instance to subscriber on another", goal: "< 1000 ms", value: m.actions.latencyP99Ms, met: m.actions.latencyP99Ms < 1000 },
     { name: "triggers sent per action", goal: "1", value: m.actions.triggersSent / Math.max(1, m.actions.rounds), met: m.actions.triggersSent === m.actions.rounds },
@@ -180,6 +185,7 @@ export function formatTable(results: BenchResults): string {
     ["9 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
     ["10 insights", `${m.insights.projects} projects x ${fixed(m.insights.windowDays)} days (${m.insights.pipelinesInWindow} pipelines), ${m.insights.insights} insights in one answer: ${warmLine(m.insights.warm)}`],
     ["10 insights cost", `${m.insights.roundTrips1x} Redis round trips per request (empty L1) at 1x history, ${m.insights.roundTrips10x} at 10x`],
+    ["11 soak", `${m.soak.simulatedDays} simulated days, ${m.soak.cycles} cycles, retention ${m.soak.retentionDays} days: Redis ${kib(m.soak.bytesAt1x)} at 1x the window, ${kib(m.soak.bytesAt10x)} at 10x (ratio ${fixed(m.soak.bytesRatio10xTo1x, 2)}); ${fixed(m.soak.callsPerCycleEarly, 1)} calls/cycle early, ${fixed(m.soak.callsPerCycleLate, 1)} late; ${m.soak.pipelinesRemoved} pipelines removed`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

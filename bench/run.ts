@@ -22,6 +22,7 @@ import { fillHistories } from "./scenarios/history.js";
 import { measureInsights } from "./scenarios/insights.js";
 import { measureRawBytes } from "./scenarios/raw-bytes.js";
 import { measureSubscriptions } from "./scenarios/subscriptions.js";
+import { measureSoak } from "./scenarios/soak.js";
 import { measureSyncCost } from "./scenarios/sync-cost.js";
 import { measureWarm } from "./scenarios/warm.js";
 import type { ServerMode } from "./server-process.js";
@@ -30,7 +31,7 @@ import { DEFAULT_ANSWER_CACHE_ENTRIES } from "../src/operation/index.js";
 import type { BenchSettings } from "./settings.js";
 
 const COLD_PREFIX = "bench-cold:";
-const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "insights", "actions", "sync"] as const;
+const SCENARIOS = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "insights", "actions", "sync", "soak"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** The scenarios that measure a gateway process; the sync scenario brings its own simulators and needs only Redis. */
 const GATEWAY_SCENARIOS: readonly ScenarioName[] = ["warm", "answers", "changing", "raw", "ceiling", "subscriptions", "passthrough", "naive", "cold", "board", "insights", "actions"];
@@ -88,13 +89,15 @@ async function main(): Promise<void> {
     try {
       Object.assign(measured, await measureGateway(rig, selected));
       if (selected.has("sync")) measured.sync = await measureSync(settings, rig.redis);
+      if (selected.has("soak")) measured.soak = await soak(rig.redis);
     } finally {
       await rig.close();
     }
   } else {
     const redis = await startTestRedis();
     try {
-      measured.sync = await measureSync(settings, redis);
+      if (selected.has("sync")) measured.sync = await measureSync(settings, redis);
+      if (selected.has("soak")) measured.soak = await soak(redis);
     } finally {
       await redis.stop();
     }
@@ -114,6 +117,11 @@ async function main(): Promise<void> {
   const file = settings.quick ? QUICK_RESULTS_FILE : RESULTS_FILE;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${formatTable(results)}\n\nbench: written to ${fileURLToPath(file)}`);
+}
+
+function soak(redis: GatewayRig["redis"]): ReturnType<typeof measureSoak> {
+  step("11 soak under retention");
+  return measureSoak(redis);
 }
 
 function measureSync(settings: BenchSettings, redis: GatewayRig["redis"]): ReturnType<typeof measureSyncCost> {

@@ -293,6 +293,12 @@ export const SETTINGS = {
     defaultText: DEFAULT_SYNC_TESTS,
     rule: z.enum(SYNC_TESTS_MODES, { error: `must be one of ${SYNC_TESTS_MODES.join(", ")}` }).default(DEFAULT_SYNC_TESTS),
   }),
+  syncRetentionDays: setting({
+    env: "SYNC_RETENTION_DAYS",
+    help: "finished pipelines created longer ago are removed from the store each sync cycle, with everything under them (live work stays); at least SYNC_BACKFILL_DAYS, which it follows when unset and larger than 30",
+    defaultText: "30",
+    rule: positiveNumber(3650, 30),
+  }),
   syncLeaderTtlSeconds: setting({
     env: "SYNC_LEADER_TTL_SECONDS",
     help: "lease of the sync leader in Redis: another instance takes over this long after the leader dies",
@@ -405,6 +411,7 @@ export function loadConfig(command: Command, source: ConfigSource = {}): LoadedC
     }
   }
   const config = parsed.data as Config;
+  retainAtLeastTheBackfill(config, raw.syncRetentionDays !== undefined);
   if ((command === "serve" || command === "sync") && config.projectSlugs === undefined && config.orgSlug === undefined) {
     throw new ConfigError(
       `Missing CIRCLECI_PROJECT_SLUGS (--circleci-project-slugs): ${command} needs the projects to sync, listed (${SLUG_FORMATS}) ` +
@@ -413,6 +420,23 @@ export function loadConfig(command: Command, source: ConfigSource = {}): LoadedC
     );
   }
   return { config, commandFlags };
+}
+
+/**
+ * The store keeps at least what a first sync fetches: with less, each cycle would remove what the next backfill (a
+ * new project, an emptied store) fetches again. Unset, the retention follows a longer backfill.
+ */
+function retainAtLeastTheBackfill(config: Config, given: boolean): void {
+  if (config.syncRetentionDays >= config.syncBackfillDays) return;
+  if (!given) {
+    config.syncRetentionDays = config.syncBackfillDays;
+    return;
+  }
+  throw new ConfigError(
+    `Invalid SYNC_RETENTION_DAYS (${flagName("SYNC_RETENTION_DAYS")}): ${config.syncRetentionDays} is less than SYNC_BACKFILL_DAYS (${config.syncBackfillDays}); ` +
+      `keep at least what the first sync fetches: raise SYNC_RETENTION_DAYS or lower SYNC_BACKFILL_DAYS.`,
+    "SYNC_RETENTION_DAYS",
+  );
 }
 
 function secretSafe(message: string, value: string | undefined): string {

@@ -52,6 +52,7 @@ describe("loadConfig defaults", () => {
       syncLookbackHours: 6,
       syncBackfillDays: 30,
       syncTests: "failed",
+      syncRetentionDays: 30,
       syncLeaderTtlSeconds: 15,
       gatewayApiKeys: [],
       gatewayWriteKeys: [],
@@ -229,6 +230,16 @@ describe("each setting's rule", () => {
     rejects({ SYNC_TESTS: "some" }, "SYNC_TESTS", /must be one of failed, all/);
     expect(loadConfig("sync", { env: { ...required, SYNC_TESTS: "all" } }).config.syncTests).toBe("all");
     expect(loadConfig("sync", { env: { ...required, SYNC_TESTS: "all" }, argv: ["--sync-tests", "failed"] }).config.syncTests).toBe("failed");
+  });
+
+  it("keeps at least the backfill: a retention below it stops start-up naming both, an unset one follows a longer backfill", () => {
+    expect(loadConfig("serve", { env: required }).config.syncRetentionDays).toBe(30);
+    expect(loadConfig("serve", { env: { ...required, SYNC_BACKFILL_DAYS: "7", SYNC_RETENTION_DAYS: "7" } }).config.syncRetentionDays).toBe(7);
+    expect(loadConfig("serve", { env: { ...required, SYNC_BACKFILL_DAYS: "90" } }).config.syncRetentionDays).toBe(90);
+    expect(loadConfig("sync", { env: required, argv: ["--sync-retention-days", "45"] }).config.syncRetentionDays).toBe(45);
+    const error = rejects({ SYNC_BACKFILL_DAYS: "30", SYNC_RETENTION_DAYS: "10" }, "SYNC_RETENTION_DAYS", /less than SYNC_BACKFILL_DAYS \(30\)/);
+    expect(error.message).toMatch(/^Invalid SYNC_RETENTION_DAYS \(--sync-retention-days\): 10 is less than/);
+    rejects({ SYNC_RETENTION_DAYS: "0" }, "SYNC_RETENTION_DAYS", /greater than 0/);
   });
 
   it("wants a leader lease of whole seconds from 2", () => {

@@ -23,6 +23,7 @@ function createEngine(config: Config, runtime: Runtime, logger: Logger, onProgre
     lookbackHours: config.syncLookbackHours,
     backfillDays: config.syncBackfillDays,
     syncTests: config.syncTests,
+    retentionDays: config.syncRetentionDays,
     concurrency: config.circleciConcurrency,
     logger,
     onProgress,
@@ -156,8 +157,13 @@ function cycleLine(report: CycleReport, epoch: number | undefined): string {
   const leader = epoch === undefined ? "" : ` (leader epoch ${epoch})`;
   if (report.aborted) return `sync cycle aborted: leadership lost or stopping${leader}`;
   return report.ok
-    ? `sync cycle done: ${records} records, ${report.calls} CircleCI calls${leader}`
+    ? `sync cycle done: ${records} records, ${report.calls} CircleCI calls${removedNote(report)}${leader}`
     : `sync cycle failed: ${firstError(report) ?? "see the log"}${leader}`;
+}
+
+/** What retention removed, said only when it removed something. */
+function removedNote(report: CycleReport): string {
+  return report.removed === 0 ? "" : `; ${report.removed} expired pipelines removed`;
 }
 
 function progressLine(event: ProgressEvent): string | undefined {
@@ -192,7 +198,7 @@ function summary(report: CycleReport): string[] {
   const seconds = ((Date.parse(report.completedAt) - Date.parse(report.startedAt)) / 1000).toFixed(1);
   const error = firstError(report);
   const verdict = report.ok
-    ? `sync done in ${seconds} s with ${report.calls} CircleCI calls`
+    ? `sync done in ${seconds} s with ${report.calls} CircleCI calls${removedNote(report)}`
     : `sync failed after ${seconds} s (${report.calls} CircleCI calls)${error === undefined ? "" : `: ${error}`}`;
   return ["", format(header), ...rows.map(format), "", verdict];
 }

@@ -32,7 +32,7 @@ export interface GatewayMetrics {
   /** The `Content-Type` of `render`'s output (Prometheus text format 0.0.4). */
   readonly contentType: string;
   render(): Promise<string>;
-  /** Counts a finished sync cycle, the records each stream wrote and those it left out. */
+  /** Counts a finished sync cycle, the records each stream wrote and those it left out, and the expired pipelines removed. */
   observeCycle(report: CycleReport): void;
   /** Times one root field's resolver (`Query.pipelines`), in seconds. */
   observeResolver(field: string, outcome: "ok" | "error", seconds: number): void;
@@ -68,6 +68,11 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
     labelNames: ["stream"],
     registers,
   });
+  const removed = new Counter({
+    name: `${PREFIX}sync_pipelines_removed_total`,
+    help: "Finished pipelines the sync removed from the store (with everything under them) for being older than SYNC_RETENTION_DAYS.",
+    registers,
+  });
   const lastCycle = new Gauge({
     name: `${PREFIX}sync_last_cycle_completed_timestamp_seconds`,
     help: "When this instance's last sync cycle ended (Unix time), whatever its outcome.",
@@ -100,6 +105,7 @@ export function createGatewayMetrics(sources: MetricSources = {}): GatewayMetric
         records.inc({ stream: stream.stream }, stream.records);
         if (stream.rejected !== undefined) rejected.inc({ stream: stream.stream }, stream.rejected);
       }
+      removed.inc(report.removed);
       lastCycle.set(Date.parse(report.completedAt) / 1000);
     },
     observeResolver(field, outcome, seconds) {

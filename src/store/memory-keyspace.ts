@@ -1,5 +1,5 @@
 import { MemorySortedSet } from "./memory-sorted-set.js";
-import type { WriteOp } from "./write-plan.js";
+import { conditionOf, type WriteOp } from "./write-plan.js";
 import type { Tag } from "./tags.js";
 
 /** What one operation did: `created` is a string key or a hash field that did not exist. */
@@ -59,6 +59,11 @@ export class MemoryKeyspace {
     return this.#lists.get(key) ?? [];
   }
 
+  /** `ZRANGEBYSCORE key -inf (below LIMIT offset count`. */
+  zrangeBelow(key: string, below: number, offset: number, count: number): readonly string[] {
+    return this.#sortedSets.get(key)?.below(below, offset, count) ?? [];
+  }
+
   /** The write script, over this keyspace: fence, conditions, operations, sequence. */
   write(ops: readonly WriteOp[], coordination: { fence: string; sequence: string; epoch?: number }): KeyspaceWriteResult {
     const { epoch } = coordination;
@@ -67,7 +72,10 @@ export class MemoryKeyspace {
       if (epoch < seen) return { outcome: "fenced", newerEpoch: seen };
       if (epoch > seen) this.#strings.set(coordination.fence, String(epoch));
     }
-    const failed = ops.flatMap((op, index) => (op.type === "set" && op.condition !== undefined && !this.#holds(op.key, op.condition) ? [index] : []));
+    const failed = ops.flatMap((op, index) => {
+      const condition = conditionOf(op);
+      return condition !== undefined && !this.#holds(op.key, condition) ? [index] : [];
+    });
     if (failed.length > 0) return { outcome: "conflict", failed };
 
     const changed = new Set<Tag>();
@@ -124,6 +132,20 @@ export class MemoryKeyspace {
           this.#sortedSets.set(op.key, set);
         }
         return effectOf(set.add(op.member, op.score));
+      }
+      case "del": {
+        this.#expire(op.key);
+        const existed = [this.#strings, this.#hashes, this.#sortedSets, this.#lists].map((shape) => shape.delete(op.key)).includes(true);
+        this.#expiries.delete(op.key);
+        return effectOf(existed);
+      }
+      case "zrem": {
+        if (op.whenEmpty !== undefined && this.#sortedSets.has(op.whenEmpty)) return "unchanged";
+        const set = this.#sortedSets.get(op.key);
+        if (set === undefined || !set.remove(op.member)) return "unchanged";
+        // As Redis: a sorted set left empty is no key at all.
+        if (set.size === 0) this.#sortedSets.delete(op.key);
+        return "changed";
       }
       case "list": {
         const old = this.#lists.get(op.key) ?? [];

@@ -1,7 +1,7 @@
 import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { stagedInOrder } from "./change-event-codec.js";
-import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
+import { decodeDocument, decodeDocuments, decodeSyncStatus, pipelineTree } from "./codec.js";
 import { StoreClosedError, WriteFencedError } from "./errors.js";
 import { LocalInvalidations } from "./invalidations.js";
 import { keyLayout } from "./keys.js";
@@ -14,7 +14,9 @@ import type {
   JobRecord,
   PendingApprovalRecord,
   PipelineListOptions,
+  PipelineTreesBeforeOptions,
   StagedEvents,
+  StoredPipelineTree,
   Store,
   StoredContext,
   StoredProject,
@@ -72,6 +74,22 @@ export class MemoryStore implements Store {
     const lowest = options.createdSince === undefined ? undefined : timestampScore(options.createdSince);
     const older = lowest === undefined ? -1 : window.findIndex((id) => (this.#data.zscore(index, id) as number) < lowest);
     return pageFromWindow(older === -1 ? window : window.slice(0, older), options.first);
+  }
+
+  async listPipelineTreesBefore(projectSlug: string, options: PipelineTreesBeforeOptions): Promise<StoredPipelineTree[]> {
+    this.#assertOpen();
+    assertPageSize(options.first);
+    const slot = keys.projectSlot(projectSlug);
+    const text = (key: string): string[] => {
+      const found = this.#data.get(key);
+      return found === undefined ? [] : [found];
+    };
+    return this.#data.zrangeBelow(keys.pipelinesOf(projectSlug), options.before, options.skip, options.first).map((id) => {
+      const workflowIds = this.#data.zrange(keys.workflowsOf(slot, id));
+      const jobIds = [...new Set(workflowIds.flatMap((workflowId) => this.#data.lrange(keys.jobsOf(slot, workflowId))))];
+      const workflows = workflowIds.flatMap((workflowId) => text(keys.workflow(slot, workflowId)));
+      return pipelineTree(id, this.#data.get(keys.pipeline(slot, id)), workflows, jobIds.flatMap((jobId) => text(keys.job(slot, jobId))));
+    });
   }
 
   async getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]> {

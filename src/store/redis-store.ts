@@ -4,13 +4,14 @@ import type { BoardIndexEntry, BoardScope } from "../answers/index.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
 import { silentLogger, type Logger } from "../log.js";
 import { stagedInOrder } from "./change-event-codec.js";
-import { decodeDocument, decodeDocuments, decodeSyncStatus } from "./codec.js";
+import { decodeDocument, decodeDocuments, decodeSyncStatus, pipelineTree } from "./codec.js";
 import { StoreClosedError, StoreUnavailableError, WriteFencedError } from "./errors.js";
 import { DEFAULT_PREFIX, keyLayout, type KeyLayout, type Slot } from "./keys.js";
 import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
 import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
+import { definePipelineTrees } from "./pipeline-trees-script.js";
 import { closeRedis, openRedis, reconnectingOptions, redisAddress, type ReconnectOptions, type RedisClient } from "./redis-connection.js";
 import { hashSlot } from "./hash-slot.js";
 import { execGrouped, repliesOf, type PipelineFor } from "./slot-batch.js";
@@ -20,14 +21,16 @@ import type {
   JobRecord,
   PendingApprovalRecord,
   PipelineListOptions,
+  PipelineTreesBeforeOptions,
   StagedEvents,
+  StoredPipelineTree,
   Store,
   StoredContext,
   StoredProject,
   SyncStatusRecord,
 } from "./store.js";
 import type { Tag } from "./tags.js";
-import { failedWrites, planWrites, wholePlan, type SlotWrites } from "./write-plan.js";
+import { conditionOf, failedWrites, planWrites, wholePlan, type SlotWrites } from "./write-plan.js";
 import { defineWriteScript, writeScriptCall } from "./write-script.js";
 import type { DocumentRef, StoreWrite, WriteBatch, WriteOutcome } from "./writes.js";
 
@@ -83,6 +86,7 @@ export class RedisStore implements Store {
   private readonly keys: KeyLayout;
   private readonly logger: Logger;
   private readonly pipelinePage: ReturnType<typeof definePipelinePage>;
+  private readonly pipelineTrees: ReturnType<typeof definePipelineTrees>;
   private readonly write: ReturnType<typeof defineWriteScript>;
   private readonly known = new LRUCache<string, KnownId>({ max: KNOWN_IDS });
   /** Project slots this process registered (or found registered). */
@@ -104,6 +108,7 @@ export class RedisStore implements Store {
       this.unreachable = false;
     });
     this.pipelinePage = definePipelinePage(this.redis);
+    this.pipelineTrees = definePipelineTrees(this.redis);
     this.write = defineWriteScript(this.redis);
     defineChildren(this.redis);
   }
@@ -135,6 +140,22 @@ export class RedisStore implements Store {
     const window = await this.send(() => this.pipelinePage(index, options.first, options.after ?? "", lowest));
     this.learn(window, this.keys.projectSlot(projectSlug));
     return pageFromWindow(window, options.first);
+  }
+
+  async listPipelineTreesBefore(projectSlug: string, options: PipelineTreesBeforeOptions): Promise<StoredPipelineTree[]> {
+    assertPageSize(options.first);
+    if (options.first === 0) return [];
+    const slot = this.keys.projectSlot(projectSlug);
+    const prefix = (keyOf: (slot: Slot, id: string) => string): string => keyOf(slot, "");
+    const { keys } = this;
+    const replies = await this.send(() =>
+      this.pipelineTrees({
+        ...options,
+        listing: keys.pipelinesOf(projectSlug),
+        prefixes: { pipeline: prefix(keys.pipeline), workflowsOf: prefix(keys.workflowsOf), workflow: prefix(keys.workflow), jobsOf: prefix(keys.jobsOf), job: prefix(keys.job) },
+      }),
+    );
+    return replies.map(([id, pipeline, workflows, jobs]) => pipelineTree(id, pipeline, workflows, jobs));
   }
 
   async getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]> {
@@ -326,7 +347,10 @@ export class RedisStore implements Store {
   /** The writes whose condition does not hold now, read in one `mget` (the script checks them again, atomically). */
   private async failedConditions(parts: readonly SlotWrites[]): Promise<number[]> {
     const conditioned = parts.flatMap((part) =>
-      part.ops.flatMap((op, at) => (op.type === "set" && op.condition !== undefined ? [{ key: op.key, condition: op.condition, write: part.writeIndexes[at] as number }] : [])),
+      part.ops.flatMap((op, at) => {
+        const condition = conditionOf(op);
+        return condition === undefined ? [] : [{ key: op.key, condition, write: part.writeIndexes[at] as number }];
+      }),
     );
     if (conditioned.length === 0) return [];
     const texts = await this.mget(conditioned.map(({ key }) => key));
@@ -409,6 +433,8 @@ export class RedisStore implements Store {
       else if (write.kind === "jobRecord") record(write.record.projectSlug);
       else if (write.kind === "stage" || write.kind === "pendingApprovals") record(write.projectSlug);
       else if (write.kind === "boardEntry") record(write.entry.projectSlug);
+      // The directory no longer records them: were they written again, it must be told again.
+      else if (write.kind === "removePipeline") for (const id of [write.pipelineId, ...write.workflowIds, ...write.jobIds]) this.known.delete(id);
     }
   }
 

@@ -27,6 +27,13 @@ export interface Store {
    */
   listPipelineIds(projectSlug: string, options: PipelineListOptions): Promise<{ ids: string[]; hasMore: boolean }>;
 
+  /**
+   * The oldest pipelines of a project created before `options.before` (epoch ms, exclusive), oldest first (then by
+   * id), after skipping `options.skip` of them, at most `options.first`, each with everything stored under it. One
+   * round trip, reading by score: the work follows the pipelines read, not the project's history.
+   */
+  listPipelineTreesBefore(projectSlug: string, options: PipelineTreesBeforeOptions): Promise<StoredPipelineTree[]>;
+
   getWorkflows(ids: readonly string[]): Promise<(Workflow | undefined)[]>;
   /** Workflow ids per pipeline id, oldest first (reruns come after the workflow they rerun). */
   workflowIdsOf(pipelineIds: readonly string[]): Promise<string[][]>;
@@ -129,6 +136,25 @@ export interface PipelineListOptions {
   first: number;
   /** Only pipelines created at or after this instant (ISO 8601): the page ends before the first older one. */
   createdSince?: string;
+}
+
+export interface PipelineTreesBeforeOptions {
+  /** Epoch ms: only pipelines created before it. */
+  before: number;
+  /** The first this many of them are passed over (they are kept, so they stay first). */
+  skip: number;
+  first: number;
+}
+
+/** A stored pipeline with what is stored under it, as one removal takes it away. */
+export interface StoredPipelineTree {
+  id: string;
+  /** Absent where the listing holds an id without a document: the entry is removed all the same. */
+  pipeline?: Pipeline;
+  /** Its workflows, oldest first. */
+  workflows: Workflow[];
+  /** The jobs its workflows list, each once (a rerun lists jobs it carried over). */
+  jobs: WorkflowJob[];
 }
 
 /** A project as the sync saw it: CircleCI's document, or only its slug while it has never been reachable. */

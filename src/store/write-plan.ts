@@ -31,7 +31,16 @@ export type WriteOp =
   /** Changed when the member is new or its score moved. */
   | { type: "zadd"; key: string; member: string; score: number; tag?: Tag }
   /** A whole list: changed when the items differ; no items deletes it. */
-  | { type: "list"; key: string; items: readonly string[]; tag?: Tag };
+  | { type: "list"; key: string; items: readonly string[]; tag?: Tag }
+  /** A key of any shape (string, sorted set, list): changed when it existed. */
+  | { type: "del"; key: string; condition?: WriteCondition; tag?: Tag }
+  /** Changed when the member was in the set; with `whenEmpty`, only removed while the sorted set at that key is empty. */
+  | { type: "zrem"; key: string; member: string; whenEmpty?: string; tag?: Tag };
+
+/** The condition an operation is applied on, if any: only documents are written or removed on one. */
+export function conditionOf(op: WriteOp): WriteCondition | undefined {
+  return op.type === "set" || op.type === "del" ? op.condition : undefined;
+}
 
 export interface SlotWrites {
   slot: Slot;
@@ -62,8 +71,12 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
     return builder;
   };
   const recorded = new Set<string>();
-  /** Records the project of an id in the directory, and the project's slot in the registry, once per batch. */
-  const own = (index: number, projectSlug: string, id: string | undefined): Builder => {
+  /**
+   * Records the project of an id in the directory, and the project's slot in the registry, once per batch. A document
+   * inserted where none was (`condition` absent) records its ids whatever this process remembers: they may have been
+   * removed (retention) since it met them.
+   */
+  const own = (index: number, projectSlug: string, id: string | undefined, condition?: WriteCondition): Builder => {
     const target = project(projectSlug);
     const record = (known: boolean, key: string, field: string, value: string): void => {
       if (known || recorded.has(`${key} ${field}`)) return;
@@ -71,7 +84,8 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       before.add(index, { type: "hset", key, field, value });
     };
     record(context.isKnownSlot(target.slot), keys.slots, target.slot, projectKey(projectSlug));
-    if (id !== undefined) record(context.isKnownId(id), keys.owners, id, target.slot);
+    const inserting = condition !== undefined && "absent" in condition;
+    if (id !== undefined) record(context.isKnownId(id) && !inserting, keys.owners, id, target.slot);
     return target;
   };
 
@@ -79,7 +93,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
     switch (write.kind) {
       case "pipeline": {
         const { pipeline, projectSlug } = write;
-        const target = own(index, projectSlug, pipeline.id);
+        const target = own(index, projectSlug, pipeline.id, write.condition);
         target.add(index, {
           type: "set",
           key: keys.pipeline(target.slot, pipeline.id),
@@ -98,8 +112,8 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       case "workflow": {
         const { workflow, projectSlug } = write;
         // The pipeline is in the workflow's project: its workflow list can be found before the pipeline is stored.
-        own(index, projectSlug, workflow.pipeline_id);
-        const target = own(index, projectSlug, workflow.id);
+        own(index, projectSlug, workflow.pipeline_id, write.condition);
+        const target = own(index, projectSlug, workflow.id, write.condition);
         target.add(index, {
           type: "set",
           key: keys.workflow(target.slot, workflow.id),
@@ -113,7 +127,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
         return;
       }
       case "job": {
-        const target = own(index, write.projectSlug, write.job.id);
+        const target = own(index, write.projectSlug, write.job.id, write.condition);
         const value = encodeDocument(write.job);
         target.add(index, { type: "set", key: keys.job(target.slot, write.job.id), value, condition: write.condition, tag: tags.job(write.job.id) });
         return;
@@ -138,6 +152,37 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       case "unstage": {
         const target = project(write.projectSlug);
         for (const batchId of write.batchIds) target.add(index, { type: "hdel", key: keys.outbox(target.slot), field: batchId });
+        return;
+      }
+      case "removePipeline": {
+        const { projectSlug, pipelineId } = write;
+        const target = project(projectSlug);
+        const { slot } = target;
+        const remove = (op: WriteOp): void => target.add(index, op);
+        for (const number of write.jobNumbers) remove({ type: "del", key: keys.jobRecord({ projectSlug, number }), tag: tags.jobRecord(projectKey(projectSlug), number) });
+        for (const id of write.jobIds) remove({ type: "del", key: keys.job(slot, id), tag: tags.job(id) });
+        for (const id of write.workflowIds) {
+          remove({ type: "del", key: keys.jobsOf(slot, id), tag: tags.jobsOf(id) });
+          remove({ type: "del", key: keys.workflow(slot, id), tag: tags.workflow(id) });
+        }
+        remove({ type: "del", key: keys.workflowsOf(slot, pipelineId), tag: tags.workflowsOf(pipelineId) });
+        const listing = tags.pipelineListing(projectKey(projectSlug));
+        remove({ type: "zrem", key: keys.pipelinesOf(projectSlug), member: pipelineId, tag: listing });
+        if (write.branch !== undefined) remove({ type: "zrem", key: keys.pipelinesOf(projectSlug, write.branch), member: pipelineId, tag: listing });
+        remove({ type: "del", key: keys.pipeline(slot, pipelineId), tag: tags.pipeline(pipelineId) });
+        // On a cluster the directory's slot is written after the project's: an id found there at worst reads as missing.
+        for (const id of [pipelineId, ...write.workflowIds, ...write.jobIds]) after.add(index, { type: "hdel", key: keys.owners, field: id });
+        return;
+      }
+      case "removeBoardEntry": {
+        const { projectSlug, branch, workflowName } = write;
+        const target = project(projectSlug);
+        const board = tags.board(projectKey(projectSlug), branch);
+        const names = keys.boardNames(projectSlug, branch);
+        target.add(index, { type: "del", key: keys.boardEntry(projectSlug, branch, workflowName), condition: write.condition, tag: board });
+        target.add(index, { type: "zrem", key: names, member: workflowName, tag: board });
+        const branches = tags.boardBranches(projectKey(projectSlug));
+        target.add(index, { type: "zrem", key: keys.boardBranches(projectSlug), member: branch, whenEmpty: names, tag: branches });
         return;
       }
       case "active":

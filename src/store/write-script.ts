@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import type { RedisClient } from "./redis-connection.js";
-import type { WriteOp } from "./write-plan.js";
+import { conditionOf, type WriteOp } from "./write-plan.js";
 
 /**
  * The one script every write to Redis runs, atomically:
  * 1. the fence: with an epoch (the sync leader's), refuse everything when the fence holds a newer one, else
  *    raise the fence to it;
- * 2. the conditions: a document written "if absent" or "if it still holds these bytes" (SHA-1 of the text read);
+ * 2. the conditions: a document written (or removed) "if absent" or "if it still holds these bytes" (SHA-1 of the text read);
  *    one failure and nothing is applied;
- * 3. the operations, each noting the tags of what it really changed (bytes differ, member added, list differs);
+ * 3. the operations, each noting the tags of what it really changed (bytes differ, member added, list differs, key or member removed);
  * 4. when anything changed, the sequence goes up by one and the invalidation (the sequence's key, its value and
  *    the tags) is published from inside the script: no write is applied without its invalidation being sent.
  *
@@ -88,6 +88,10 @@ for _, op in ipairs(ops) do
     if differs then name(op.t) end
   elseif op.o == 'zadd' then
     if redis.call('ZADD', key, 'CH', op.s, op.m) == 1 then name(op.t) end
+  elseif op.o == 'del' then
+    if redis.call('DEL', key) == 1 then name(op.t) end
+  elseif op.o == 'zrem' then
+    if not (op.w and redis.call('EXISTS', KEYS[op.w]) == 1) and redis.call('ZREM', key, op.m) == 1 then name(op.t) end
   elseif op.o == 'list' then
     local current = redis.call('LRANGE', key, 0, -1)
     local same = #current == #op.m
@@ -145,11 +149,11 @@ export function writeScriptCall(ops: readonly WriteOp[], coordination: WriteCoor
   const encoded = ops.map((op) => {
     const k = keyIndex(op.key);
     const t = op.tag;
+    const held = conditionOf(op);
+    const condition = held === undefined ? {} : "absent" in held ? { a: 1 } : { h: sha1(held.stored) };
     switch (op.type) {
-      case "set": {
-        const condition = op.condition === undefined ? {} : "absent" in op.condition ? { a: 1 } : { h: sha1(op.condition.stored) };
+      case "set":
         return { o: "set", k, v: valueIndex(op.value), t, i: op.insertTags, x: op.ttlMs, ...condition };
-      }
       case "hset":
         return { o: "hset", k, f: op.field, v: valueIndex(op.value), t, i: op.insertTags };
       case "hdel":
@@ -160,6 +164,10 @@ export function writeScriptCall(ops: readonly WriteOp[], coordination: WriteCoor
         return { o: "zadd", k, m: op.member, s: String(op.score), t };
       case "list":
         return { o: "list", k, m: op.items, t };
+      case "del":
+        return { o: "del", k, t, ...condition };
+      case "zrem":
+        return { o: "zrem", k, m: op.member, w: op.whenEmpty === undefined ? undefined : keyIndex(op.whenEmpty), t };
     }
   });
   return { keys, args: [coordination.epoch === undefined ? "" : String(coordination.epoch), coordination.channel, JSON.stringify(encoded), ...values] };

@@ -34,6 +34,14 @@ export type StoreWrite =
   /** Stages the change events a write announces, in the outbox of the project they belong to. */
   | { kind: "stage"; projectSlug: string; batchId: string; events: readonly ChangeEvent[] }
   | { kind: "unstage"; projectSlug: string; batchIds: readonly string[] }
+  /**
+   * Removes a pipeline with everything stored under it, as `listPipelineSubtrees` found it: its document, its place in
+   * the project's (and its branch's) listing, its workflow list, its workflows with their job lists, their jobs, the
+   * job records of their build jobs, and the directory entries of every id. Announces nothing: no new data.
+   */
+  | { kind: "removePipeline"; projectSlug: string; pipelineId: string; branch?: string; workflowIds: readonly string[]; jobIds: readonly string[]; jobNumbers: readonly number[] }
+  /** Removes a board entry on its condition; its branch leaves the board's branches once it has no entry left. */
+  | { kind: "removeBoardEntry"; projectSlug: string; branch: string; workflowName: string; condition: WriteCondition }
   /** An idempotency key's record, kept `ttlMs` from now and then gone. Readers never see it: it names no tag. */
   | { kind: "actionRecord"; key: string; record: ActionRecord; ttlMs: number; condition: WriteCondition };
 

@@ -1,7 +1,8 @@
 /**
  * One sync cycle over every stream: projects first (they decide which projects the others visit),
  * then each reachable project's pipeline walk with its workflows, jobs, job records and test results, then the
- * organization's contexts, then the status of each stream and the cycle summary.
+ * removal of each one's finished pipelines older than the retention window, then the organization's
+ * contexts, then the status of each stream and the cycle summary.
  */
 import { AuthenticationError } from "../circleci/index.js";
 import type { CircleCIClient, ClientStats } from "../circleci/index.js";
@@ -16,6 +17,8 @@ import { DEFAULT_SYNC_TESTS } from "./job-records.js";
 import type { SyncTestsMode } from "./job-records.js";
 import { discoverProjects } from "./discovery.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { removeExpiredPipelines } from "./retention.js";
+import { retentionCutoff } from "./window.js";
 import { syncProjectPipelines } from "./pipelines.js";
 import { syncProjects } from "./projects.js";
 import type { SyncedProject } from "./projects.js";
@@ -49,6 +52,11 @@ export interface SyncEngineOptions {
   backfillDays: number;
   /** Which finished build jobs get their test results read (`SYNC_TESTS`). Default `failed`. */
   syncTests?: SyncTestsMode;
+  /**
+   * Finished pipelines created longer ago than this are removed from the store each cycle, after the pipelines
+   * stream (`SYNC_RETENTION_DAYS`; at least `backfillDays`). Absent: nothing is removed.
+   */
+  retentionDays?: number;
   /** Clock, epoch ms. Default `Date.now`; tests pass the simulator's. */
   now?: () => number;
   logger?: Logger;
@@ -106,6 +114,7 @@ export class SyncEngine {
       Number.isInteger(this.#concurrency) && this.#concurrency >= 1 ? "" : "concurrency must be an integer >= 1",
       Number.isFinite(options.lookbackHours) && options.lookbackHours >= 0 ? "" : "lookbackHours must be >= 0",
       Number.isFinite(options.backfillDays) && options.backfillDays > 0 ? "" : "backfillDays must be > 0",
+      options.retentionDays === undefined || options.retentionDays >= options.backfillDays ? "" : "retentionDays must be >= backfillDays",
     ].filter((problem) => problem !== "");
     if (problems.length > 0) throw new RangeError(`Invalid sync options: ${problems.join("; ")}`);
   }
@@ -131,11 +140,12 @@ export class SyncEngine {
     const startedAt = this.#isoNow();
     const callsBefore = totalCalls(client.stats);
     this.#rateLimitWaits = { ...client.stats.rateLimitWaits };
+    const retention = { removed: 0 };
     const aborted = (streams: StreamReport[]): CycleReport => {
       const completedAt = this.#isoNow();
-      return { ok: false, aborted: true, startedAt, completedAt, streams, calls: totalCalls(client.stats) - callsBefore };
+      return { ok: false, aborted: true, startedAt, completedAt, streams, calls: totalCalls(client.stats) - callsBefore, removed: retention.removed };
     };
-    if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt: startedAt, streams: [], calls: 0 };
+    if (stop.aborted) return { ok: false, aborted: true, startedAt, completedAt: startedAt, streams: [], calls: 0, removed: 0 };
     const previous = await store.getSyncStatus();
     if (!(await this.#unlessFenced(stop, () => writer.putSyncSummary({
       running: true,
@@ -145,7 +155,7 @@ export class SyncEngine {
     })))) return aborted([]);
     await this.#publishStaged();
 
-    const finished = await this.#streams(stop, writer);
+    const finished = await this.#streams(stop, writer, retention);
     const completedAt = this.#isoNow();
     const calls = totalCalls(client.stats) - callsBefore;
     // Leadership may be gone: another instance owns the store now, so nothing more is written.
@@ -163,8 +173,9 @@ export class SyncEngine {
     });
     if (!recorded) return aborted(finished);
     const ok = streams.every((stream) => stream.error === undefined);
-    this.#logger.info({ ok, calls }, "sync cycle done");
-    return { ok, aborted: false, startedAt, completedAt, streams, calls };
+    const { removed } = retention;
+    this.#logger.info({ ok, calls, removed }, "sync cycle done");
+    return { ok, aborted: false, startedAt, completedAt, streams, calls, removed };
   }
 
   /** Runs `write`; false once the store refused it for a newer leader's epoch (the cycle then stops). */
@@ -191,10 +202,10 @@ export class SyncEngine {
   }
 
   /** The reports of the streams that finished; a stop ends the list where the cycle stopped. */
-  async #streams(stop: CycleStop, writer: SyncWriter): Promise<StreamReport[]> {
+  async #streams(stop: CycleStop, writer: SyncWriter, retention: { removed: number }): Promise<StreamReport[]> {
     const reports: StreamReport[] = [];
     try {
-      await this.#runStreams(stop, writer, reports);
+      await this.#runStreams(stop, writer, reports, retention);
     } catch (error) {
       if (error instanceof WriteFencedError) stop.fence(error);
       else if (!(error instanceof SyncAbortedError)) throw error;
@@ -202,7 +213,7 @@ export class SyncEngine {
     return reports;
   }
 
-  async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[]): Promise<void> {
+  async #runStreams(stop: CycleStop, writer: SyncWriter, reports: StreamReport[], retention: { removed: number }): Promise<void> {
     const { client, store } = this.#options;
     // Discovered projects join the configured ones; a configured project keeps its spelling.
     const cycleProjects = configuredProjects([...this.#projects.map(({ slug }) => slug), ...(await this.#discover(stop, writer, reports))]);
@@ -226,6 +237,7 @@ export class SyncEngine {
     await mapConcurrent(projects.reachable, this.#concurrency, async (project) => {
       this.#done(reports, await this.#syncProject(project, active, stop, writer));
     });
+    retention.removed = await this.#removeExpired(projects.reachable, stop, writer);
     stop.checkpoint();
     this.#done(reports, await this.#syncContexts(stop, writer));
   }
@@ -275,6 +287,7 @@ export class SyncEngine {
         lookbackHours: this.#options.lookbackHours,
         backfillDays: this.#options.backfillDays,
         syncTests: this.#options.syncTests ?? DEFAULT_SYNC_TESTS,
+        retentionDays: this.#options.retentionDays,
         checkpoint: () => stop.checkpoint(),
         onPage: (items, covered) => this.#progress({ type: "page.fetched", stream: "pipelines", projectSlug, items, covered }),
       });
@@ -284,6 +297,31 @@ export class SyncEngine {
       this.#logger.warn({ projectSlug, err: failure }, "project sync failed; it is retried next cycle");
     }
     return TREE_STREAMS.map((stream) => streamReport(stream, projectSlug, tallies[stream], error));
+  }
+
+  /**
+   * Retention, once the pipelines stream has run: each project's expired finished pipelines leave the store. The active
+   * set is read again, so live work the stream just found stays too. A failure is the project's alone: what it left is
+   * removed next cycle.
+   */
+  async #removeExpired(projects: readonly SyncedProject[], stop: CycleStop, writer: SyncWriter): Promise<number> {
+    const { store, retentionDays } = this.#options;
+    if (retentionDays === undefined) return 0;
+    stop.checkpoint();
+    const cutoff = retentionCutoff(this.#now(), retentionDays);
+    const active = await store.listActivePipelines();
+    const counts = await mapConcurrent(projects, this.#concurrency, async ({ key: projectSlug }) => {
+      try {
+        return await removeExpiredPipelines({ store, writer, projectSlug, cutoff, active, checkpoint: () => stop.checkpoint() });
+      } catch (failure) {
+        if (!this.#isStreamFailure(failure, stop)) throw failure;
+        this.#logger.warn({ projectSlug, err: failure }, "removing expired pipelines failed; it is retried next cycle");
+        return 0;
+      }
+    });
+    const removed = counts.reduce((sum, count) => sum + count, 0);
+    if (removed > 0) this.#logger.info({ removed, before: new Date(cutoff).toISOString() }, "removed finished pipelines older than the retention window");
+    return removed;
   }
 
   /** The contexts report, or none when the cycle stopped before it finished. */

@@ -21,6 +21,7 @@ export interface PipelineSyncOptions extends Omit<TreeSyncContext, "activeIds" |
   now: number;
   lookbackHours: number;
   backfillDays: number;
+  retentionDays?: number;
   /** After each page of the walk: its size, and how much of the window the walk has covered (0 to 1). */
   onPage(items: number, covered: number): void;
 }

@@ -36,6 +36,8 @@ export interface CycleReport {
   streams: StreamReport[];
   /** Requests this cycle sent to CircleCI, retries included (from the client's stats). */
   calls: number;
+  /** Finished pipelines removed from the store for being older than the retention window. */
+  removed: number;
 }
 
 /** The cycle's one log line: enough to chart it, and the first error, which says how to fix it. */
@@ -47,6 +49,7 @@ export function cycleLogFields(report: CycleReport) {
     records: report.streams.reduce((sum, stream) => sum + stream.records, 0),
     rejected: report.streams.reduce((sum, stream) => sum + (stream.rejected ?? 0), 0),
     calls: report.calls,
+    removed: report.removed,
     durationMs: Date.parse(report.completedAt) - Date.parse(report.startedAt),
     failedStreams: failed.length,
     ...(failed[0] === undefined ? {} : { firstError: failed[0].error }),

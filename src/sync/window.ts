@@ -12,15 +12,20 @@ export interface WindowSettings {
   now: number;
   lookbackHours: number;
   backfillDays: number;
+  /** Retention (`SYNC_RETENTION_DAYS`), when pipelines older than it are removed. */
+  retentionDays?: number;
 }
 
 /**
  * Epoch ms of the oldest `created_at` the walk keeps: the backfill start on the first sync, then
- * the high-water mark minus the lookback, so every pipeline that may still change is re-read.
+ * the high-water mark minus the lookback, so every pipeline that may still change is re-read; never
+ * before the retention cutoff, or a project quiet for longer would have its overlap stored again
+ * (and announced as new) each cycle only to be removed again.
  */
 export function windowStart(settings: WindowSettings): number {
-  if (settings.highWaterMark === undefined) return settings.now - settings.backfillDays * DAY_MS;
-  return Date.parse(settings.highWaterMark) - settings.lookbackHours * HOUR_MS;
+  const start =
+    settings.highWaterMark === undefined ? settings.now - settings.backfillDays * DAY_MS : Date.parse(settings.highWaterMark) - settings.lookbackHours * HOUR_MS;
+  return settings.retentionDays === undefined ? start : Math.max(start, retentionCutoff(settings.now, settings.retentionDays));
 }
 
 export function isInWindow(pipeline: { created_at: string }, start: number): boolean {
@@ -58,6 +63,11 @@ export function nextHighWaterMark(previous: string | undefined, written: readonl
     if (newest === undefined || Date.parse(created_at) > Date.parse(newest)) newest = created_at;
   }
   return newest ?? new Date(start).toISOString();
+}
+
+/** Epoch ms before which finished pipelines are removed from the store: `retentionDays` before now. */
+export function retentionCutoff(now: number, retentionDays: number): number {
+  return now - retentionDays * DAY_MS;
 }
 
 /** The name of a project's high-water mark among the store's cursors. */

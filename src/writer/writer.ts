@@ -10,7 +10,7 @@ import type { Logger } from "../log.js";
 import { decodeDocument } from "../store/codec.js";
 import { WriteFencedError } from "../store/errors.js";
 import type { ChangeEvent, EventBus } from "../store/events.js";
-import type { ActionRecord, JobKey, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
+import type { ActionRecord, JobKey, JobRecord, Store, StoredContext, StoredPipelineTree, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../store/store.js";
 import type { StoreWrite, WriteBatch, WriteOutcome } from "../store/writes.js";
 import type { Pipeline, TestResult, Workflow, WorkflowJob } from "../circleci/index.js";
 import { isLiveWorkflowStatus } from "../sync/live.js";
@@ -19,6 +19,7 @@ import type { ApprovalChanges } from "./approvals.js";
 import { BOARD_INDEX_VERSION, boardChange, boardEntryRefs, boardIndexCursorName, boardIndexOfProject, conditionOf, boardSlotsOf, boardUpdates, rebuiltBoardEntry } from "./board.js";
 import type { BoardChange, BoardSlot } from "./board.js";
 import { storedRuns } from "./board-history.js";
+import { boardEntriesOfTrees, boardRemovals, pipelineRemoval } from "./retention.js";
 import { jobChanges, sameDocument, workflowChanges } from "./changes.js";
 import { WriteConflictError } from "./errors.js";
 import { reviseJob, reviseWorkflow } from "./news.js";
@@ -69,6 +70,12 @@ export interface SyncWriter {
    * then on every write keeps the index.
    */
   buildBoardIndex(projectSlug: string): Promise<void>;
+  /**
+   * Removes these pipelines of a project with everything stored under them (as `listPipelineTreesBefore` read them),
+   * and the board entries whose latest run goes with them, in one atomic batch. Announces nothing: the caches are
+   * told by the tags of what was removed, subscribers hear nothing, since nothing happened upstream.
+   */
+  removePipelineTrees(projectSlug: string, trees: readonly StoredPipelineTree[]): Promise<void>;
 }
 
 /** What the webhooks write. */
@@ -154,6 +161,14 @@ export class StoreWriter {
           const texts = await this.#store.getDocumentTexts(boardEntryRefs(entries));
           const writes = entries.flatMap((entry, index) => boardChange(decodeDocument(texts[index]), entry, conditionOf(texts[index]))?.write ?? []);
           return nothing<void>(undefined, [...writes, { kind: "cursor", name: boardIndexCursorName(projectSlug), value: BOARD_INDEX_VERSION }]);
+        }),
+      removePipelineTrees: (projectSlug, trees) =>
+        this.#commit(`the expired pipelines of ${projectSlug}`, epoch, async () => {
+          if (trees.length === 0) return nothing<void>(undefined);
+          const places = boardEntriesOfTrees(projectSlug, trees);
+          const texts = await this.#store.getDocumentTexts(boardEntryRefs(places));
+          const removed = new Set(trees.flatMap(({ workflows }) => workflows.map(({ id }) => id)));
+          return nothing<void>(undefined, [...boardRemovals(places, texts, removed), ...trees.map((tree) => pipelineRemoval(projectSlug, tree))]);
         }),
     };
   }

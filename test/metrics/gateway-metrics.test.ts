@@ -10,7 +10,7 @@ function clientStats(requests: ClientStats["requests"], breaker: ClientStats["br
 }
 
 function report(overrides: Partial<CycleReport>): CycleReport {
-  return { ok: true, aborted: false, startedAt: "2026-11-26T10:00:00.000Z", completedAt: "2026-11-26T10:00:02.000Z", streams: [], calls: 0, ...overrides };
+  return { ok: true, aborted: false, startedAt: "2026-11-26T10:00:00.000Z", completedAt: "2026-11-26T10:00:02.000Z", streams: [], calls: 0, removed: 0, ...overrides };
 }
 
 describe("createGatewayMetrics", () => {

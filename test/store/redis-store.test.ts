@@ -5,6 +5,7 @@ import { createStore, keyLayout, LocalInvalidations, MemoryStore, RedisInvalidat
 import { startTestRedis, type TestRedis } from "../support/redis-server.js";
 import { PROJECT, at, idOf, pipeline, projectOfWorkflow, worldDocuments, write, writes, writeWorldDocuments } from "./fixtures.js";
 import { storeContract } from "./store-contract.js";
+import { pipelineRemoval } from "../../src/writer/retention.js";
 
 let server: TestRedis;
 /** A plain client to look at what the store wrote. */
@@ -97,6 +98,24 @@ describe("RedisStore on Redis", () => {
     expect(types).toStrictEqual(["hash", "string", "zset", "zset", "list", "hash", "hash", "hash", "hash", "string", "hash", "string"]);
     expect(Number(await inspector.zscore(layout.pipelinesOf(first.project_slug), first.id))).toBe(Date.parse(first.created_at));
     expect(Number(await inspector.zscore(layout.workflowsOf(slot, first.id), workflow.id))).toBe(Date.parse(workflow.created_at));
+  });
+
+  it("removing every pipeline of a world, a chunk per round trip, leaves no key of them: not a document, list, record or directory entry", async () => {
+    const prefix = `retention-${randomUUID()}:`;
+    const store = openStore(prefix);
+    await writeWorldDocuments(store, world);
+    for (const { slug } of world.projects) {
+      for (;;) {
+        const before = store.roundTrips;
+        const trees = await store.listPipelineTreesBefore(slug, { before: Number.MAX_SAFE_INTEGER, skip: 0, first: 5 });
+        expect(store.roundTrips - before).toBe(1);
+        if (trees.length === 0) break;
+        await write(store, trees.map((tree) => pipelineRemoval(slug, tree)));
+      }
+    }
+    const layout = keyLayout(prefix);
+    // What spans projects stays (projects, contexts, the slot registry, the write sequence); the directory is empty, so gone.
+    expect((await inspector.keys(`${prefix}*`)).sort()).toStrictEqual([layout.contexts, layout.projects, layout.sequence(layout.shared), layout.slots].sort());
   });
 
   it("names keys as documented, and refuses a prefix that would break the hash tags", () => {

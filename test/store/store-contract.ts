@@ -8,6 +8,7 @@ import { tags } from "../../src/store/tags.js";
 import type { Tag } from "../../src/store/tags.js";
 import type { StoreWrite, WriteCondition } from "../../src/store/writes.js";
 import { stagedBatchId } from "../../src/writer/index.js";
+import { pipelineRemoval } from "../../src/writer/retention.js";
 import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, worldTestResults, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
 
 /** A store, and the invalidations of what is written to it as an instance of its deployment receives them. */
@@ -648,6 +649,127 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
       });
     });
 
+    describe("retention", () => {
+      /** The world's pipelines of a project created before `before`, oldest first (then by id), as the store ranks them. */
+      function oldestFirst(projectSlug: string, before: number): Pipeline[] {
+        return world.pipelines
+          .filter((p) => p.project_slug === projectSlug && Date.parse(p.created_at) < before)
+          .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      }
+      const projectOf = (index: number) => (world.projects[index] as { slug: string }).slug;
+      /** A time that splits a project's pipelines about in half. */
+      function middle(projectSlug: string): number {
+        const times = world.pipelines.filter((p) => p.project_slug === projectSlug).map((p) => Date.parse(p.created_at)).sort((a, b) => a - b);
+        return times[Math.floor(times.length / 2)] as number;
+      }
+      const treeOf = (id: string) => {
+        const workflows = world.workflows.filter((w) => w.pipeline_id === id);
+        const jobs = [...new Map(workflows.flatMap((w) => world.jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
+        return { workflows, jobs };
+      };
+
+      it("reads a project's oldest pipelines before a time, by score, skipping and bounded, each with its tree", async () => {
+        await writeWorld();
+        const slug = projectOf(0);
+        const before = middle(slug);
+        const expected = oldestFirst(slug, before);
+        expect(expected.length).toBeGreaterThan(3);
+        const all = await store.listPipelineTreesBefore(slug, { before, skip: 0, first: 1000 });
+        expect(all.map((tree) => tree.id)).toStrictEqual(expected.map((p) => p.id));
+        for (const tree of all) {
+          const { workflows, jobs } = treeOf(tree.id);
+          expect(tree.pipeline).toStrictEqual(world.pipelines.find((p) => p.id === tree.id));
+          expect([...tree.workflows].sort(byId)).toStrictEqual([...workflows].sort(byId));
+          expect([...tree.jobs].sort(byId)).toStrictEqual([...jobs].sort(byId));
+        }
+        expect(await store.listPipelineTreesBefore(slug, { before, skip: 2, first: 2 })).toStrictEqual(all.slice(2, 4));
+        expect(await store.listPipelineTreesBefore(slug, { before, skip: expected.length, first: 5 })).toStrictEqual([]);
+        // The bound is exclusive: a pipeline created at `before` stays out.
+        const at = world.pipelines.find((p) => p.project_slug === slug && Date.parse(p.created_at) === before);
+        expect(all.map((tree) => tree.id)).not.toContain(at?.id);
+        expect(await store.listPipelineTreesBefore("gh/acme/none", { before, skip: 0, first: 5 })).toStrictEqual([]);
+        await expect(store.listPipelineTreesBefore(slug, { before, skip: 0, first: -1 })).rejects.toThrow(RangeError);
+      });
+
+      it("removes exactly a pipeline's subtree and its index entries, naming every tag; a second removal is a no-op", async () => {
+        await writeWorld();
+        const slug = projectOf(0);
+        const [tree] = (await store.listPipelineTreesBefore(slug, { before: Number.MAX_SAFE_INTEGER, skip: 0, first: 1000 })).filter(
+          (candidate) => candidate.workflows.length > 0 && candidate.jobs.some((j) => j.job_number != null),
+        );
+        if (tree === undefined) throw new Error("world without a pipeline that has jobs");
+        const removal = pipelineRemoval(slug, tree);
+        const jobNumbers = tree.jobs.flatMap((j) => (j.type === "build" && j.job_number != null ? [j.job_number] : []));
+        const outcome = await write(store, [removal]);
+        expect([...outcome.changed].sort()).toStrictEqual(
+          [
+            tags.pipeline(tree.id),
+            tags.pipelineListing(slug),
+            tags.workflowsOf(tree.id),
+            ...tree.workflows.flatMap((w) => [tags.workflow(w.id), tags.jobsOf(w.id)]),
+            ...tree.jobs.map((j) => tags.job(j.id)),
+            ...jobNumbers.filter((n) => world.jobRecords.some((r) => r.projectSlug === slug && r.number === n)).map((n) => tags.jobRecord(slug, n)),
+          ].sort(),
+        );
+        const workflowIds = tree.workflows.map((w) => w.id);
+        const jobIds = tree.jobs.map((j) => j.id);
+        expect(await store.getPipelines([tree.id])).toStrictEqual([undefined]);
+        expect(await store.getWorkflowsOf([tree.id])).toStrictEqual([undefined]);
+        expect(await store.workflowIdsOf([tree.id])).toStrictEqual([[]]);
+        expect(await store.getWorkflows(workflowIds)).toStrictEqual(workflowIds.map(() => undefined));
+        expect(await store.jobIdsOf(workflowIds)).toStrictEqual(workflowIds.map(() => []));
+        expect(await store.getJobs(jobIds)).toStrictEqual(jobIds.map(() => undefined));
+        expect(await store.getJobRecords(jobNumbers.map((number) => ({ projectSlug: slug, number })))).toStrictEqual(jobNumbers.map(() => undefined));
+        expect(await store.getDocumentTexts([{ kind: "pipeline", id: tree.id }, ...workflowIds.map((id) => ({ kind: "workflow" as const, id }))])).toStrictEqual(
+          [tree.id, ...workflowIds].map(() => undefined),
+        );
+        const branch = tree.pipeline?.vcs?.branch ?? undefined;
+        const kept = world.pipelines.filter((p) => p.id !== tree.id);
+        expect((await walk(slug, 100)).flat()).toStrictEqual(newestFirst(kept.filter((p) => p.project_slug === slug)));
+        if (branch !== undefined) expect((await walk(slug, 100, branch)).flat()).not.toContain(tree.id);
+
+        // Everything else is as written.
+        expect(await store.getPipelines(kept.map((p) => p.id))).toStrictEqual(kept);
+        const otherWorkflows = world.workflows.filter((w) => w.pipeline_id !== tree.id);
+        expect(await store.getWorkflows(otherWorkflows.map((w) => w.id))).toStrictEqual(otherWorkflows);
+        const otherJobs = [...new Map(otherWorkflows.flatMap((w) => world.jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
+        expect(await store.getJobs(otherJobs.map((j) => j.id))).toStrictEqual(otherJobs);
+        const otherRecords = world.jobRecords.filter((r) => r.projectSlug !== slug || !jobNumbers.includes(r.number));
+        expect(await store.getJobRecords(otherRecords)).toStrictEqual(otherRecords);
+
+        expect(await store.applyWrites({ writes: [removal] })).toStrictEqual({ applied: true, changed: [], sequence: undefined });
+        // Written again (the read path fetching it from CircleCI), it is found again.
+        await write(store, [{ kind: "pipeline", projectSlug: slug, pipeline: tree.pipeline as Pipeline, condition: { absent: true } }]);
+        expect(await store.getPipelines([tree.id])).toStrictEqual([tree.pipeline]);
+      });
+
+      it("removes a board entry on its condition, and its branch from the board once no entry is left there", async () => {
+        const entry = (branch: string, workflowName: string, n: number): BoardIndexEntry => ({
+          projectSlug: PROJECT,
+          branch,
+          workflowName,
+          latest: { ...workflow(n, idOf(100), at(n)), name: workflowName },
+          lastFinished: null,
+          lastSuccess: null,
+          lastNonFailure: null,
+          failureStreak: [],
+        });
+        await write(store, [entry("main", "build", 1), entry("main", "deploy", 2), entry("feat/x", "build", 3)].map((board) => ({ kind: "boardEntry", entry: board })));
+        const text = async (branch: string, workflowName: string) =>
+          (await store.getDocumentTexts([{ kind: "boardEntry", projectSlug: PROJECT, branch, workflowName }]))[0] as string;
+        const remove = (branch: string, workflowName: string, stored: string): StoreWrite => ({ kind: "removeBoardEntry", projectSlug: PROJECT, branch, workflowName, condition: { stored } });
+
+        expect(await store.applyWrites({ writes: [remove("main", "build", JSON.stringify(entry("main", "build", 9)))] })).toStrictEqual({ applied: false, conflicts: [0] });
+        expect([...(await write(store, [remove("main", "build", await text("main", "build"))])).changed]).toStrictEqual([tags.board(PROJECT, "main")]);
+        expect(await store.getBoards([{ projectSlug: PROJECT, branch: "main" }])).toStrictEqual([[entry("main", "deploy", 2)]]);
+        expect(await store.getBoardBranches([PROJECT])).toStrictEqual([["feat/x", "main"]]);
+        const last = await write(store, [remove("feat/x", "build", await text("feat/x", "build"))]);
+        expect([...last.changed].sort()).toStrictEqual([tags.board(PROJECT, "feat/x"), tags.boardBranches(PROJECT)].sort());
+        expect(await store.getBoardBranches([PROJECT])).toStrictEqual([["main"]]);
+        expect(await store.getBoards([{ projectSlug: PROJECT, branch: "feat/x" }])).toStrictEqual([[]]);
+      });
+    });
+
     describe("lifecycle", () => {
       it("answers ping while open; after close every call rejects, and close may be called again", async () => {
         await expect(store.ping()).resolves.toBeUndefined();
@@ -659,6 +781,10 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
       });
     });
   });
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function pipelineWithoutVcs(): Pipeline {

@@ -53,7 +53,7 @@ class FakeEngine {
         this.#waiting.push(resolve);
         signal?.addEventListener("abort", () => resolve(), { once: true });
       });
-      return { ok: !signal?.aborted, aborted: signal?.aborted === true, startedAt: "", completedAt: "", streams: [], calls: 0 };
+      return { ok: !signal?.aborted, aborted: signal?.aborted === true, startedAt: "", completedAt: "", streams: [], calls: 0, removed: 0 };
     } finally {
       this.running -= 1;
     }
