@@ -10,7 +10,7 @@
  *   steps, the v1.1 build. Read again from the simulator after the sync, so re-polls do not count twice.
  */
 import type { Redis } from "ioredis";
-import type { Store } from "../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
 
 /** The key families of a pipeline's tree, by the name of the key after its hash tag (see `src/store/keys.ts`). */
 export const TREE_FAMILIES = ["pipeline", "workflow", "job", "jobrec", "pipelines", "workflows-of", "jobs-of", "owners", "active"] as const;
