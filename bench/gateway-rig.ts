@@ -17,6 +17,8 @@ import { REPO_ROOT } from "./paths.js";
 import { startServerProcess } from "./server-process.js";
 import type { ServerMode, ServerProcess, ServerProcessOptions } from "./server-process.js";
 import type { BenchSettings } from "./settings.js";
+import { measureDocumentBytes } from "./scenarios/storage.js";
+import type { DocumentBytes } from "./scenarios/storage.js";
 import { TimedBus } from "./timed-bus.js";
 
 export const WARM_PREFIX = "bench-warm:";
@@ -52,6 +54,8 @@ export interface GatewayRig {
   startServer(mode: ServerMode, redisPrefix: string, options?: StartServerOptions): Promise<ServerProcess>;
   /** Redis `used_memory`, in bytes. */
   redisUsedMemory(): Promise<number>;
+  /** What the warm prefix holds per pipeline against what CircleCI sent for it. */
+  documentBytes(): Promise<DocumentBytes>;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,7 @@ export async function startGatewayRig(settings: BenchSettings, serverOptions: Se
       if (match === null) throw new Error("redis INFO memory has no used_memory line");
       return Number(match[1]);
     },
+    documentBytes: () => measureDocumentBytes(admin, WARM_PREFIX, store, { url: sim.url, token: sim.token }, [slug]),
     async close() {
       admin.disconnect();
       await Promise.allSettled([client.close(), bus.close(), store.close()]);

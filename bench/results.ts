@@ -14,6 +14,7 @@ import type { SubscriptionResult } from "./scenarios/subscriptions.js";
 import type { SoakResult } from "./scenarios/soak.js";
 import type { SyncCostResult } from "./scenarios/sync-cost.js";
 import type { ChangingResult } from "./scenarios/changing.js";
+import type { DocumentBytes } from "./scenarios/storage.js";
 import type { WarmResult } from "./scenarios/warm.js";
 import type { BenchSettings } from "./settings.js";
 
@@ -50,7 +51,10 @@ export interface Measurements {
   insights: InsightsResult;
   /** Entities in one dashboard answer: pipelines, workflows, jobs and job details. */
   answerObjects: number;
+  /** Redis `used_memory` grown by the warm cache's sync cycle, per pipeline stored (allocator overhead and every index included). */
   redisBytesPerPipeline: number;
+  /** `MEMORY USAGE` of each pipeline's tree against the JSON CircleCI sent for it (`scenarios/storage.ts`). */
+  storage: DocumentBytes;
 }
 
 export interface Target {
@@ -155,6 +159,7 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw,
     { name: "action p99, answer on one instance to subscriber on another", goal: "< 1000 ms", value: m.actions.latencyP99Ms, met: m.actions.latencyP99Ms < 1000 },
     { name: "triggers sent per action", goal: "1", value: m.actions.triggersSent / Math.max(1, m.actions.rounds), met: m.actions.triggersSent === m.actions.rounds },
     { name: "status board round trips 10x - 1x history", goal: "0", value: m.board.roundTrips10x - m.board.roundTrips1x, met: m.board.roundTrips10x === m.board.roundTrips1x },
+    { name: "Redis bytes / CircleCI JSON bytes per pipeline", goal: "<= 0.5", value: m.storage.ratio, met: m.storage.ratio <= 0.5 },
     { name: "CircleCI calls, warm status board", goal: "0", value: m.board.warm.circleciCalls, met: m.board.warm.circleciCalls === 0 },
     // A project's listing is a round trip of its own; how the reads after them batch depends on when they answer.
     { name: "insights round trips 10x / 1x history", goal: "about 1 (<= 1.1)", value: m.insights.roundTrips10x / m.insights.roundTrips1x, met: m.insights.roundTrips10x <= 1.1 * m.insights.roundTrips1x },
@@ -179,7 +184,8 @@ export function formatTable(results: BenchResults): string {
     ["5 sync steady", `${m.sync.newPipelinesPerCycle} new pipelines: ${m.sync.steadyCallsPerCycle1x} calls/cycle at 1x history, ${m.sync.steadyCallsPerCycle10x} at 10x (ratio ${fixed(m.sync.steadyRatio10xTo1x, 2)})`],
     ["5 sync backfill", `${fixed(m.sync.backfill.recordsPerSecond)} records/s, ${fixed(m.sync.backfill.callsPerSecond)} calls/s of ${m.sync.backfill.rateLimit}/s (${fixed(100 * m.sync.backfill.shareOfRateLimit)}%), ${m.sync.backfill.responses429} x 429`],
     ["6 subscriptions", `${m.subscriptions.subscribers} subscribers, ${m.subscriptions.deliveries} deliveries: p50 ${ms(m.subscriptions.latencyP50Ms)}, p99 ${ms(m.subscriptions.latencyP99Ms)}`],
-    ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline with its workflows and jobs`],
+    ["7 memory", `gateway RSS peak under load ${mib(m.warm.gatewayRssPeakBytes)}; Redis ${kib(m.redisBytesPerPipeline)} per pipeline (used_memory, everything included)`],
+    ["7 storage", `${m.storage.pipelines} pipelines: Redis ${kib(m.storage.redisBytesPerPipeline)} per pipeline tree (MEMORY USAGE) against ${kib(m.storage.rawBytesPerPipeline)} of CircleCI JSON: ratio ${fixed(m.storage.ratio, 2)}`],
     ["8 status board", `${m.board.projects} projects x ${m.board.branchesPerProject} branches, ${m.board.entries} entries: ${warmLine(m.board.warm)}`],
     ["8 board cost", `${m.board.roundTrips1x} Redis round trips per request (empty L1) at 1x history (${m.board.pipelines1x} pipelines), ${m.board.roundTrips10x} at 10x (${m.board.pipelines10x})`],
     ["9 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],

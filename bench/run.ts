@@ -138,6 +138,8 @@ async function measureGateway(rig: GatewayRig, selected: ReadonlySet<ScenarioNam
   if (!backfill.ok) throw new Error("the warm cache's sync cycle failed");
   const pipelinesStored = backfill.streams.find((stream) => stream.stream === "pipelines")?.records ?? 0;
   measured.redisBytesPerPipeline = ((await rig.redisUsedMemory()) - memoryBefore) / Math.max(1, pipelinesStored);
+  step("7 storage: Redis bytes per pipeline against CircleCI's JSON");
+  measured.storage = await rig.documentBytes();
 
   if (["warm", "raw", "ceiling", "subscriptions"].some((name) => selected.has(name as ScenarioName))) {
     await withServer(rig, "cached", WARM_PREFIX, async (server) => {

@@ -22,7 +22,7 @@
  * then on an older leader's writes to it are refused), and the shared slot keeps the lease's epoch counter as its
  * fence, claimed at acquisition.
  *
- * Shapes: entity documents are JSON strings; small collections read whole (projects, contexts, the active set,
+ * Shapes: entity documents are compact strings (`documents/`), the other documents JSON strings; small collections read whole (projects, contexts, the active set,
  * cursors, stream statuses, the outbox) are hashes; indexes are sorted sets scored by `created_at` ms (ties broken
  * by member, i.e. by id) and, for a workflow's jobs, a list replaced on each write. Slugs contain no `:` and git
  * branch names cannot, so no two keys below can collide (a board entry's workflow name, which may hold anything,
@@ -41,19 +41,19 @@ export interface KeyLayout {
   /** The slot of one project's keys. */
   projectSlot(projectSlug: string): Slot;
 
-  /** String: `Pipeline` JSON. */
+  /** String: the `Pipeline`'s stored form (`documents/`). */
   pipeline(slot: Slot, id: string): string;
   /** Sorted set: pipeline ids of a project (or of one of its branches), scored by `created_at` ms. */
   pipelinesOf(projectSlug: string, branch?: string): string;
-  /** String: `Workflow` JSON. */
+  /** String: the `Workflow`'s stored form. */
   workflow(slot: Slot, id: string): string;
   /** Sorted set: workflow ids of a pipeline, scored by `created_at` ms. */
   workflowsOf(slot: Slot, pipelineId: string): string;
-  /** String: `WorkflowJob` JSON (one document per job, whichever workflows list it). */
+  /** String: the `WorkflowJob`'s stored form (one document per job, whichever workflows list it). */
   job(slot: Slot, id: string): string;
   /** List: job ids of a workflow in CircleCI's order. */
   jobsOf(slot: Slot, workflowId: string): string;
-  /** String: `JobRecord` JSON. */
+  /** String: the `JobRecord`'s stored form. */
   jobRecord(key: JobKey): string;
   /** String: `BoardIndexEntry` JSON, the board entry of one workflow name on one branch of a project. */
   boardEntry(projectSlug: string, branch: string, workflowName: string): string;

@@ -9,7 +9,7 @@
  * is applied whole, at once.
  */
 import { encodeStagedBatch } from "./change-event-codec.js";
-import { encodeDocument } from "./codec.js";
+import { encodeDocument, encodeEntity } from "./codec.js";
 import { projectKey } from "../project-slug.js";
 import { streamStatusId, type KeyLayout, type Slot } from "./keys.js";
 import { pipelineBranch, timestampScore } from "./order.js";
@@ -97,7 +97,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
         target.add(index, {
           type: "set",
           key: keys.pipeline(target.slot, pipeline.id),
-          value: encodeDocument(pipeline),
+          value: encodeEntity("pipeline", pipeline),
           condition: write.condition,
           tag: tags.pipeline(pipeline.id),
           insertTags: [tags.workflowsOf(pipeline.id)],
@@ -117,7 +117,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
         target.add(index, {
           type: "set",
           key: keys.workflow(target.slot, workflow.id),
-          value: encodeDocument(workflow),
+          value: encodeEntity("workflow", workflow),
           condition: write.condition,
           tag: tags.workflow(workflow.id),
           insertTags: [tags.jobsOf(workflow.id)],
@@ -128,7 +128,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
       }
       case "job": {
         const target = own(index, write.projectSlug, write.job.id, write.condition);
-        const value = encodeDocument(write.job);
+        const value = encodeEntity("job", write.job);
         target.add(index, { type: "set", key: keys.job(target.slot, write.job.id), value, condition: write.condition, tag: tags.job(write.job.id) });
         return;
       }
@@ -141,7 +141,7 @@ export function planWrites(writes: readonly StoreWrite[], context: WritePlanCont
         const { record } = write;
         const target = own(index, record.projectSlug, undefined);
         const tag = tags.jobRecord(projectKey(record.projectSlug), record.number);
-        target.add(index, { type: "set", key: keys.jobRecord(record), value: encodeDocument(record), condition: write.condition, tag });
+        target.add(index, { type: "set", key: keys.jobRecord(record), value: encodeEntity("jobRecord", record), condition: write.condition, tag });
         return;
       }
       case "stage": {

@@ -12,6 +12,7 @@
  * only where the store holds nothing (insert if absent): it never replaces what the sync wrote.
  */
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
+import { storedForm } from "../store/codec.js";
 import type { JobRecord, Store } from "../store/store.js";
 import type { DocumentRef, StoreWrite } from "../store/writes.js";
 import { isPipelineActive, isTerminalJobStatus } from "../sync/live.js";
@@ -26,6 +27,12 @@ export interface SubtreeWrite {
   /** Absent when a workflow is stored without its pipeline. */
   pipeline?: Pipeline;
   workflows: readonly WorkflowWithJobs[];
+}
+
+/** The subtree as the store will give it back (`storedForm`): the board entries built from it then match those built from the store. */
+export function storedSubtree(subtree: SubtreeWrite): SubtreeWrite {
+  const workflows = subtree.workflows.map(({ workflow, jobs }) => ({ workflow: storedForm("workflow", workflow), jobs: jobs.map((job) => storedForm("job", job)) }));
+  return subtree.pipeline === undefined ? { workflows } : { pipeline: storedForm("pipeline", subtree.pipeline), workflows };
 }
 
 /**

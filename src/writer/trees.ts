@@ -5,7 +5,7 @@
  * pipelines, then the active set), with the change events of exactly what is written.
  */
 import type { Pipeline, Workflow, WorkflowJob } from "../circleci/index.js";
-import { decodeDocument } from "../store/codec.js";
+import { decodeDocument, storedForm } from "../store/codec.js";
 import type { ChangeEvent } from "../store/events.js";
 import type { ActivePipeline, JobRecord } from "../store/store.js";
 import type { DocumentRef, StoreWrite, WriteCondition } from "../store/writes.js";
@@ -70,7 +70,8 @@ export interface TreeWrites {
   approvals: ApprovalChanges;
 }
 
-export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefined)[]): TreeWrites {
+export function treeWrites(fetched: FetchedTrees, texts: readonly (string | undefined)[]): TreeWrites {
+  const trees = storedTrees(fetched);
   const { projectSlug } = trees;
   const stored = new StoredTexts(texts);
   const listed = listedJobs(trees);
@@ -113,6 +114,21 @@ export function treeWrites(trees: FetchedTrees, texts: readonly (string | undefi
     writtenWorkflows: changed(workflows).map(({ fetched }) => fetched),
     pipelines: new Map(pipelines.map(({ fetched }) => [fetched.id, fetched])),
     approvals: approvalsOfJobLists(trees.projectSlug, lists),
+  };
+}
+
+/**
+ * The fetched documents as the store will give them back (`storedForm`): compared with the stored ones, only what
+ * the store keeps can differ, so a document is written, and announced, only when what the store keeps changed. The
+ * board entries and events built from them carry the same form as those built from stored documents.
+ */
+function storedTrees(trees: FetchedTrees): FetchedTrees {
+  return {
+    ...trees,
+    pipelines: trees.pipelines.map((pipeline) => storedForm("pipeline", pipeline)),
+    workflows: trees.workflows.map((workflow) => storedForm("workflow", workflow)),
+    jobLists: new Map([...trees.jobLists].map(([workflowId, jobs]) => [workflowId, jobs.map((job) => storedForm("job", job))])),
+    jobRecords: trees.jobRecords.map((record) => storedForm("jobRecord", record)),
   };
 }
 

@@ -25,7 +25,7 @@ import { WriteConflictError } from "./errors.js";
 import { reviseJob, reviseWorkflow } from "./news.js";
 import type { JobNews, WorkflowNews } from "./news.js";
 import { stagedAt, stagedBatchId } from "./outbox.js";
-import { isFinal, isLeftToSync, isSettled, subtreeInserts, subtreeRefs } from "./read-path.js";
+import { isFinal, isLeftToSync, isSettled, storedSubtree, subtreeInserts, subtreeRefs } from "./read-path.js";
 import type { SubtreeWrite } from "./read-path.js";
 import { treeRefs, treeWrites } from "./trees.js";
 import type { FetchedTrees, TreeCounts } from "./trees.js";
@@ -213,7 +213,8 @@ export class StoreWriter {
    * A subtree the read path fetched: its workflows with their jobs, then its pipeline if given, when it is settled
    * and out of the sync's reach, where the store holds nothing. Answers whether the rules let it be stored.
    */
-  async storeSettledSubtree(subtree: SubtreeWrite): Promise<boolean> {
+  async storeSettledSubtree(fetched: SubtreeWrite): Promise<boolean> {
+    const subtree = storedSubtree(fetched);
     const root = subtree.pipeline ?? subtree.workflows[0]?.workflow;
     if (root === undefined || !isSettled(subtree)) return false;
     if (await isLeftToSync(this.#store, root, this.#syncLookbackMs)) return false;

@@ -4,6 +4,7 @@ import { createLoaderFactory } from "../../src/loaders/index.js";
 import type { LoaderFactory, LoaderFactoryOptions, Loaders } from "../../src/loaders/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import { storedForm } from "../../src/store/codec.js";
 import { MemoryEventBus } from "../../src/store/events.js";
 import { RedisInvalidations } from "../../src/store/redis-invalidations.js";
 import { RedisStore } from "../../src/store/redis-store.js";
@@ -139,6 +140,18 @@ export async function dashboard(loaders: Loaders, projectSlug: string, first: nu
     jobsByWorkflow: new Map(workflows.map((workflow, index) => [workflow.id, ids(jobLists[index] ?? [])])),
     records: records.flatMap((record) => (record === null ? [] : [record])),
     endCursor: page.endCursor,
+  };
+}
+
+/**
+ * A dashboard's documents as the store gives them back (`storedForm`): what the read path served from CircleCI and
+ * what it serves from the store hold the same fields the resolvers read, the store's without the rest.
+ */
+export function inStoredForm(read: Dashboard): Dashboard {
+  return {
+    ...read,
+    pipelines: read.pipelines.map((pipeline) => storedForm("pipeline", pipeline)),
+    records: read.records.map((record) => storedForm("jobRecord", record)),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../../src/circleci/schemas.js";
 import { testResultsOf } from "../../src/simulator/test-results.js";
 import { createWorld } from "../../src/simulator/world.js";
+import { storedForm } from "../../src/store/codec.js";
 import type { ChangeEvent } from "../../src/store/events.js";
 import type { ActivePipeline, JobRecord, Store, StoredContext, StoredProject, StreamStatusRecord, SyncSummaryRecord } from "../../src/store/store.js";
 import type { StoreWrite, WriteOutcome } from "../../src/store/writes.js";
@@ -62,10 +63,24 @@ export function idOf(n: number): string {
 
 export const PROJECT = "gh/acme/rocket";
 
-/** A minimal valid pipeline; `branch: null` makes a tag pipeline. */
+/** The world's documents as the store gives them back (`storedForm`): what a read of them must equal. */
+export function storedWorld(world: WorldDocuments): WorldDocuments {
+  return {
+    ...world,
+    pipelines: world.pipelines.map((pipeline) => storedForm("pipeline", pipeline)),
+    workflows: world.workflows.map((workflow) => storedForm("workflow", workflow)),
+    jobsByWorkflow: new Map([...world.jobsByWorkflow].map(([workflowId, jobs]) => [workflowId, jobs.map((job) => storedForm("job", job))])),
+    jobRecords: world.jobRecords.map((record) => storedForm("jobRecord", record)),
+  };
+}
+
+/**
+ * A minimal valid pipeline, in the form the store gives back (as the other hand-made entities below), so a test
+ * compares what it reads with what it wrote; `branch: null` makes a tag pipeline.
+ */
 export function pipeline(n: number, createdAt: string, options: { project?: string; branch?: string | null } = {}): Pipeline {
   const branch = options.branch === undefined ? "main" : options.branch;
-  return pipelineSchema.parse({
+  return storedPipeline({
     id: idOf(n),
     number: n,
     project_slug: options.project ?? PROJECT,
@@ -84,7 +99,7 @@ export function pipeline(n: number, createdAt: string, options: { project?: stri
 }
 
 export function workflow(n: number, pipelineId: string, createdAt: string): Workflow {
-  return workflowSchema.parse({
+  return storedForm("workflow", workflowSchema.parse({
     id: idOf(n),
     name: "build-test",
     pipeline_id: pipelineId,
@@ -94,11 +109,11 @@ export function workflow(n: number, pipelineId: string, createdAt: string): Work
     started_by: idOf(1),
     created_at: createdAt,
     stopped_at: null,
-  });
+  }));
 }
 
 export function job(n: number, status = "success"): WorkflowJob {
-  return workflowJobSchema.parse({
+  return storedForm("job", workflowJobSchema.parse({
     id: idOf(n),
     name: `job-${n}`,
     type: "build",
@@ -106,7 +121,11 @@ export function job(n: number, status = "success"): WorkflowJob {
     project_slug: PROJECT,
     dependencies: [],
     job_number: n,
-  });
+  }));
+}
+
+function storedPipeline(wire: unknown): Pipeline {
+  return storedForm("pipeline", pipelineSchema.parse(wire));
 }
 
 /** `minute` minutes after a fixed instant, in CircleCI's millisecond format. */

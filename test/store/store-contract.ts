@@ -8,8 +8,9 @@ import { tags } from "../../src/store/tags.js";
 import type { Tag } from "../../src/store/tags.js";
 import type { StoreWrite, WriteCondition } from "../../src/store/writes.js";
 import { stagedBatchId } from "../../src/writer/index.js";
+import { encodeEntity, storedForm } from "../../src/store/codec.js";
 import { pipelineRemoval } from "../../src/writer/retention.js";
-import { PROJECT, at, idOf, job, pipeline, workflow, worldDocuments, worldTestResults, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
+import { PROJECT, at, idOf, job, pipeline, storedWorld, workflow, worldDocuments, worldTestResults, write, writes, writeWorldDocuments, type WorldDocuments } from "./fixtures.js";
 
 /** A store, and the invalidations of what is written to it as an instance of its deployment receives them. */
 export interface StoreUnderTest {
@@ -59,16 +60,40 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
     }
 
     describe("documents", () => {
-      it("round-trips every document of a simulated world unchanged, optional fields absent staying absent", async () => {
+      it("round-trips every document of a simulated world in its stored form, optional fields absent staying absent", async () => {
         await writeWorld();
+        const stored = storedWorld(world);
         expect(await store.getProjects(world.projects.map((p) => p.slug))).toStrictEqual(world.projects);
-        expect(await store.getPipelines(world.pipelines.map((p) => p.id))).toStrictEqual(world.pipelines);
-        expect(await store.getWorkflows(world.workflows.map((w) => w.id))).toStrictEqual(world.workflows);
-        const jobs = [...new Map([...world.jobsByWorkflow.values()].flat().map((j) => [j.id, j])).values()];
+        expect(await store.getPipelines(world.pipelines.map((p) => p.id))).toStrictEqual(stored.pipelines);
+        expect(await store.getWorkflows(world.workflows.map((w) => w.id))).toStrictEqual(stored.workflows);
+        const jobs = [...new Map([...stored.jobsByWorkflow.values()].flat().map((j) => [j.id, j])).values()];
         expect(await store.getJobs(jobs.map((j) => j.id))).toStrictEqual(jobs);
-        expect(await store.getJobRecords(world.jobRecords)).toStrictEqual(world.jobRecords);
+        expect(await store.getJobRecords(world.jobRecords)).toStrictEqual(stored.jobRecords);
         const byNameThenId = (a: StoredContext, b: StoredContext) => (a.name === b.name ? (a.id < b.id ? -1 : 1) : a.name < b.name ? -1 : 1);
         expect(await store.listContexts()).toStrictEqual([...world.contexts].sort(byNameThenId));
+      });
+
+      it("keeps of an entity only its stored form: the fields something reads, nulls absent, and that form again when written again", async () => {
+        const record = world.jobRecords.find((r) => r.steps?.some((step) => step.actions?.some((action) => action.bash_command != null)));
+        const [first] = world.pipelines;
+        if (record === undefined || first === undefined) throw new Error("the world has no job record with commands in its steps");
+        await write(store, [...writes.pipelines([{ ...first, trigger_parameters: { deploy: true } }]), ...writes.jobRecords([record])]);
+        const [pipelineRead] = await store.getPipelines([first.id]);
+        const [recordRead] = await store.getJobRecords([record]);
+        expect(pipelineRead).toStrictEqual(storedForm("pipeline", first));
+        expect(pipelineRead).not.toHaveProperty("trigger_parameters");
+        expect(recordRead?.details).not.toHaveProperty("project");
+        expect(recordRead?.details.latest_workflow).toStrictEqual({ id: record.details.latest_workflow.id });
+        const actions = (recordRead?.steps ?? []).flatMap((step) => step.actions ?? []);
+        expect(actions.length).toBeGreaterThan(0);
+        for (const action of actions) expect(Object.keys(action).every((key) => ["index", "status", "exit_code", "start_time", "end_time", "run_time_millis"].includes(key))).toBe(true);
+        expect(JSON.stringify(recordRead)).not.toContain("null");
+
+        const texts = await store.getDocumentTexts([{ kind: "pipeline", id: first.id }, { kind: "jobRecord", projectSlug: record.projectSlug, number: record.number }]);
+        expect(texts).toStrictEqual([encodeEntity("pipeline", first), encodeEntity("jobRecord", record)]);
+        if (pipelineRead === undefined || recordRead === undefined) throw new Error("not stored");
+        expect([encodeEntity("pipeline", pipelineRead), encodeEntity("jobRecord", recordRead)]).toStrictEqual(texts);
+        expect((texts[1] as string).length).toBeLessThan(JSON.stringify(record).length / 2);
       });
 
       it("keeps a document without its optional fields free of them (no nulls or undefined keys appear)", async () => {
@@ -325,7 +350,10 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         const withoutSteps = { projectSlug: other.projectSlug, number: other.number, details: other.details };
         await write(store, writes.jobRecords([withSteps, withoutSteps]));
         const otherProject = { projectSlug: "gh/acme/none", number: withSteps.number };
-        expect(await store.getJobRecords([otherProject, withoutSteps, withSteps])).toStrictEqual([undefined, withoutSteps, withSteps]);
+        const stored = [storedForm("jobRecord", withoutSteps), storedForm("jobRecord", withSteps)];
+        expect(await store.getJobRecords([otherProject, withoutSteps, withSteps])).toStrictEqual([undefined, ...stored]);
+        expect(stored[0]).not.toHaveProperty("steps");
+        expect(stored[1]?.steps).toHaveLength(withSteps.steps?.length ?? -1);
       });
 
       it("keeps a record's test results as read: listed, empty (the job stored none) and absent (not read) apart", async () => {
@@ -514,18 +542,18 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         expect(await store.applyWrites({ writes: [...writes.pipelines([p1]), insert] })).toStrictEqual({ applied: false, conflicts: [1] });
 
         const [text] = await store.getDocumentTexts([{ kind: "workflow", id: w1.id }]);
-        expect(text).toBe(JSON.stringify(w1));
+        expect(text).toBe(encodeEntity("workflow", w1));
         expect(await store.getDocumentTexts([{ kind: "workflow", id: w1.id, projectSlug: PROJECT }, { kind: "workflow", id: idOf(99) }])).toStrictEqual([text, undefined]);
         const failed = { ...w1, status: "failed" };
         const ifStill = (stored: string, next: typeof w1) => ({ kind: "workflow" as const, projectSlug: PROJECT, workflow: next, condition: { stored } });
         expect((await store.applyWrites({ writes: [ifStill(text as string, failed)] })).applied).toBe(true);
         // The text read before that write is stale now.
-        expect(await store.applyWrites({ writes: [ifStill(text as string, w1), ifStill(JSON.stringify(failed), failed)] })).toStrictEqual({ applied: false, conflicts: [0] });
+        expect(await store.applyWrites({ writes: [ifStill(text as string, w1), ifStill(encodeEntity("workflow", failed), failed)] })).toStrictEqual({ applied: false, conflicts: [0] });
         expect(await store.getWorkflows([w1.id])).toStrictEqual([failed]);
 
         const record = { projectSlug: PROJECT, number: 7, details: { status: "success" } } as unknown as JobRecord;
         await write(store, [{ kind: "jobRecord", record, condition: { absent: true } }]);
-        expect(await store.getDocumentTexts([{ kind: "jobRecord", projectSlug: PROJECT, number: 7 }])).toStrictEqual([JSON.stringify(record)]);
+        expect(await store.getDocumentTexts([{ kind: "jobRecord", projectSlug: PROJECT, number: 7 }])).toStrictEqual([encodeEntity("jobRecord", record)]);
         expect(await store.applyWrites({ writes: [{ kind: "jobRecord", record, condition: { absent: true } }] })).toStrictEqual({ applied: false, conflicts: [0] });
       });
 

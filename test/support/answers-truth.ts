@@ -1,13 +1,14 @@
 /**
  * The status board and the approvals inbox as the simulated CircleCI's own data gives them (the truth), computed
- * with the answers' pure definitions over the world's documents, never over the store: what the gateway's indexes
- * must equal.
+ * with the answers' pure definitions over the world's documents (in the form the store keeps them, `storedForm`, as
+ * the indexes embed them), never over the store: what the gateway's indexes must equal.
  */
 import { boardOf } from "../../src/answers/index.js";
 import type { BoardEntry } from "../../src/answers/index.js";
 import { pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
 import type { World } from "../../src/simulator/world.js";
+import { storedForm } from "../../src/store/codec.js";
 import { isLiveWorkflowStatus } from "../../src/sync/live.js";
 
 /** Which boards: `undefined` branch for each project's default branch, `"*"` for every branch. */
@@ -23,14 +24,14 @@ export function truthPipelines(world: World, slug: string, since: number): Pipel
   const { state } = world;
   return (state.pipelinesByProject.get(slug) ?? []).flatMap((id) => {
     const wire = state.pipelines.get(id);
-    return wire === undefined || Date.parse(wire.created_at) < since ? [] : [pipelineSchema.parse(wire)];
+    return wire === undefined || Date.parse(wire.created_at) < since ? [] : [storedForm("pipeline", pipelineSchema.parse(wire))];
   });
 }
 
 export function truthWorkflows(world: World, pipelineId: string): Workflow[] {
   return (world.state.workflowsByPipeline.get(pipelineId) ?? []).flatMap((id) => {
     const wire = world.state.workflows.get(id);
-    return wire === undefined ? [] : [workflowSchema.parse(wire)];
+    return wire === undefined ? [] : [storedForm("workflow", workflowSchema.parse(wire))];
   });
 }
 
@@ -72,7 +73,7 @@ export function truthApprovals(world: World, projectSlugs: readonly string[], si
   const approvals = projectSlugs.flatMap((slug) =>
     truthPipelines(world, slug, since).flatMap((pipeline) =>
       truthWorkflows(world, pipeline.id).flatMap((workflow) => {
-        const jobs = (world.state.jobsByWorkflow.get(workflow.id) ?? []).map((job) => workflowJobSchema.parse(job));
+        const jobs = (world.state.jobsByWorkflow.get(workflow.id) ?? []).map((job) => storedForm("job", workflowJobSchema.parse(job)));
         return jobs.flatMap((job) => {
           if (job.type !== "approval" || job.status !== "on_hold" || !isLiveWorkflowStatus(workflow.status)) return [];
           const released = jobs.filter((other) => job.dependencies.includes(other.id)).map((other) => Date.parse(other.stopped_at ?? ""));

@@ -1,7 +1,7 @@
 /**
  * Compares what a Store holds with what the simulated CircleCI holds (the truth), entity by entity,
- * for a window of pipelines. Truth documents go through the client's own schemas first, so both
- * sides have the shape the sync writes; a list item that does not fit is expected to be absent, as
+ * for a window of pipelines. Truth documents go through the client's own schemas first, then into the form the
+ * store gives back (`storedForm`), so both sides have the shape the store keeps of what the sync writes; a list item that does not fit is expected to be absent, as
  * the client skips it. Reusable by any test or benchmark that needs "the cache
  * equals CircleCI".
  */
@@ -17,7 +17,9 @@ import {
   workflowSchema,
 } from "../../src/circleci/schemas.js";
 import type { z } from "zod";
+import type { JobSteps } from "../../src/circleci/schemas.js";
 import { jobKey } from "../../src/simulator/state.js";
+import { storedForm } from "../../src/store/codec.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import type { World } from "../../src/simulator/world.js";
 import type { JobKey, Store } from "../../src/store/store.js";
@@ -95,7 +97,7 @@ async function compareProject(store: Store, world: World, slug: string, since: n
   differences.push(...setDifferences(`project ${slug} pipelines`, storedInWindow, truthPipelines.map(({ id }) => id)));
   const storedById = new Map(storedPipelines.flatMap((pipeline) => (pipeline ? [[pipeline.id, pipeline] as const] : [])));
   for (const pipeline of truthPipelines) {
-    differences.push(...differencesOf(`pipeline ${slug} #${pipeline.number}`, storedById.get(pipeline.id), pipeline));
+    differences.push(...differencesOf(`pipeline ${slug} #${pipeline.number}`, storedById.get(pipeline.id), storedForm("pipeline", pipeline)));
   }
 
   const pipelineIds = truthPipelines.map(({ id }) => id);
@@ -111,7 +113,7 @@ async function compareProject(store: Store, world: World, slug: string, since: n
   const workflowIds = workflows.map(({ id }) => id);
   const storedWorkflows = await store.getWorkflows(workflowIds);
   workflows.forEach((workflow, index) => {
-    differences.push(...differencesOf(`workflow ${workflow.id}`, storedWorkflows[index], workflow));
+    differences.push(...differencesOf(`workflow ${workflow.id}`, storedWorkflows[index], storedForm("workflow", workflow)));
   });
 
   const storedJobIds = await store.jobIdsOf(workflowIds);
@@ -123,7 +125,7 @@ async function compareProject(store: Store, world: World, slug: string, since: n
   });
   const jobs = truthJobs.flat();
   const storedJobs = await store.getJobs(jobs.map(({ id }) => id));
-  jobs.forEach((job, index) => differences.push(...differencesOf(`job ${job.id} (${job.name})`, storedJobs[index], job)));
+  jobs.forEach((job, index) => differences.push(...differencesOf(`job ${job.id} (${job.name})`, storedJobs[index], storedForm("job", job))));
 
   const numbered = [...new Set(jobs.flatMap((job) => (job.type === "build" && job.job_number != null ? [job.job_number] : [])))];
   const keys: JobKey[] = numbered.map((number) => ({ projectSlug: slug, number }));
@@ -134,12 +136,13 @@ async function compareProject(store: Store, world: World, slug: string, since: n
     if (detail === undefined) return;
     const record = records[index];
     const details = jobDetailsSchema.parse(detail);
-    differences.push(...differencesOf(`${label} details`, record?.details, details));
+    differences.push(...differencesOf(`${label} details`, record?.details, storedForm("jobRecord", { projectSlug: slug, number, details }).details));
     const build = state.builds.get(jobKey(slug, number));
     if (record !== undefined && build !== undefined && isTerminalJobStatus(details.status)) {
       // A build the client cannot read leaves the job's details stored without steps.
       const steps = jobStepsSchema.safeParse(build);
-      if (steps.success) differences.push(...differencesOf(`${label} steps`, record.steps, buildSteps(steps.data)));
+      const stored = (truth: JobSteps) => storedForm("jobRecord", { projectSlug: slug, number, details, steps: buildSteps(truth) }).steps;
+      if (steps.success) differences.push(...differencesOf(`${label} steps`, record.steps, stored(steps.data)));
       else if (record.steps !== undefined) differences.push(`${label} steps: stored, though CircleCI's answer does not fit its schema`);
     }
     if (record !== undefined && (record.tests !== undefined || wantsTestResults(details.status, syncTests))) {
