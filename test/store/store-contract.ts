@@ -365,7 +365,7 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         const listed = { ...failed, tests };
         const empty = { ...passed, tests: [] };
         await write(store, writes.jobRecords([listed, empty, unread]));
-        expect(await store.getJobRecords([listed, empty, unread])).toStrictEqual([listed, empty, unread]);
+        expect(await store.getJobRecords([listed, empty, unread])).toStrictEqual([listed, empty, unread].map((record) => storedForm("jobRecord", record)));
         expect(Object.hasOwn((await store.getJobRecords([unread]))[0] ?? {}, "tests")).toBe(false);
       });
 
@@ -691,8 +691,8 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         return times[Math.floor(times.length / 2)] as number;
       }
       const treeOf = (id: string) => {
-        const workflows = world.workflows.filter((w) => w.pipeline_id === id);
-        const jobs = [...new Map(workflows.flatMap((w) => world.jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
+        const workflows = storedWorld(world).workflows.filter((w) => w.pipeline_id === id);
+        const jobs = [...new Map(workflows.flatMap((w) => storedWorld(world).jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
         return { workflows, jobs };
       };
 
@@ -706,7 +706,7 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         expect(all.map((tree) => tree.id)).toStrictEqual(expected.map((p) => p.id));
         for (const tree of all) {
           const { workflows, jobs } = treeOf(tree.id);
-          expect(tree.pipeline).toStrictEqual(world.pipelines.find((p) => p.id === tree.id));
+          expect(tree.pipeline).toStrictEqual(storedWorld(world).pipelines.find((p) => p.id === tree.id));
           expect([...tree.workflows].sort(byId)).toStrictEqual([...workflows].sort(byId));
           expect([...tree.jobs].sort(byId)).toStrictEqual([...jobs].sort(byId));
         }
@@ -752,17 +752,17 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
           [tree.id, ...workflowIds].map(() => undefined),
         );
         const branch = tree.pipeline?.vcs?.branch ?? undefined;
-        const kept = world.pipelines.filter((p) => p.id !== tree.id);
+        const kept = storedWorld(world).pipelines.filter((p) => p.id !== tree.id);
         expect((await walk(slug, 100)).flat()).toStrictEqual(newestFirst(kept.filter((p) => p.project_slug === slug)));
         if (branch !== undefined) expect((await walk(slug, 100, branch)).flat()).not.toContain(tree.id);
 
         // Everything else is as written.
         expect(await store.getPipelines(kept.map((p) => p.id))).toStrictEqual(kept);
-        const otherWorkflows = world.workflows.filter((w) => w.pipeline_id !== tree.id);
+        const otherWorkflows = storedWorld(world).workflows.filter((w) => w.pipeline_id !== tree.id);
         expect(await store.getWorkflows(otherWorkflows.map((w) => w.id))).toStrictEqual(otherWorkflows);
-        const otherJobs = [...new Map(otherWorkflows.flatMap((w) => world.jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
+        const otherJobs = [...new Map(otherWorkflows.flatMap((w) => storedWorld(world).jobsByWorkflow.get(w.id) ?? []).map((j) => [j.id, j])).values()];
         expect(await store.getJobs(otherJobs.map((j) => j.id))).toStrictEqual(otherJobs);
-        const otherRecords = world.jobRecords.filter((r) => r.projectSlug !== slug || !jobNumbers.includes(r.number));
+        const otherRecords = storedWorld(world).jobRecords.filter((r) => r.projectSlug !== slug || !jobNumbers.includes(r.number));
         expect(await store.getJobRecords(otherRecords)).toStrictEqual(otherRecords);
 
         expect(await store.applyWrites({ writes: [removal] })).toStrictEqual({ applied: true, changed: [], sequence: undefined });

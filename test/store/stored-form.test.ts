@@ -17,6 +17,7 @@ import { storedForm } from "../../src/store/codec.js";
 import type { EntityDocuments, EntityKind } from "../../src/store/codec.js";
 import type { JobKey, JobRecord, Store } from "../../src/store/store.js";
 import { buildSteps } from "../../src/sync/job-records.js";
+import { truthTestResults } from "../support/truth.js";
 import { everyFieldQuery } from "../server/limits/every-field-query.js";
 import { allOperationFiles } from "../server/limits/operations.js";
 import { BACKFILL_DAYS, DAY_MS, startRig } from "../sync/harness.js";
@@ -38,7 +39,7 @@ interface WholeDocuments {
   pipelines: Map<string, Pipeline>;
   workflows: Map<string, Workflow>;
   jobs: Map<string, WorkflowJob>;
-  record(key: JobKey, withSteps: boolean): JobRecord;
+  record(key: JobKey, parts: { steps: boolean; tests: boolean }): JobRecord;
 }
 
 function wholeDocuments(): WholeDocuments {
@@ -48,10 +49,13 @@ function wholeDocuments(): WholeDocuments {
     pipelines: byId([...state.pipelines.values()].map((wire) => pipelineSchema.parse(wire))),
     workflows: byId([...state.workflows.values()].map((wire) => workflowSchema.parse(wire))),
     jobs: byId([...state.jobsByWorkflow.values()].flat().map((wire) => workflowJobSchema.parse(wire))),
-    record({ projectSlug, number }, withSteps) {
+    record({ projectSlug, number }, parts) {
       const key = jobKey(projectSlug, number);
-      const details = jobDetailsSchema.parse(state.jobDetails.get(key));
-      return withSteps ? { projectSlug, number, details, steps: buildSteps(jobStepsSchema.parse(state.builds.get(key))) } : { projectSlug, number, details };
+      const wire = state.jobDetails.get(key);
+      const record: JobRecord = { projectSlug, number, details: jobDetailsSchema.parse(wire) };
+      if (parts.steps) record.steps = buildSteps(jobStepsSchema.parse(state.builds.get(key)));
+      if (parts.tests && wire !== undefined) record.tests = truthTestResults(projectSlug, wire);
+      return record;
     },
   };
 }
@@ -69,7 +73,7 @@ function withWholeDocuments(store: Store, documents: WholeDocuments): Store {
   const pipeline = (held: Pipeline) => whole("pipeline", held, documents.pipelines.get(held.id));
   const workflow = (held: Workflow) => whole("workflow", held, documents.workflows.get(held.id));
   const job = (held: WorkflowJob) => whole("job", held, documents.jobs.get(held.id));
-  const record = (held: JobRecord) => whole("jobRecord", held, documents.record(held, held.steps !== undefined));
+  const record = (held: JobRecord) => whole("jobRecord", held, documents.record(held, { steps: held.steps !== undefined, tests: held.tests !== undefined }));
   const each = <T>(map: (held: T) => T) => (list: (T | undefined)[]) => list.map((held) => (held === undefined ? undefined : map(held)));
   const board = (entry: BoardIndexEntry): BoardIndexEntry => ({ ...entry, latest: workflow(entry.latest), lastFinished: entry.lastFinished === null ? null : workflow(entry.lastFinished) });
   const overrides: Partial<Store> = {
@@ -128,11 +132,11 @@ function realArguments() {
 
 describe("answers from the stored form equal answers from CircleCI's whole documents", () => {
   it("for every query of test/operations", async () => {
-    const { slug, pipelineId, number, workflowName } = realArguments();
+    const { slug, pipelineId, workflowId, number, workflowName } = realArguments();
     const until = rig.sim.world.state.now;
     const since = new Date(until - BACKFILL_DAYS * DAY_MS).toISOString();
     const variables: Record<string, unknown> = {
-      ...{ projectSlug: slug, projectSlugs: rig.slugs, id: pipelineId, number, workflowName, allBranches: true, first: 50 },
+      ...{ projectSlug: slug, projectSlugs: rig.slugs, id: pipelineId, workflowId, number, workflowName, allBranches: true, first: 50 },
       ...{ since, until: new Date(until).toISOString() },
     };
     const queries = allOperationFiles().flatMap(({ file, source }) =>
@@ -167,6 +171,7 @@ describe("answers from the stored form equal answers from CircleCI's whole docum
         "Query.workflowInsights.projectSlug": JSON.stringify(slug),
         "Query.jobInsights.projectSlug": JSON.stringify(slug),
         "Query.jobInsights.workflowName": JSON.stringify(workflowName),
+        "Query.flakyTests.projectSlug": JSON.stringify(slug),
       },
     });
     // The insights' default window ends at the clock of each answer: its bounds are the one thing told apart by when.

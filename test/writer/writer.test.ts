@@ -9,6 +9,7 @@ import type { JobRecord } from "../../src/store/store.js";
 import { tags } from "../../src/store/tags.js";
 import { StoreWriter, WriteConflictError } from "../../src/writer/index.js";
 import type { FetchedTrees } from "../../src/writer/index.js";
+import { storedForm } from "../../src/store/codec.js";
 import { PROJECT, at, idOf, job, pipeline as pipelineAt, workflow as workflowAt } from "../store/fixtures.js";
 import { interceptWrites, meddleOnce } from "../sync/harness.js";
 
@@ -251,7 +252,7 @@ describe("the read path's write-back", () => {
     await writer.forSync(undefined).commitPipelineTrees(trees({ jobRecords: [jobRecord("failed", { steps: [] })] }));
     expect(await writer.storeTestResults(key, tests)).toBe(true);
     expect(await writer.storeTestResults(key, [])).toBe(false);
-    expect(await store.getJobRecords([key])).toEqual([jobRecord("failed", { steps: [], tests })]);
+    expect(await store.getJobRecords([key])).toEqual([storedForm("jobRecord", jobRecord("failed", { steps: [], tests }))]);
   });
 });
 
@@ -267,7 +268,7 @@ describe("test results in job records", () => {
     expect(await sync.commitPipelineTrees(trees({ jobRecords: [{ ...failed, tests }] }))).toMatchObject({ jobRecords: 0, tests: 1 });
     // The details read again without them (a rerun carried the job into a new workflow): they stay.
     expect(await sync.commitPipelineTrees(trees({ jobRecords: [failed] }))).toMatchObject({ jobRecords: 0, tests: 0 });
-    expect(await store.getJobRecords([key])).toEqual([{ ...failed, tests }]);
+    expect(await store.getJobRecords([key])).toEqual([storedForm("jobRecord", { ...failed, tests })]);
     // Rerun in place, it stopped later: the old run's results go with it.
     const rerun = jobRecord("success", { steps: [], stoppedAt: at(9) });
     expect(await sync.commitPipelineTrees(trees({ jobRecords: [rerun] }))).toMatchObject({ jobRecords: 1, tests: 0 });
