@@ -10,6 +10,7 @@ import type { BoardEntry } from "../../src/answers/index.js";
 import type { Workflow } from "../../src/circleci/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import { storedForm } from "../../src/store/codec.js";
 import { RedisEventBus, RedisStore } from "../../src/store/index.js";
 import { SyncEngine } from "../../src/sync/index.js";
 import { isLiveWorkflowStatus } from "../../src/sync/live.js";
@@ -234,7 +235,7 @@ describe("the board in the answer cache", () => {
       expect(await hits()).toBe(hitsBefore + 2);
       expect(after.statusBoard.find(({ workflowName }) => workflowName === run.name)?.latest).toEqual(asRun(run));
       const [entry] = (await store.getBoards([{ projectSlug: target, branch: sim.world.state.projects.get(target)?.vcs_info.default_branch as string }]))[0]?.filter(({ workflowName }) => workflowName === run.name) ?? [];
-      expect(entry?.latest).toEqual(run);
+      expect(entry?.latest).toEqual(storedForm("workflow", run));
     } finally {
       await Promise.all([bus.close(), store.close()]);
     }
