@@ -3,6 +3,10 @@
  * holds values without their keys (CircleCI's keys were most of a document's bytes). Only the fields a shape lists
  * are kept: the shape is the projection.
  *
+ * A shape only grows at its end: a field appended reads as absent from texts stored before it. Moving or removing a
+ * field would make those texts read wrong, so it needs a new kind tag, with the old tag's shape kept to read what is
+ * stored under it.
+ *
  * Null and absent are one: both are stored as `null` (trailing ones left out) and read back as absent. Every reader
  * treats a nullish wire field as "none" (`?? null`, `== null`), so nothing it answers depends on which it was.
  */
