@@ -155,6 +155,7 @@ function judge(m: Measurements, { gatewayToCeiling, answersToWarm, answersToRaw,
     { name: "429s provoked by the backfill", goal: "no storm (<= 1% of calls)", value: backfill.responses429, met: backfill.responses429 <= 0.01 * backfill.calls },
     { name: "Redis bytes under retention, 10x / 1x the window", goal: "<= 1.1", value: m.soak.bytesRatio10xTo1x, met: m.soak.bytesRatio10xTo1x <= 1.1 },
     { name: "sync calls per cycle under retention, late / early", goal: "about 1 (<= 1.2)", value: m.soak.callsRatioLateToEarly, met: m.soak.callsRatioLateToEarly <= 1.2 },
+    { name: "largest key family's entries under retention, 10x / 1x the window", goal: "about 1 (<= 1.2)", value: m.soak.largestEntriesRatio, met: m.soak.largestEntriesRatio <= 1.2 },
     { name: "subscription p99, write to client", goal: "< 100 ms", value: m.subscriptions.latencyP99Ms, met: m.subscriptions.latencyP99Ms < 100 },
     { name: "action p99, answer on one instance to subscriber on another", goal: "< 1000 ms", value: m.actions.latencyP99Ms, met: m.actions.latencyP99Ms < 1000 },
     { name: "triggers sent per action", goal: "1", value: m.actions.triggersSent / Math.max(1, m.actions.rounds), met: m.actions.triggersSent === m.actions.rounds },
@@ -191,7 +192,7 @@ export function formatTable(results: BenchResults): string {
     ["9 actions", `${m.actions.rounds} triggers on A (${m.actions.triggersSent} sent to CircleCI), each answered in p50 ${ms(m.actions.mutationP50Ms)}, p99 ${ms(m.actions.mutationP99Ms)}; from A's answer to B's subscriber: p50 ${ms(m.actions.latencyP50Ms)}, p99 ${ms(m.actions.latencyP99Ms)}`],
     ["10 insights", `${m.insights.projects} projects x ${fixed(m.insights.windowDays)} days (${m.insights.pipelinesInWindow} pipelines), ${m.insights.insights} insights in one answer: ${warmLine(m.insights.warm)}`],
     ["10 insights cost", `${m.insights.roundTrips1x} Redis round trips per request (empty L1) at 1x history, ${m.insights.roundTrips10x} at 10x`],
-    ["11 soak", `${m.soak.simulatedDays} simulated days, ${m.soak.cycles} cycles, retention ${m.soak.retentionDays} days: Redis ${kib(m.soak.bytesAt1x)} at 1x the window, ${kib(m.soak.bytesAt10x)} at 10x (ratio ${fixed(m.soak.bytesRatio10xTo1x, 2)}); ${fixed(m.soak.callsPerCycleEarly, 1)} calls/cycle early, ${fixed(m.soak.callsPerCycleLate, 1)} late; ${m.soak.pipelinesRemoved} pipelines removed`],
+    ["11 soak", `${m.soak.simulatedDays} simulated days, ${m.soak.cycles} cycles, retention ${m.soak.retentionDays} days: Redis ${kib(m.soak.bytesAt1x)} at 1x the window, ${kib(m.soak.bytesAt10x)} at 10x (ratio ${fixed(m.soak.bytesRatio10xTo1x, 2)}); ${fixed(m.soak.callsPerCycleEarly, 1)} calls/cycle early, ${fixed(m.soak.callsPerCycleLate, 1)} late; ${m.soak.pipelinesRemoved} pipelines removed; entries per key family 10x / 1x: ${Object.entries(m.soak.entriesRatio10xTo1x).map(([family, ratio]) => `${family} ${fixed(ratio, 2)}`).join(", ")}`],
     ...results.targets.map((target): [string, string] => [`target`, `${target.met ? "met   " : "MISSED"} ${target.name}: ${fixed(target.value, 2)} (goal ${target.goal})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -30,6 +30,12 @@ export interface SoakResult {
   pipelinesRemoved: number;
   /** Keys per family at the end (`pipeline`, `workflow`, `job`, `jobrec`, ...). */
   keysAtEnd: Record<string, number>;
+  /**
+   * Per family, its entries (a string counts one; a hash its fields, a sorted set or a list its members: the
+   * directory and the indexes are single keys that could grow inside) at 10x over 1x the window; the largest ratio.
+   */
+  entriesRatio10xTo1x: Record<string, number>;
+  largestEntriesRatio: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -61,7 +67,7 @@ export async function measureSoak(redis: TestRedis): Promise<SoakResult> {
     });
     const calls: number[] = [];
     let removed = 0;
-    let bytesAt1x = 0;
+    let atWindow: KeyFamilies | undefined;
     const cycles = CYCLES_PER_WINDOW * MULTIPLE;
     for (let cycle = 1; cycle <= cycles; cycle++) {
       sim.world.advance(CYCLE_EVERY_MS);
@@ -69,9 +75,12 @@ export async function measureSoak(redis: TestRedis): Promise<SoakResult> {
       if (!report.ok) throw new Error(`a soak sync cycle failed: ${JSON.stringify(report.streams.filter((stream) => stream.error !== undefined))}`);
       calls.push(report.calls);
       removed += report.removed;
-      if (cycle === CYCLES_PER_WINDOW) bytesAt1x = (await keyFamilies(inspector)).bytes;
+      if (cycle === CYCLES_PER_WINDOW) atWindow = await keyFamilies(inspector);
     }
     const end = await keyFamilies(inspector);
+    const first = atWindow as KeyFamilies;
+    // A family that was empty at 1x and holds entries at 10x grew without bound as far as this run can tell.
+    const entriesRatio10xTo1x = Object.fromEntries(Object.entries(end.entries).map(([family, entries]) => [family, entries / (first.entries[family] ?? 0)]));
     const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const early = mean(calls.slice(CYCLES_PER_WINDOW, 2 * CYCLES_PER_WINDOW));
     const late = mean(calls.slice(-CYCLES_PER_WINDOW));
@@ -79,14 +88,16 @@ export async function measureSoak(redis: TestRedis): Promise<SoakResult> {
       retentionDays: RETENTION_DAYS,
       simulatedDays: RETENTION_DAYS * MULTIPLE,
       cycles,
-      bytesAt1x,
+      bytesAt1x: first.bytes,
       bytesAt10x: end.bytes,
-      bytesRatio10xTo1x: end.bytes / bytesAt1x,
+      bytesRatio10xTo1x: end.bytes / first.bytes,
       callsPerCycleEarly: early,
       callsPerCycleLate: late,
       callsRatioLateToEarly: late / early,
       pipelinesRemoved: removed,
       keysAtEnd: end.keys,
+      entriesRatio10xTo1x,
+      largestEntriesRatio: Math.max(...Object.values(entriesRatio10xTo1x)),
     };
   } finally {
     inspector.disconnect();
@@ -97,22 +108,39 @@ export async function measureSoak(redis: TestRedis): Promise<SoakResult> {
   }
 }
 
-/** Every key of the deployment (by `SCAN`): how many per family, and their `MEMORY USAGE` summed. */
-async function keyFamilies(inspector: Redis): Promise<{ bytes: number; keys: Record<string, number> }> {
+interface KeyFamilies {
+  bytes: number;
+  keys: Record<string, number>;
+  entries: Record<string, number>;
+}
+
+/** Every key of the deployment (by `SCAN`): how many per family, their entries, and their `MEMORY USAGE` summed. */
+async function keyFamilies(inspector: Redis): Promise<KeyFamilies> {
   const keys: Record<string, number> = {};
+  const entries: Record<string, number> = {};
   let bytes = 0;
   let cursor = "0";
   do {
     const [next, found] = await inspector.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 1000);
     cursor = next;
     const pipeline = inspector.pipeline();
-    for (const key of found) pipeline.memory("USAGE", key);
-    const usages = (await pipeline.exec()) ?? [];
+    for (const key of found) pipeline.memory("USAGE", key).type(key);
+    const replies = (await pipeline.exec()) ?? [];
+    const sizes = inspector.pipeline();
+    found.forEach((key, index) => {
+      const type = String(replies[2 * index + 1]?.[1]);
+      if (type === "hash") sizes.hlen(key);
+      else if (type === "zset") sizes.zcard(key);
+      else if (type === "list") sizes.llen(key);
+      else sizes.exists(key);
+    });
+    const counts = (await sizes.exec()) ?? [];
     for (const [index, key] of found.entries()) {
       const family = /\}:([a-z-]+)/.exec(key)?.[1] ?? key;
       keys[family] = (keys[family] ?? 0) + 1;
-      bytes += Number(usages[index]?.[1] ?? 0);
+      entries[family] = (entries[family] ?? 0) + Number(counts[index]?.[1] ?? 0);
+      bytes += Number(replies[2 * index]?.[1] ?? 0);
     }
   } while (cursor !== "0");
-  return { bytes, keys };
+  return { bytes, keys, entries };
 }
