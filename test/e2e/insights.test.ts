@@ -1,21 +1,15 @@
-import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobInsightsOf, workflowInsightsOf } from "../../src/answers/index.js";
 import type { InsightWindow, WorkflowRun } from "../../src/answers/index.js";
-import { jobDetailsSchema, workflowJobSchema } from "../../src/circleci/schemas.js";
 import type { Pipeline } from "../../src/circleci/index.js";
-import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
-import { jobKey } from "../../src/simulator/state.js";
 import { EveryProjectsInsightsDocument, JobInsightsDocument, WorkflowInsightsDocument } from "../generated/graphql.js";
-import { truthPipelines, truthWorkflows } from "../support/answers-truth.js";
-import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
-import type { CliRun } from "../support/cli-process.js";
-import { startTestRedis } from "../support/redis-server.js";
-import type { TestRedis } from "../support/redis-server.js";
+import { truthPipelines, truthRunsOf } from "../support/answers-truth.js";
+import { runCli } from "../support/cli-process.js";
 import { waitFor } from "../server/wait-for.js";
-import type { GraphQLResponse } from "./gateway.js";
+import { dataOfServe, queryServe, startSyncedServe, stopSyncedServe } from "./synced-serve.js";
+import type { SyncedServe } from "./synced-serve.js";
 
 /**
  * `workflowInsights` and `jobInsights` from the built `serve` over a cache the built `sync --once` filled, checked
@@ -23,53 +17,26 @@ import type { GraphQLResponse } from "./gateway.js";
  */
 const DAY_MS = 86_400_000;
 let sim: Simulator;
-let redis: TestRedis;
-let serve: { run: CliRun; url: string };
 let slugs: string[];
 let env: NodeJS.ProcessEnv;
+let rig: SyncedServe | undefined;
 
 beforeAll(async () => {
-  [sim, redis] = await Promise.all([startSimulator({ world: { seed: 47, projects: 2, pipelinesPerProject: 40, historyDays: 6 } }), startTestRedis()]);
-  slugs = [...sim.world.state.projects.keys()].sort();
-  env = sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: "e2e-insights:" });
-  expect(await runCli(["sync", "--once"], env).exited).toBe(0);
-  serve = await startServeProcess({ ...env, SYNC_INTERVAL_SECONDS: "0" });
+  rig = await startSyncedServe({ seed: 47, projects: 2, pipelinesPerProject: 40, historyDays: 6 }, "e2e-insights:");
+  ({ sim, slugs, env } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  if (serve !== undefined && serve.run.child.exitCode === null) serve.run.child.kill("SIGTERM");
-  await serve?.run.exited;
-  await sim?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopSyncedServe(rig));
 
-async function query<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<GraphQLResponse<TData>["body"]> {
-  const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: print(document), variables }) });
-  return (await response.json()) as GraphQLResponse<TData>["body"];
-}
-
-async function dataOf<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<TData> {
-  const body = await query(document, variables);
-  if (body.errors !== undefined || body.data == null) throw new Error(`expected data, got ${JSON.stringify(body)}`);
-  return body.data;
-}
+const query = <TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables) => queryServe((rig as SyncedServe).serve.url, document, variables);
+const dataOf = <TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables) => dataOfServe((rig as SyncedServe).serve.url, document, variables);
 
 /** The world's runs of a project (on a branch) whose pipelines were created in the window, as the client parses them. */
 function truthRuns(slug: string, window: InsightWindow, branch: string | null): WorkflowRun[] {
   const pipelines = truthPipelines(sim.world, slug, window.start).filter(
     (pipeline: Pipeline) => Date.parse(pipeline.created_at) < window.end && (branch === null || pipeline.vcs?.branch === branch),
   );
-  return pipelines.flatMap((pipeline) =>
-    truthWorkflows(sim.world, pipeline.id).map((workflow) => ({
-      workflow,
-      revision: pipeline.vcs?.revision ?? null,
-      jobs: (sim.world.state.jobsByWorkflow.get(workflow.id) ?? []).map((wire) => {
-        const job = workflowJobSchema.parse(wire);
-        const details = job.job_number == null ? undefined : sim.world.state.jobDetails.get(jobKey(slug, job.job_number));
-        return { job, details: details === undefined ? undefined : jobDetailsSchema.parse(details) };
-      }),
-    })),
-  );
+  return truthRunsOf(sim.world, slug, pipelines, { tests: false });
 }
 
 const iso = (instant: number) => new Date(instant).toISOString();

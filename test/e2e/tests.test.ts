@@ -1,26 +1,21 @@
-import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flakyTestsOf } from "../../src/answers/index.js";
 import type { InsightWindow, WorkflowRun } from "../../src/answers/index.js";
-import { jobDetailsSchema, workflowJobSchema } from "../../src/circleci/schemas.js";
 import type { TestResult } from "../../src/circleci/index.js";
-import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import type { JobDetailWire } from "../../src/simulator/model.js";
-import { jobKey } from "../../src/simulator/state.js";
 import { RedisStore } from "../../src/store/index.js";
 import { isTerminalJobStatus } from "../../src/sync/index.js";
 import { FlakyTestsDocument, JobTestsDocument } from "../generated/graphql.js";
 import type { FlakyTestsQuery, JobTestsQuery } from "../generated/graphql.js";
-import { truthPipelines, truthWorkflows } from "../support/answers-truth.js";
-import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
-import type { CliRun } from "../support/cli-process.js";
-import { startTestRedis } from "../support/redis-server.js";
+import { truthPipelines, truthRunsOf } from "../support/answers-truth.js";
+import { runCli, sharedRedisEnv } from "../support/cli-process.js";
 import type { TestRedis } from "../support/redis-server.js";
 import { compareRedisWithTruth, truthTestResults } from "../support/truth.js";
 import { waitFor } from "../server/wait-for.js";
-import type { GraphQLResponse } from "./gateway.js";
+import { dataOfServe, startSyncedServe, stopSyncedServe } from "./synced-serve.js";
+import type { SyncedServe } from "./synced-serve.js";
 
 /**
  * Test results and flaky tests from the built `serve` over a cache the built `sync --once` filled, checked against
@@ -32,32 +27,20 @@ const TESTS_ENDPOINT = "GET /project/{slug}/{number}/tests";
 const WORLD = { seed: 48, projects: 2, pipelinesPerProject: 40, historyDays: 6 };
 let sim: Simulator;
 let redis: TestRedis;
-let serve: { run: CliRun; url: string };
+let serve: { url: string };
 let slugs: string[];
 let env: NodeJS.ProcessEnv;
+let rig: SyncedServe | undefined;
 const PREFIX = "e2e-tests:";
 
 beforeAll(async () => {
-  [sim, redis] = await Promise.all([startSimulator({ world: WORLD }), startTestRedis()]);
-  slugs = [...sim.world.state.projects.keys()].sort();
-  env = sharedRedisEnv({ sim, slugs, redisUrl: redis.url, prefix: PREFIX });
-  expect(await runCli(["sync", "--once"], env).exited).toBe(0);
-  serve = await startServeProcess({ ...env, SYNC_INTERVAL_SECONDS: "0" });
+  rig = await startSyncedServe(WORLD, PREFIX);
+  ({ sim, redis, serve, slugs, env } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  if (serve !== undefined && serve.run.child.exitCode === null) serve.run.child.kill("SIGTERM");
-  await serve?.run.exited;
-  await sim?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopSyncedServe(rig));
 
-async function dataOf<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<TData> {
-  const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: print(document), variables }) });
-  const body = (await response.json()) as GraphQLResponse<TData>["body"];
-  if (body.errors !== undefined || body.data == null) throw new Error(`expected data, got ${JSON.stringify(body)}`);
-  return body.data;
-}
+const dataOf = <TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables) => dataOfServe(serve.url, document, variables);
 
 function testRequests(): number {
   return sim.counters.byEndpoint()[TESTS_ENDPOINT] ?? 0;
@@ -72,17 +55,7 @@ const failed = (status: string) => status === "failed";
 
 /** The world's runs of a project whose pipelines were created since `since`, each build job with its results. */
 function truthRuns(slug: string, since: number): WorkflowRun[] {
-  return truthPipelines(sim.world, slug, since).flatMap((pipeline) =>
-    truthWorkflows(sim.world, pipeline.id).map((workflow) => ({
-      workflow,
-      revision: pipeline.vcs?.revision ?? null,
-      jobs: (sim.world.state.jobsByWorkflow.get(workflow.id) ?? []).map((wire) => {
-        const job = workflowJobSchema.parse(wire);
-        const details = job.job_number == null ? undefined : sim.world.state.jobDetails.get(jobKey(slug, job.job_number));
-        return details === undefined ? { job } : { job, details: jobDetailsSchema.parse(details), tests: truthTestResults(slug, details) };
-      }),
-    })),
-  );
+  return truthRunsOf(sim.world, slug, truthPipelines(sim.world, slug, since), { tests: true });
 }
 
 /** The definition's answer as the gateway serves it: timestamps as ISO instants to the millisecond. */

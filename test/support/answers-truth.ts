@@ -4,12 +4,14 @@
  * the indexes embed them), never over the store: what the gateway's indexes must equal.
  */
 import { boardOf } from "../../src/answers/index.js";
-import type { BoardEntry } from "../../src/answers/index.js";
-import { pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
+import type { BoardEntry, WorkflowRun } from "../../src/answers/index.js";
+import { jobDetailsSchema, pipelineSchema, workflowJobSchema, workflowSchema } from "../../src/circleci/schemas.js";
 import type { Pipeline, Workflow, WorkflowJob } from "../../src/circleci/index.js";
+import { jobKey } from "../../src/simulator/state.js";
 import type { World } from "../../src/simulator/world.js";
 import { storedForm } from "../../src/store/codec.js";
 import { isLiveWorkflowStatus } from "../../src/sync/live.js";
+import { truthTestResults } from "./truth.js";
 
 /** Which boards: `undefined` branch for each project's default branch, `"*"` for every branch. */
 export interface BoardQuery {
@@ -84,4 +86,23 @@ export function truthApprovals(world: World, projectSlugs: readonly string[], si
     ),
   );
   return approvals.sort((a, b) => Date.parse(a.waitingSince) - Date.parse(b.waitingSince) || (a.job.id < b.job.id ? -1 : 1));
+}
+
+/**
+ * The world's runs of these pipelines as the client parses them: each workflow with its jobs and their details, and
+ * with `tests` each build job's test results as CircleCI serves them.
+ */
+export function truthRunsOf(world: World, slug: string, pipelines: readonly Pipeline[], options: { tests: boolean }): WorkflowRun[] {
+  return pipelines.flatMap((pipeline) =>
+    truthWorkflows(world, pipeline.id).map((workflow) => ({
+      workflow,
+      revision: pipeline.vcs?.revision ?? null,
+      jobs: (world.state.jobsByWorkflow.get(workflow.id) ?? []).map((wire) => {
+        const job = workflowJobSchema.parse(wire);
+        const details = job.job_number == null ? undefined : world.state.jobDetails.get(jobKey(slug, job.job_number));
+        if (details === undefined) return { job };
+        return { job, details: jobDetailsSchema.parse(details), ...(options.tests ? { tests: truthTestResults(slug, details) } : {}) };
+      }),
+    })),
+  );
 }
