@@ -36,6 +36,7 @@ const ORG_ID = "00000000-0000-4000-8000-0000000000aa";
 const DAY_MS = 86_400_000;
 const WINDOW_MS = 30 * DAY_MS;
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 
 export function projectSlugOf(index: number): string {
   return `gh/bench/service-${String(index).padStart(3, "0")}`;
@@ -78,7 +79,8 @@ export async function countedRequest(server: ServerProcess, body: string): Promi
 
 /**
  * Each project gets `inWindow` pipelines spread evenly over the window, on the branches in turn, and before them
- * `older` pipelines a minute apart ending at the window's start; committed as the sync commits them (a batch per
+ * `older` pipelines a minute apart ending two hours before the window's start (the insights' listing reads up to an
+ * hour before a window: its bound is rounded down to the hour); committed as the sync commits them (a batch per
  * project). The runs inside the window have the same statuses whatever `older` is.
  */
 async function fill(rig: GatewayRig, prefix: string, shape: { projects: number; inWindow: number; older: number; windowStart: number }): Promise<void> {
@@ -99,7 +101,7 @@ async function fill(rig: GatewayRig, prefix: string, shape: { projects: number; 
       const workflows: Workflow[] = [];
       for (let rank = 0; rank < older + inWindow; rank++) {
         const recent = rank - older;
-        const createdAt = recent < 0 ? windowStart + recent * MINUTE_MS : windowStart + DAY_MS + (recent * (WINDOW_MS - 2 * DAY_MS)) / inWindow;
+        const createdAt = recent < 0 ? windowStart - 2 * HOUR_MS + recent * MINUTE_MS : windowStart + DAY_MS + (recent * (WINDOW_MS - 2 * DAY_MS)) / inWindow;
         const branch = BRANCHES[rank % BRANCHES.length] as string;
         const pipeline = pipelineDocument(slug, nextId(), rank + 1, branch, new Date(createdAt).toISOString());
         pipelines.push(pipeline);

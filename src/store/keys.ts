@@ -18,9 +18,9 @@
  * Each write script checks a fence and bumps a write sequence, of the slot it writes. On one Redis every slot shares
  * the lease's epoch counter as its fence (the acquisition itself claims it) and one sequence. On a cluster a script
  * may only touch keys of one slot, so each project slot has a fence and a sequence of its own (`perSlot`): the
- * fence records the newest leader epoch that wrote the slot (a new leader's first write to it claims it, and from
- * then on an older leader's writes to it are refused), and the shared slot keeps the lease's epoch counter as its
- * fence, claimed at acquisition.
+ * fence records the newest leader epoch that claimed the slot (a new leader claims every registered slot as it takes
+ * the lease, and any other with its first write to it; from then on an older leader's writes to it are refused), and
+ * the shared slot keeps the lease's epoch counter as its fence, claimed at acquisition.
  *
  * Shapes: entity documents are compact strings (`documents/`), the other documents JSON strings; small collections read whole (projects, contexts, the active set,
  * cursors, stream statuses, the outbox) are hashes; indexes are sorted sets scored by `created_at` ms (ties broken

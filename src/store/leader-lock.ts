@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { silentLogger } from "../log.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PREFIX, keyLayout } from "./keys.js";
+import type { KeyLayout } from "./keys.js";
 import { closeRedis, openRedis, reconnectingOptions, type RedisClient } from "./redis-connection.js";
 import { messageOf } from "../error-message.js";
 
@@ -77,6 +78,12 @@ const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/** Raises a slot's fence to the new epoch, never lowers it (a newer leader may have claimed it meanwhile). */
+const CLAIM_FENCE_SCRIPT = `
+local seen = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) > seen then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
 interface Tenure {
   readonly token: number;
   readonly controller: AbortController;
@@ -110,6 +117,7 @@ export class RedisLeaderLock implements LeaderLock {
   readonly epochKey: string;
   readonly ttlMs: number;
   readonly #holder: string;
+  readonly #keys: KeyLayout;
   readonly #redis: RedisClient;
   readonly #logger: Logger;
   #ownsConnection = false;
@@ -119,7 +127,8 @@ export class RedisLeaderLock implements LeaderLock {
 
   /** A lock on the caller's connection, which the caller keeps and closes. */
   constructor(redis: RedisClient, options: RedisLeaderLockOptions = {}) {
-    const keys = keyLayout(options.prefix ?? DEFAULT_PREFIX);
+    const keys = keyLayout(options.prefix ?? DEFAULT_PREFIX, { cluster: options.cluster === true });
+    this.#keys = keys;
     this.key = keys.leader;
     this.epochKey = keys.leaderEpoch;
     this.ttlMs = leaseMs(options);
@@ -172,12 +181,27 @@ export class RedisLeaderLock implements LeaderLock {
     const sentAt = performance.now();
     const token = Number(await this.#redis.eval(ACQUIRE_SCRIPT, 2, this.key, this.epochKey, this.#holder, this.ttlMs));
     if (token === 0) return false;
+    await this.#claimProjectFences(token);
     const tenure: Tenure = { token, controller: new AbortController() };
     this.#tenure = tenure;
     this.#extend(tenure, sentAt);
     this.#scheduleRenewal(tenure);
     this.#logger.info({ fencingToken: token }, "became leader");
     return true;
+  }
+
+  /**
+   * On a cluster each project slot has a fence of its own, which a leader's first write to the slot would raise. Raised
+   * here for every slot written so far, before the new leader starts, a deposed leader that has not noticed yet is
+   * refused in every slot at once, not only in those the new one has written. A slot that cannot be reached now is
+   * claimed by the new leader's first write to it, as before.
+   */
+  async #claimProjectFences(token: number): Promise<void> {
+    if (!this.#keys.perSlot) return;
+    const slots = await this.#redis.hkeys(this.#keys.slots);
+    const claims = await Promise.allSettled(slots.map((slot) => this.#redis.eval(CLAIM_FENCE_SCRIPT, 1, this.#keys.fence(slot), token)));
+    const failed = claims.filter((claim) => claim.status === "rejected").length;
+    if (failed > 0) this.#logger.warn({ failed, slots: slots.length }, "could not raise the fence of some project slots; the first write to each raises it");
   }
 
   #scheduleRenewal(tenure: Tenure): void {
