@@ -7,7 +7,7 @@ import { LocalInvalidations } from "./invalidations.js";
 import { keyLayout } from "./keys.js";
 import type { Slot } from "./keys.js";
 import { MemoryKeyspace } from "./memory-keyspace.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
+import { assertPageSize, pageFromWindow, projectKeysOf, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
 import type {
   ActivePipeline,
   JobKey,
@@ -146,6 +146,11 @@ export class MemoryStore implements Store {
   async listActivePipelines(): Promise<ActivePipeline[]> {
     this.#assertOpen();
     return sortActivePipelines([...this.#data.hgetall(keys.active)].map(([id, projectSlug]) => ({ id, projectSlug })));
+  }
+
+  async listProjectKeys(): Promise<string[]> {
+    this.#assertOpen();
+    return projectKeysOf([...this.#data.hgetall(keys.slots).values()]);
   }
 
   async getCursors(names: readonly string[]): Promise<(string | undefined)[]> {

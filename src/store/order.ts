@@ -84,3 +84,8 @@ function compareOptional(a: string | undefined, b: string | undefined): number {
 export function pageFromWindow(window: readonly string[], first: number): { ids: string[]; hasMore: boolean } {
   return { ids: window.slice(0, first), hasMore: window.length > first };
 }
+
+/** Project keys as the slot registry holds them (one per slot), each once, by key. */
+export function projectKeysOf(registered: readonly string[]): string[] {
+  return [...new Set(registered)].sort(compareBytes);
+}

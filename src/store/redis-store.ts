@@ -7,7 +7,7 @@ import { stagedInOrder } from "./change-event-codec.js";
 import { decodeDocument, decodeDocuments, decodeSyncStatus, pipelineTree } from "./codec.js";
 import { StoreClosedError, StoreUnavailableError, WriteFencedError } from "./errors.js";
 import { DEFAULT_PREFIX, keyLayout, type KeyLayout, type Slot } from "./keys.js";
-import { assertPageSize, pageFromWindow, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
+import { assertPageSize, pageFromWindow, projectKeysOf, sortActivePipelines, sortContexts, sortPendingApprovals, sortProjects, timestampScore } from "./order.js";
 import { defineChildren, queueChildren } from "./children-script.js";
 import type { IndexKind } from "./children-script.js";
 import { definePipelinePage } from "./pipeline-page-script.js";
@@ -230,6 +230,10 @@ export class RedisStore implements Store {
   async listActivePipelines(): Promise<ActivePipeline[]> {
     const bySlug = await this.send((redis) => redis.hgetall(this.keys.active));
     return sortActivePipelines(Object.entries(bySlug).map(([id, projectSlug]) => ({ id, projectSlug })));
+  }
+
+  async listProjectKeys(): Promise<string[]> {
+    return projectKeysOf(await this.send((redis) => redis.hvals(this.keys.slots)));
   }
 
   async getCursors(names: readonly string[]): Promise<(string | undefined)[]> {

@@ -69,6 +69,12 @@ export interface Store {
   /** Pipelines with live work (workflows running/failing/on_hold or jobs not terminal): re-polled until terminal. */
   listActivePipelines(): Promise<ActivePipeline[]>;
 
+  /**
+   * The key (`projectKey`) of every project the store has written data under, synced or not (the read path stores
+   * what it fetched of any project), by key.
+   */
+  listProjectKeys(): Promise<string[]>;
+
   /** Sync cursors, e.g. a project's pipelines high-water mark. */
   getCursors(names: readonly string[]): Promise<(string | undefined)[]>;
 

@@ -301,16 +301,18 @@ export class SyncEngine {
 
   /**
    * Retention, once the pipelines stream has run: each project's expired finished pipelines leave the store. The active
-   * set is read again, so live work the stream just found stays too. A failure is the project's alone: what it left is
-   * removed next cycle.
+   * set is read again, so live work the stream just found stays too. Every project the store holds data of is swept,
+   * not only the synced ones: the read path stores what it fetched of any project a query named. A failure is the
+   * project's alone: what it left is removed next cycle.
    */
   async #removeExpired(projects: readonly SyncedProject[], stop: CycleStop, writer: SyncWriter): Promise<number> {
     const { store, retentionDays } = this.#options;
     if (retentionDays === undefined) return 0;
     stop.checkpoint();
     const cutoff = retentionCutoff(this.#now(), retentionDays);
-    const active = await store.listActivePipelines();
-    const counts = await mapConcurrent(projects, this.#concurrency, async ({ key: projectSlug }) => {
+    const [active, stored] = await Promise.all([store.listActivePipelines(), store.listProjectKeys()]);
+    const keys = [...new Set([...projects.map(({ key }) => key), ...stored])];
+    const counts = await mapConcurrent(keys, this.#concurrency, async (projectSlug) => {
       try {
         return await removeExpiredPipelines({ store, writer, projectSlug, cutoff, active, checkpoint: () => stop.checkpoint() });
       } catch (failure) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { BoardIndexEntry } from "../../src/answers/index.js";
+import { projectKey } from "../../src/project-slug.js";
 import type { Pipeline, Workflow } from "../../src/circleci/index.js";
 import { StoreClosedError, WriteFencedError } from "../../src/store/errors.js";
 import type { Invalidations } from "../../src/store/invalidations.js";
@@ -163,6 +164,14 @@ export function storeContract(name: string, create: () => StoreUnderTest | Promi
         expect(await store.getProjects([known.slug])).toStrictEqual([marked]);
         await write(store, writes.projects([known]));
         expect(await store.getProjects([known.slug])).toStrictEqual([known]);
+      });
+    });
+
+    describe("project keys", () => {
+      it("lists the key of every project written under, in any spelling, each once, by key", async () => {
+        expect(await store.listProjectKeys()).toStrictEqual([]);
+        await write(store, writes.pipelines([pipeline(1, at(1)), pipeline(2, at(2), { project: "gh/acme/other" }), pipeline(3, at(3), { project: "github/ACME/other" })]));
+        expect(await store.listProjectKeys()).toStrictEqual([projectKey("gh/acme/other"), projectKey(PROJECT)].sort());
       });
     });
 

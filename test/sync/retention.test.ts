@@ -169,4 +169,25 @@ describe.each(storeKinds())("retention in the sync on $name", (kind) => {
     expect(await listed()).toStrictEqual(new Set(kept.map(({ id }) => id)));
     expect([...(await rig.takeEvents()), ...(await rig.takeAnswerEvents())]).toStrictEqual([]);
   });
+
+  it("also sweeps what the read path stored of a project nobody syncs", async () => {
+    rig = await startRig({ store: kind.create(), engine: { retentionDays: BACKFILL_DAYS } });
+    const { store, writer } = rig;
+    expect((await rig.engine.runCycle()).ok).toBe(true);
+    // A query named a project outside the configuration and stored a finished run of it, older than the window.
+    const elsewhere = "gh/elsewhere/tool";
+    const createdAt = new Date(NOW - (BACKFILL_DAYS + 1) * DAY_MS).toISOString();
+    const old = { ...pipeline(900, createdAt, { project: elsewhere }), state: "created" };
+    const run = { ...workflow(901, old.id, createdAt), project_slug: elsewhere, stopped_at: createdAt };
+    expect(await writer.storeSettledSubtree({ pipeline: old, workflows: [{ workflow: run, jobs: [] }] })).toBe(true);
+    expect(await store.listProjectKeys()).toContain(elsewhere);
+    expect(await store.getPipelines([old.id])).toStrictEqual([old]);
+
+    const report = await rig.engine.runCycle();
+    expect(report.ok).toBe(true);
+    expect(report.removed).toBeGreaterThanOrEqual(1);
+    expect(await store.getPipelines([old.id])).toStrictEqual([undefined]);
+    expect(await store.getWorkflows([run.id])).toStrictEqual([undefined]);
+    expect((await store.listPipelineIds(elsewhere, { first: 10 })).ids).toStrictEqual([]);
+  });
 });
