@@ -211,7 +211,8 @@ export class StoreWriter {
 
   /**
    * A subtree the read path fetched: its workflows with their jobs, then its pipeline if given, when it is settled
-   * and out of the sync's reach, where the store holds nothing. Answers whether the rules let it be stored.
+   * and out of the sync's reach, where the store holds nothing (workflows without their pipeline: only under a
+   * pipeline the store holds). Answers whether the rules let it be stored.
    */
   async storeSettledSubtree(fetched: SubtreeWrite): Promise<boolean> {
     const subtree = storedSubtree(fetched);
@@ -219,6 +220,8 @@ export class StoreWriter {
     if (root === undefined || !isSettled(subtree)) return false;
     if (await isLeftToSync(this.#store, root, this.#syncLookbackMs)) return false;
     const projectSlug = root.project_slug;
+    // Retention removes what hangs under a listed pipeline: workflows stored without theirs would never leave.
+    if (subtree.pipeline === undefined && !(await this.#holdsPipeline(subtree.workflows[0]?.workflow.pipeline_id, projectSlug))) return false;
     await this.#commit(`a subtree of ${projectSlug}`, undefined, async () => {
       const inserts = subtreeInserts(subtree, projectSlug, await this.#store.getDocumentTexts(subtreeRefs(subtree, projectSlug)));
       const workflows = inserts.flatMap((write) => (write.kind === "workflow" ? [write.workflow] : []));
@@ -227,6 +230,12 @@ export class StoreWriter {
       return nothing<void>(undefined, [...inserts, ...indexes.writes]);
     });
     return true;
+  }
+
+  async #holdsPipeline(pipelineId: string | undefined, projectSlug: string): Promise<boolean> {
+    if (pipelineId === undefined) return false;
+    const [text] = await this.#store.getDocumentTexts([{ kind: "pipeline", id: pipelineId, projectSlug }]);
+    return text !== undefined;
   }
 
   /** A job record the read path fetched, once final, where the store holds none. Answers whether it was final. */

@@ -1,7 +1,9 @@
 import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeliveredChangeEvent } from "../../src/store/events.js";
+import { pipelineSchema } from "../../src/circleci/schemas.js";
 import { storedForm } from "../../src/store/codec.js";
+import { commitAsSync } from "../support/writes.js";
 import { newestPipelineIds, settle, startRig, truthOf, useRedis } from "./rig.js";
 import type { LoaderRig } from "./rig.js";
 
@@ -70,7 +72,7 @@ describe("writing CircleCI answers back to the store", () => {
     );
   });
 
-  it("writes a workflow fetched on its own together with its jobs, and a final job record with its steps", async () => {
+  it("writes a workflow fetched on its own with its jobs only under a stored pipeline, and a final job record with its steps", async () => {
     const rig = await smallRig();
     const slug = rig.unsynced[0] as string;
     const [pipelineId] = newestPipelineIds(rig.sim, slug).filter((id) => (rig.sim.world.state.workflowsByPipeline.get(id) ?? []).length > 0);
@@ -91,10 +93,18 @@ describe("writing CircleCI answers back to the store", () => {
       "GET /project/{slug}/job/{number}": 1,
       "GET v1.1 /project/{slug}/{number}": 1,
     });
-
-    expect((await rig.store.getJobsOf([workflowId]))[0]?.map((job) => job.id)).toEqual(truth.jobsByWorkflow.get(workflowId));
     expect(await rig.store.getJobRecords([{ projectSlug: slug, number }])).toEqual([record === null ? null : storedForm("jobRecord", record)]);
-    // Its pipeline was not read: the pipeline's workflow list stays unknown rather than half known.
+    // Its pipeline was not read: nothing of the workflow is stored, where retention could never find it to remove it.
+    expect(await rig.store.getWorkflows([workflowId])).toEqual([undefined]);
     expect(await rig.store.getWorkflowsOf([pipelineId as string])).toEqual([undefined]);
+
+    // Once its pipeline is stored (here without it, as a rerun comes after its pipeline was), it is written back.
+    const pipeline = pipelineSchema.parse(rig.sim.world.state.pipelines.get(pipelineId as string));
+    await commitAsSync(rig.writer, slug, { pipelines: [pipeline], workflows: [] });
+    const again = rig.factory();
+    expect((await again.forRequest().workflow.load(workflowId))?.id).toBe(workflowId);
+    await again.drain();
+    expect((await rig.store.getWorkflows([workflowId]))[0]?.id).toBe(workflowId);
+    expect((await rig.store.getJobsOf([workflowId]))[0]?.map((job) => job.id)).toEqual(truth.jobsByWorkflow.get(workflowId));
   });
 });
