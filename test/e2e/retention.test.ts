@@ -5,7 +5,7 @@ import type { Simulator } from "../../src/simulator/index.js";
 import { keyLayout } from "../../src/store/keys.js";
 import { isPipelineActive } from "../../src/sync/index.js";
 import { truthPipelines, truthWorkflows } from "../support/answers-truth.js";
-import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
+import { runCli, sharedRedisEnv, startServeProcess, stopCli } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
@@ -139,8 +139,7 @@ describe("SYNC_RETENTION_DAYS with the built CLI on Redis", () => {
       // The read path stores what it fetched of history (settled, out of the sync's reach): older than the window.
       await waitFor("the fetched pipeline written back", async () => (await inspector.exists(keys.pipeline(keys.projectSlot(removed.project_slug), removed.id))) === 1, 10_000);
     } finally {
-      serve.run.child.kill("SIGTERM");
-      await serve.run.exited;
+      await stopCli(serve.run);
     }
 
     await syncOnce(2);

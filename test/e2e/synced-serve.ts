@@ -7,7 +7,7 @@ import { print } from "graphql";
 import { expect } from "vitest";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator, SimulatorOptions } from "../../src/simulator/index.js";
-import { runCli, sharedRedisEnv, startServeProcess } from "../support/cli-process.js";
+import { runCli, sharedRedisEnv, startServeProcess, stopCli } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { startTestRedis } from "../support/redis-server.js";
 import type { TestRedis } from "../support/redis-server.js";
@@ -34,8 +34,7 @@ export async function startSyncedServe(world: NonNullable<SimulatorOptions["worl
 
 export async function stopSyncedServe(rig: SyncedServe | undefined): Promise<void> {
   if (rig === undefined) return;
-  if (rig.serve.run.child.exitCode === null) rig.serve.run.child.kill("SIGTERM");
-  await rig.serve.run.exited;
+  await stopCli(rig.serve.run);
   await rig.sim.stop();
   await rig.redis.stop();
 }

@@ -4,7 +4,7 @@ import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { sampleValue } from "../metrics/prometheus-text.js";
 import { waitFor } from "../server/wait-for.js";
-import { startServeProcess } from "../support/cli-process.js";
+import { startServeProcess, stopCli } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { GraphiQLPage } from "../support/graphiql-page.js";
 import { launchOfflineBrowser } from "../support/offline-browser.js";
@@ -52,7 +52,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([open, keyed].map((gateway) => gateway && stopProcess(gateway.run)));
+  await Promise.all([open, keyed].map((gateway) => gateway && stopCli(gateway.run, "SIGKILL")));
   await sim?.stop();
 });
 
@@ -69,16 +69,10 @@ async function startGateway(env: NodeJS.ProcessEnv): Promise<Gateway> {
   try {
     await run.waitForLine(/^sync cycle done:/, 30_000);
   } catch (error) {
-    await stopProcess(run);
+    await stopCli(run, "SIGKILL");
     throw error;
   }
   return { run, url, origin: new URL(url).origin };
-}
-
-async function stopProcess(run: CliRun): Promise<void> {
-  if (run.child.exitCode !== null) return;
-  run.child.kill("SIGKILL");
-  await run.exited;
 }
 
 async function openGraphiQL(gateway: Gateway, path: string, viewport?: { width: number; height: number }): Promise<{ graphiql: GraphiQLPage; tab: OfflinePage }> {

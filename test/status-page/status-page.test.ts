@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/index.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import type { WorkflowJobWire, WorkflowWire } from "../../src/simulator/model.js";
-import { startServeProcess } from "../support/cli-process.js";
+import { startServeProcess, stopCli } from "../support/cli-process.js";
 import type { CliRun } from "../support/cli-process.js";
 import { launchOfflineBrowser } from "../support/offline-browser.js";
 import type { OfflineBrowser, OfflinePage } from "../support/offline-browser.js";
@@ -48,8 +48,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (serve !== undefined && serve.run.child.exitCode === null) serve.run.child.kill("SIGTERM");
-  await serve?.run.exited;
+  if (serve !== undefined) await stopCli(serve.run);
   await sim?.stop();
 });
 

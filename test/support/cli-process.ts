@@ -80,3 +80,11 @@ export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<{ run: 
     throw error;
   }
 }
+
+/**
+ * Stops a CLI process and resolves once it has exited: SIGTERM by default (as a user stops it: it drains), SIGKILL
+ * when it outlasts the grace; one that has exited already is left as it is.
+ */
+export function stopCli(run: CliRun, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  return stopProcess(run.child, signal);
+}
